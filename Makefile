@@ -1,0 +1,43 @@
+# crowdsim: `make run` (main job) and `make test` (test suite) do all set-up themselves.
+# Python >= 3.12 is found in this order: $(PYTHON) if given, python3.13, python3.12, python3,
+# then any pyenv-installed 3.12+/3.13+.
+
+VENV      := .venv
+VPY       := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+TESTSTAMP := $(VENV)/.installed-test
+CONFIG    ?= configs/galton_ox.yaml
+PYTEST_ARGS ?=
+
+.PHONY: run test test-all bench clean venv
+
+run: $(STAMP)
+	$(VENV)/bin/crowdsim run $(CONFIG)
+
+test: $(TESTSTAMP)
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+test-all: $(TESTSTAMP)
+	$(VPY) -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+
+bench: $(TESTSTAMP)
+	$(VPY) benchmarks/run_all.py
+
+venv: $(VPY)
+
+$(VPY):
+	@PY="$$(sh scripts/find-python.sh "$(PYTHON)")" || exit 1; \
+	echo "crowdsim: creating $(VENV) with $$PY ($$($$PY --version 2>&1))"; \
+	"$$PY" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e .
+	@touch $@
+
+$(TESTSTAMP): pyproject.toml $(STAMP)
+	$(VPY) -m pip install --quiet -e ".[test]"
+	@touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

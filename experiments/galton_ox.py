@@ -1,0 +1,525 @@
+"""Galton's ox (1907): how wise was the crowd, and how often would such a crowd be as wise?
+
+What it runs
+    1. The data: Galton's centile table of 787 estimates of the ox's dressed weight
+       (``sim/data/galton1907_vox_populi.csv``) or, for crowds known only by summary
+       statistics (the 2012 TED ox), those statistics.
+    2. A noise model fitted to the data (:mod:`sim.analysis.fitting`): a least-squares fit of
+       each family's quantile function to the centiles, or a fit to (n, mean, min, max).
+    3. Many simulated fairs of the same size through the estimation kernel, one seed each,
+       derived from the config's seed.
+What it reports (``summary.json``)
+    The data's numbers (tickets, truth, median and its error, quartiles, probable error, the
+    mean of the centiles), the fits and where they disagree with the table, and the simulated
+    distribution of the median's and mean's errors, how often each lands within ``within`` of
+    the truth and how many individuals each beats.
+Figures
+    ``ogive``: the sorted estimates against Galton's normal curve and the fitted model, with
+    the truth, median and mean marked; ``errors``: the simulated crowd errors against
+    individual errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim import aggregate, metrics
+from sim.analysis.datasets import data_path
+from sim.analysis.fitting import QUANTILE_FAMILIES, fit_quantiles, fit_summary, model_quantiles
+from sim.config import ConfigError, ExperimentConfig
+from sim.io import write_json, write_parquet
+from sim.models.estimation import EstimationParams, simulate_crowds
+from sim.seeding import derive_seed, generator, replicate_seeds
+
+__all__ = ["GaltonOxConfig", "run"]
+
+PROBABLE_ERROR_FACTOR = 0.6744897501960817  # the normal quantile at 0.75: p.e. = 0.6745 sigma
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
+
+
+class CentileTable(_Strict):
+    """Observed estimates given as a centile table (Galton 1907)."""
+
+    kind: Literal["centile_table"]
+    file: str = Field(description="CSV shipped in sim/data, or a path")
+    centile_column: str = "centile"
+    value_column: str = "estimate_lb"
+    n: int = Field(ge=2, description="number of estimates behind the table")
+    published_mean: float | None = Field(None, description="the mean as published, if any")
+
+
+class SummaryStatistics(_Strict):
+    """Observed estimates known only by summary statistics (the 2012 TED ox)."""
+
+    kind: Literal["summary"]
+    n: int = Field(ge=2)
+    mean: float
+    minimum: float
+    maximum: float
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.minimum <= self.mean <= self.maximum:
+            raise ValueError("need minimum <= mean <= maximum")
+        return self
+
+
+class GaltonOxConfig(ExperimentConfig):
+    """Config of the ox experiment (see ``configs/galton_ox.yaml``)."""
+
+    experiment: Literal["galton_ox"]
+    truth: float = Field(gt=0, description="the true weight")
+    unit: str = Field("lb", min_length=1)
+    observed: Annotated[CentileTable | SummaryStatistics, Field(discriminator="kind")]
+    noise: Literal["normal", "split_normal", "lognormal", "log_cauchy"] = Field(
+        "split_normal", description="noise family fitted to the data and simulated")
+    replicates: int = Field(10_000, ge=1, description="simulated fairs")
+    within: float = Field(0.01, gt=0, lt=1, description="'close' means |error| <= within*truth")
+
+    @model_validator(mode="after")
+    def _summary_families(self):
+        if self.observed.kind == "summary" and self.noise not in ("normal", "lognormal"):
+            raise ValueError("noise: a crowd known by summary statistics can be fitted with "
+                             "normal or lognormal only")
+        return self
+
+
+Config = GaltonOxConfig
+
+
+# ---------------------------------------------------------------------------------------------
+# the data
+
+
+def _read_table(observed: CentileTable, config_dir: Path | None) -> pd.DataFrame:
+    candidates = [Path(observed.file)]
+    if config_dir is not None:
+        candidates.insert(0, config_dir / observed.file)
+    for candidate in candidates:
+        if candidate.is_file():
+            path = candidate
+            break
+    else:
+        try:
+            path = data_path(observed.file)
+        except FileNotFoundError:
+            raise ConfigError(f"observed.file: {observed.file!r} is neither a shipped dataset "
+                              "nor an existing file") from None
+    with open(path) as handle:
+        table = pd.read_csv(handle)
+    for column in (observed.centile_column, observed.value_column):
+        if column not in table.columns:
+            raise ConfigError(f"observed: column {column!r} not in {observed.file} "
+                              f"(columns: {', '.join(table.columns)})")
+    table = table[[observed.centile_column, observed.value_column]].dropna()
+    table.columns = ["centile", "estimate"]
+    table = table.sort_values("centile").reset_index(drop=True)
+    if not ((table.centile > 0) & (table.centile < 100)).all() or len(table) < 3:
+        raise ConfigError("observed: need at least 3 centiles strictly between 0 and 100")
+    return table
+
+
+def _share_beaten_from_table(table: pd.DataFrame, estimate: float, truth: float) -> float:
+    """Share of the crowd whose error exceeds ``estimate``'s, by linear interpolation of the
+    empirical distribution function between centiles (tails clamped)."""
+    error = abs(estimate - truth)
+    cdf = np.interp([truth - error, truth + error], table.estimate, table.centile / 100,
+                    left=0.0, right=1.0)
+    return float(1.0 - (cdf[1] - cdf[0]))
+
+
+def describe_table(table: pd.DataFrame, observed: CentileTable, truth: float) -> dict:
+    """The data's numbers, all computed from the table."""
+    by_centile = dict(zip(table.centile.astype(float), table.estimate.astype(float)))
+    median = by_centile.get(50.0)
+    q1, q3 = by_centile.get(25.0), by_centile.get(75.0)
+    if median is None or q1 is None or q3 is None:
+        raise ConfigError("observed: the table needs the 25th, 50th and 75th centiles")
+    centile_mean = float(table.estimate.mean())
+    odd = table[(table.centile % 10) == 5]
+    out = {
+        "tickets": observed.n,
+        "truth": truth,
+        "median": median,
+        "median_error": median - truth,
+        "median_error_pct": 100 * (median - truth) / truth,
+        "lower_quartile": q1,
+        "upper_quartile": q3,
+        "lower_quartile_deviation": q1 - median,
+        "upper_quartile_deviation": q3 - median,
+        "probable_error": (q3 - q1) / 2,
+        "probable_error_below": median - q1,
+        "probable_error_above": q3 - median,
+        "mean_of_centiles": centile_mean,
+        "mean_of_centiles_error": centile_mean - truth,
+        "mean_of_odd_centiles": float(odd.estimate.mean()) if len(odd) else None,
+        "published_mean": observed.published_mean,
+        "share_beaten_by_median": _share_beaten_from_table(table, median, truth),
+        "share_beaten_by_mean_of_centiles": _share_beaten_from_table(table, centile_mean, truth),
+        "centiles": table.centile.tolist(),
+        "estimates": table.estimate.tolist(),
+    }
+    if observed.published_mean is not None:
+        out["published_mean_error"] = observed.published_mean - truth
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the fit
+
+
+def fit_table(table: pd.DataFrame, chosen: str, data: dict) -> dict:
+    """Fit every family to the centiles; describe the chosen fit and where it disagrees."""
+    p = table.centile.to_numpy() / 100
+    x = table.estimate.to_numpy(dtype=float)
+    fits = {family: fit_quantiles(p, x, family) for family in QUANTILE_FAMILIES}
+    best = fits[chosen]
+    # Galton's own reading: a two-piece normal centred on the median, with the table's
+    # probable errors below and above (45 and 29 lb for the ox)
+    galton_below = data["probable_error_below"] / PROBABLE_ERROR_FACTOR
+    galton_above = data["probable_error_above"] / PROBABLE_ERROR_FACTOR
+    galton_quantiles = model_quantiles("split_normal", data["median"], galton_below,
+                                       galton_above, p)
+    galton_residuals = x - galton_quantiles
+    fitted = model_quantiles(chosen, best.centre, best.scale_below, best.scale_above, p)
+    order = np.argsort(-np.abs(best.residuals))
+    worst = [{"centile": float(table.centile[i]), "observed": float(x[i]),
+              "model": float(fitted[i]), "residual": float(best.residuals[i])}
+             for i in order[:3]]
+    return {
+        "noise": chosen,
+        "centre": best.centre,
+        "scale_below": best.scale_below,
+        "scale_above": best.scale_above,
+        "probable_error_below": _probable_error(chosen, best.centre, best.scale_below, "below"),
+        "probable_error_above": _probable_error(chosen, best.centre, best.scale_above, "above"),
+        "rmse": best.rmse,
+        "residuals": {f"{c:g}": float(r) for c, r in zip(table.centile, best.residuals)},
+        "largest_disagreements": worst,
+        "rmse_by_family": {family: fit.rmse for family, fit in fits.items()},
+        "galton_reading": {
+            "noise": "split_normal",
+            "centre": data["median"],
+            "scale_below": galton_below,
+            "scale_above": galton_above,
+            "rmse": float(np.sqrt(np.mean(galton_residuals**2))),
+        },
+    }
+
+
+def _probable_error(noise: str, centre: float, scale: float, side: str) -> float:
+    """Distance from the centre to the quartile on one side, in the unit of the estimates."""
+    p = 0.25 if side == "below" else 0.75
+    return float(abs(model_quantiles(noise, centre, scale, scale, [p])[0] - centre))
+
+
+def fit_from_summary(observed: SummaryStatistics, chosen: str) -> dict:
+    fit = fit_summary(observed.n, observed.mean, observed.minimum, observed.maximum, chosen)
+    return {"noise": chosen, "centre": fit["centre"], "scale_below": fit["scale"],
+            "scale_above": fit["scale"], "method": "expected range and mean of n draws"}
+
+
+def params_from_fit(fit: dict, n_agents: int, truth: float) -> EstimationParams:
+    noise = fit["noise"]
+    kwargs: dict = {"n_agents": n_agents, "truth": truth, "noise": noise}
+    if noise == "split_normal":
+        kwargs.update(noise_scale_below=fit["scale_below"], noise_scale_above=fit["scale_above"])
+    else:
+        kwargs["noise_scale"] = fit["scale_below"]
+    if noise in ("normal", "split_normal"):
+        kwargs["bias_shift"] = fit["centre"] - truth
+    else:
+        kwargs["bias_factor"] = fit["centre"] / truth
+    return EstimationParams(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# the simulation
+
+
+def simulate_fairs(params: EstimationParams, seed: int, replicates: int,
+                   within: float) -> pd.DataFrame:
+    """One row per simulated fair: aggregates, errors, and how many individuals each beats."""
+    seeds = replicate_seeds(seed, replicates, key_prefix=(0,))
+    batch = simulate_crowds(params, seeds)
+    x, truth = batch.estimates, params.truth
+    # a randomly chosen fair-goer, to compare a lone individual with the crowd
+    lone = aggregate.random_member(x, generator(derive_seed(seed, 1)))
+    frame = pd.DataFrame({"replicate": np.arange(replicates), "seed": seeds})
+    for name, values in (("median", aggregate.median(x)), ("mean", aggregate.mean(x)),
+                         ("random_member", lone)):
+        frame[name] = values
+        frame[f"{name}_error"] = metrics.collective_error(values, truth, "signed")
+        frame[f"{name}_error_pct"] = 100 * metrics.collective_error(values, truth,
+                                                                   "signed_relative")
+        frame[f"{name}_within"] = metrics.collective_error(values, truth, "relative") <= within
+        if name != "random_member":
+            frame[f"{name}_beaten_share"] = metrics.beaten_share(x, values, truth)
+    decomposition = metrics.diversity_prediction(x, truth)
+    frame["collective_sq_error"] = decomposition.collective_sq_error
+    frame["mean_individual_sq_error"] = decomposition.mean_individual_sq_error
+    frame["diversity"] = decomposition.diversity
+    frame["mean_individual_abs_error"] = metrics.mean_individual_error(x, truth, "absolute")
+    frame["individual_within_share"] = np.mean(
+        metrics.individual_errors(x, truth, "relative") <= within, axis=-1)
+    frame["minimum"] = x.min(axis=-1)
+    frame["maximum"] = x.max(axis=-1)
+    return frame
+
+
+def _distribution(values: np.ndarray) -> dict:
+    q = np.quantile(values, [0.025, 0.25, 0.5, 0.75, 0.975])
+    return {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1))
+            if len(values) > 1 else 0.0, "q2.5": q[0], "q25": q[1], "q50": q[2], "q75": q[3],
+            "q97.5": q[4]}
+
+
+def _percentile_of(value: float, values: np.ndarray) -> float:
+    """Share of simulated values at or below ``value``, in percent."""
+    return float(100 * np.mean(values <= value))
+
+
+def summarise_simulation(frame: pd.DataFrame, observed: dict) -> dict:
+    out: dict = {"fairs": len(frame)}
+    for name in ("median", "mean"):
+        out[name] = {
+            "error": _distribution(frame[f"{name}_error"].to_numpy()),
+            "error_pct": _distribution(frame[f"{name}_error_pct"].to_numpy()),
+            "within_share": float(frame[f"{name}_within"].mean()),
+            "beaten_share": _distribution(frame[f"{name}_beaten_share"].to_numpy()),
+        }
+        if observed.get(name) is not None:
+            out[name]["observed_error"] = observed[name] - observed["truth"]
+            out[name]["observed_error_percentile"] = _percentile_of(
+                observed[name] - observed["truth"], frame[f"{name}_error"].to_numpy())
+    out["random_member"] = {
+        "error_pct": _distribution(frame["random_member_error_pct"].to_numpy()),
+        "within_share": float(frame["random_member_within"].mean()),
+    }
+    out["individual_within_share"] = float(frame["individual_within_share"].mean())
+    out["mean_individual_abs_error"] = float(frame["mean_individual_abs_error"].mean())
+    identity = (frame.collective_sq_error - (frame.mean_individual_sq_error - frame.diversity))
+    out["diversity_identity_max_abs_residual"] = float(np.abs(identity).max())
+    out["minimum"] = _distribution(frame["minimum"].to_numpy())
+    out["maximum"] = _distribution(frame["maximum"].to_numpy())
+    return out
+
+
+def disagreements(data: dict, fit: dict, simulation: dict, unit: str) -> list[str]:
+    """Plain sentences on where the fitted model and the data disagree (computed)."""
+    notes = []
+    if "largest_disagreements" in fit:
+        worst = ", ".join(f"{d['centile']:g}th centile {d['observed']:.0f} vs {d['model']:.0f} "
+                          f"({d['residual']:+.1f} {unit})" for d in fit["largest_disagreements"])
+        notes.append(f"The fitted {fit['noise']} misses the table by {fit['rmse']:.1f} {unit} "
+                     f"RMS; largest gaps: {worst}.")
+        reading = fit["galton_reading"]
+        notes.append(
+            f"The least-squares fit puts the probable error at {fit['probable_error_below']:.1f} "
+            f"below and {fit['probable_error_above']:.1f} above the centre "
+            f"{fit['centre']:.1f}; Galton read {data['probable_error_below']:.0f} and "
+            f"{data['probable_error_above']:.0f} from the quartiles (his reading misses the "
+            f"table by {reading['rmse']:.1f} {unit} RMS): the tails are heavier than a "
+            "two-piece normal through the quartiles.")
+    for name, label in (("median", "median"), ("mean", "mean")):
+        percentile = simulation[name].get("observed_error_percentile")
+        if percentile is None:
+            continue
+        verdict = ("inside" if 2.5 <= percentile <= 97.5 else "outside")
+        notes.append(f"The observed {label}'s error ({simulation[name]['observed_error']:+.1f} "
+                     f"{unit}) is at percentile {percentile:.1f} of the "
+                     f"simulated fairs: {verdict} the central 95 %.")
+    for name in ("minimum", "maximum"):
+        if data.get(name) is None:
+            continue
+        dist = simulation[name]
+        inside = dist["q2.5"] <= data[name] <= dist["q97.5"]
+        notes.append(f"Observed {name} {data[name]:g} {unit}; simulated fairs give "
+                     f"{dist['q2.5']:.0f}-{dist['q97.5']:.0f} (95 %): "
+                     f"{'consistent' if inside else 'not reproduced'}.")
+    return notes
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+
+
+def draw_figures(out_dir: Path, table: pd.DataFrame | None, data: dict, fit: dict,
+                 frame: pd.DataFrame, params: EstimationParams, unit: str, within: float,
+                 title: str, provenance: dict) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    written = []
+    truth = data["truth"]
+    p_grid = np.linspace(0.01, 0.99, 197)
+
+    # the ogive: sorted estimates (centile table, or one simulated crowd) against models
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    if table is not None:
+        ax.plot(table.centile, table.estimate, "o", color=PALETTE[0], ms=6, zorder=3,
+                label=f"Galton's table ({data['tickets']} estimates)")
+        pe = data["probable_error"]
+        normal = model_quantiles("normal", data["median"], pe / PROBABLE_ERROR_FACTOR,
+                                 pe / PROBABLE_ERROR_FACTOR, p_grid)
+        ax.plot(100 * p_grid, normal, "--", color=PALETTE[7],
+                label=f"normal curve, p.e. {pe:g} {unit} (Galton)")
+        median, mean = data["median"], data["mean_of_centiles"]
+        mean_label = f"mean of centiles {mean:.1f}"
+    else:
+        crowd = np.sort(simulate_crowds(params, replicate_seeds(0, 1)).estimates[0])
+        ax.plot(100 * (np.arange(len(crowd)) + 0.5) / len(crowd), crowd, ".", ms=3,
+                color=PALETTE[0], label=f"one simulated crowd (n = {len(crowd)})")
+        median, mean = float(np.median(crowd)), data["mean"]
+        mean_label = f"observed mean {mean:g}"
+    fitted = model_quantiles(fit["noise"], fit["centre"], fit["scale_below"], fit["scale_above"],
+                             p_grid)
+    ax.plot(100 * p_grid, fitted, "-", color=PALETTE[1], label=f"fitted {fit['noise']}")
+    ax.axhline(truth, color=PALETTE[2], lw=2, label=f"truth {truth:g}")
+    ax.axhline(median, color=PALETTE[3], lw=1, ls=":", label=f"median {median:g}")
+    ax.axhline(mean, color=PALETTE[4], lw=1, ls="-.", label=mean_label)
+    ax.set_xlabel("centile of the crowd (%)")
+    ax.set_ylabel(f"estimate ({unit})")
+    ax.set_xlim(0, 100)
+    if table is None:
+        ax.set_yscale("log")
+    ax.set_title(f"{title}: the ogive of the estimates")
+    ax.legend(loc="upper left", frameon=True)
+    written += [str(p) for p in save(fig, out_dir / "ogive", provenance)]
+
+    # crowd error against individual error, in percent of the truth
+    fig, (wide, zoom) = plt.subplots(1, 2, figsize=(11.5, 4.8))
+    series = [("a random individual", frame["random_member_error_pct"], PALETTE[7]),
+              ("crowd median", frame["median_error_pct"], PALETTE[3]),
+              ("crowd mean", frame["mean_error_pct"], PALETTE[4])]
+    for label, values, colour in series:
+        absolute = np.sort(np.abs(values.to_numpy()))
+        wide.plot(np.maximum(absolute, 1e-3), np.arange(1, len(absolute) + 1) / len(absolute),
+                  color=colour, lw=2, label=label)
+    wide.axvline(100 * within, color=PALETTE[2], ls="--", lw=1.5,
+                 label=f"{100 * within:g} % of the truth")
+    wide.set_xscale("log")
+    wide.set_xlabel("absolute error (% of the truth, log scale)")
+    wide.set_ylabel("share of simulated crowds with at most this error")
+    wide.set_title("individuals against the crowd")
+    wide.legend(loc="upper left")
+    for name, colour in (("median", PALETTE[3]), ("mean", PALETTE[4])):
+        zoom.hist(frame[f"{name}_error_pct"], bins=60, density=True, alpha=0.5, color=colour,
+                  label=f"crowd {name}: {100 * frame[f'{name}_within'].mean():.1f} % within "
+                        f"{100 * within:g} %")
+    zoom.axvline(0, color=PALETTE[2], lw=2, label="truth")
+    zoom.axvspan(-100 * within, 100 * within, color=PALETTE[2], alpha=0.10,
+                 label=f"within {100 * within:g} % of the truth")
+    if table is not None:
+        zoom.axvline(data["median_error_pct"], color=PALETTE[3], ls=":", lw=2,
+                     label=f"observed median {data['median_error_pct']:+.2f} %")
+    zoom.set_xlabel("signed error (% of the truth)")
+    zoom.set_ylabel("density")
+    zoom.set_title("the crowd's aggregates, close up")
+    zoom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+    fig.suptitle(f"{title}: {len(frame):,} simulated crowds of {params.n_agents}")
+    written += [str(p) for p in save(fig, out_dir / "errors", provenance)]
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run(config: GaltonOxConfig, out_dir: Path, provenance: dict,
+        config_dir: Path | None = None, log=print) -> dict:
+    """Run the experiment and write ``summary.json``, ``replicates.parquet`` and figures."""
+    title = config.title or "Galton's ox"
+    observed = config.observed
+    if isinstance(observed, CentileTable):
+        table = _read_table(observed, config_dir)
+        data = describe_table(table, observed, config.truth)
+        fit = fit_table(table, config.noise, data)
+        n_agents = observed.n
+        observed_aggregates = {"truth": config.truth, "median": data["median"],
+                               "mean": observed.published_mean or data["mean_of_centiles"]}
+    else:
+        table = None
+        data = {"n": observed.n, "truth": config.truth, "mean": observed.mean,
+                "mean_error": observed.mean - config.truth,
+                "mean_error_pct": 100 * (observed.mean - config.truth) / config.truth,
+                "minimum": observed.minimum, "maximum": observed.maximum}
+        fit = fit_from_summary(observed, config.noise)
+        n_agents = observed.n
+        observed_aggregates = {"truth": config.truth, "mean": observed.mean}
+    params = params_from_fit(fit, n_agents, config.truth)
+
+    log(f"simulating {config.replicates:,} crowds of {n_agents} agents "
+        f"({params.noise} noise fitted to the data) ...")
+    frame = simulate_fairs(params, config.seed, config.replicates, config.within)
+    simulation = summarise_simulation(frame, observed_aggregates)
+    notes = disagreements(data, fit, simulation, config.unit)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_parquet(out_dir / "replicates.parquet", frame)
+    figures = draw_figures(out_dir, table, data, fit, frame, params, config.unit,
+                           config.within, title, provenance)
+    summary = {
+        "experiment": config.experiment,
+        "title": title,
+        "unit": config.unit,
+        "data": data,
+        "fit": fit,
+        "model_params": params.model_dump(),
+        "simulation": simulation,
+        "disagreements": notes,
+        "files": {"replicates": "replicates.parquet",
+                  "figures": [Path(f).name for f in figures]},
+        "provenance": provenance,
+    }
+    write_json(out_dir / "summary.json", summary)
+    log(report_text(summary))
+    return summary
+
+
+def report_text(summary: dict) -> str:
+    """A short human-readable account of a summary."""
+    data, sim_, unit = summary["data"], summary["simulation"], summary["unit"]
+    lines = [f"== {summary['title']} =="]
+    if "median" in data:
+        lines += [
+            f"data: {data['tickets']} estimates, truth {data['truth']:g} {unit}; median "
+            f"{data['median']:g} ({data['median_error']:+g} {unit}, "
+            f"{data['median_error_pct']:+.1f} %), quartiles {data['lower_quartile']:g} and "
+            f"{data['upper_quartile']:g}, probable error {data['probable_error']:g} {unit}, "
+            f"mean of centiles {data['mean_of_centiles']:.1f}",
+            f"the median beats about {100 * data['share_beaten_by_median']:.0f} % of the crowd "
+            "(interpolated from the centiles)",
+        ]
+    else:
+        lines.append(f"data: {data['n']} estimates, truth {data['truth']:g} {unit}; mean "
+                     f"{data['mean']:g} ({data['mean_error_pct']:+.1f} %), range "
+                     f"{data['minimum']:g}-{data['maximum']:g}")
+    within = "within the tolerance"
+    for name in ("median", "mean"):
+        s = sim_[name]
+        lines.append(
+            f"simulated {name}: error {s['error_pct']['q50']:+.2f} % (95 %: "
+            f"{s['error_pct']['q2.5']:+.2f} to {s['error_pct']['q97.5']:+.2f}), {within} in "
+            f"{100 * s['within_share']:.1f} % of {sim_['fairs']:,} fairs, beats "
+            f"{100 * s['beaten_share']['mean']:.1f} % of individuals")
+    lines.append(f"a random individual is {within} in "
+                 f"{100 * sim_['random_member']['within_share']:.1f} % of fairs")
+    lines += [f"- {note}" for note in summary["disagreements"]]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - convenience: python -m experiments.galton_ox
+    from sim.cli import main
+
+    sys.exit(main(["run", *(sys.argv[1:] or ["configs/galton_ox.yaml"])]))

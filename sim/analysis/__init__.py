@@ -1,0 +1,1 @@
+"""Real data: loaders for shipped datasets, and fitting noise models to them."""

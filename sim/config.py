@@ -1,0 +1,117 @@
+"""Configs: YAML files validated by pydantic schemas, with one-line errors.
+
+Every problem with a config (missing file, bad YAML, unknown key, wrong type, value out of
+range, NaN) becomes a :class:`ConfigError` whose message is one line naming the field and
+what is allowed. The CLI prints it and exits with code 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["ConfigError", "ExperimentConfig", "load_yaml", "validate", "config_hash"]
+
+
+class ConfigError(ValueError):
+    """A config (or command-line input) that cannot be used; the message is one line."""
+
+
+class ExperimentConfig(BaseModel):
+    """Fields every experiment config has; experiments subclass it with their own."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
+
+    experiment: str = Field(description="name of the experiment module in experiments/")
+    title: str | None = Field(None, description="human-readable title for reports")
+    seed: int = Field(ge=0, description="base seed; every random draw derives from it")
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping from ``path``, raising :class:`ConfigError` on any problem.
+
+    Examples
+    --------
+    >>> load_yaml("no/such/file.yaml")
+    Traceback (most recent call last):
+    ...
+    sim.config.ConfigError: no/such/file.yaml: file not found
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
+    return data
+
+
+def validate(schema: type[BaseModel], data: dict[str, Any], source: str = "config"):
+    """Validate ``data`` against ``schema``; the first problem becomes a one-line ConfigError."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {describe_error(exc, schema)}") from None
+
+
+def describe_error(exc: ValidationError, schema: type[BaseModel]) -> str:
+    """One line naming the field of the first error and what is allowed."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = ".".join(str(part) for part in first["loc"])
+    kind = first["type"]
+    message = first["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(schema, first["loc"][:-1])
+        message = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+    elif kind == "missing":
+        message = "required field is missing"
+    elif "input" in first and kind not in ("value_error", "assertion_error"):
+        message += f" (got {_short(first['input'])})"
+    if isinstance(first.get("input"), float) and math.isnan(first["input"]):
+        message = "must be a finite number, got NaN"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
+        if len(errors) > 1 else ""
+    return (f"{loc}: " if loc else "") + message + more
+
+
+def _allowed_keys(schema: type[BaseModel], parents: tuple) -> list[str]:
+    model = schema
+    for part in parents:
+        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return sorted(model.model_fields)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def config_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of a config's canonical JSON form (key order and formatting do not matter).
+
+    Examples
+    --------
+    >>> config_hash({"a": 1, "b": 2}) == config_hash({"b": 2, "a": 1})
+    True
+    """
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
