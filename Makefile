@@ -9,7 +9,7 @@ TESTSTAMP := $(VENV)/.installed-test
 CONFIG    ?= configs/galton_ox.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test test-all bench clean venv
+.PHONY: run test test-all bench clean clean-cache venv
 
 run: $(STAMP)
 	$(VENV)/bin/crowdsim run $(CONFIG)
@@ -39,5 +39,9 @@ $(TESTSTAMP): pyproject.toml $(STAMP)
 	$(VPY) -m pip install --quiet -e ".[test]"
 	@touch $@
 
-clean:
+# numba's cache does not notice changes in functions a kernel calls from other modules
+clean-cache:
+	find sim -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+clean: clean-cache
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -48,6 +48,9 @@ MULTIPLICATIVE_FAMILIES = ("lognormal", "log_cauchy")
 
 NORMAL, LOGNORMAL, SPLIT_NORMAL, LOG_CAUCHY = range(4)
 
+#: Largest |log-error| of a multiplicative estimate (keeps estimates finite and positive).
+MAX_LOG_ERROR = 700.0
+
 
 def family_code(name: str) -> int:
     """Integer code of a noise family, as the kernels take it.
@@ -98,7 +101,10 @@ def apply_noise(centre, error, scale_below, scale_above, multiplier, family):
     scale = scale_below if error < 0.0 else scale_above
     if family == NORMAL or family == SPLIT_NORMAL:
         return centre + multiplier * scale * error
-    return centre * math.exp(multiplier * scale * error)
+    # a Cauchy log-error can be astronomically large; clamp so that an estimate stays a
+    # positive, finite number (exp(+-700) is within double range)
+    log_error = min(max(multiplier * scale * error, -MAX_LOG_ERROR), MAX_LOG_ERROR)
+    return centre * math.exp(log_error)
 
 
 @njit(cache=True, nogil=True)

@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# read once: os.umask can only be read by setting it
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 __all__ = ["atomic_path", "write_text", "write_json", "write_parquet", "save_figure"]
 
 
@@ -36,6 +40,7 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
                                     dir=target.parent)
     os.close(handle)
     tmp = Path(name)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; results are ordinary files
     try:
         yield tmp
         os.replace(tmp, target)
