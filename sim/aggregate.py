@@ -33,13 +33,20 @@ def _as_estimates(estimates: ArrayLike) -> NDArray[np.float64]:
     """Convert to a float array of shape (..., n_agents) with n_agents >= 1."""
     values = np.asarray(estimates, dtype=float)
     if values.ndim == 0:
-        raise ValueError("estimates must have at least one dimension (the agents axis), got a scalar")
+        raise ValueError(
+            "estimates must have at least one dimension (the agents axis), got a scalar"
+        )
     if values.shape[-1] == 0:
-        raise ValueError(f"estimates must hold at least one estimate along the last axis, got shape {values.shape}")
+        raise ValueError(
+            "estimates must hold at least one estimate along the last axis, "
+            f"got shape {values.shape}"
+        )
     return values
 
 
-def _broadcast_to_replicates(values: ArrayLike, replicate_shape: tuple[int, ...], name: str) -> NDArray[np.float64]:
+def _broadcast_to_replicates(
+    values: ArrayLike, replicate_shape: tuple[int, ...], name: str
+) -> NDArray[np.float64]:
     """Broadcast a per-replicate quantity (truth, aggregate) to ``estimates.shape[:-1]``."""
     array = np.asarray(values, dtype=float)
     try:
@@ -273,7 +280,8 @@ def weighted_mean(estimates: ArrayLike, weights: ArrayLike) -> FloatResult:
         weight_array = np.broadcast_to(weight_array, values.shape)
     except ValueError:
         raise ValueError(
-            f"weights with shape {weight_array.shape} cannot be broadcast to estimates shape {values.shape}"
+            f"weights with shape {weight_array.shape} cannot be broadcast to "
+            f"estimates shape {values.shape}"
         ) from None
     if not np.all(np.isfinite(weight_array)):
         raise ValueError("weights must be finite")
@@ -281,7 +289,9 @@ def weighted_mean(estimates: ArrayLike, weights: ArrayLike) -> FloatResult:
         raise ValueError(f"weights must be non-negative, got minimum {np.min(weight_array)}")
     total_weight = np.sum(weight_array, axis=-1)
     if not np.all(total_weight > 0):
-        raise ValueError("weights must have a positive sum along the last axis for every replicate")
+        raise ValueError(
+            "weights must have a positive sum along the last axis for every replicate"
+        )
     return np.sum(weight_array * values, axis=-1) / total_weight
 
 

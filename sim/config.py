@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -72,11 +72,12 @@ def describe_error(exc: ValidationError, schema: type[BaseModel]) -> str:
     """One line naming the field of the first error and what is allowed."""
     errors = exc.errors(include_url=False)
     first = errors[0]
-    loc = ".".join(str(part) for part in first["loc"])
+    path, model = _resolve_location(schema, first["loc"])
+    loc = ".".join(path)
     kind = first["type"]
     message = first["msg"].removeprefix("Value error, ")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(schema, first["loc"][:-1])
+        allowed = sorted(model.model_fields) if model is not None else []
         message = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
     elif kind == "missing":
         message = "required field is missing"
@@ -89,15 +90,39 @@ def describe_error(exc: ValidationError, schema: type[BaseModel]) -> str:
     return (f"{loc}: " if loc else "") + message + more
 
 
-def _allowed_keys(schema: type[BaseModel], parents: tuple) -> list[str]:
-    model = schema
-    for part in parents:
-        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+def _resolve_location(schema: type[BaseModel], loc: tuple) -> tuple[list[str], type | None]:
+    """The user-facing path of an error location, and the model holding its last key.
+
+    Pydantic puts a discriminated union's tag into the location (``observed.summary.x``);
+    users never wrote that tag as a key, so it is dropped from the path.
+    """
+    path: list[str] = []
+    model: type | None = schema
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        path.append(str(part))
+        if not parts:
+            break
+        field = model.model_fields.get(str(part)) if model is not None else None
         annotation = getattr(field, "annotation", None)
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return sorted(model.model_fields)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+            continue
+        members = [m for m in get_args(annotation)
+                   if isinstance(m, type) and issubclass(m, BaseModel)]
+        tagged = {_tag_of(m): m for m in members}
+        if parts and parts[0] in tagged:
+            model = tagged[parts.pop(0)]
+        else:
+            model = None
+    return path, model
+
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("kind")
+    args = get_args(field.annotation) if field is not None else ()
+    return args[0] if args else None
 
 
 def _short(value: Any) -> str:

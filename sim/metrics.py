@@ -39,7 +39,9 @@ ERROR_KINDS = ("absolute", "relative", "squared", "log", "signed", "signed_relat
 """Error kinds accepted by the ``kind`` argument, in documentation order."""
 
 
-def _errors(values: NDArray[np.float64], truth: NDArray[np.float64], kind: str, values_name: str) -> NDArray[np.float64]:
+def _errors(
+    values: NDArray[np.float64], truth: NDArray[np.float64], kind: str, values_name: str
+) -> NDArray[np.float64]:
     """Elementwise error of `values` with respect to `truth` (already broadcastable)."""
     if kind not in ERROR_KINDS:
         allowed = ", ".join(repr(name) for name in ERROR_KINDS)
@@ -66,7 +68,9 @@ def _errors(values: NDArray[np.float64], truth: NDArray[np.float64], kind: str, 
     raise AssertionError(f"unhandled error kind {kind!r}")  # pragma: no cover
 
 
-def collective_error(aggregate: ArrayLike, truth: ArrayLike, kind: str = "absolute") -> FloatResult:
+def collective_error(
+    aggregate: ArrayLike, truth: ArrayLike, kind: str = "absolute"
+) -> FloatResult:
     """Error of a collective estimate (or any values), elementwise.
 
     Parameters
@@ -106,15 +110,17 @@ def collective_error(aggregate: ArrayLike, truth: ArrayLike, kind: str = "absolu
         aggregate_array, truth_array = np.broadcast_arrays(aggregate_array, truth_array)
     except ValueError:
         raise ValueError(
-            f"truth with shape {truth_array.shape} cannot be broadcast against aggregate with shape "
-            f"{aggregate_array.shape}"
+            f"truth with shape {truth_array.shape} cannot be broadcast against "
+            f"aggregate with shape {aggregate_array.shape}"
         ) from None
     if not np.all(np.isfinite(truth_array)):
         raise ValueError("truth must be finite")
     return _unwrap_0d(_errors(aggregate_array, truth_array, kind, "aggregate"))
 
 
-def individual_errors(estimates: ArrayLike, truth: ArrayLike, kind: str = "absolute") -> NDArray[np.float64]:
+def individual_errors(
+    estimates: ArrayLike, truth: ArrayLike, kind: str = "absolute"
+) -> NDArray[np.float64]:
     """Error of every individual estimate.
 
     Parameters
@@ -150,7 +156,9 @@ def individual_errors(estimates: ArrayLike, truth: ArrayLike, kind: str = "absol
     return _errors(values, truth[..., np.newaxis], kind, "estimates")
 
 
-def mean_individual_error(estimates: ArrayLike, truth: ArrayLike, kind: str = "absolute") -> FloatResult:
+def mean_individual_error(
+    estimates: ArrayLike, truth: ArrayLike, kind: str = "absolute"
+) -> FloatResult:
     """Average error of the individuals (the error of a typical crowd member).
 
     Parameters
@@ -254,8 +262,8 @@ def diversity_prediction(estimates: ArrayLike, truth: ArrayLike) -> DiversityDec
     Adding a fourth, less accurate estimate of 42 raises every term:
 
     >>> terms = diversity_prediction([48, 47, 51, 42], truth=49)
-    >>> float(terms.collective_sq_error), float(terms.mean_individual_sq_error), float(terms.diversity)
-    (4.0, 14.5, 10.5)
+    >>> [float(term) for term in terms]
+    [4.0, 14.5, 10.5]
     """
     values = _as_estimates(estimates)
     truth = _as_truth(truth, values.shape[:-1])

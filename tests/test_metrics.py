@@ -25,7 +25,9 @@ from sim.metrics import (
 
 # Bounded, finite floats keep the properties about the definitions, not about overflow.
 BOUND = 1e6
-finite_floats = st.floats(-BOUND, BOUND, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+finite_floats = st.floats(
+    -BOUND, BOUND, allow_nan=False, allow_infinity=False, allow_subnormal=False
+)
 positive_floats = st.floats(1e-3, BOUND, allow_nan=False, allow_infinity=False)
 crowds = arrays(np.float64, st.integers(1, 50), elements=finite_floats)
 positive_crowds = arrays(np.float64, st.integers(1, 50), elements=positive_floats)
@@ -67,7 +69,9 @@ def test_collective_error_relative_kinds_use_absolute_truth() -> None:
 
 def test_collective_error_is_elementwise() -> None:
     np.testing.assert_allclose(collective_error([8.0, 11.0], [10.0, 10.0], "signed"), [-2.0, 1.0])
-    np.testing.assert_allclose(collective_error([[8.0], [12.0]], [10.0, 4.0], "absolute"), [[2.0, 4.0], [2.0, 8.0]])
+    np.testing.assert_allclose(
+        collective_error([[8.0], [12.0]], [10.0, 4.0], "absolute"), [[2.0, 4.0], [2.0, 8.0]]
+    )
     assert np.ndim(collective_error(8.0, 10.0)) == 0
 
 
@@ -110,7 +114,9 @@ def test_errors_reject_bad_truth() -> None:
 def test_individual_errors_by_hand() -> None:
     np.testing.assert_allclose(individual_errors([8, 10, 13], 10), [2, 0, 3])
     np.testing.assert_allclose(individual_errors([8, 10, 13], 10, "squared"), [4, 0, 9])
-    np.testing.assert_allclose(individual_errors([[8, 10], [1, 4]], [10, 2], "signed"), [[-2, 0], [-1, 2]])
+    np.testing.assert_allclose(
+        individual_errors([[8, 10], [1, 4]], [10, 2], "signed"), [[-2, 0], [-1, 2]]
+    )
 
 
 @pytest.mark.parametrize("kind", ERROR_KINDS)
@@ -119,7 +125,9 @@ def test_individual_errors_agree_with_collective_error(kind: str) -> None:
     truths = np.array([10.0, 20.0, 30.0, 40.0])
     expected = collective_error(estimates, truths[:, np.newaxis], kind)
     np.testing.assert_array_equal(individual_errors(estimates, truths, kind), expected)
-    np.testing.assert_allclose(mean_individual_error(estimates, truths, kind), np.mean(expected, axis=-1))
+    np.testing.assert_allclose(
+        mean_individual_error(estimates, truths, kind), np.mean(expected, axis=-1)
+    )
 
 
 def test_mean_individual_error_vectorises_over_rows() -> None:
@@ -128,7 +136,9 @@ def test_mean_individual_error_vectorises_over_rows() -> None:
     result = mean_individual_error(estimates, truths, "squared")
     assert result.shape == (5,)
     np.testing.assert_allclose(
-        result, [mean_individual_error(r, t, "squared") for r, t in zip(estimates, truths, strict=True)], rtol=1e-12
+        result,
+        [mean_individual_error(r, t, "squared") for r, t in zip(estimates, truths, strict=True)],
+        rtol=1e-12,
     )
 
 
@@ -165,7 +175,10 @@ def test_diversity_prediction_vectorises_over_rows() -> None:
     truths = np.arange(45.0, 51.0)
     terms = diversity_prediction(estimates, truths)
     for field in DiversityDecomposition._fields:
-        per_row = [getattr(diversity_prediction(r, t), field) for r, t in zip(estimates, truths, strict=True)]
+        per_row = [
+            getattr(diversity_prediction(r, t), field)
+            for r, t in zip(estimates, truths, strict=True)
+        ]
         assert getattr(terms, field).shape == (6,)
         np.testing.assert_allclose(getattr(terms, field), per_row, rtol=1e-12)
 
@@ -177,13 +190,20 @@ def test_diversity_prediction_identity(estimates: np.ndarray, truth: float) -> N
     # Rounding in the crowd mean is relative to the magnitudes of x and t, so the
     # absolute tolerance scales with their squares.
     magnitude = float(np.max(estimates**2)) + truth**2
-    assert np.isclose(crowd_error, average_error - prediction_diversity, rtol=1e-9, atol=1e-9 * magnitude + 1e-300)
+    assert np.isclose(
+        crowd_error,
+        average_error - prediction_diversity,
+        rtol=1e-9,
+        atol=1e-9 * magnitude + 1e-300,
+    )
     assert crowd_error <= average_error * (1 + 1e-9) + 1e-9 * magnitude
 
 
 @fast
 @given(crowds, finite_floats)
-def test_diversity_prediction_terms_match_other_metrics(estimates: np.ndarray, truth: float) -> None:
+def test_diversity_prediction_terms_match_other_metrics(
+    estimates: np.ndarray, truth: float
+) -> None:
     terms = diversity_prediction(estimates, truth)
     assert terms.collective_sq_error == collective_error(np.mean(estimates), truth, "squared")
     assert terms.mean_individual_sq_error == mean_individual_error(estimates, truth, "squared")
@@ -212,7 +232,9 @@ def test_beaten_share_vectorises() -> None:
 
 
 def test_beaten_share_rejects_bad_aggregate_shape() -> None:
-    with pytest.raises(ValueError, match=re.escape("aggregate with shape (3,) cannot be broadcast")):
+    with pytest.raises(
+        ValueError, match=re.escape("aggregate with shape (3,) cannot be broadcast")
+    ):
         beaten_share(np.ones((2, 4)), aggregate=[1.0, 2.0, 3.0], truth=1.0)
 
 
@@ -296,7 +318,15 @@ def test_truth_in_range_by_hand() -> None:
 
 
 @pytest.mark.parametrize(
-    "metric", [diversity, diversity_prediction, mean_individual_error, beaten_share, woc_indicator, truth_in_range]
+    "metric",
+    [
+        diversity,
+        diversity_prediction,
+        mean_individual_error,
+        beaten_share,
+        woc_indicator,
+        truth_in_range,
+    ],
 )
 def test_metrics_reject_empty_crowds(metric) -> None:
     extra_arguments = {diversity: (), beaten_share: (1.0, 1.0)}.get(metric, (1.0,))
@@ -316,16 +346,26 @@ def test_metrics_are_permutation_invariant(estimates: np.ndarray, truth: float, 
     magnitude = float(np.max(estimates**2)) + truth**2
     # Sums change rounding under reordering; counts and order statistics do not.
     close = dict(rtol=1e-9, atol=1e-9 * magnitude + 1e-300)
-    # Errors in the units of the estimates need a tolerance in those units, squared errors in squared units.
-    atol_by_kind = {"absolute": 1e-9 * np.sqrt(magnitude), "signed": 1e-9 * np.sqrt(magnitude), "squared": close["atol"]}
+    # Errors carry the estimates' units (squared errors their square), and so must the tolerance.
+    atol_by_kind = {
+        "absolute": 1e-9 * np.sqrt(magnitude),
+        "signed": 1e-9 * np.sqrt(magnitude),
+        "squared": close["atol"],
+    }
     for kind, atol in atol_by_kind.items():
         assert np.isclose(
-            mean_individual_error(permuted, truth, kind), mean_individual_error(estimates, truth, kind),
-            rtol=1e-9, atol=atol + 1e-300,
+            mean_individual_error(permuted, truth, kind),
+            mean_individual_error(estimates, truth, kind),
+            rtol=1e-9,
+            atol=atol + 1e-300,
         )
-    np.testing.assert_array_equal(individual_errors(permuted, truth), individual_errors(estimates, truth)[order])
+    np.testing.assert_array_equal(
+        individual_errors(permuted, truth), individual_errors(estimates, truth)[order]
+    )
     assert np.isclose(diversity(permuted), diversity(estimates), **close)
-    for permuted_term, term in zip(diversity_prediction(permuted, truth), diversity_prediction(estimates, truth)):
+    for permuted_term, term in zip(
+        diversity_prediction(permuted, truth), diversity_prediction(estimates, truth), strict=True
+    ):
         assert np.isclose(permuted_term, term, **close)
     aggregate = float(np.median(estimates))
     assert beaten_share(permuted, aggregate, truth) == beaten_share(estimates, aggregate, truth)
@@ -335,11 +375,15 @@ def test_metrics_are_permutation_invariant(estimates: np.ndarray, truth: float, 
 
 @fast
 @given(positive_crowds, positive_floats, seeds)
-def test_relative_and_log_errors_are_permutation_invariant(estimates: np.ndarray, truth: float, seed: int) -> None:
+def test_relative_and_log_errors_are_permutation_invariant(
+    estimates: np.ndarray, truth: float, seed: int
+) -> None:
     permuted = estimates[np.random.default_rng(seed).permutation(len(estimates))]
     for kind in ("relative", "log", "signed_relative"):
         assert np.isclose(
-            mean_individual_error(permuted, truth, kind), mean_individual_error(estimates, truth, kind), rtol=1e-9,
+            mean_individual_error(permuted, truth, kind),
+            mean_individual_error(estimates, truth, kind),
+            rtol=1e-9,
             atol=1e-12 * (float(np.max(estimates)) / truth + 1),
         )
 
@@ -350,16 +394,26 @@ def test_diversity_is_translation_invariant_and_scales_quadratically(
     estimates: np.ndarray, shift: float, scale: float
 ) -> None:
     magnitude = (float(np.max(np.abs(estimates))) + abs(shift)) ** 2
-    assert np.isclose(diversity(estimates + shift), diversity(estimates), rtol=1e-9, atol=1e-9 * magnitude)
-    assert np.isclose(diversity(scale * estimates), scale**2 * diversity(estimates), rtol=1e-9,
-                      atol=1e-9 * scale**2 * magnitude + 1e-300)
+    assert np.isclose(
+        diversity(estimates + shift), diversity(estimates), rtol=1e-9, atol=1e-9 * magnitude
+    )
+    assert np.isclose(
+        diversity(scale * estimates),
+        scale**2 * diversity(estimates),
+        rtol=1e-9,
+        atol=1e-9 * scale**2 * magnitude + 1e-300,
+    )
 
 
 @fast
 @given(positive_crowds, positive_floats, st.floats(1e-3, 1e3))
-def test_scale_free_errors_are_scale_invariant(estimates: np.ndarray, truth: float, scale: float) -> None:
+def test_scale_free_errors_are_scale_invariant(
+    estimates: np.ndarray, truth: float, scale: float
+) -> None:
     for kind in ("relative", "log", "signed_relative"):
         np.testing.assert_allclose(
-            individual_errors(scale * estimates, scale * truth, kind), individual_errors(estimates, truth, kind),
-            rtol=1e-9, atol=1e-9 * (float(np.max(estimates)) / truth + 1),
+            individual_errors(scale * estimates, scale * truth, kind),
+            individual_errors(estimates, truth, kind),
+            rtol=1e-9,
+            atol=1e-9 * (float(np.max(estimates)) / truth + 1),
         )

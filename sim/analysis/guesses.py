@@ -157,4 +157,4 @@ def draw_histogram(values, result: dict, path: str | Path, title: str) -> list[P
     ax.set_title(title)
     ax.legend(loc="upper right")
     target = Path(path)
-    return save(fig, target.with_suffix(""), formats=(target.suffix.lstrip(".") or "png",))
+    return save(fig, target.with_suffix(""), formats=(target.suffix.lstrip(".").lower() or "png",))

@@ -48,7 +48,7 @@ def save(fig, stem: str | Path, provenance: dict | None = None,
         metadata = {"png": {"Software": "crowdsim", "Description": description},
                     "svg": {"Creator": "crowdsim", "Description": description},
                     "pdf": {"Creator": "crowdsim", "Subject": description}}[fmt]
-        paths.append(save_figure(fig, stem.with_suffix(f".{fmt}"), metadata=metadata,
+        paths.append(save_figure(fig, stem.with_name(f"{stem.name}.{fmt}"), metadata=metadata,
                                  bbox_inches="tight"))
     plt.close(fig)
     return paths

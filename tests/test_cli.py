@@ -1,0 +1,258 @@
+"""The ``crowdsim`` command end to end, each case in a fresh interpreter (``python -m sim``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+import sim
+from conftest import assert_one_line_error, config_copy, run_cli
+from sim.cli import main
+from sim.config import config_hash
+
+# ---------------------------------------------------------------------------------------------
+# crowdsim run
+
+RUNS = [
+    # config, replicates (reduced from 10,000 to keep the suite fast)
+    pytest.param("galton_ox.yaml", 500, id="galton"),
+    pytest.param("ted_ox.yaml", 200, id="ted"),
+]
+
+FILES = ["summary.json", "replicates.parquet", "ogive.png", "ogive.svg", "errors.png",
+         "errors.svg"]
+
+
+@pytest.mark.parametrize(("name", "replicates"), RUNS)
+def test_run_writes_results_with_provenance(tmp_path, name, replicates):
+    config = config_copy(name, tmp_path, replicates=replicates)
+    out = tmp_path / "results" / "here"
+    done = run_cli("run", config.name, "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"results written to {out}" in done.stdout
+
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+    # nothing written outside --out (e.g. no default results/<name>/ folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([config.name, "results"])
+    assert (out / "ogive.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "errors.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in (out / "ogive.svg").read_text(encoding="utf-8")
+    assert "<svg" in (out / "errors.svg").read_text(encoding="utf-8")
+    # ordinary files, not the 0600 of a temporary file
+    umask = os.umask(0)
+    os.umask(umask)
+    for name_ in FILES:
+        assert (out / name_).stat().st_mode & 0o777 == 0o666 & ~umask, name_
+
+    frame = pd.read_parquet(out / "replicates.parquet")
+    assert len(frame) == replicates
+    assert frame["replicate"].tolist() == list(range(replicates))
+    assert frame["seed"].is_unique
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    record = summary["provenance"]
+    for key in ("crowdsim_version", "git_commit", "config_hash", "seed", "timestamp"):
+        assert key in record, key
+    assert record["crowdsim_version"] == sim.__version__
+    assert record["config_hash"] == config_hash(raw)
+    assert record["seed"] == raw["seed"]
+    assert record["experiment"] == "galton_ox"
+    assert dt.datetime.fromisoformat(record["timestamp"]).tzinfo is not None
+    assert summary["simulation"]["fairs"] == replicates
+    assert summary["files"]["replicates"] == "replicates.parquet"
+    assert sorted(summary["files"]["figures"]) == ["errors.png", "errors.svg", "ogive.png",
+                                                   "ogive.svg"]
+    assert summary["disagreements"] and all(isinstance(s, str) for s in summary["disagreements"])
+
+
+def test_version_and_console_script(tmp_path):
+    done = run_cli("--version", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"crowdsim {sim.__version__}"
+
+    script = Path(sys.executable).parent / ("crowdsim.exe" if os.name == "nt" else "crowdsim")
+    assert script.is_file(), f"no crowdsim console script beside {sys.executable}"
+    assert os.access(script, os.X_OK)
+    done = subprocess.run([str(script), "--version"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"crowdsim {sim.__version__}"
+
+
+def test_no_command_is_a_usage_error(tmp_path):
+    done = run_cli(cwd=tmp_path)
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "required")
+
+
+# ---------------------------------------------------------------------------------------------
+# crowdsim analyze
+
+GUESSES_CSV = """\
+id,guess,comment
+1,1180,first
+2,1210,
+3,,empty cell
+4,abc,junk text
+5,n/a,junk text
+6
+7,1195.5,ok
+8, 1250 ,padded with spaces
+9,1100,"quoted, with a comma"
+10,1300,x
+11,inf,not finite
+
+12,1207,after a blank line
+13,1189,x
+14,1150,x
+15,1225,x
+16,1199,x
+17,1400,x
+"""
+CLEAN = np.array([1180, 1210, 1195.5, 1250, 1100, 1300, 1207, 1189, 1150, 1225, 1199, 1400.0])
+DROPPED = 5  # empty, "abc", "n/a", the short row, "inf" (the blank line is not a guess)
+TRUTH = 1198.0
+AGGREGATES = ("mean", "median", "geometric_mean", "trimmed_mean")
+
+
+@pytest.fixture
+def guesses(tmp_path) -> Path:
+    path = tmp_path / "guesses.csv"
+    path.write_text(GUESSES_CSV, encoding="utf-8")
+    return path
+
+
+def test_analyze_json_matches_numpy_and_scipy(tmp_path, guesses):
+    done = run_cli("analyze", guesses.name, "--column", "guess", "--truth", "1198", "--json",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    result = json.loads(done.stdout)
+
+    assert result["n"] == CLEAN.size
+    assert result["dropped"] == DROPPED
+    assert result["truth"] == TRUTH
+    expected = {"mean": np.mean(CLEAN), "median": np.median(CLEAN),
+                "geometric_mean": stats.gmean(CLEAN), "trimmed_mean": stats.trim_mean(CLEAN, 0.1)}
+    assert set(result["aggregates"]) == set(AGGREGATES)
+    for name, value in expected.items():
+        assert result["aggregates"][name] == pytest.approx(value, rel=1e-12), name
+        assert result["errors"][name]["signed"] == pytest.approx(value - TRUTH, abs=1e-9)
+        assert result["errors"][name]["relative"] == pytest.approx(abs(value - TRUTH) / TRUTH)
+        share = result["beaten_share"][name]
+        assert 0.0 <= share <= 1.0
+        assert share == pytest.approx(np.mean(np.abs(CLEAN - TRUTH) > abs(value - TRUTH)))
+    # the trimmed mean really trims here: int(0.1 * 12) = 1 value from each end
+    assert result["aggregates"]["trimmed_mean"] != pytest.approx(np.mean(CLEAN))
+
+    collective = (np.mean(CLEAN) - TRUTH) ** 2
+    individual = np.mean((CLEAN - TRUTH) ** 2)
+    diversity = np.var(CLEAN)
+    assert result["collective_sq_error"] == pytest.approx(collective, rel=1e-9)
+    assert result["mean_individual_sq_error"] == pytest.approx(individual, rel=1e-12)
+    assert result["diversity"] == pytest.approx(diversity, rel=1e-12)
+    assert result["collective_sq_error"] == pytest.approx(
+        result["mean_individual_sq_error"] - result["diversity"], abs=1e-9 * individual)
+    assert result["minimum"] == CLEAN.min() and result["maximum"] == CLEAN.max()
+    assert result["quartiles"] == pytest.approx(np.quantile(CLEAN, [0.25, 0.75]).tolist())
+    assert result["truth_in_range"] is True
+
+
+def test_analyze_table(tmp_path, guesses):
+    done = run_cli("analyze", guesses.name, "--column", "guess", "--truth", "1198",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for name in AGGREGATES:
+        assert any(line.startswith(name) for line in out.splitlines()), name
+    assert f"{CLEAN.size} estimates ({DROPPED} cells dropped)" in out
+    assert "diversity" in out
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
+
+
+def test_analyze_figure_png(tmp_path, guesses):
+    done = run_cli("analyze", guesses.name, "--column", "guess", "--truth", "1198",
+                   "--figure", "figs/out.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    figure = tmp_path / "figs" / "out.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in figure.parent.iterdir()) == ["out.png"]  # no leftovers
+
+
+@pytest.mark.parametrize(("figure", "written", "magic"), [
+    ("hist.svg", "hist.svg", b"<?xml"),
+    ("hist.v1.png", "hist.v1.png", b"\x89PNG"),  # a dot in the name is not a suffix
+    ("HIST.PNG", "HIST.png", b"\x89PNG"),  # suffixes are case-insensitive
+])
+def test_analyze_figure_variants_in_process(tmp_path, guesses, capsys, figure, written, magic):
+    code = main(["analyze", str(guesses), "--column", "guess", "--truth", "1198",
+                 "--figure", str(tmp_path / "figs" / figure)])
+    assert code == 0, capsys.readouterr().err
+    files = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert files == [written]
+    assert (tmp_path / "figs" / written).read_bytes().startswith(magic)
+
+
+def test_analyze_page_diversity_example(tmp_path):
+    """Page (2007): truth 49, guesses 48, 47, 51 -> 3 = 0.111... + 2.888..."""
+    (tmp_path / "page.csv").write_text("name,estimate\na,48\nb,47\nc,51\n", encoding="utf-8")
+    done = run_cli("analyze", "page.csv", "--column", "estimate", "--truth", "49", "--json",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["n"] == 3 and result["dropped"] == 0
+    assert result["mean_individual_sq_error"] == pytest.approx(3.0)
+    assert result["collective_sq_error"] == pytest.approx(1 / 9)
+    assert result["diversity"] == pytest.approx(26 / 9)
+    assert result["aggregates"]["mean"] == pytest.approx(146 / 3)
+    assert result["aggregates"]["median"] == 48.0
+
+
+ANALYZE_ERRORS = [
+    pytest.param(["no_such.csv", "--column", "guess", "--truth", "1"], "no_such.csv",
+                 id="missing-file"),
+    pytest.param(["guesses.csv", "--column", "weight", "--truth", "1"], "--column",
+                 id="unknown-column"),
+    pytest.param(["guesses.csv", "--column", "guess", "--truth", "heavy"], "--truth",
+                 id="non-numeric-truth"),
+    pytest.param(["guesses.csv", "--column", "guess", "--truth", "nan"], "--truth",
+                 id="nan-truth"),
+    pytest.param(["guesses.csv", "--column", "comment", "--truth", "1"], "--column",
+                 id="no-numeric-values"),
+    pytest.param(["guesses.csv", "--column", "guess", "--truth", "1", "--figure", "out.jpg"],
+                 "--figure", id="bad-figure-suffix"),
+    pytest.param(["guesses.csv", "--column", "guess", "--truth", "1", "--trim", "0.5"],
+                 "--trim", id="trim-out-of-range"),
+    pytest.param(["guesses.csv", "--truth", "1"], "--column", id="no-column-option"),
+]
+
+
+@pytest.mark.parametrize(("args", "mention"), ANALYZE_ERRORS)
+def test_analyze_errors(tmp_path, guesses, args, mention):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    done = run_cli("analyze", *args, cwd=tmp_path)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert_one_line_error(done.stderr, mention)
+    assert done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_analyze_empty_file_in_process(tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    assert main(["analyze", str(tmp_path / "empty.csv"), "--column", "x", "--truth", "1"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "empty")
