@@ -78,7 +78,7 @@ def _run(args) -> int:
     config_path = Path(args.config)
     raw = load_yaml(config_path)
     name = raw.get("experiment")
-    if name not in EXPERIMENTS:
+    if not isinstance(name, str) or name not in EXPERIMENTS:
         allowed = ", ".join(sorted(EXPERIMENTS))
         raise ConfigError(f"{config_path}: experiment: must be one of {allowed}; got {name!r}")
     module = importlib.import_module(EXPERIMENTS[name])
@@ -92,7 +92,12 @@ def _run(args) -> int:
     record = provenance(config_hash=config_hash(raw), seed=config.seed, experiment=name)
     record["config"] = raw
     log = (lambda *a, **k: None) if args.quiet else print
-    module.run(config, out_dir, record, config_dir=config_path.parent, log=log)
+    try:
+        module.run(config, out_dir, record, config_dir=config_path.parent, log=log)
+    except ConfigError as exc:
+        message = str(exc)
+        raise ConfigError(message if message.startswith(f"{config_path}:")
+                          else f"{config_path}: {message}") from None
     log(f"results written to {out_dir}/")
     return 0
 
