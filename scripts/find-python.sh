@@ -16,12 +16,17 @@ for candidate in python3.13 python3.12 python3; do
         echo "$path"; exit 0
     fi
 done
-if command -v pyenv >/dev/null 2>&1; then
-    for version in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$' | sort -t. -k2,2nr -k3,3nr); do
-        candidate="$(pyenv root)/versions/$version/bin/python3"
+# pyenv-installed versions, newest first, even when the pyenv command is not on PATH
+roots="${PYENV_ROOT:-}"
+if command -v pyenv >/dev/null 2>&1; then roots="$roots $(pyenv root 2>/dev/null)"; fi
+roots="$roots $HOME/.pyenv"
+for root in $roots; do
+    [ -d "$root/versions" ] || continue
+    for version in $(ls "$root/versions" | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$' | sort -t. -k2,2nr -k3,3nr); do
+        candidate="$root/versions/$version/bin/python3"
         if ok "$candidate"; then echo "$candidate"; exit 0; fi
     done
-fi
+done
 echo "crowdsim: no Python >= 3.12 found (tried \$PYTHON, python3.13, python3.12, python3, pyenv)." >&2
 echo "crowdsim: install Python 3.12 or newer (e.g. 'apt-get install python3.12-venv', 'pyenv install 3.12'), or run 'make PYTHON=/path/to/python3.12'." >&2
 exit 1
