@@ -29,8 +29,11 @@ __all__ = [
     "collective_error",
     "diversity",
     "diversity_prediction",
+    "groupthink",
     "individual_errors",
     "mean_individual_error",
+    "round_metrics",
+    "ROUND_METRICS",
     "truth_in_range",
     "woc_indicator",
 ]
@@ -378,3 +381,88 @@ def truth_in_range(estimates: ArrayLike, truth: ArrayLike) -> np.bool_ | NDArray
     values = _as_estimates(estimates)
     truth = _as_truth(truth, values.shape[:-1])
     return (np.min(values, axis=-1) <= truth) & (truth <= np.max(values, axis=-1))
+
+
+ROUND_METRICS = ("mean", "median", "geometric_mean", "error_of_mean", "error_of_median",
+                 "error_of_geometric_mean", "sd", "diversity", "individual_error",
+                 "woc_indicator", "truth_in_range", "consensus")
+"""Metrics :func:`round_metrics` computes for every round."""
+
+
+def round_metrics(trajectory: ArrayLike, truth: float, log: bool = False,
+                  scale: float = 1.0) -> dict[str, NDArray[np.float64]]:
+    """Per-round crowd metrics of a trajectory of shape (..., rounds, n_agents).
+
+    With ``log=True`` estimates and truth are log-transformed first (the mean is then the mean
+    of logs, i.e. the log of the geometric mean) and errors are in log units; otherwise errors
+    and SD are divided by ``scale`` (e.g. the SD of independent answers, Becker et al. 2017).
+
+    Returns a dict of arrays of shape (..., rounds): the aggregates (in the analysis units),
+    their absolute errors, the sample SD (``ddof=1``), the diversity (``ddof=0``), the mean
+    individual error, the wisdom-of-crowd indicator (Lorenz et al. 2011), whether the truth
+    is inside the range, and the consensus ``1 - sd / sd_first_round`` (0: as diverse as at
+    first, 1: everybody agrees).
+
+    Examples
+    --------
+    >>> trajectory = [[[1.0, 3.0], [1.5, 2.5], [2.0, 2.0]]]  # one crowd, three rounds
+    >>> m = round_metrics(trajectory, truth=2.0)
+    >>> m["sd"].round(3).tolist(), m["consensus"].round(2).tolist()
+    ([[1.414, 0.707, 0.0]], [[0.0, 0.5, 1.0]])
+    """
+    x = np.asarray(trajectory, dtype=float)
+    if x.ndim < 2:
+        raise ValueError("trajectory must have shape (..., rounds, n_agents)")
+    if not scale > 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+    if log:
+        if np.any(x <= 0) or truth <= 0:
+            raise ValueError("log=True needs positive estimates and truth")
+        y, t, divisor = np.log(x), float(np.log(truth)), 1.0
+    else:
+        y, t, divisor = x, float(truth), float(scale)
+    mean_y = y.mean(axis=-1)
+    median_y = np.median(y, axis=-1)
+    if log:
+        geometric_y = mean_y
+    else:
+        positive = np.all(x > 0, axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            geometric_y = np.where(positive, np.exp(np.mean(np.log(np.where(x > 0, x, 1.0)),
+                                                            axis=-1)), np.nan)
+    n = x.shape[-1]
+    sd = y.std(axis=-1, ddof=1) / divisor if n > 1 else np.full(mean_y.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        consensus = 1.0 - sd / sd[..., :1]
+    return {
+        "mean": mean_y, "median": median_y, "geometric_mean": geometric_y,
+        "error_of_mean": np.abs(mean_y - t) / divisor,
+        "error_of_median": np.abs(median_y - t) / divisor,
+        "error_of_geometric_mean": np.abs(geometric_y - t) / divisor,
+        "sd": sd,
+        "diversity": y.var(axis=-1) / divisor**2,
+        "individual_error": np.abs(y - t).mean(axis=-1) / divisor,
+        "woc_indicator": woc_indicator(y, t).astype(float),
+        "truth_in_range": truth_in_range(y, t).astype(float),
+        "consensus": consensus,
+    }
+
+
+def groupthink(diversity_ratio: ArrayLike, error_ratio: ArrayLike,
+               collapse: float = 0.5, tolerance: float = 0.01) -> NDArray[np.bool_]:
+    """The groupthink signal: diversity collapsed while collective error did not improve.
+
+    ``diversity_ratio`` and ``error_ratio`` are after/before ratios (e.g. SD in the last
+    round over SD in the first, error of the mean likewise); groupthink is
+    ``diversity_ratio < collapse`` and ``error_ratio >= 1 - tolerance`` (an improvement
+    smaller than ``tolerance`` does not count: averaging that preserves the mean leaves the
+    ratio at 1 up to rounding).
+
+    Examples
+    --------
+    >>> groupthink([0.2, 0.2, 0.9], [1.3, 0.6, 1.3]).tolist()
+    [True, False, False]
+    """
+    diversity_ratio = np.asarray(diversity_ratio, dtype=float)
+    error_ratio = np.asarray(error_ratio, dtype=float)
+    return (diversity_ratio < collapse) & (error_ratio >= 1.0 - tolerance)

@@ -1,31 +1,48 @@
-"""Agents of the estimation model: fair-goers with noisy private beliefs."""
+"""Agents of the estimation model: people with noisy private beliefs who may listen to others."""
 
 from __future__ import annotations
 
 import math
 
-import mesa
+import numpy as np
+from mesa.discrete_space import FixedAgent
 
 from sim.beliefs import apply_noise, combine_errors, expertise_multiplier, standard_error
+from sim.influence import agent_signal, meet, revised_estimate, to_space
 
 __all__ = ["Estimator"]
 
+_NO_NEIGHBOURS = np.empty(0, dtype=np.int64)
 
-class Estimator(mesa.Agent):
+
+class Estimator(FixedAgent):
     """An agent holding a private, noisy estimate of the model's true value.
 
+    When the crowd has a network the agent sits in a cell of Mesa's network space and sees
+    its neighbours through ``self.cell.neighborhood``.
+
     Attributes:
+        index: the agent's position in the crowd (0, 1, ...): influencers come first, and
+            sequential answering follows this order.
         group: index of the group whose common error the agent shares.
         noise_multiplier: the agent's noise scale relative to the crowd's (expertise;
             smaller is more expert). Its precision weight is ``1 / noise_multiplier**2``.
         estimate: the agent's current estimate.
+        social_weight: how far the agent moves towards what it sees (0: stubborn).
+        influence: the weight of the agent's estimate in others' means (influencers > 1).
     """
 
-    def __init__(self, model: mesa.Model, group: int = 0) -> None:
+    def __init__(self, model, index: int, group: int = 0) -> None:
         super().__init__(model)
+        self.index = index
         self.group = group
         self.noise_multiplier = 1.0
         self.estimate = math.nan
+        self.social_weight = 0.0
+        self.influence = 1.0
+        self._next_estimate = math.nan
+
+    # -- private belief (sim.beliefs) -----------------------------------------------------
 
     def form_private_belief(self) -> None:
         """Draw expertise, then an error, and estimate the truth (see :mod:`sim.beliefs`).
@@ -47,3 +64,54 @@ class Estimator(mesa.Agent):
     def precision_weight(self) -> float:
         """Weight of this agent's estimate in a precision-weighted mean."""
         return 1.0 / self.noise_multiplier**2
+
+    # -- social influence (sim.influence) -------------------------------------------------
+
+    @property
+    def neighbour_indices(self) -> np.ndarray:
+        """Indices of the agent's network neighbours, sorted (empty without a network)."""
+        if self.cell is None:
+            return _NO_NEIGHBOURS
+        return np.array(sorted(a.index for a in self.cell.neighborhood.agents), dtype=np.int64)
+
+    def what_i_see(self, board, answered: int | None = None):
+        """The signal this agent sees on the model's board of estimates: (value, found).
+
+        ``answered`` limits the view to the first agents when answering in turn.
+        """
+        params = self.model.params
+        codes = params.influence_codes
+        stop = len(board.x) if answered is None else answered
+        return agent_signal(self.index, codes["information"], codes["signal"],
+                            codes["log_space"], codes["epsilon"], board.x, board.y,
+                            board.influence, board.totals, board.sorted_x,
+                            self.neighbour_indices, codes["reach_all"], params.n_influencers,
+                            stop)
+
+    def plan_revision(self, board) -> None:
+        """Synchronous rounds: decide the next estimate from the previous round's board."""
+        log_space = self.model.params.influence_codes["log_space"]
+        signal, found = self.what_i_see(board)
+        self._next_estimate = revised_estimate(self.estimate, board.y[self.index], signal,
+                                               found, self.social_weight, log_space)
+
+    def commit_revision(self) -> None:
+        """Synchronous rounds: everybody adopts their planned estimate at once."""
+        self.estimate = self._next_estimate
+
+    def answer_in_turn(self, board) -> None:
+        """Sequential answering: revise towards the answers given before mine, then post
+        mine on the board."""
+        log_space = self.model.params.influence_codes["log_space"]
+        signal, found = self.what_i_see(board, answered=self.index)
+        self.estimate = revised_estimate(self.estimate, board.y[self.index], signal, found,
+                                         self.social_weight, log_space)
+        board.x[self.index] = self.estimate
+        board.y[self.index] = to_space(self.estimate, log_space)
+
+    def meet(self, other: Estimator) -> None:
+        """A Deffuant meeting: both move towards each other if close enough."""
+        codes = self.model.params.influence_codes
+        self.estimate, other.estimate = meet(self.estimate, other.estimate,
+                                             self.social_weight, other.social_weight,
+                                             codes["log_space"], codes["epsilon"])

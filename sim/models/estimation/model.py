@@ -1,41 +1,77 @@
-"""Crowd estimation: agents with noisy private beliefs estimate one true value.
+"""Crowd estimation: agents with noisy private beliefs estimate one true value, then may
+revise their estimates under social influence.
 
 ODD summary
 -----------
 Purpose
-    Study when the aggregate of many noisy, independent (or correlated) estimates is close to
-    the truth: the wisdom of crowds (Galton 1907, "Vox Populi", Nature 75:450).
+    Study when the aggregate of many noisy estimates is close to the truth (the wisdom of
+    crowds; Galton 1907, Nature 75:450) and how social influence changes that: whether
+    crowds stay wise or fall into groupthink (Lorenz et al. 2011, PNAS 108:9020; Becker et
+    al. 2017, PNAS 114:E5070).
 Entities
-    :class:`~sim.models.estimation.agents.Estimator` agents, each with a group, a noise-scale
-    multiplier (expertise) and an estimate; the model holds the truth and the crowd-wide bias.
+    :class:`~sim.models.estimation.agents.Estimator` agents, each with an index, a group, a
+    noise multiplier (expertise), an estimate, a social weight and an influence weight;
+    optionally placed on a network (Mesa's network space). The model holds the truth, the
+    crowd-wide bias and the board of estimates agents can see.
 Process
-    At creation the model draws one common error per group (only when ``correlation > 0``);
-    then each agent, in creation order, forms its private belief (:mod:`sim.beliefs`). Each
-    ``step`` records the crowd's aggregates and errors; without social influence the
-    estimates stay as formed (rounds of revision are a separate, later rule set).
+    At creation: the network (if any) is built from the model's generator, one common error
+    per group is drawn (only when ``correlation > 0``), each agent in index order forms its
+    private belief (:mod:`sim.beliefs`), biased influencers announce their value, and the
+    social weights are drawn (:func:`sim.influence.social_weights`). Each ``step`` is one
+    round of influence (:mod:`sim.influence`): synchronous revision towards what each agent
+    sees of the previous round (``rule="average"``), n/2 random pairwise meetings
+    (``"deffuant"``), or one pass of answering in index order (``"sequential"``). The
+    DataCollector records the crowd's aggregates and errors after creation and every step.
+    The model stops (``running = False``) after ``rounds`` steps.
 Parameters (defaults; source)
     ``n_agents`` 787 (Galton 1907, valid tickets); ``truth`` 1198 lb (Galton 1907);
     ``noise`` "normal" with ``noise_scale`` 54.86 (Galton's probable error 37 lb / 0.6745);
     ``noise_scale_below``/``noise_scale_above`` for the split normal (Galton's reading of the
     ballots: p.e. 45 and 29 lb); ``bias_shift`` 0, ``bias_factor`` 1; ``expertise_spread`` 0;
-    ``correlation`` 0 and ``n_groups`` 1. Validated by
+    ``correlation`` 0 and ``n_groups`` 1; ``rounds`` 0; ``information`` "none";
+    ``social_weight`` 0.3 (weight of advice, Yaniv 2004); ``rule`` "average" (DeGroot 1974;
+    Hegselmann & Krause 2002 with a ``confidence_bound``). All validated by
     :class:`~sim.models.estimation.params.EstimationParams`.
 
 The numba kernel (:mod:`sim.models.estimation.kernel`) runs the same rules over arrays and,
-given the same integer seed, produces identical estimates.
+given the same integer seed, produces identical trajectories.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+
 import mesa
+import numpy as np
+from mesa.discrete_space import Network
 
 from sim import aggregate, metrics
 from sim.beliefs import standard_error
+from sim.influence import (RULE_AVERAGE, RULE_DEFFUANT, NO_INFO, board_totals, draw_pair,
+                           social_weights, to_space_array)
 from sim.models.estimation.agents import Estimator
 from sim.models.estimation.params import EstimationParams
+from sim.networks import build as build_network
+from sim.networks import empty as empty_network
+from sim.networks import to_networkx
 
-__all__ = ["CrowdEstimation"]
+__all__ = ["CrowdEstimation", "Board"]
+
+
+@dataclass
+class Board:
+    """The estimates agents can see in a round, as the experimenter would show them.
+
+    ``x`` estimates in index order, ``y`` the same in revision space, ``influence`` each
+    agent's weight in others' means, ``totals`` (sum w x, sum w, sum w ln x) and ``sorted_x``
+    (for a median signal).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    influence: np.ndarray
+    totals: np.ndarray
+    sorted_x: np.ndarray
 
 
 class CrowdEstimation(mesa.Model):
@@ -61,11 +97,19 @@ class CrowdEstimation(mesa.Model):
         self.params = EstimationParams(**params)
         p = self.params
         self.truth = p.truth
+        self.graph = build_network(p.network, p.n_agents, self.rng) or empty_network(p.n_agents)
+        self.network = (Network(to_networkx(self.graph), layout=None, random=self.random)
+                        if p.network.kind != "none" else None)
         Estimator.create_agents(
-            self, p.n_agents,
+            self, p.n_agents, index=list(range(p.n_agents)),
             group=[(i * p.n_groups) // p.n_agents for i in range(p.n_agents)])
+        self.crowd = list(self.agents)  # index order: agents are created in order
+        if self.network is not None:
+            for agent in self.crowd:
+                agent.cell = self.network[agent.index]
         self.common_errors = self._draw_common_errors()
         self.agents.do("form_private_belief")
+        self._prepare_influence()
         self.datacollector = mesa.DataCollector(model_reporters={
             "mean": lambda m: float(aggregate.mean(m.estimates)),
             "median": lambda m: float(aggregate.median(m.estimates)),
@@ -79,6 +123,32 @@ class CrowdEstimation(mesa.Model):
         })
         self.datacollector.collect(self)
 
+    def _prepare_influence(self) -> None:
+        """Influencers' announced values, then everybody's social and influence weights."""
+        p, codes = self.params, self.params.influence_codes
+        influencers = self.crowd[:p.n_influencers]
+        for agent in influencers:
+            agent.influence = p.influencer_weight
+            if codes["biased_influencers"]:
+                agent.estimate = codes["influencer_estimate"]
+        weights = np.empty(p.n_agents)
+        social_weights(self.rng, codes["weight_mode"], p.social_weight, p.weight_spread,
+                       p.stubborn_share, np.abs(self.estimates - p.truth), weights)
+        for agent, weight in zip(self.crowd, weights):
+            agent.social_weight = float(weight)
+        if codes["biased_influencers"]:
+            for agent in influencers:
+                agent.social_weight = 0.0  # a biased influencer keeps advocating its value
+
+    def board(self) -> Board:
+        """The current estimates as the agents see them."""
+        codes = self.params.influence_codes
+        x = self.estimates
+        influence = np.array([a.influence for a in self.crowd])
+        totals, sorted_x = board_totals(x, influence, codes["signal"])
+        return Board(x=x, y=to_space_array(x, codes["log_space"]), influence=influence,
+                     totals=totals, sorted_x=sorted_x)
+
     def _draw_common_errors(self) -> np.ndarray:
         """One standardised error per group, shared by its members (none when rho = 0)."""
         common = np.zeros(self.params.n_groups)
@@ -89,14 +159,40 @@ class CrowdEstimation(mesa.Model):
 
     @property
     def estimates(self) -> np.ndarray:
-        """The agents' current estimates, in creation order."""
-        return np.array(self.agents.get("estimate"), dtype=float)
+        """The agents' current estimates, in index order."""
+        return np.array([a.estimate for a in self.crowd], dtype=float)
 
     @property
     def noise_multipliers(self) -> np.ndarray:
-        """The agents' noise-scale multipliers, in creation order."""
-        return np.array(self.agents.get("noise_multiplier"), dtype=float)
+        """The agents' noise-scale multipliers, in index order."""
+        return np.array([a.noise_multiplier for a in self.crowd], dtype=float)
+
+    @property
+    def social_weights(self) -> np.ndarray:
+        """The agents' social weights, in index order."""
+        return np.array([a.social_weight for a in self.crowd], dtype=float)
 
     def step(self) -> None:
-        """Record the crowd's aggregates and errors for this step."""
+        """One round of social influence, then record the crowd's aggregates and errors."""
+        codes = self.params.influence_codes
+        if codes["information"] != NO_INFO:
+            if codes["rule"] == RULE_AVERAGE:
+                board = self.board()
+                for agent in self.crowd:
+                    agent.plan_revision(board)
+                for agent in self.crowd:
+                    agent.commit_revision()
+            elif codes["rule"] == RULE_DEFFUANT:
+                for _ in range(self.params.n_agents // 2):
+                    i, j = draw_pair(self.rng, self.params.n_agents, codes["information"],
+                                     self.graph.indptr, self.graph.indices)
+                    if i < 0:
+                        break
+                    self.crowd[i].meet(self.crowd[j])
+            else:
+                board = self.board()
+                for agent in self.crowd:  # in index order: each sees the earlier answers
+                    agent.answer_in_turn(board)
         self.datacollector.collect(self)
+        if self.steps >= self.params.rounds:
+            self.running = False

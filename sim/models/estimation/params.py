@@ -11,6 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.beliefs import MULTIPLICATIVE_FAMILIES, family_code
+from sim.influence import INFORMATION, RULES, SIGNALS
+from sim.networks import NetworkSpec
+from sim.networks import check as check_network
 
 __all__ = ["EstimationParams", "GALTON_NORMAL_SD"]
 
@@ -60,6 +63,40 @@ class EstimationParams(BaseModel):
         0.0, ge=0, le=1, description="share rho of the error common to the agent's group")
     n_groups: int = Field(1, ge=1, description="groups sharing a common error (1: whole crowd)")
 
+    # --- social influence (sim.influence) ---
+    rounds: int = Field(0, ge=0, description="revision rounds after the private estimates "
+                                             "(Lorenz et al. 2011: 4; Becker et al. 2017: 2)")
+    information: Literal["none", "aggregate", "full", "neighbours"] = Field(
+        "none", description="what each agent sees of the others' previous estimates")
+    signal: Literal["mean", "median", "geometric_mean"] = Field(
+        "mean", description="the aggregate shown under information=aggregate")
+    rule: Literal["average", "deffuant", "sequential"] = Field(
+        "average", description="synchronous averaging (DeGroot / Hegselmann-Krause), pairwise "
+                               "meetings (Deffuant) or sequential answering (herding)")
+    revision_space: Literal["linear", "log"] = Field(
+        "linear", description="revise x (linear) or ln x (log; Lorenz et al. 2011)")
+    social_weight: float = Field(
+        0.3, ge=0, le=1, description="w in x <- (1 - w) x + w s (weight of advice about 0.2-0.3:"
+                                     " Yaniv 2004, OBHDP 93:1)")
+    weight_mode: Literal["constant", "random", "accuracy"] = Field(
+        "constant", description="w the same for all, drawn per agent, or larger for agents "
+                                "further from the truth (Becker et al. 2017)")
+    weight_spread: float = Field(
+        0.0, ge=0, description="random: half-width of w's uniform range; accuracy: strength "
+                               "of the coupling, in [0, 1]")
+    stubborn_share: float = Field(0.0, ge=0, le=1, description="chance an agent never moves")
+    confidence_bound: float | None = Field(
+        None, gt=0, description="bounded confidence epsilon in revision space (None: none)")
+    n_influencers: int = Field(0, ge=0, description="the first agents (a star's hub) are "
+                                                    "influencers")
+    influencer_weight: float = Field(1.0, ge=0, description="influencers' weight in every mean")
+    influencer_reach: Literal["network", "all"] = Field(
+        "network", description="all: every agent sees the influencers besides its neighbours")
+    influencer_bias: float | None = Field(
+        None, gt=-1, description="a biased influencer announces truth * (1 + bias), never moves")
+    network: NetworkSpec = Field(default_factory=lambda: {"kind": "none"}, validate_default=True,
+                                 description="who sees whom under information=neighbours")
+
     @model_validator(mode="after")
     def _check_consistency(self) -> EstimationParams:
         if self.noise != "split_normal":
@@ -72,6 +109,26 @@ class EstimationParams(BaseModel):
                              f"(truth * bias_factor + bias_shift), got {self.centre:g}")
         if self.n_groups > self.n_agents:
             raise ValueError(f"n_groups ({self.n_groups}) cannot exceed n_agents ({self.n_agents})")
+        if self.n_influencers > self.n_agents:
+            raise ValueError(f"n_influencers ({self.n_influencers}) cannot exceed n_agents "
+                             f"({self.n_agents})")
+        needs_positive = self.revision_space == "log" or (
+            self.information != "none" and self.signal == "geometric_mean")
+        if needs_positive and self.noise not in MULTIPLICATIVE_FAMILIES:
+            raise ValueError("revision_space=log and signal=geometric_mean need positive "
+                             "estimates: use noise=lognormal or log_cauchy")
+        has_network = self.network.kind != "none"
+        if self.information == "neighbours" and not has_network:
+            raise ValueError("information=neighbours needs a network (network.kind)")
+        if has_network and self.network.kind != "file":
+            check_network(self.network, self.n_agents)  # e.g. degree >= n_agents
+        if has_network and self.information != "neighbours":
+            raise ValueError("a network is used only with information=neighbours")
+        if self.rule == "deffuant" and self.information not in ("full", "neighbours"):
+            raise ValueError("rule=deffuant pairs agents of the whole crowd (information=full) "
+                             "or along the network (information=neighbours)")
+        if self.weight_mode == "accuracy" and self.weight_spread > 1:
+            raise ValueError("weight_spread must be in [0, 1] with weight_mode=accuracy")
         return self
 
     @property
@@ -93,3 +150,19 @@ class EstimationParams(BaseModel):
     def family_code(self) -> int:
         """Integer code of the noise family for the kernels."""
         return family_code(self.noise)
+
+    @property
+    def influence_codes(self) -> dict:
+        """The influence settings as the kernels take them (codes, -1 for 'no bound')."""
+        return {
+            "information": INFORMATION.index(self.information),
+            "signal": SIGNALS.index(self.signal),
+            "rule": RULES.index(self.rule),
+            "weight_mode": ("constant", "random", "accuracy").index(self.weight_mode),
+            "log_space": self.revision_space == "log",
+            "epsilon": -1.0 if self.confidence_bound is None else self.confidence_bound,
+            "reach_all": self.influencer_reach == "all",
+            "biased_influencers": self.influencer_bias is not None,
+            "influencer_estimate": (0.0 if self.influencer_bias is None
+                                    else self.truth * (1.0 + self.influencer_bias)),
+        }
