@@ -5,10 +5,21 @@ Subcommands:
 ``crowdsim run CONFIG [--out DIR]``
     Run the experiment a config names; results land in ``results/<config name>/``.
 ``crowdsim analyze FILE.csv --column NAME --truth X [--json] [--figure PATH]``
+    Aggregates, errors and the diversity decomposition of one column of real guesses.
+``crowdsim analyze FILE.csv --rounds C1,C2,... --truth-column T --group-columns G1[,G2]
+[--by COLUMN] [--scale-column S] [--log] [--json]``
     Aggregates, errors and the diversity decomposition of a real set of guesses.
+``crowdsim sweep CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
+[--chunk-size N] [--quiet]``
+    Run (or resume) a parameter sweep; results land in ``results/<config name>/``.
+``crowdsim results DIR [--metric NAME ...]``
+    Runs done, failed and pending, and metric means by each swept parameter.
+``crowdsim sensitivity DIR --metric NAME``
+    Sobol or Morris indices of a metric of a sobol or morris sweep (SALib), with a chart.
 
 Bad input (a config or an argument) gets one line on stderr naming the field and what is
-allowed, exit code 2, and nothing written.
+allowed, exit code 2, and nothing written. A sweep exits with 1 when some runs failed and
+130 when interrupted (run it again to resume).
 """
 
 from __future__ import annotations
@@ -27,9 +38,13 @@ __all__ = ["main", "EXPERIMENTS"]
 #: Experiments ``crowdsim run`` knows: config ``experiment:`` value -> module.
 EXPERIMENTS = {
     "galton_ox": "experiments.galton_ox",
+    "lorenz2011": "experiments.lorenz2011",
+    "becker2017": "experiments.becker2017",
+    "groupthink_phase": "experiments.groupthink_phase",
 }
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +64,16 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crowdsim",
                      description="Agent-based simulation of collective intelligence.")
@@ -63,14 +88,50 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default results/<config name>)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
-    analyze = commands.add_parser("analyze", help="analyse a CSV column of real guesses")
+    analyze = commands.add_parser(
+        "analyze", help="analyse real guesses: one column (--column) or rounds (--rounds)")
     analyze.add_argument("file", help="CSV file with a header row")
-    analyze.add_argument("--column", required=True, help="column holding the estimates")
-    analyze.add_argument("--truth", required=True, type=_finite_float, help="the true value")
+    mode = analyze.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--column", help="column holding the estimates (one round)")
+    mode.add_argument("--rounds", help="columns of the rounds, in order: E1,E2,E3")
+    analyze.add_argument("--truth", type=_finite_float, help="the true value (with --column)")
+    analyze.add_argument("--truth-column", help="column of the true value (with --rounds)")
+    analyze.add_argument("--group-columns",
+                         help="columns whose combination is one group (with --rounds)")
+    analyze.add_argument("--by", help="split the averages by this column (with --rounds)")
+    analyze.add_argument("--scale-column",
+                         help="divide SD and errors by this column (with --rounds)")
+    analyze.add_argument("--log", action="store_true",
+                         help="log-transform estimates and truth first (with --rounds)")
     analyze.add_argument("--trim", type=_finite_float, default=0.1,
                          help="fraction cut from each end for the trimmed mean (default 0.1)")
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
     analyze.add_argument("--figure", help="save a histogram here (.png, .svg or .pdf)")
+
+    sweep = commands.add_parser("sweep", help="run or resume a parameter sweep")
+    sweep.add_argument("config", help="sweep config (YAML), e.g. configs/sweep_demo.yaml")
+    sweep.add_argument("--out", help="output folder (default results/<config name>)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int,
+                       help="local worker processes (default: one per core; 1: this process)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
+    sweep.add_argument("--fresh", action="store_true",
+                       help="discard an earlier sweep in the output folder and start again")
+    sweep.add_argument("--chunk-size", type=_positive_int, metavar="N",
+                       help="runs per task (default: the config's, else about 0.25 s of work)")
+    sweep.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    results = commands.add_parser("results", help="summarise a sweep's results folder")
+    results.add_argument("folder", help="a sweep's folder, e.g. results/sweep_demo")
+    results.add_argument("--metric", action="append", metavar="NAME",
+                         help="only this metric (repeatable; default: all recorded)")
+
+    sensitivity = commands.add_parser("sensitivity",
+                                      help="Sobol or Morris indices of a sweep's metric")
+    sensitivity.add_argument("folder", help="folder of a sobol or morris sweep")
+    sensitivity.add_argument("--metric", required=True, help="a metric the sweep recorded")
+    sensitivity.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return parser
 
 
@@ -103,6 +164,17 @@ def _run(args) -> int:
 
 
 def _analyze(args) -> int:
+    if args.rounds is not None:
+        return _analyze_rounds(args)
+    for option, value in (("--truth-column", args.truth_column),
+                          ("--group-columns", args.group_columns), ("--by", args.by),
+                          ("--scale-column", args.scale_column)):
+        if value is not None:
+            raise ConfigError(f"{option}: only with --rounds")
+    if args.log:
+        raise ConfigError("--log: only with --rounds")
+    if args.truth is None:
+        raise ConfigError("--truth: required with --column")
     from sim.analysis.guesses import analyze_guesses, draw_histogram, format_table, read_column
 
     if not 0 <= args.trim < 0.5:
@@ -123,19 +195,65 @@ def _analyze(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from sim.sweep.config import load_sweep_config
+    from sim.sweep.runner import run_sweep
+
+    config_path = Path(args.config)
+    config = load_sweep_config(config_path)
+    if args.scheduler and "://" not in args.scheduler:
+        raise ConfigError(f"--scheduler: expected an address like tcp://HOST:8786, "
+                          f"got {args.scheduler!r}")
+    out_dir = Path(args.out) if args.out else Path("results") / config_path.stem
+    report = run_sweep(config, out_dir, name=config_path.stem, workers=args.workers,
+                       scheduler=args.scheduler, fresh=args.fresh, chunk_size=args.chunk_size,
+                       quiet=args.quiet, log=None if args.quiet else print)
+    return report.exit_code
+
+
+def _results(args) -> int:
+    from sim.results import format_summary, summarise
+
+    print(format_summary(summarise(args.folder, metrics=args.metric)))
+    return 0
+
+
+def _sensitivity(args) -> int:
+    from sim.sweep.sensitivity import format_indices, run_sensitivity
+
+    result, written = run_sensitivity(args.folder, args.metric)
+    if not args.quiet:
+        print(format_indices(result))
+        print("written: " + ", ".join(str(path) for path in written))
+    return 0
+
+
+def _analyze_rounds(args) -> int:
+    from sim.analysis.rounds import analyze_rounds_command
+
+    for option, value in (("--truth", args.truth), ("--figure", args.figure)):
+        if value is not None:
+            raise ConfigError(f"{option}: only with --column")
+    print(analyze_rounds_command(args.file, args.rounds, args.truth_column, args.group_columns,
+                                 by=args.by, scale_column=args.scale_column, log=args.log,
+                                 as_json=args.json))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``crowdsim``; returns the exit code."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        handler = {"run": _run, "analyze": _analyze}[args.command]
+        handler = {"run": _run, "analyze": _analyze, "sweep": _sweep, "results": _results,
+                   "sensitivity": _sensitivity}[args.command]
         return handler(args)
     except ConfigError as exc:
         print(f"crowdsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("crowdsim: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,223 @@
+"""Reading a sweep's results: the runs as one DataFrame, failures, design and a summary.
+
+A sweep folder (``crowdsim sweep``, :mod:`sim.sweep.store`) holds Parquet chunks; these
+functions read whatever chunks are complete, so they can be used while a sweep still runs.
+
+Examples
+--------
+>>> import tempfile
+>>> from sim.sweep import SweepConfig, run_sweep
+>>> config = SweepConfig(model="estimation", seed=1, design="grid", replicates=2,
+...                      fixed={"n_agents": 10}, swept={"correlation": [0.0, 0.5]})
+>>> with tempfile.TemporaryDirectory() as folder:
+...     _ = run_sweep(config, folder, name="doc", workers=1, log=None)
+...     runs, counts = load(folder), status(folder)
+>>> len(runs), list(runs.columns[:4])
+(4, ['run_id', 'point_id', 'point_key', 'seed'])
+>>> counts
+{'done': 4, 'failed': 0, 'pending': 0, 'total': 4}
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from sim.config import ConfigError
+from sim.sweep.store import FAILURES_SCHEMA, SweepStore, runs_schema
+
+__all__ = ["read_manifest", "load", "load_failures", "load_design", "status", "point_means",
+           "point_stats", "summarise", "format_summary"]
+
+#: A swept parameter with at most this many distinct values is summarised per value;
+#: one with more (a sampled design) by quantile bins.
+MAX_VALUES_PER_TABLE = 12
+QUANTILE_BINS = 4
+
+
+def read_manifest(folder: str | os.PathLike) -> dict[str, Any]:
+    """The sweep's ``manifest.json``; :class:`ConfigError` if ``folder`` is no sweep."""
+    return SweepStore(folder).read_manifest()
+
+
+def _runs_schema(manifest: dict):
+    return runs_schema(manifest["columns"], manifest["metrics"])
+
+
+def load(folder: str | os.PathLike, columns: list[str] | None = None) -> pd.DataFrame:
+    """All completed runs of a sweep as one DataFrame, sorted by ``run_id`` (and ``round``).
+
+    Parameters
+    ----------
+    folder : path-like
+        A sweep folder.
+    columns : list of str, optional
+        Read only these columns (``run_id`` and ``round`` are always read).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run and round: ``run_id``, ``point_id``, ``point_key``, ``seed``, the
+        parameters, ``replicate``, ``round`` and the metrics.
+    """
+    store = SweepStore(folder)
+    schema = _runs_schema(store.read_manifest())
+    if columns is not None:
+        columns = ["run_id", "round", *[c for c in columns if c not in ("run_id", "round")]]
+        schema = pa.schema([schema.field(name) for name in columns])
+    files = [str(path) for path in store.completed_chunks().values()]
+    table = ds.dataset(files, format="parquet", schema=schema).to_table(columns=columns) \
+        if files else schema.empty_table()
+    table = table.sort_by([("run_id", "ascending"), ("round", "ascending")])
+    return table.to_pandas()
+
+
+def load_failures(folder: str | os.PathLike) -> pd.DataFrame:
+    """Failed runs: ``run_id``, ``point_id``, ``point_key``, ``seed``, ``replicate``,
+    ``params`` (JSON), ``error_type``, ``error_message``; sorted by ``run_id``."""
+    store = SweepStore(folder)
+    store.read_manifest()
+    files = [str(path) for path in store.failure_files().values()]
+    table = ds.dataset(files, format="parquet", schema=FAILURES_SCHEMA).to_table() \
+        if files else FAILURES_SCHEMA.empty_table()
+    return table.sort_by("run_id").to_pandas()
+
+
+def load_design(folder: str | os.PathLike) -> pd.DataFrame:
+    """The sweep's parameter points (``design.parquet``), one row per ``point_id``."""
+    store = SweepStore(folder)
+    store.read_manifest()
+    return pd.read_parquet(store.design_path)
+
+
+def status(folder: str | os.PathLike) -> dict[str, int]:
+    """Runs done, failed, pending and in total, counted from the files."""
+    store = SweepStore(folder)
+    manifest = store.read_manifest()
+    total = manifest["design"]["runs"]
+    return {**store.counts(total), "total": total}
+
+
+def point_means(folder: str | os.PathLike, metric: str, round_: int | None = None) -> pd.Series:
+    """A metric averaged over each point's replicates, indexed by ``point_id`` (design order).
+
+    ``round_`` selects a round (default: each run's last recorded round).
+    """
+    return point_stats(folder, metric, round_)["mean"]
+
+
+def point_stats(folder: str | os.PathLike, metric: str,
+                round_: int | None = None) -> pd.DataFrame:
+    """Per point: ``mean``, ``var`` (over replicates, ddof 1) and ``count`` of a metric.
+
+    Indexed by ``point_id``; ``round_`` as in :func:`point_means`.
+    """
+    manifest = read_manifest(folder)
+    if metric not in manifest["metrics"]:
+        raise ConfigError(f"--metric: {metric!r} was not recorded in {folder}; recorded: "
+                          f"{', '.join(manifest['metrics'])}")
+    runs = load(folder, columns=["point_id", metric])
+    if round_ is None:
+        runs = runs.groupby("run_id").tail(1)  # rows are sorted by run_id, then round
+    else:
+        runs = runs[runs["round"] == round_]
+    return runs.groupby("point_id")[metric].agg(["mean", "var", "count"])
+
+
+# ---------------------------------------------------------------------------------------------
+# summary
+
+
+def summarise(folder: str | os.PathLike, metrics: list[str] | None = None) -> dict[str, Any]:
+    """Counts, failures and metric means by each swept parameter.
+
+    Means are over runs, taking each run's last recorded round (models with rounds of
+    social influence record several).
+
+    Returns
+    -------
+    dict
+        ``manifest``, ``status``, ``overall`` (mean of each metric), ``by_parameter``
+        (parameter -> DataFrame of runs and metric means per value or quantile bin),
+        ``several_rounds`` (whether runs recorded more than one round) and ``failures``
+        (DataFrame of counts by error).
+    """
+    manifest = read_manifest(folder)
+    metrics = _chosen_metrics(manifest, metrics)
+    swept = manifest["design"]["swept"]
+    runs = load(folder, columns=[*swept, *metrics])
+    several_rounds = runs["round"].nunique() > 1
+    runs = runs.groupby("run_id").tail(1) if several_rounds else runs
+    failures = load_failures(folder)
+    by_parameter = {name: _means_by(runs, name, metrics) for name in swept} if len(runs) else {}
+    failure_counts = (failures.groupby(["error_type", "error_message"]).agg(
+        runs=("run_id", "size"), points=("point_id", "nunique"))
+        .sort_values("runs", ascending=False).reset_index()) if len(failures) else None
+    return {"manifest": manifest, "status": status(folder), "metrics": metrics,
+            "several_rounds": several_rounds,
+            "overall": runs[metrics].mean() if len(runs) else None,
+            "by_parameter": by_parameter, "failures": failure_counts}
+
+
+def _chosen_metrics(manifest: dict, metrics: list[str] | None) -> list[str]:
+    recorded = manifest["metrics"]
+    for name in metrics or []:
+        if name not in recorded:
+            raise ConfigError(f"--metric: {name!r} was not recorded; recorded: "
+                              f"{', '.join(recorded)}")
+    return list(metrics) if metrics else list(recorded)
+
+
+def _means_by(runs: pd.DataFrame, name: str, metrics: list[str]) -> pd.DataFrame:
+    values = runs[name]
+    if values.nunique() <= MAX_VALUES_PER_TABLE or not pd.api.types.is_numeric_dtype(values):
+        groups = values
+    else:
+        groups = pd.qcut(values, QUANTILE_BINS, duplicates="drop")
+        groups = groups.rename(f"{name} ({QUANTILE_BINS} quantile bins)")
+    table = runs.groupby(groups, observed=True)[metrics].mean()
+    table.insert(0, "runs", runs.groupby(groups, observed=True).size())
+    return table
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as text (what ``crowdsim results DIR`` prints)."""
+    manifest, counts = summary["manifest"], summary["status"]
+    design = manifest["design"]
+    lines = [f"sweep {manifest['name']}: model {manifest['model']}, {design['kind']} design, "
+             f"{design['points']:,} points x {design['replicates']:,} replicates = "
+             f"{design['runs']:,} runs",
+             f"{counts['done']:,} done, {counts['failed']:,} failed, {counts['pending']:,} "
+             f"pending (status when last written: {manifest['status']}; updated "
+             f"{manifest['updated']})"]
+    if counts["pending"]:
+        lines.append("  pending runs: run the same `crowdsim sweep` command again to resume")
+    if summary["overall"] is not None:
+        rounds = " (each run's last round)" if summary["several_rounds"] else ""
+        lines += ["", f"metric means over all completed runs{rounds}; NaN left out:",
+                  _indent(summary["overall"].to_frame("mean").T.to_string(
+                      index=False, float_format=_number))]
+        for name, table in summary["by_parameter"].items():
+            lines += ["", f"by {name}:", _indent(table.reset_index().to_string(
+                index=False, float_format=_number))]
+    failures = summary["failures"]
+    if failures is not None:
+        lines += ["", f"failed runs: {failures['runs'].sum():,} (load them with "
+                  "sim.results.load_failures)"]
+        for row in failures.head(5).itertuples():
+            lines.append(f"  {row.runs:,} runs at {row.points:,} points: {row.error_type}: "
+                         f"{row.error_message}")
+    return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return "nan" if np.isnan(value) else f"{value:.4g}"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())

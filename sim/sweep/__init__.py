@@ -1,0 +1,40 @@
+"""Parameter sweeps: designs, a resumable runner (local processes or Dask) and a store.
+
+``crowdsim sweep CONFIG`` runs a sweep config (see ``docs/sweeps.md``);
+:func:`sim.results.load` reads what it stored. From Python:
+
+>>> import tempfile
+>>> from sim.sweep import SweepConfig, run_sweep
+>>> config = SweepConfig(model="estimation", seed=7, design="grid", replicates=2,
+...                      fixed={"n_agents": 10}, swept={"noise_scale": [1.0, 2.0]})
+>>> with tempfile.TemporaryDirectory() as folder:
+...     run_sweep(config, folder, name="tiny", workers=1, log=None).done
+4
+
+Submodules: ``config`` (the YAML schema), ``design`` (points and keys), ``models`` (the
+registry of sweepable models), ``worker`` (one chunk), ``runner`` (executors, resume),
+``store`` (the folder's files), ``progress``, ``sensitivity`` (SALib indices).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["SweepConfig", "load_sweep_config", "build_design", "run_sweep", "MODELS",
+           "SweepModel"]
+
+# Attributes are imported on first use: a worker process imports sim.sweep.worker (and so
+# this package) before it may load numba, and must be able to limit numba's threads first.
+_HOME = {"SweepConfig": "sim.sweep.config", "load_sweep_config": "sim.sweep.config",
+         "build_design": "sim.sweep.design", "run_sweep": "sim.sweep.runner",
+         "MODELS": "sim.sweep.models", "SweepModel": "sim.sweep.models"}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(importlib.import_module(_HOME[name]), name)
+    raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

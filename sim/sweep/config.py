@@ -1,0 +1,348 @@
+"""Sweep configs: which model, which parameters are fixed, which are swept and how.
+
+A sweep config is a YAML mapping validated by :class:`SweepConfig`; every problem becomes a
+one-line :class:`sim.config.ConfigError` naming the field (the CLI exits with code 2 before
+writing anything). Parameter names and values are checked against the model's own parameter
+schema, one value at a time: a value that is wrong on its own (``correlation: 1.5``) is a
+config error, while a point that is invalid only through a combination of values (a
+log-normal crowd whose centre is not positive) is a failed run, recorded by the runner.
+
+Examples
+--------
+>>> config = SweepConfig(model="estimation", seed=1, design="grid",
+...                      swept={"correlation": [0.0, 0.5]}, replicates=3)
+>>> swept_axes(config)["correlation"].values
+(0.0, 0.5)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+import numpy as np
+from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
+                      model_validator)
+
+from sim.config import ConfigError, config_hash, load_yaml, validate
+from sim.sweep.models import MODELS, get_model
+
+__all__ = ["SweepConfig", "GridAxis", "RangeAxis", "SAMPLED_DESIGNS", "load_sweep_config",
+           "swept_axes", "canonical_value", "sweep_hash", "MAX_POINTS"]
+
+SAMPLED_DESIGNS = ("random", "lhs", "sobol", "morris")
+#: Largest number of parameter points a design may have (the design is held in memory).
+MAX_POINTS = 10_000_000
+
+
+@dataclass(frozen=True)
+class GridAxis:
+    """Values one parameter takes in a grid (canonical Python values, in order)."""
+
+    values: tuple
+
+
+@dataclass(frozen=True)
+class RangeAxis:
+    """Range one parameter is sampled from in a sampled design."""
+
+    low: float
+    high: float
+    log: bool = False       # sample log10 uniformly
+    integer: bool = False   # round samples to the nearest integer
+
+
+class SweepConfig(BaseModel):
+    """A parameter sweep (see ``configs/sweep_demo.yaml`` and ``docs/sweeps.md``)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
+
+    model: str = Field(description="the model to run: a key of sim.sweep.models.MODELS")
+    title: str | None = Field(None, description="human-readable title for reports")
+    seed: int = Field(ge=0, description="base seed; designs and every run derive from it")
+    design: Literal["grid", "random", "lhs", "sobol", "morris"] = Field(
+        description="grid: full factorial of value lists; the others sample ranges")
+    fixed: dict[str, Any] = Field(default_factory=dict,
+                                  description="parameters held at one value")
+    swept: dict[str, Any] = Field(min_length=1, description="parameters that vary")
+    samples: int | None = Field(None, ge=1, description="sampled designs: points (random, "
+                                "lhs), base sample N (sobol), trajectories (morris)")
+    levels: int | None = Field(None, ge=2, description="morris: grid levels (even; default 4)")
+    replicates: int = Field(1, ge=1, description="runs per parameter point")
+    metrics: list[str] | None = Field(None, min_length=1,
+                                      description="metrics to record (default: the model's)")
+    chunk_size: int | None = Field(None, ge=1,
+                                   description="runs per task (default: about 0.25 s of work)")
+
+    @model_validator(mode="after")
+    def _check_against_model(self) -> SweepConfig:
+        if self.model not in MODELS:
+            raise ValueError(f"model: must be one of {', '.join(sorted(MODELS))}; "
+                             f"got {self.model!r}")
+        self._check_design_options()
+        for name, value in self.fixed.items():
+            _check_name(self.model, "fixed", name)
+            canonical_value(self.model, name, value, f"fixed.{name}")
+        for name in self.swept:
+            if name in self.fixed:
+                raise ValueError(f"swept.{name}: also in fixed; a parameter is either fixed "
+                                 "or swept")
+        axes = swept_axes(self)
+        if self.design == "grid":
+            n_points = math.prod(len(axis.values) for axis in axes.values())
+            if n_points > MAX_POINTS:
+                raise ValueError(f"swept: the grid has {n_points:,} points, more than "
+                                 f"{MAX_POINTS:,}; sample it instead (design: lhs)")
+        self._check_metrics()
+        return self
+
+    def _check_design_options(self) -> None:
+        if self.design == "grid":
+            for option in ("samples", "levels"):
+                if getattr(self, option) is not None:
+                    raise ValueError(f"{option}: only for sampled designs "
+                                     f"({', '.join(SAMPLED_DESIGNS)}), not design grid")
+            return
+        if self.samples is None:
+            raise ValueError(f"samples: required for design {self.design}")
+        if self.design == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"samples: design sobol needs a power of two (got {self.samples}; "
+                             f"e.g. {1 << (self.samples.bit_length() - 1)} or "
+                             f"{1 << self.samples.bit_length()})")
+        if self.design == "morris" and self.samples < 2:
+            raise ValueError(f"samples: design morris needs at least 2 trajectories "
+                             f"(got {self.samples})")
+        if self.levels is not None and self.design != "morris":
+            raise ValueError(f"levels: only for design morris, not design {self.design}")
+        if self.levels is not None and self.levels % 2:
+            raise ValueError(f"levels: design morris needs an even number (got {self.levels})")
+
+    def _check_metrics(self) -> None:
+        if self.metrics is None:
+            return
+        offered = get_model(self.model).metrics
+        for name in self.metrics:
+            if name not in offered:
+                raise ValueError(f"metrics: {name!r} is not a metric of model {self.model}; "
+                                 f"allowed: {', '.join(offered)}")
+        if len(set(self.metrics)) != len(self.metrics):
+            raise ValueError("metrics: each metric may be listed once")
+
+    @property
+    def recorded_metrics(self) -> tuple[str, ...]:
+        """The metrics this sweep records (the config's, else the model's defaults)."""
+        return tuple(self.metrics) if self.metrics else get_model(self.model).default_metrics
+
+    @property
+    def morris_levels(self) -> int:
+        """Grid levels of a Morris design (4 unless the config says otherwise)."""
+        return self.levels if self.levels is not None else 4
+
+
+def load_sweep_config(path: str | Path) -> SweepConfig:
+    """Read and validate a sweep config, raising :class:`ConfigError` with one line.
+
+    Examples
+    --------
+    >>> load_sweep_config("no/such/sweep.yaml")
+    Traceback (most recent call last):
+    ...
+    sim.config.ConfigError: no/such/sweep.yaml: file not found
+    """
+    return validate(SweepConfig, load_yaml(path), str(path))
+
+
+def sweep_hash(config: SweepConfig) -> str:
+    """SHA-256 of the validated config: two configs with the same hash run the same sweep.
+
+    Examples
+    --------
+    >>> a = SweepConfig(model="estimation", seed=1, design="grid", swept={"truth": [1.0]})
+    >>> sweep_hash(a) == sweep_hash(a.model_copy())
+    True
+    >>> sweep_hash(a) == sweep_hash(a.model_copy(update={"seed": 2}))
+    False
+    """
+    return config_hash(config.model_dump(mode="json"))
+
+
+# ---------------------------------------------------------------------------------------------
+# parameter names and values, checked against the model's schema
+
+
+def _check_name(model: str, section: str, name: str) -> None:
+    fields = get_model(model).params_schema.model_fields
+    if name not in fields:
+        raise ValueError(f"{section}.{name}: not a parameter of model {model}; allowed: "
+                         f"{', '.join(sorted(fields))}")
+
+
+@functools.cache
+def _adapter(model: str, name: str) -> TypeAdapter:
+    field = get_model(model).params_schema.model_fields[name]
+    # the field's type and constraints (ge, le, a union's discriminator), without its
+    # default and description, which only make sense on a model's field
+    metadata = [*field.metadata]
+    if field.discriminator is not None:
+        metadata.append(Field(discriminator=field.discriminator))
+    annotation = Annotated[(field.annotation, *metadata)] if metadata else field.annotation
+    return TypeAdapter(annotation, config=ConfigDict(strict=True, allow_inf_nan=False))
+
+
+def canonical_value(model: str, name: str, value: Any, where: str | None = None) -> Any:
+    """Validate one parameter value on its own; return it in its canonical JSON-able form.
+
+    Integers given for a float parameter become floats, so ``0`` and ``0.0`` are the same
+    point (and get the same seeds); a structured parameter (e.g. a network spec) becomes a
+    plain dict with its defaults filled in.
+
+    Examples
+    --------
+    >>> canonical_value("estimation", "correlation", 0)
+    0.0
+    >>> canonical_value("estimation", "correlation", 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: correlation: Input should be less than or equal to 1 (got 1.5)
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    adapter = _adapter(model, name)
+    try:
+        return adapter.dump_python(adapter.validate_python(value), mode="json")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        message = first["msg"].removeprefix("Value error, ")
+        if isinstance(value, float) and math.isnan(value):
+            message = "must be a finite number, got NaN"
+        else:
+            message += f" (got {value!r})"
+        raise ValueError(f"{where or name}: {message}") from None
+
+
+def _numeric_kind(model: str, name: str) -> str | None:
+    """'int' or 'float' for a numeric parameter, None for any other (e.g. a noise family)."""
+    annotation = get_model(model).params_schema.model_fields[name].annotation
+    kinds = {arg for arg in (get_args(annotation) or (annotation,)) if arg is not type(None)}
+    if kinds == {int}:
+        return "int"
+    if kinds == {float}:
+        return "float"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# swept axes
+
+
+def swept_axes(config: SweepConfig) -> dict[str, GridAxis | RangeAxis]:
+    """Each swept parameter's values (grid) or range (sampled designs), validated.
+
+    Raises
+    ------
+    ValueError
+        With a one-line message naming ``swept.<parameter>``.
+
+    Examples
+    --------
+    >>> config = SweepConfig(model="estimation", seed=0, design="grid",
+    ...                      swept={"n_agents": {"logspace": [1, 3, 3]}})
+    >>> swept_axes(config)["n_agents"].values
+    (10, 100, 1000)
+    """
+    axes = {}
+    for name, spec in config.swept.items():
+        _check_name(config.model, "swept", name)
+        where = f"swept.{name}"
+        if config.design == "grid":
+            axes[name] = _grid_axis(config.model, name, spec, where)
+        else:
+            axes[name] = _range_axis(config.model, name, spec, where, config.design)
+    return axes
+
+
+_GRID_FORMS = "a list of values, {linspace: [start, stop, n]} or {logspace: [start, stop, n]}"
+
+
+def _grid_axis(model: str, name: str, spec: Any, where: str) -> GridAxis:
+    if isinstance(spec, list):
+        if not spec:
+            raise ValueError(f"{where}: needs at least one value")
+        raw = spec
+    elif isinstance(spec, dict) and len(spec) == 1 and next(iter(spec)) in ("linspace",
+                                                                           "logspace"):
+        raw = _spaced_values(model, name, spec, where)
+    elif isinstance(spec, dict) and {"low", "high"} & set(spec):
+        raise ValueError(f"{where}: design grid needs values ({_GRID_FORMS}); ranges "
+                         "{low, high} are for sampled designs")
+    else:
+        raise ValueError(f"{where}: design grid needs {_GRID_FORMS}; got {spec!r}")
+    values = tuple(canonical_value(model, name, value, where) for value in raw)
+    if len({json.dumps(value, sort_keys=True) for value in values}) != len(values):
+        raise ValueError(f"{where}: values repeat ({', '.join(map(repr, values))}); each "
+                         "grid value must be distinct")
+    return GridAxis(values)
+
+
+def _spaced_values(model: str, name: str, spec: dict, where: str) -> list:
+    (kind, args), = spec.items()
+    where = f"{where}.{kind}"
+    if not (isinstance(args, list) and len(args) == 3):
+        raise ValueError(f"{where}: needs [start, stop, n]; got {args!r}")
+    start, stop, n = args
+    for label, value in (("start", start), ("stop", stop)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise ValueError(f"{where}: {label} must be a finite number; got {value!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{where}: n must be an integer >= 1; got {n!r}")
+    if kind == "logspace" and max(abs(start), abs(stop)) > 300:
+        raise ValueError(f"{where}: start and stop are base-10 exponents; got {args!r}")
+    values = np.linspace(start, stop, n) if kind == "linspace" else np.logspace(start, stop, n)
+    if _numeric_kind(model, name) == "int":
+        # an integer parameter (e.g. n_agents) takes the nearest integers
+        rounded = [int(v) for v in np.rint(values)]
+        if len(set(rounded)) != len(rounded):
+            raise ValueError(f"{where}: rounded to integers the values repeat "
+                             f"({', '.join(map(str, rounded))}); use fewer values")
+        return rounded
+    return [float(v) for v in values]
+
+
+def _range_axis(model: str, name: str, spec: Any, where: str, design: str) -> RangeAxis:
+    if not (isinstance(spec, dict) and {"low", "high"} <= set(spec)):
+        raise ValueError(f"{where}: design {design} samples a range: give "
+                         f"{{low: a, high: b}} (optionally log: true, integer: true); "
+                         f"got {spec!r}")
+    unknown = sorted(set(spec) - {"low", "high", "log", "integer"})
+    if unknown:
+        raise ValueError(f"{where}.{unknown[0]}: unknown key; allowed keys: high, integer, "
+                         "log, low")
+    kind = _numeric_kind(model, name)
+    if kind is None:
+        raise ValueError(f"{where}: only numeric parameters can be sampled from a range; "
+                         f"list it under fixed, or use design grid")
+    low, high = spec["low"], spec["high"]
+    for label, value in (("low", low), ("high", high)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise ValueError(f"{where}.{label}: must be a finite number; got {value!r}")
+    for label in ("log", "integer"):
+        if not isinstance(spec.get(label, False), bool):
+            raise ValueError(f"{where}.{label}: must be true or false; got {spec[label]!r}")
+    if not low < high:
+        raise ValueError(f"{where}: needs low < high; got low {low!r}, high {high!r}")
+    log = spec.get("log", False)
+    if log and low <= 0:
+        raise ValueError(f"{where}: log: true needs low > 0; got {low!r}")
+    integer = spec.get("integer", kind == "int")
+    if kind == "int" and not integer:
+        raise ValueError(f"{where}.integer: {name} is an integer parameter; its samples are "
+                         "rounded (drop integer: false)")
+    for value in (low, high):  # the ends must be valid values of the parameter on their own
+        canonical_value(model, name, round(value) if kind == "int" else float(value), where)
+    return RangeAxis(low=float(low), high=float(high), log=log, integer=integer)

@@ -1,0 +1,228 @@
+"""What a worker does: run one chunk of a sweep and return its rows.
+
+A chunk is a contiguous range of run ids. Runs of the same parameter point go through the
+model's kernel in one ``run_batch`` call; a run's seed depends only on the base seed, its
+point's key and its replicate index, so its numbers do not depend on the chunk it is in,
+the worker that runs it or the order chunks run in.
+
+This module imports only the standard library at the top: a fresh worker process imports it
+(to call :func:`init_worker`) before numba is loaded, so the thread limit set there applies.
+
+Examples
+--------
+>>> task = ChunkTask(index=0, model="estimation", base_seed=1, replicates=2,
+...                  metrics=("error_of_mean",), param_types={"n_agents": "int64"},
+...                  points=(PointRuns(0, 12345, {"n_agents": 5}, 0, 2),))
+>>> result = run_chunk(task)
+>>> result.runs.num_rows, result.failures.num_rows
+(2, 0)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["PointRuns", "ChunkTask", "ChunkResult", "run_chunk", "init_worker", "run_seed"]
+
+
+@dataclass(frozen=True)
+class PointRuns:
+    """Replicates ``start <= r < stop`` of one parameter point."""
+
+    point_id: int
+    point_key: int
+    params: dict[str, Any]
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to run one chunk (small and picklable)."""
+
+    index: int
+    model: str
+    base_seed: int
+    replicates: int                  # per point: run_id = point_id * replicates + replicate
+    metrics: tuple[str, ...]
+    param_types: dict[str, str]      # parameter column -> arrow type name
+    points: tuple[PointRuns, ...]
+
+    @property
+    def n_runs(self) -> int:
+        """Runs in the chunk."""
+        return sum(p.stop - p.start for p in self.points)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A chunk's completed runs and failed runs (pyarrow tables) and its compute time."""
+
+    index: int
+    runs: Any
+    failures: Any
+    seconds: float
+
+    @property
+    def n_done(self) -> int:
+        """Runs completed (a run has one row per recorded round)."""
+        from sim.sweep.store import runs_in
+
+        return runs_in(self.runs)
+
+
+def run_seed(base_seed: int, key: int, replicate: int) -> int:
+    """The seed of replicate ``replicate`` of the point with key ``key``.
+
+    Examples
+    --------
+    >>> run_seed(1, 2**40 + 3, 0) == run_seed(1, 2**40 + 3, 0) != run_seed(1, 2**40 + 3, 1)
+    True
+    """
+    from sim.seeding import derive_seed
+    from sim.sweep.design import split_key
+
+    return derive_seed(base_seed, *split_key(key), replicate)
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Run every run of ``task``; a point whose runs raise is recorded, not fatal.
+
+    Parameters
+    ----------
+    task : ChunkTask
+
+    Returns
+    -------
+    ChunkResult
+        ``runs``: one row per run and round (:func:`sim.sweep.store.runs_schema`);
+        ``failures``: one row per failed run (:data:`sim.sweep.store.FAILURES_SCHEMA`).
+    """
+    _limit_numba_threads()
+    from sim.sweep.store import failures_table, runs_table
+
+    started = time.perf_counter()
+    runs: list[dict] = []
+    failures: list[dict] = []
+    for point in task.points:
+        _run_point(task, point, runs, failures)
+    return ChunkResult(index=task.index,
+                       runs=runs_table(runs, task.param_types, task.metrics),
+                       failures=failures_table(failures),
+                       seconds=time.perf_counter() - started)
+
+
+def _run_point(task: ChunkTask, point: PointRuns, runs: list, failures: list) -> None:
+    import numpy as np
+
+    from sim.sweep.models import get_model
+
+    model = get_model(task.model)
+    replicates = np.arange(point.start, point.stop)
+    seeds = np.array([run_seed(task.base_seed, point.point_key, int(r)) for r in replicates],
+                     dtype=np.int64)
+    try:
+        params = model.params_schema.model_validate(point.params)
+    except Exception as exc:  # an invalid combination of values: every replicate fails
+        failures.extend(_failure_rows(task, point, replicates, seeds, exc, model))
+        return
+    try:
+        rounds = model.rounds_of(params)
+        values = _checked(model.run_batch(params, seeds, task.metrics), task, len(seeds),
+                          len(rounds))
+    except Exception:
+        # Run the replicates one by one so that exactly the failing ones are recorded: a
+        # run's fate must not depend on which other runs share its chunk.
+        for r, seed in zip(replicates, seeds):
+            _run_point_alone(task, point, model, params, int(r), int(seed), runs, failures)
+        return
+    runs.append(_batch(task, point, replicates, seeds, values, rounds))
+
+
+def _run_point_alone(task, point, model, params, replicate, seed, runs, failures) -> None:
+    import numpy as np
+
+    replicates, seeds = np.array([replicate]), np.array([seed], dtype=np.int64)
+    try:
+        rounds = model.rounds_of(params)
+        values = _checked(model.run_batch(params, seeds, task.metrics), task, 1, len(rounds))
+    except Exception as exc:
+        failures.extend(_failure_rows(task, point, replicates, seeds, exc, model))
+        return
+    runs.append(_batch(task, point, replicates, seeds, values, rounds))
+
+
+def _batch(task, point, replicates, seeds, values, rounds) -> dict:
+    """Completed runs of one point, as :func:`sim.sweep.store.runs_table` takes them."""
+    return {"run_ids": point.point_id * task.replicates + replicates, "point": point,
+            "replicates": replicates, "seeds": seeds, "values": values, "rounds": rounds}
+
+
+def _checked(values: dict, task: ChunkTask, n: int, n_rounds: int) -> dict:
+    """Metrics as float arrays of shape (n, n_rounds); a wrong shape is the model's bug."""
+    import numpy as np
+
+    out = {}
+    for name in task.metrics:
+        array = np.asarray(values[name], dtype=np.float64)
+        if array.shape == (n,):
+            array = array[:, None]
+        if array.shape != (n, n_rounds):
+            raise ValueError(f"metric {name}: run_batch returned shape {array.shape}, "
+                             f"expected ({n},) or ({n}, {n_rounds})")
+        out[name] = array
+    return out
+
+
+def _failure_rows(task, point, replicates, seeds, exc, model) -> list[dict]:
+    message = _one_line(exc, model.params_schema)
+    params = json.dumps(point.params, sort_keys=True)
+    return [{"run_id": point.point_id * task.replicates + int(r), "point_id": point.point_id,
+             "point_key": point.point_key, "seed": int(s), "replicate": int(r),
+             "params": params, "error_type": type(exc).__name__, "error_message": message}
+            for r, s in zip(replicates, seeds)]
+
+
+def _one_line(exc: Exception, schema) -> str:
+    from pydantic import ValidationError
+
+    from sim.config import describe_error
+
+    if isinstance(exc, ValidationError):
+        return describe_error(exc, schema)
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# worker processes
+
+
+def _limit_numba_threads() -> None:
+    # Many worker processes share the cores: one numba thread each. Only effective before
+    # numba is imported, which is why this module imports nothing heavy at the top.
+    if "numba" not in __import__("sys").modules:
+        os.environ["NUMBA_NUM_THREADS"] = "1"
+
+
+def init_worker(parent_pid: int) -> None:
+    """Initialise a local worker process (``ProcessPoolExecutor(initializer=...)``).
+
+    Limits numba to one thread, leaves Ctrl-C to the parent (which cancels the sweep and
+    saves what is done) and exits if the parent dies, so a killed sweep leaves no orphans.
+    """
+    _limit_numba_threads()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True,
+                     name="crowdsim-parent-watch").start()
+
+
+def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os._exit(1)
