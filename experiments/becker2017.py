@@ -151,11 +151,13 @@ def draw_figure(out_dir: Path, data: dict, simulated: dict, provenance: dict) ->
     for ax, (label, network) in zip(axes, NETWORKS.items()):
         d = [100 * data["by"][label]["change"][m] for m in METRICS]
         s = [100 * simulated[network]["change"][m] for m in METRICS]
-        ax.bar(positions - 0.2, d, 0.4, color=PALETTE[0], label="data")
-        ax.bar(positions + 0.2, s, 0.4, color=PALETTE[1], label="model")
+        for offset, values, colour, name in ((-0.2, d, PALETTE[0], "data"),
+                                             (0.2, s, PALETTE[1], "model")):
+            bars = ax.bar(positions + offset, values, 0.4, color=colour, label=name)
+            ax.bar_label(bars, labels=[f"{v:+.0f}" for v in values], fontsize=7, padding=2)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(positions, [METRICS[m].replace(" of the ", "\nof the ") for m in METRICS],
-                      fontsize=9)
+        ax.set_xticks(positions, ["error of\nthe mean", "error of\nthe median", "SD",
+                                  "individual\nerror"], fontsize=9)
         ax.set_title(f"{network} ({data['by'][label]['groups']} groups)")
     axes[0].set_ylabel("change from round 1 to round 3 (%)")
     axes[0].legend(loc="lower left")
@@ -163,6 +165,28 @@ def draw_figure(out_dir: Path, data: dict, simulated: dict, provenance: dict) ->
                  "centralized and solo predicted)")
     fig.tight_layout()
     return [str(p) for p in save(fig, out_dir / "changes", provenance)]
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figure from ``summary.json``."""
+    return draw_figure(Path(out_dir), summary["data"], summary["simulation"],
+                       summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    fit, best = summary["fit"]["private_beliefs"], summary["fit"]["dynamics"]["best"]
+    rows = [("private beliefs (round 1 fit, units of sd_pool)",
+             f"SD {fit['noise_scale']:.3f}, shared share {fit['correlation']:.2f}, "
+             f"bias {fit['bias']:+.3f}"),
+            ("fitted social weight / accuracy coupling",
+             f"{best['social_weight']:g} / {best['accuracy_coupling']:g}")]
+    for label, network in NETWORKS.items():
+        d = summary["data"]["by"][label]["change"]
+        m = summary["simulation"][network]["change"]
+        rows.append((f"{network}: change of the error of the mean / SD, data vs model",
+                     f"{d['error_of_mean']:+.1%} / {d['sd']:+.1%} vs "
+                     f"{m['error_of_mean']:+.1%} / {m['sd']:+.1%}"))
+    return rows
 
 
 def run(config: BeckerConfig, out_dir: Path, provenance: dict, config_dir=None,

@@ -473,6 +473,7 @@ def run(config: GaltonOxConfig, out_dir: Path, provenance: dict,
         "experiment": config.experiment,
         "title": title,
         "unit": config.unit,
+        "within": config.within,
         "data": data,
         "fit": fit,
         "model_params": params.model_dump(),
@@ -485,6 +486,51 @@ def run(config: GaltonOxConfig, out_dir: Path, provenance: dict,
     write_json(out_dir / "summary.json", summary)
     log(report_text(summary))
     return summary
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figures from ``summary.json`` and ``replicates.parquet``."""
+    data = summary["data"]
+    table = (pd.DataFrame({"centile": data["centiles"], "estimate": data["estimates"]})
+             if "centiles" in data else None)
+    frame = pd.read_parquet(Path(out_dir) / "replicates.parquet")
+    params = EstimationParams(**summary["model_params"])
+    return draw_figures(Path(out_dir), table, data, summary["fit"], frame, params,
+                        summary["unit"], summary["within"], summary["title"],
+                        summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first."""
+    data, sim_, unit = summary["data"], summary["simulation"], summary["unit"]
+    rows = []
+    if "median" in data:
+        rows += [("estimates (tickets)", f"{data['tickets']}"),
+                 ("truth", f"{data['truth']:g} {unit}"),
+                 ("median (error)", f"{data['median']:g} {unit} ({data['median_error']:+g}, "
+                                    f"{data['median_error_pct']:+.1f} %)"),
+                 ("quartiles", f"{data['lower_quartile']:g} and {data['upper_quartile']:g}"),
+                 ("probable error (below / above)", f"{data['probable_error']:g} "
+                  f"({data['probable_error_below']:g} / {data['probable_error_above']:g})"),
+                 ("mean of the centiles", f"{data['mean_of_centiles']:.1f}")]
+    else:
+        rows += [("estimates", f"{data['n']}"), ("truth", f"{data['truth']:g} {unit}"),
+                 ("mean (error)", f"{data['mean']:g} ({data['mean_error_pct']:+.1f} %)"),
+                 ("range", f"{data['minimum']:g} to {data['maximum']:g}")]
+    fit = summary["fit"]
+    rows.append((f"fitted {fit['noise']} (centre, scales)",
+                 f"{fit['centre']:.4g}, {fit['scale_below']:.3g} / {fit['scale_above']:.3g}"))
+    within = f"{100 * summary['within']:g} %"
+    for name in ("median", "mean"):
+        s = sim_[name]
+        rows.append((f"simulated {name}: error, 95 % range",
+                     f"{s['error_pct']['q50']:+.2f} % ({s['error_pct']['q2.5']:+.2f} to "
+                     f"{s['error_pct']['q97.5']:+.2f})"))
+        rows.append((f"simulated {name}: within {within} / beats", f"{100 * s['within_share']:.1f}"
+                     f" % of fairs / {100 * s['beaten_share']['mean']:.1f} % of individuals"))
+    rows.append((f"a random individual within {within}",
+                 f"{100 * sim_['random_member']['within_share']:.1f} % of fairs"))
+    return rows
 
 
 def report_text(summary: dict) -> str:

@@ -221,6 +221,24 @@ def describe(frame: pd.DataFrame) -> dict:
     return out
 
 
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the heatmaps from ``points.parquet`` and the stored config."""
+    config = GroupthinkConfig.model_validate(summary["provenance"]["config"])
+    frame = pd.read_parquet(Path(out_dir) / "points.parquet")
+    return draw_heatmaps(Path(out_dir), frame, config, summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    rows = []
+    for name, region in summary["regions"].items():
+        start = region["lowest_social_weight_with_groupthink"]
+        rows.append((name, f"groupthink at {region['groupthink_points']} of "
+                           f"{region['points']} points"
+                     + (f" (from social weight {start:g})" if start is not None else "")
+                     + f"; stays wise at {region['stays_wise_points']}"))
+    return rows
+
+
 def run(config: GroupthinkConfig, out_dir: Path, provenance: dict, config_dir=None,
         log=print) -> dict:
     validate_points(config)

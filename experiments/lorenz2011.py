@@ -213,6 +213,35 @@ def draw_figure(out_dir: Path, data: dict, simulated: dict, provenance: dict) ->
     return [str(p) for p in save(fig, out_dir / "rounds", provenance)]
 
 
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figure from ``summary.json``."""
+    return draw_figure(Path(out_dir), summary["data"], summary["simulation"],
+                       summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    fit = summary["fit"]["private_beliefs"]
+    rows = [("groups in the data", f"{summary['data']['groups']}"),
+            ("private beliefs (round 1 fit)",
+             f"SD of ln {fit['noise_scale']:.3f}, shared share {fit['correlation']:.2f}, "
+             f"bias x{np.exp(fit['bias']):.2f}")]
+    for condition in ("aggregated", "full"):
+        w = summary["fit"]["social_weight"][condition]
+        rows.append((f"social weight, {condition}", f"{w['value']:.3f}"))
+    for condition in ("no", "aggregated", "full"):
+        d = summary["data"]["by"][condition]["per_round"]
+        m = summary["simulation"][condition]
+        rows.append((f"{condition}: SD round 1 -> 5, data / model",
+                     f"{d['sd'][0]:.3f} -> {d['sd'][-1]:.3f} / {m['sd'][0]:.3f} -> "
+                     f"{m['sd'][-1]:.3f}"))
+        rows.append((f"{condition}: |ln(GM/truth)|, data / model",
+                     f"{d['error_of_geometric_mean'][0]:.3f} -> "
+                     f"{d['error_of_geometric_mean'][-1]:.3f} / "
+                     f"{m['error_of_geometric_mean'][0]:.3f} -> "
+                     f"{m['error_of_geometric_mean'][-1]:.3f}"))
+    return rows
+
+
 def run(config: LorenzConfig, out_dir: Path, provenance: dict, config_dir=None,
         log=print) -> dict:
     """Run the reproduction; write ``summary.json``, ``rounds.parquet`` and the figure."""

@@ -74,6 +74,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _figure_options(parser) -> None:
+    parser.add_argument("--pdf", action="store_true", help="also write figures as PDF")
+    parser.add_argument("--caption", action="store_true",
+                        help="print the provenance as a small caption under each figure")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crowdsim",
                      description="Agent-based simulation of collective intelligence.")
@@ -87,6 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="experiment config (YAML), e.g. configs/galton_ox.yaml")
     run.add_argument("--out", help="output folder (default results/<config name>)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _figure_options(run)
+    run.add_argument("--no-report", action="store_true",
+                     help="do not write report.md and report.html at the end")
+
+    figures = commands.add_parser("figures", help="redraw an experiment's figures from its "
+                                                  "stored results (nothing is re-run)")
+    figures.add_argument("folder", help="an experiment's results folder")
+    _figure_options(figures)
+
+    report = commands.add_parser("report", help="write report.md and a self-contained "
+                                                "report.html for an experiment or a sweep")
+    report.add_argument("folder", help="an experiment's or a sweep's results folder")
 
     analyze = commands.add_parser(
         "analyze", help="analyse real guesses: one column (--column) or rounds (--rounds)")
@@ -121,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--chunk-size", type=_positive_int, metavar="N",
                        help="runs per task (default: the config's, else about 0.25 s of work)")
     sweep.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    sweep.add_argument("--no-report", action="store_true",
+                       help="do not write report.md and report.html at the end")
 
     results = commands.add_parser("results", help="summarise a sweep's results folder")
     results.add_argument("folder", help="a sweep's folder, e.g. results/sweep_demo")
@@ -153,13 +173,39 @@ def _run(args) -> int:
     record = provenance(config_hash=config_hash(raw), seed=config.seed, experiment=name)
     record["config"] = raw
     log = (lambda *a, **k: None) if args.quiet else print
+    from sim.plots import set_figure_options
+
+    set_figure_options(pdf=args.pdf, caption=args.caption)
     try:
         module.run(config, out_dir, record, config_dir=config_path.parent, log=log)
     except ConfigError as exc:
         message = str(exc)
         raise ConfigError(message if message.startswith(f"{config_path}:")
                           else f"{config_path}: {message}") from None
+    if not args.no_report:
+        from sim.report import write_report
+
+        md, page = write_report(out_dir)
+        log(f"report: {md} and {page}")
     log(f"results written to {out_dir}/")
+    return 0
+
+
+def _figures(args) -> int:
+    from sim.plots import set_figure_options
+    from sim.report import remake_figures
+
+    set_figure_options(pdf=args.pdf, caption=args.caption)
+    for path in remake_figures(args.folder):
+        print(path)
+    return 0
+
+
+def _report(args) -> int:
+    from sim.report import write_report
+
+    for path in write_report(args.folder):
+        print(path)
     return 0
 
 
@@ -208,6 +254,12 @@ def _sweep(args) -> int:
     report = run_sweep(config, out_dir, name=config_path.stem, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh, chunk_size=args.chunk_size,
                        quiet=args.quiet, log=None if args.quiet else print)
+    if not args.no_report and (out_dir / "manifest.json").is_file():
+        from sim.report import write_report
+
+        md, page = write_report(out_dir)
+        if not args.quiet:
+            print(f"report: {md} and {page}")
     return report.exit_code
 
 
@@ -245,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        handler = {"run": _run, "analyze": _analyze, "sweep": _sweep, "results": _results,
+        handler = {"run": _run, "figures": _figures, "report": _report, "analyze": _analyze,
+                   "sweep": _sweep, "results": _results,
                    "sensitivity": _sensitivity}[args.command]
         return handler(args)
     except ConfigError as exc:

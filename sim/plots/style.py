@@ -17,7 +17,19 @@ import seaborn as sns  # noqa: E402
 
 from sim.io import save_figure  # noqa: E402
 
-__all__ = ["PALETTE", "apply_theme", "save"]
+__all__ = ["PALETTE", "apply_theme", "save", "set_figure_options"]
+
+# project-wide output options, set once by the CLI (--pdf, --caption)
+_OPTIONS = {"pdf": False, "caption": False}
+
+
+def set_figure_options(pdf: bool | None = None, caption: bool | None = None) -> None:
+    """Also write PDF files (``pdf``) and/or print the provenance as a small caption
+    under every figure (``caption``)."""
+    if pdf is not None:
+        _OPTIONS["pdf"] = bool(pdf)
+    if caption is not None:
+        _OPTIONS["caption"] = bool(caption)
 
 #: Colour-blind-safe palette (seaborn "colorblind"), indexable by role.
 PALETTE = sns.color_palette("colorblind")
@@ -43,6 +55,15 @@ def save(fig, stem: str | Path, provenance: dict | None = None,
     description = ", ".join(f"{k}={provenance[k]}" for k in
                             ("experiment", "config_hash", "crowdsim_version", "git_commit",
                              "timestamp") if provenance.get(k) is not None)
+    if _OPTIONS["pdf"] and "pdf" not in formats and formats == ("png", "svg"):
+        formats = (*formats, "pdf")
+    if _OPTIONS["caption"] and description:
+        short = {k: provenance.get(k) for k in ("experiment", "crowdsim_version", "timestamp")}
+        commit = (provenance.get("git_commit") or "")[:10]
+        config = (provenance.get("config_hash") or "")[:10]
+        fig.text(0.005, 0.002, f"crowdsim {short['crowdsim_version']} | {short['experiment']} "
+                 f"| config {config} | commit {commit or 'none'} | {short['timestamp']}",
+                 fontsize=6, color="0.45", ha="left", va="bottom")
     paths = []
     for fmt in formats:
         metadata = {"png": {"Software": "crowdsim", "Description": description},

@@ -1,0 +1,261 @@
+"""Reports: ``report.md`` and a self-contained ``report.html`` for an experiment or a sweep.
+
+A report is made from stored results only (``summary.json`` and the figures for an
+experiment; ``manifest.json`` and the Parquet chunks for a sweep), so it can be remade at any
+time without re-running anything. Experiments can shape their report with two optional
+functions in their module:
+
+``key_numbers(summary) -> list[tuple[str, str]]``
+    the numbers a reader wants first, as (label, formatted value);
+``figures(out_dir, summary) -> list[str]``
+    redraw the experiment's figures from what is stored (used by ``crowdsim figures``).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.config import ConfigError
+from sim.io import write_text
+
+__all__ = ["load_summary", "experiment_module", "remake_figures", "write_report"]
+
+
+def load_summary(folder: str | Path) -> dict:
+    """The ``summary.json`` of an experiment's results folder."""
+    path = Path(folder) / "summary.json"
+    if not path.is_file():
+        raise ConfigError(f"{folder}: no summary.json (not an experiment's results folder)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def experiment_module(name: str):
+    """The module of a registered experiment."""
+    from sim.cli import EXPERIMENTS
+
+    if name not in EXPERIMENTS:
+        raise ConfigError(f"experiment {name!r} is not known to this crowdsim "
+                          f"(known: {', '.join(sorted(EXPERIMENTS))})")
+    return importlib.import_module(EXPERIMENTS[name])
+
+
+def remake_figures(folder: str | Path) -> list[str]:
+    """Redraw an experiment's figures from its stored results."""
+    folder = Path(folder)
+    summary = load_summary(folder)
+    module = experiment_module(summary.get("experiment", ""))
+    if not hasattr(module, "figures"):
+        raise ConfigError(f"experiment {summary['experiment']!r} cannot redraw its figures")
+    return module.figures(folder, summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# sections: (heading, list of blocks); a block is ("p", text), ("table", rows), ("pre", text),
+# ("figure", file name) or ("verdicts", list)
+
+
+def _experiment_sections(folder: Path, summary: dict) -> list[tuple[str, list]]:
+    provenance = summary.get("provenance", {})
+    config = provenance.get("config")
+    sections: list[tuple[str, list]] = []
+    what = [("p", (summary.get("experiment_doc") or _module_doc(summary)))]
+    if config:
+        what.append(("pre", yaml.safe_dump(config, sort_keys=False).strip()))
+    what.append(("table", [
+        ("seed", provenance.get("seed")),
+        ("config hash", provenance.get("config_hash")),
+        ("crowdsim version", provenance.get("crowdsim_version")),
+        ("git commit", provenance.get("git_commit") or "(not a git checkout)"),
+        ("run at", provenance.get("timestamp")),
+    ]))
+    sections.append(("What was run", what))
+    module = _module_or_none(summary)
+    numbers = None
+    if module is not None and hasattr(module, "key_numbers"):
+        try:
+            numbers = module.key_numbers(summary)
+        except (KeyError, TypeError, IndexError):  # a summary from an older or partial run
+            numbers = None
+    if numbers is None:
+        numbers = _generic_numbers(summary)
+    if numbers:
+        sections.append(("Key numbers", [("table", numbers)]))
+    if summary.get("verdicts"):
+        sections.append(("Published effects: reproduced?", [("verdicts", summary["verdicts"])]))
+    notes = summary.get("disagreements") or summary.get("notes")
+    if notes:
+        sections.append(("Where model and data disagree", [("p", n) for n in notes]))
+    figures = [f for f in summary.get("files", {}).get("figures", []) if f.endswith(".png")]
+    if figures:
+        sections.append(("Figures", [("figure", f) for f in figures
+                                     if (folder / f).is_file()]))
+    return sections
+
+
+def _sweep_sections(folder: Path) -> list[tuple[str, list]]:
+    from sim.results import format_summary, summarise
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    design = manifest.get("design", {})
+    provenance = manifest.get("provenance", {})
+    sections = [("What was run", [
+        ("p", f"A {design.get('kind', '?')} sweep of the {manifest.get('model', '?')} model; "
+              "every run's seed derives from the config's seed, its parameter point and its "
+              "replicate index."),
+        ("pre", yaml.safe_dump(manifest.get("config", {}), sort_keys=False).strip()),
+        ("table", [("seed", provenance.get("seed")),
+                   ("config hash", manifest.get("config_hash")),
+                   ("crowdsim version", provenance.get("crowdsim_version")),
+                   ("git commit", provenance.get("git_commit") or "(not a git checkout)"),
+                   ("started", manifest.get("started")), ("updated", manifest.get("updated")),
+                   ("status", manifest.get("status"))]),
+    ]), ("Results", [("pre", format_summary(summarise(folder)))])]
+    figures = sorted(p.name for p in folder.glob("*.png"))
+    if figures:
+        sections.append(("Figures", [("figure", f) for f in figures]))
+    return sections
+
+
+def _module_or_none(summary: dict):
+    try:
+        return experiment_module(summary.get("experiment", ""))
+    except ConfigError:
+        return None
+
+
+def _module_doc(summary: dict) -> str:
+    module = _module_or_none(summary)
+    doc = (module.__doc__ or "").strip() if module is not None else ""
+    return " ".join(doc.split("\n\n")[0].split()) if doc else summary.get("experiment", "")
+
+
+def _generic_numbers(summary: dict) -> list[tuple[str, str]]:
+    """Top-level scalar numbers of the summary's data/simulation sections."""
+    rows = []
+    for section in ("data", "simulation"):
+        for key, value in (summary.get(section) or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                rows.append((f"{section}: {key.replace('_', ' ')}", _fmt(value)))
+    return rows[:30]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def _verdict_word(reproduced) -> str:
+    return {True: "reproduced", False: "not reproduced", None: "not simulated"}[reproduced]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    """A Markdown table cell: formatted, with pipes escaped."""
+    return _fmt(value).replace("|", "\\|") if not isinstance(value, str) else \
+        value.replace("|", "\\|")
+
+
+def _markdown(title: str, sections) -> str:
+    lines = [f"# {title}", ""]
+    for heading, blocks in sections:
+        lines += [f"## {heading}", ""]
+        for kind, content in blocks:
+            if kind == "p":
+                lines += [str(content), ""]
+            elif kind == "pre":
+                lines += ["```", str(content), "```", ""]
+            elif kind == "table":
+                lines += ["| | |", "|---|---|"]
+                lines += [f"| {_cell(label)} | {_cell(value)} |" for label, value in content]
+                lines.append("")
+            elif kind == "verdicts":
+                lines += ["| effect | data | model | verdict |", "|---|---|---|---|"]
+                for v in content:
+                    lines.append(f"| {_cell(v['effect'])} | {_cell(_fmt(v.get('data')))} | "
+                                 f"{_cell(_fmt(v.get('simulation')))} | "
+                                 f"**{_verdict_word(v.get('reproduced'))}**"
+                                 + (f" ({v['note']})" if v.get("note") else "") + " |")
+                lines.append("")
+            elif kind == "figure":
+                lines += [f"![{content}]({content})", ""]
+    return "\n".join(lines)
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#222;line-height:1.45}h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;
+border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px
+solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}pre{background:#f6f6f6;
+padding:.7rem;overflow-x:auto;font-size:.85rem}img{max-width:100%;border:1px solid #eee}
+.yes{color:#05693a;font-weight:600}.no{color:#a3261b;font-weight:600}.na{color:#666}"""
+
+
+def _html(title: str, sections, folder: Path) -> str:
+    esc = html.escape
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}"
+             f"</title><style>{_CSS}</style></head><body><h1>{esc(title)}</h1>"]
+    for heading, blocks in sections:
+        parts.append(f"<h2>{esc(heading)}</h2>")
+        for kind, content in blocks:
+            if kind == "p":
+                parts.append(f"<p>{esc(str(content))}</p>")
+            elif kind == "pre":
+                parts.append(f"<pre>{esc(str(content))}</pre>")
+            elif kind == "table":
+                rows = "".join(f"<tr><th>{esc(str(label))}</th><td>{esc(_fmt(value))}</td></tr>"
+                               for label, value in content)
+                parts.append(f"<table>{rows}</table>")
+            elif kind == "verdicts":
+                rows = ["<tr><th>effect</th><th>data</th><th>model</th><th>verdict</th></tr>"]
+                for v in content:
+                    cls = {True: "yes", False: "no", None: "na"}[v.get("reproduced")]
+                    note = f"<br><small>{esc(v['note'])}</small>" if v.get("note") else ""
+                    rows.append(f"<tr><td>{esc(v['effect'])}</td><td>{esc(_fmt(v.get('data')))}"
+                                f"</td><td>{esc(_fmt(v.get('simulation')))}</td><td class="
+                                f"'{cls}'>{_verdict_word(v.get('reproduced'))}{note}</td></tr>")
+                parts.append("<table>" + "".join(rows) + "</table>")
+            elif kind == "figure":
+                data = base64.b64encode((folder / content).read_bytes()).decode("ascii")
+                parts.append(f"<figure><img alt='{esc(content)}' "
+                             f"src='data:image/png;base64,{data}'><figcaption>{esc(content)}"
+                             "</figcaption></figure>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def write_report(folder: str | Path) -> tuple[Path, Path]:
+    """Write ``report.md`` and a self-contained ``report.html`` (figures embedded).
+
+    Works on an experiment's folder (``summary.json``) or a sweep's (``manifest.json``).
+    """
+    folder = Path(folder)
+    if (folder / "summary.json").is_file():
+        summary = load_summary(folder)
+        title = summary.get("title") or summary.get("experiment", "crowdsim experiment")
+        sections = _experiment_sections(folder, summary)
+    elif (folder / "manifest.json").is_file():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        title = manifest.get("title") or f"Sweep {manifest.get('name', folder.name)}"
+        sections = _sweep_sections(folder)
+    else:
+        raise ConfigError(f"{folder}: neither summary.json nor manifest.json: not a results "
+                          "folder")
+    md = write_text(folder / "report.md", _markdown(title, sections))
+    page = write_text(folder / "report.html", _html(title, sections, folder))
+    return md, page
