@@ -30,7 +30,7 @@ RUNS = [
 ]
 
 FILES = ["summary.json", "replicates.parquet", "ogive.png", "ogive.svg", "errors.png",
-         "errors.svg"]
+         "errors.svg", "report.md", "report.html"]
 
 
 @pytest.mark.parametrize(("name", "replicates"), RUNS)

@@ -1,0 +1,141 @@
+"""Numba kernel of the cumulative-advantage model: many independent worlds at once.
+
+The same rules as :mod:`sim.models.cumulative_advantage.agents`
+(:mod:`sim.models.cumulative_advantage.rules`) with the same draw order: the songs (unless
+given), then per listener one uniform for the song and one for the download. World ``r``
+draws from ``numpy.random.default_rng(seeds[r])``, the generator
+``CulturalMarket(rng=seeds[r])`` holds, so both give identical downloads.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from sim.models.cumulative_advantage.params import MarketParams
+from sim.models.cumulative_advantage.rules import draw_songs, listen
+
+__all__ = ["Songs", "MarketBatch", "make_songs", "run_world", "simulate_markets"]
+
+
+@dataclass(frozen=True)
+class Songs:
+    """Qualities and appeals of the songs of a market (arrays of length n_songs)."""
+
+    quality: np.ndarray
+    appeal: np.ndarray
+
+    def checked(self, n_songs: int) -> Songs:
+        """These songs as float arrays, after checking their number and ranges."""
+        quality = np.asarray(self.quality, dtype=float)
+        appeal = np.asarray(self.appeal, dtype=float)
+        if quality.shape != (n_songs,) or appeal.shape != (n_songs,):
+            raise ValueError(f"songs: expected {n_songs} qualities and appeals, got "
+                             f"{quality.shape} and {appeal.shape}")
+        if not (np.all((quality >= 0) & (quality <= 1)) and np.all(appeal > 0)):
+            raise ValueError("songs: qualities must lie in [0, 1] and appeals be positive")
+        return Songs(quality=quality, appeal=appeal)
+
+
+def make_songs(params: MarketParams, rng: np.random.Generator) -> Songs:
+    """The songs of ``params``: given values, or drawn from ``rng`` song by song.
+
+    >>> songs = make_songs(MarketParams(n_songs=3), np.random.default_rng(1))
+    >>> songs.quality.shape, songs.appeal.tolist()
+    ((3,), [1.0, 1.0, 1.0])
+    """
+    m = params.n_songs
+    quality = (np.array(params.qualities, dtype=float) if params.qualities is not None
+               else np.zeros(m))
+    appeal = (np.array(params.appeals, dtype=float) if params.appeals is not None
+              else np.ones(m))
+    draw_songs(rng, params.quality_low, params.quality_high, params.appeal_spread,
+               params.draws_qualities, params.draws_appeals, quality, appeal)
+    return Songs(quality=quality, appeal=appeal)
+
+
+@njit(cache=True, nogil=True)
+def run_world(rng, quality, appeal, social_weight, n_listeners, downloads_out, listens_out):
+    """One world: ``n_listeners`` arrive in turn (counts filled in place)."""
+    downloads_out[:] = 0
+    listens_out[:] = 0
+    for _ in range(n_listeners):
+        j, downloaded = listen(rng, quality, appeal, downloads_out, social_weight)
+        listens_out[j] += 1
+        if downloaded:
+            downloads_out[j] += 1
+
+
+@dataclass(frozen=True)
+class MarketBatch:
+    """Final counts of many worlds.
+
+    Attributes:
+        downloads, listens: arrays (worlds, n_songs).
+        quality, appeal: arrays (worlds, n_songs), each world's songs.
+        seeds: array (worlds,).
+    """
+
+    downloads: np.ndarray
+    listens: np.ndarray
+    quality: np.ndarray
+    appeal: np.ndarray
+    seeds: np.ndarray
+
+
+def simulate_markets(params: MarketParams, seeds, songs: Songs | None = None,
+                     n_threads: int = 1) -> MarketBatch:
+    """One world of ``params.n_listeners`` listeners per seed.
+
+    Parameters
+    ----------
+    params : MarketParams
+    seeds : array_like of int
+        One integer seed per world.
+    songs : Songs, optional
+        Songs shared by every world (an experiment's worlds); default: each world draws its
+        own from its generator first, as :class:`CulturalMarket` does without ``songs``.
+    n_threads : int, default 1
+        Threads running worlds concurrently; the result does not depend on it.
+
+    Examples
+    --------
+    >>> from sim.seeding import replicate_seeds
+    >>> batch = simulate_markets(MarketParams(n_songs=4, n_listeners=30), replicate_seeds(1, 3))
+    >>> batch.downloads.shape, batch.listens.sum(axis=1).tolist()
+    ((3, 4), [30, 30, 30])
+    """
+    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
+    if n_threads < 1:
+        raise ValueError(f"n_threads: must be >= 1, got {n_threads}")
+    n_rep, m = seeds.shape[0], params.n_songs
+    shared = None if songs is None else songs.checked(m)
+    downloads = np.empty((n_rep, m), dtype=np.int64)
+    listens = np.empty((n_rep, m), dtype=np.int64)
+    quality = np.empty((n_rep, m))
+    appeal = np.empty((n_rep, m))
+    s, n_listeners = params.social_weight, params.n_listeners
+
+    def run(rows: range) -> None:
+        for r in rows:
+            rng = np.random.default_rng(int(seeds[r]))
+            world = make_songs(params, rng) if shared is None else shared
+            quality[r], appeal[r] = world.quality, world.appeal
+            run_world(rng, quality[r], appeal[r], s, n_listeners, downloads[r], listens[r])
+
+    _split(run, n_rep, n_threads)
+    return MarketBatch(downloads=downloads, listens=listens, quality=quality, appeal=appeal,
+                       seeds=seeds)
+
+
+def _split(run, n_rep: int, n_threads: int) -> None:
+    """Run ``run(range)`` over replicates, in ``n_threads`` contiguous blocks."""
+    if n_threads == 1 or n_rep < 2:
+        run(range(n_rep))
+        return
+    bounds = np.linspace(0, n_rep, n_threads + 1).astype(int)
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(run, [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))

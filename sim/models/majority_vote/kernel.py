@@ -1,0 +1,137 @@
+"""Numba kernel of the majority-vote model: many independent juries at once.
+
+The same rules as :mod:`sim.models.majority_vote.agents` (the functions of
+:mod:`sim.models.majority_vote.rules`), with the same draw order: the competences, then per
+election the leader's signal, per voter whether she follows it and her own signal, and a
+coin on a tie. Replicate ``r`` draws from ``numpy.random.default_rng(seeds[r])``, the
+generator ``MajorityVote(rng=seeds[r])`` holds, so both give identical votes.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from sim.models.majority_vote.params import MajorityParams
+from sim.models.majority_vote.rules import (cast_vote, draw_competence, leader_signal,
+                                            majority_outcome)
+
+__all__ = ["VoteBatch", "run_jury", "simulate_votes"]
+
+
+@njit(cache=True, nogil=True)
+def run_jury(rng, kind, p, a, b, rho, leader_p, competences_out, right_votes_out,
+             followers_out, outcome_out):
+    """One jury: draw the competences, then hold ``len(outcome_out)`` elections (in place)."""
+    n = competences_out.shape[0]
+    for i in range(n):
+        competences_out[i] = draw_competence(rng, kind, p, a, b)
+    for e in range(outcome_out.shape[0]):
+        leader = leader_signal(rng, rho, leader_p)
+        right = 0
+        followers = 0
+        for i in range(n):
+            vote, followed = cast_vote(rng, competences_out[i], rho, leader)
+            right += vote
+            followers += followed
+        right_votes_out[e] = right
+        followers_out[e] = followers
+        outcome_out[e] = majority_outcome(rng, right, n)
+
+
+@dataclass(frozen=True)
+class VoteBatch:
+    """Elections of many independent juries.
+
+    Attributes:
+        majority_right: array (replicates, elections) of 0/1.
+        right_votes: array (replicates, elections), the number of right votes.
+        followers: array (replicates, elections), voters who copied the leader.
+        competences: array (replicates, n_agents).
+        seeds: array (replicates,), the integer seed of each jury.
+    """
+
+    majority_right: np.ndarray
+    right_votes: np.ndarray
+    followers: np.ndarray
+    competences: np.ndarray
+    seeds: np.ndarray
+
+    @property
+    def share_right(self) -> float:
+        """Share of all elections the majority got right."""
+        return float(self.majority_right.mean())
+
+    @property
+    def standard_error(self) -> float:
+        """Standard error of :attr:`share_right`, with juries as the independent units.
+
+        Elections of one jury share its competences, so with heterogeneity they are not
+        independent: the error is the SD of the per-jury shares over sqrt(juries). With one
+        election per jury (or one jury) it is the binomial standard error.
+        """
+        n_juries, n_elections = self.majority_right.shape
+        if n_elections == 1 or n_juries < 2:
+            share = self.share_right
+            return float(np.sqrt(share * (1.0 - share) / self.majority_right.size))
+        per_jury = self.majority_right.mean(axis=1)
+        return float(per_jury.std(ddof=1) / np.sqrt(n_juries))
+
+
+def simulate_votes(params: MajorityParams, seeds, n_elections: int = 1,
+                   n_threads: int = 1) -> VoteBatch:
+    """One jury per seed, each holding ``n_elections`` elections.
+
+    Parameters
+    ----------
+    params : MajorityParams
+        The jury (validated parameters).
+    seeds : array_like of int
+        One integer seed per jury (see :func:`sim.seeding.replicate_seeds`).
+    n_elections : int, default 1
+        Elections per jury (independent questions, the same competences).
+    n_threads : int, default 1
+        Threads running juries concurrently (the kernel releases the GIL); the result does
+        not depend on it.
+
+    Examples
+    --------
+    >>> from sim.seeding import replicate_seeds
+    >>> batch = simulate_votes(MajorityParams(n_agents=3), replicate_seeds(1, 4), 2)
+    >>> batch.majority_right.shape, batch.competences.shape
+    ((4, 2), (4, 3))
+    """
+    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
+    if n_elections < 1:
+        raise ValueError(f"n_elections: must be >= 1, got {n_elections}")
+    if n_threads < 1:
+        raise ValueError(f"n_threads: must be >= 1, got {n_threads}")
+    n_rep, n = seeds.shape[0], params.n_agents
+    competences = np.empty((n_rep, n))
+    right = np.empty((n_rep, n_elections), dtype=np.int64)
+    followers = np.empty((n_rep, n_elections), dtype=np.int64)
+    outcome = np.empty((n_rep, n_elections), dtype=np.int8)
+    kind, a, b = params.competence_codes
+    p, rho, leader_p = params.competence, params.correlation, params.leader_p
+
+    def run(rows: range) -> None:
+        for r in rows:
+            run_jury(np.random.default_rng(int(seeds[r])), kind, p, a, b, rho, leader_p,
+                     competences[r], right[r], followers[r], outcome[r])
+
+    _split(run, n_rep, n_threads)
+    return VoteBatch(majority_right=outcome, right_votes=right, followers=followers,
+                     competences=competences, seeds=seeds)
+
+
+def _split(run, n_rep: int, n_threads: int) -> None:
+    """Run ``run(range)`` over replicates, in ``n_threads`` contiguous blocks."""
+    if n_threads == 1 or n_rep < 2:
+        run(range(n_rep))
+        return
+    bounds = np.linspace(0, n_rep, n_threads + 1).astype(int)
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(run, [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
