@@ -8,11 +8,12 @@ generator ``InformationCascade(rng=seeds[r])`` holds, so both give identical act
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from sim.batching import run_in_blocks
 
 from sim.models.cascades.params import CascadeParams
 from sim.models.cascades.rules import decide, draw_signal, draw_state, in_cascade, update_public
@@ -109,16 +110,7 @@ def simulate_cascades(params: CascadeParams, seeds, n_threads: int = 1) -> Casca
             cascade[r] = 0 if not in_cascade(d) else (1 if d > 0 else -1)
             start[r] = s
 
-    _split(run, n_rep, n_threads)
+    run_in_blocks(run, n_rep, n_threads)
     return CascadeBatch(state=state, signals=signals, actions=actions, cascade=cascade,
                         cascade_start=start, seeds=seeds)
 
-
-def _split(run, n_rep: int, n_threads: int) -> None:
-    """Run ``run(range)`` over replicates, in ``n_threads`` contiguous blocks."""
-    if n_threads == 1 or n_rep < 2:
-        run(range(n_rep))
-        return
-    bounds = np.linspace(0, n_rep, n_threads + 1).astype(int)
-    with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(run, [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))

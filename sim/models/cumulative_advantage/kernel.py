@@ -9,11 +9,12 @@ draws from ``numpy.random.default_rng(seeds[r])``, the generator
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from sim.batching import run_in_blocks
 
 from sim.models.cumulative_advantage.params import MarketParams
 from sim.models.cumulative_advantage.rules import draw_songs, listen
@@ -126,16 +127,7 @@ def simulate_markets(params: MarketParams, seeds, songs: Songs | None = None,
             quality[r], appeal[r] = world.quality, world.appeal
             run_world(rng, quality[r], appeal[r], s, n_listeners, downloads[r], listens[r])
 
-    _split(run, n_rep, n_threads)
+    run_in_blocks(run, n_rep, n_threads)
     return MarketBatch(downloads=downloads, listens=listens, quality=quality, appeal=appeal,
                        seeds=seeds)
 
-
-def _split(run, n_rep: int, n_threads: int) -> None:
-    """Run ``run(range)`` over replicates, in ``n_threads`` contiguous blocks."""
-    if n_threads == 1 or n_rep < 2:
-        run(range(n_rep))
-        return
-    bounds = np.linspace(0, n_rep, n_threads + 1).astype(int)
-    with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(run, [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))

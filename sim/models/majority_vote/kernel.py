@@ -9,11 +9,12 @@ generator ``MajorityVote(rng=seeds[r])`` holds, so both give identical votes.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from sim.batching import run_in_blocks
 
 from sim.models.majority_vote.params import MajorityParams
 from sim.models.majority_vote.rules import (cast_vote, draw_competence, leader_signal,
@@ -122,16 +123,7 @@ def simulate_votes(params: MajorityParams, seeds, n_elections: int = 1,
             run_jury(np.random.default_rng(int(seeds[r])), kind, p, a, b, rho, leader_p,
                      competences[r], right[r], followers[r], outcome[r])
 
-    _split(run, n_rep, n_threads)
+    run_in_blocks(run, n_rep, n_threads)
     return VoteBatch(majority_right=outcome, right_votes=right, followers=followers,
                      competences=competences, seeds=seeds)
 
-
-def _split(run, n_rep: int, n_threads: int) -> None:
-    """Run ``run(range)`` over replicates, in ``n_threads`` contiguous blocks."""
-    if n_threads == 1 or n_rep < 2:
-        run(range(n_rep))
-        return
-    bounds = np.linspace(0, n_rep, n_threads + 1).astype(int)
-    with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(run, [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
