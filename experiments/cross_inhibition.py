@@ -1,0 +1,331 @@
+"""Cross-inhibition breaks deadlocks: stop signals in nest-site choice (Seeley et al. 2012,
+Science 335:108; Pais et al. 2013, PLoS ONE 8:e73216).
+
+What it runs
+    1. The deterministic model (:mod:`sim.models.nest_site.odes`) with two equal sites over
+       a grid of stop-signal rates ``sigma``: the symmetric equilibrium (closed form), the
+       largest eigenvalue of the Jacobian there, and the state reached by integrating
+       (scipy ``solve_ivp``) from an all-uncommitted swarm with a tiny head start for site A.
+       The critical rate is found numerically (root of the eigenvalue) and compared with
+       ``sigma* = 4 alpha gamma rho / (rho - alpha)^2``. Time courses at ``examples``.
+    2. The agent-based swarm with two equal sites and stop signals (``stop_rate``), for
+       stop rates given as multiples of its mean-field threshold
+       (:func:`~sim.models.nest_site.odes.mean_field_rates`): the share of runs in which one
+       site ends with at least twice the other's dancers.
+What it reports
+    Verdicts: the numerical threshold equals the formula (relative difference below 1e-6);
+    at ``sigma = check_sigma`` both sites settle at the symmetric equilibrium (the published
+    0.4585 for gamma = rho = 3, alpha = 1/3, sigma = 1); integration stays deadlocked for
+    every grid rate below ``(1 - margin) sigma*`` and breaks for every rate above
+    ``(1 + margin) sigma*``; in the agent-based swarm stop signals raise the share of runs
+    with a strong consensus (largest rate against none, by more than two standard errors).
+    ``ode.parquet``, ``swarm.parquet``, figure ``cross_inhibition``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from experiments.nest_site_list2009 import _se, verdict_lines
+from sim.config import ExperimentConfig
+from sim.io import write_json, write_parquet
+from sim.models.nest_site import NestSiteParams, simulate_swarms
+from sim.models.nest_site.odes import (SEELEY2012, CrossInhibition, critical_stop_rate,
+                                       deadlock_threshold, largest_eigenvalue,
+                                       mean_field_rates, solve, symmetric_equilibrium)
+from sim.seeding import replicate_seeds
+
+__all__ = ["CrossInhibitionConfig", "run"]
+
+#: REFERENCES: equal sites with gamma = rho = 3, alpha = 1/3 settle at 0.4585 when sigma = 1.
+PUBLISHED_EQUILIBRIUM = {"sigma": 1.0, "value": 0.4585, "tolerance": 5e-5}
+
+
+class CrossInhibitionConfig(ExperimentConfig):
+    """Config of the cross-inhibition experiment (``configs/cross_inhibition.yaml``)."""
+
+    experiment: Literal["cross_inhibition"]
+    gamma: float = Field(SEELEY2012["gamma"], gt=0, description="discovery rate")
+    alpha: float = Field(SEELEY2012["alpha"], gt=0, description="abandonment rate")
+    rho: float = Field(SEELEY2012["rho"], gt=0, description="recruitment rate")
+    sigma_max: float = Field(4.0, gt=0, description="largest stop-signal rate of the ODE grid")
+    sigma_points: int = Field(161, ge=3, description="ODE grid points from 0 to sigma_max")
+    t_end: float = Field(1000.0, gt=0, description="integration time")
+    head_start: float = Field(1e-3, gt=0, lt=0.5, description="initial PsiA (PsiB = 0)")
+    check_sigma: float = Field(1.0, ge=0, description="rate at which the equilibrium is "
+                                                      "checked")
+    margin: float = Field(0.05, gt=0, lt=1, description="rates within this relative margin of "
+                                                        "sigma* are not classified")
+    broken: float = Field(0.01, gt=0, description="|PsiA - PsiB| above this at t_end: the "
+                                                  "deadlock broke")
+    examples: list[float] = Field(default_factory=lambda: [1.0, 3.0],
+                                  description="rates whose time courses are drawn")
+    swarm: NestSiteParams = Field(
+        default_factory=lambda: NestSiteParams(qualities=[10.0, 10.0]),
+        description="the agent-based swarm: two (or more) sites of equal quality")
+    swarm_interdependence: list[float] = Field(default_factory=lambda: [0.5, 0.8],
+                                               min_length=1)
+    swarm_multiples: list[float] = Field(
+        default_factory=lambda: [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], min_length=2,
+        description="stop rates as multiples of the swarm's mean-field threshold")
+    swarm_runs: int = Field(250, ge=2, description="swarms per point")
+    threads: int | None = Field(None, ge=1, description="kernel threads (default: all cores)")
+
+    @model_validator(mode="after")
+    def _check(self) -> CrossInhibitionConfig:
+        if self.rho <= self.alpha:
+            raise ValueError(f"rho ({self.rho:g}) must exceed alpha ({self.alpha:g}): "
+                             "otherwise no site is ever chosen and there is no threshold")
+        for name in ("interdependence", "stop_rate", "quorum"):
+            if name in self.swarm.model_fields_set:
+                raise ValueError(f"swarm.{name} is set by the experiment; remove it from swarm")
+        q, pi = self.swarm.quality_array, self.swarm.discovery_array
+        if self.swarm.n_sites < 2 or not (np.all(q == q[0]) and np.all(pi == pi[0])):
+            raise ValueError("swarm: the deadlock needs two or more sites of equal quality "
+                             "and equal discovery chance")
+        if self.swarm.decrement == 0:
+            raise ValueError("swarm.decrement must be positive: dances that never end have "
+                             "no abandonment rate")
+        for value in self.swarm_interdependence:
+            if not 0 < value < 1:
+                raise ValueError(f"swarm_interdependence: values must lie in (0, 1), got "
+                                 f"{value:g}")
+        for value in self.swarm_multiples:
+            if value < 0:
+                raise ValueError(f"swarm_multiples: values must be >= 0, got {value:g}")
+        return self
+
+
+Config = CrossInhibitionConfig
+
+
+def ode_sweep(config: CrossInhibitionConfig) -> pd.DataFrame:
+    """One row per stop-signal rate of the grid."""
+    rows = []
+    base = CrossInhibition.equal(config.gamma, config.alpha, config.rho, 0.0)
+    for sigma in np.linspace(0.0, config.sigma_max, config.sigma_points):
+        sol = solve(base.with_sigma(sigma), y0=(config.head_start, 0.0), t_end=config.t_end)
+        a, b = sol.y[:, -1]
+        rows.append({"sigma": float(sigma),
+                     "symmetric_equilibrium": symmetric_equilibrium(
+                         config.gamma, config.alpha, config.rho, sigma),
+                     "largest_eigenvalue": largest_eigenvalue(config.gamma, config.alpha,
+                                                              config.rho, sigma),
+                     "final_a": float(a), "final_b": float(b),
+                     "deadlocked": bool(abs(a - b) <= config.broken)})
+    return pd.DataFrame(rows)
+
+
+def swarm_sweep(config: CrossInhibitionConfig, log) -> pd.DataFrame:
+    threads = config.threads or os.cpu_count() or 1
+    rows = []
+    for i, lam in enumerate(config.swarm_interdependence):
+        base = NestSiteParams(**{**config.swarm.model_dump(), "interdependence": lam})
+        rates = mean_field_rates(base)
+        threshold = deadlock_threshold(**rates)
+        for m, multiple in enumerate(config.swarm_multiples):
+            params = NestSiteParams(**{**base.model_dump(), "stop_rate": multiple * threshold})
+            batch = simulate_swarms(params, replicate_seeds(config.seed, config.swarm_runs,
+                                                            key_prefix=(i, m)),
+                                    n_threads=threads)
+            summary = batch.summary()
+            final = batch.final_dancers
+            total = final.sum(axis=1)
+            leader = np.where(total > 0, final.max(axis=1) / np.maximum(total, 1), np.nan)
+            rows.append({"interdependence": lam, "multiple": multiple,
+                         "stop_rate": multiple * threshold, "mean_field_threshold": threshold,
+                         **{f"mean_field_{k}": v for k, v in rates.items()},
+                         "runs": summary["runs"], "p_twice_any": summary["p_twice_any"],
+                         "p_twice_any_low": summary["p_twice_any_low"],
+                         "p_twice_any_high": summary["p_twice_any_high"],
+                         "leader_share": float(np.nanmean(leader)),
+                         "mean_dancers": float(total.mean())})
+        part = rows[-len(config.swarm_multiples):]
+        log(f"swarm, lambda = {lam:g} (mean-field sigma* = {threshold:.4g} per step): strong "
+            "consensus in " + ", ".join(f"{r['p_twice_any']:.2f}" for r in part)
+            + " of runs at " + ", ".join(f"{r['multiple']:g}" for r in part) + " x sigma*")
+    return pd.DataFrame(rows)
+
+
+def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConfig,
+             numeric: float, formula: float, check: dict) -> list[dict]:
+    relative = abs(numeric - formula) / formula
+    below = ode[ode.sigma < (1 - config.margin) * formula]
+    above = ode[ode.sigma > (1 + config.margin) * formula]
+    out = [
+        {"effect": "the deadlock threshold sigma* = 4 alpha gamma rho / (rho - alpha)^2 is "
+                   "where the symmetric equilibrium loses stability (numerical root of the "
+                   "largest Jacobian eigenvalue within 1e-6 of the formula, relative)",
+         "measured": {"numerical": numeric, "formula": formula, "relative_difference": relative},
+         "reproduced": bool(relative < 1e-6), "note": ""},
+        {"effect": f"at sigma = {config.check_sigma:g} two equal sites settle at the "
+                   "symmetric equilibrium" + (f" ({PUBLISHED_EQUILIBRIUM['value']} published)"
+                                              if check["published"] is not None else ""),
+         "measured": check, "reproduced": check["reproduced"], "note": ""},
+        {"effect": f"integrated from a {config.head_start:g} head start, two equal sites stay "
+                   f"deadlocked for every rate below {1 - config.margin:.2f} sigma* and the "
+                   f"deadlock breaks for every rate above {1 + config.margin:.2f} sigma*",
+         "measured": {"deadlocked_below": f"{int(below.deadlocked.sum())}/{len(below)}",
+                      "broken_above": f"{int((~above.deadlocked).sum())}/{len(above)}",
+                      "smallest_breaking_rate": (float(ode[~ode.deadlocked].sigma.min())
+                                                 if (~ode.deadlocked).any() else None)},
+         "reproduced": bool(len(below) and len(above) and below.deadlocked.all()
+                            and not above.deadlocked.any()),
+         "note": f"t_end = {config.t_end:g}; near sigma* the eigenvalue is close to 0 and the "
+                 "approach is slow, hence the margin"},
+    ]
+    measured, ok = {}, []
+    lo, hi = min(config.swarm_multiples), max(config.swarm_multiples)
+    for lam in config.swarm_interdependence:
+        part = swarm[np.isclose(swarm.interdependence, lam)]
+        a = part[np.isclose(part.multiple, lo)].iloc[0]
+        b = part[np.isclose(part.multiple, hi)].iloc[0]
+        diff = float(b.p_twice_any - a.p_twice_any)
+        se = float(np.hypot(_se(a.p_twice_any, int(a.runs)), _se(b.p_twice_any, int(b.runs))))
+        z = diff / se if se > 0 else (np.inf if diff > 0 else 0.0)
+        measured[f"lambda={lam:g}"] = {f"{lo:g}x": float(a.p_twice_any),
+                                       f"{hi:g}x": float(b.p_twice_any), "z": float(z)}
+        ok.append(z > 2)
+    out.append({
+        "effect": f"in the agent-based swarm with equal sites, stop signals raise the share of "
+                  f"runs with a strong consensus (one site >= 2x the other): {hi:g}x the "
+                  f"mean-field threshold against {lo:g}x, by more than two standard errors",
+        "measured": measured, "reproduced": bool(all(ok)),
+        "note": "the mean-field threshold maps the swarm onto the ODE per step (gamma = "
+                "(1 - lambda) pi, alpha = 1 / dance steps, rho = lambda): an approximation; "
+                "no exact threshold is claimed for the finite, discrete-time swarm"})
+    return out
+
+
+def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, examples: dict,
+                config: CrossInhibitionConfig, numeric: float, provenance: dict) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    ax = axes[0, 0]
+    stable = ode.largest_eigenvalue < 0
+    ax.plot(ode.sigma, ode.final_a, "o", color=PALETTE[0], ms=3, label="PsiA at t_end")
+    ax.plot(ode.sigma, ode.final_b, "o", color=PALETTE[1], ms=3, mfc="none",
+            label="PsiB at t_end")
+    ax.plot(ode.sigma.where(stable), ode.symmetric_equilibrium.where(stable), color="0.2",
+            lw=1.5, zorder=3, label="symmetric equilibrium (stable)")
+    ax.plot(ode.sigma.where(~stable), ode.symmetric_equilibrium.where(~stable), "--",
+            color="0.2", lw=1.5, zorder=3, label="symmetric equilibrium (unstable)")
+    ax.axvline(numeric, color="0.5", ls=":", lw=1.2)
+    ax.set_xlabel("stop-signal rate sigma")
+    ax.set_ylabel("share of scouts committed")
+    ax.set_title(f"two equal sites: the deadlock breaks at sigma* = {numeric:.5g}")
+    ax.legend(fontsize=8)
+
+    ax = axes[0, 1]
+    ax.plot(ode.sigma, ode.largest_eigenvalue, color=PALETTE[2], lw=2)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.axvline(numeric, color="0.5", ls=":", lw=1.2)
+    ax.set_xlabel("stop-signal rate sigma")
+    ax.set_ylabel("largest eigenvalue")
+    ax.set_title("linear stability of the symmetric equilibrium")
+
+    ax = axes[1, 0]
+    for colour, (sigma, sol) in zip(PALETTE[3:], examples.items()):
+        ax.plot(sol.t, sol.y[0], color=colour, lw=2, label=f"PsiA, sigma = {sigma:g}")
+        ax.plot(sol.t, sol.y[1], "--", color=colour, lw=1.5, label=f"PsiB, sigma = {sigma:g}")
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlabel("time")
+    ax.set_ylabel("share committed")
+    ax.set_title(f"time courses from PsiA = {config.head_start:g}, PsiB = 0")
+    ax.legend(fontsize=8)
+
+    ax = axes[1, 1]
+    for colour, lam in zip(PALETTE, config.swarm_interdependence):
+        part = swarm[np.isclose(swarm.interdependence, lam)].sort_values("multiple")
+        ax.fill_between(part.multiple, part.p_twice_any_low, part.p_twice_any_high,
+                        color=colour, alpha=0.2, lw=0)
+        ax.plot(part.multiple, part.p_twice_any, "o-", color=colour, lw=2,
+                label=f"lambda = {lam:g} (sigma* = {part.mean_field_threshold.iloc[0]:.3g})")
+        ax.plot(part.multiple, part.leader_share, ":", color=colour, lw=1.2)
+    ax.set_xscale("symlog", linthresh=0.25)
+    ax.axvline(1.0, color="0.5", ls=":", lw=1.2)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("swarm stop rate / mean-field sigma*")
+    ax.set_ylabel("share of runs with a 2x leader")
+    ax.set_title(f"agent-based swarm: {config.swarm.n_agents} scouts, equal sites "
+                 f"(dotted: leader's share of dancers)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.suptitle(f"Cross-inhibition (Seeley et al. 2012; Pais et al. 2013): gamma = "
+                 f"{config.gamma:g}, alpha = {config.alpha:.4g}, rho = {config.rho:g}")
+    fig.tight_layout()
+    return [str(p) for p in save(fig, out_dir / "cross_inhibition", provenance)]
+
+
+def check_equilibrium(config: CrossInhibitionConfig) -> dict:
+    """Integrate at ``check_sigma`` and compare with the closed form (and the published value
+    for Seeley et al.'s rates)."""
+    model = CrossInhibition.equal(config.gamma, config.alpha, config.rho, config.check_sigma)
+    sol = solve(model, y0=(config.head_start, 0.0), t_end=config.t_end)
+    a, b = (float(v) for v in sol.y[:, -1])
+    x = symmetric_equilibrium(config.gamma, config.alpha, config.rho, config.check_sigma)
+    seeley = (np.isclose(config.gamma, SEELEY2012["gamma"])
+              and np.isclose(config.alpha, SEELEY2012["alpha"])
+              and np.isclose(config.rho, SEELEY2012["rho"])
+              and np.isclose(config.check_sigma, PUBLISHED_EQUILIBRIUM["sigma"]))
+    published = PUBLISHED_EQUILIBRIUM["value"] if seeley else None
+    tolerance = PUBLISHED_EQUILIBRIUM["tolerance"]
+    ok = abs(a - x) < 1e-6 and abs(b - x) < 1e-6
+    if published is not None:
+        ok = ok and abs(a - published) < tolerance and abs(b - published) < tolerance
+    return {"psi_a": a, "psi_b": b, "closed_form": x, "published": published,
+            "reproduced": bool(ok)}
+
+
+def run(config: CrossInhibitionConfig, out_dir: Path, provenance: dict, config_dir=None,
+        log=print) -> dict:
+    """Run both parts; write ``summary.json``, the tables and the figure."""
+    formula = deadlock_threshold(config.alpha, config.gamma, config.rho)
+    numeric = critical_stop_rate(config.gamma, config.alpha, config.rho)
+    log(f"deadlock threshold: formula {formula:.10g}, numerical (eigenvalue root) "
+        f"{numeric:.10g}")
+    ode = ode_sweep(config)
+    check = check_equilibrium(config)
+    log(f"sigma = {config.check_sigma:g}: PsiA = {check['psi_a']:.6f}, PsiB = "
+        f"{check['psi_b']:.6f}, closed form {check['closed_form']:.6f}")
+    examples = {}
+    for sigma in config.examples:
+        model = CrossInhibition.equal(config.gamma, config.alpha, config.rho, sigma)
+        times = np.concatenate([[0.0], np.geomspace(1e-2, config.t_end, 400)])
+        examples[sigma] = solve(model, y0=(config.head_start, 0.0), t_end=config.t_end,
+                                t_eval=times)
+    swarm = swarm_sweep(config, log)
+    effects = verdicts(ode, swarm, config, numeric, formula, check)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_parquet(out_dir / "ode.parquet", ode)
+    write_parquet(out_dir / "swarm.parquet", swarm)
+    figures = draw_figure(out_dir, ode, swarm, examples, config, numeric, provenance)
+    summary = {
+        "experiment": config.experiment,
+        "title": config.title or "Cross-inhibition and deadlocks",
+        "rates": {"gamma": config.gamma, "alpha": config.alpha, "rho": config.rho},
+        "threshold": {"formula": formula, "numerical": numeric},
+        "equilibrium_check": check,
+        "examples": {f"sigma={s:g}": {"final_a": float(sol.y[0, -1]),
+                                      "final_b": float(sol.y[1, -1])}
+                     for s, sol in examples.items()},
+        "swarm": config.swarm.model_dump(),
+        "swarm_points": swarm.to_dict(orient="records"),
+        "verdicts": effects,
+        "files": {"ode": "ode.parquet", "swarm": "swarm.parquet",
+                  "figures": [Path(f).name for f in figures]},
+        "provenance": provenance,
+    }
+    write_json(out_dir / "summary.json", summary)
+    for line in verdict_lines(effects):
+        log(line)
+    return summary

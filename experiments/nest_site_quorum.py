@@ -1,0 +1,227 @@
+"""The speed-accuracy trade-off of quorum sensing in nest-site choice.
+
+A swarm decides when some site first has ``Q`` committed scouts (here: dancers) at once
+(Seeley & Visscher 2003, 2004); Passino & Seeley (2006, Behav Ecol Sociobiol 59:427) showed
+with a model that the quorum and the dance decline trade speed against accuracy: a small
+quorum decides fast but often on a poor site.
+
+What it runs
+    The nest-site kernel over a grid of quorum sizes ``Q`` and interdependence ``lambda``,
+    ``runs`` swarms per point; a swarm stops at its quorum, or undecided at the horizon.
+What it reports
+    Per point: the share of swarms that decided, the mean and median decision time (of those
+    that did), P(best) (an undecided swarm has not chosen the best site) and P(best |
+    decided). Verdicts: larger quorums take longer (Spearman correlation of quorum and mean
+    decision time >= 0.9 at every lambda, over quorums reached in at least half of the runs);
+    larger quorums are more accurate (P(best | decided) at the largest quorum reached in at
+    least 90 % of runs above that at the smallest quorum by more than two standard errors, at
+    every lambda). ``points.parquet``, figure ``speed_accuracy``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+from scipy.stats import spearmanr
+
+from experiments.nest_site_list2009 import _se, verdict_lines
+from sim.config import ExperimentConfig
+from sim.io import write_json, write_parquet
+from sim.models.nest_site import NestSiteParams, simulate_swarms
+from sim.models.nest_site.kernel import wilson_interval
+from sim.seeding import replicate_seeds
+
+__all__ = ["QuorumConfig", "run"]
+
+
+class QuorumConfig(ExperimentConfig):
+    """Config of the quorum sweep (``configs/nest_site_quorum.yaml``)."""
+
+    experiment: Literal["nest_site_quorum"]
+    runs: int = Field(250, ge=2, description="swarms per point")
+    quorum: list[int] = Field(min_length=2, description="quorum sizes Q swept (scouts)")
+    interdependence: list[float] = Field(min_length=1, description="lambda values swept")
+    swarm: NestSiteParams = Field(default_factory=NestSiteParams,
+                                  description="the swarm besides the swept quorum and "
+                                              "interdependence")
+    threads: int | None = Field(None, ge=1, description="kernel threads (default: all cores)")
+
+    @model_validator(mode="after")
+    def _check(self) -> QuorumConfig:
+        for name in ("quorum", "interdependence"):
+            if name in self.swarm.model_fields_set:
+                raise ValueError(f"swarm.{name} is swept by the top-level '{name}' list; "
+                                 "remove it from swarm")
+        for q in self.quorum:
+            if not 1 <= q <= self.swarm.n_agents:
+                raise ValueError(f"quorum: sizes must lie in 1..n_agents "
+                                 f"({self.swarm.n_agents}), got {q}")
+        for value in self.interdependence:
+            if not 0 <= value <= 1:
+                raise ValueError(f"interdependence: values must lie in [0, 1], got {value:g}")
+        return self
+
+
+Config = QuorumConfig
+
+
+def sweep(config: QuorumConfig, log) -> pd.DataFrame:
+    threads = config.threads or os.cpu_count() or 1
+    rows = []
+    for i, lam in enumerate(config.interdependence):
+        for k, quorum in enumerate(sorted(config.quorum)):
+            params = NestSiteParams(**{**config.swarm.model_dump(), "quorum": quorum,
+                                       "interdependence": lam})
+            batch = simulate_swarms(params, replicate_seeds(config.seed, config.runs,
+                                                            key_prefix=(i, k)),
+                                    n_threads=threads)
+            summary = batch.summary()
+            row = {"interdependence": lam, "quorum": quorum}
+            row.update({key: v for key, v in summary.items() if not isinstance(v, list)})
+            decided = int(batch.decided.sum())
+            right = int((batch.best & batch.decided).sum())
+            row["decided_runs"] = decided
+            row["p_best_given_decided"] = right / decided if decided else float("nan")
+            row["p_best_given_decided_low"], row["p_best_given_decided_high"] = (
+                wilson_interval(right, decided))
+            for j, share in enumerate(summary["chosen_share"]):
+                row[f"chosen_share_{j}"] = share
+            rows.append(row)
+        part = rows[-len(config.quorum):]
+        log(f"lambda = {lam:g}: P(best) "
+            + ", ".join(f"{r['p_best']:.2f}" for r in part) + "; mean decision time "
+            + ", ".join(f"{r['mean_decision_time']:.0f}" for r in part)
+            + " for Q = " + ", ".join(str(r["quorum"]) for r in part))
+    return pd.DataFrame(rows)
+
+
+def verdicts(points: pd.DataFrame, config: QuorumConfig) -> list[dict]:
+    slower, better = {}, {}
+    for lam in config.interdependence:
+        part = points[np.isclose(points.interdependence, lam)].sort_values("quorum")
+        reached = part[part.p_decided >= 0.5]
+        if len(reached) >= 3:
+            rho = float(spearmanr(reached.quorum, reached.mean_decision_time).statistic)
+        else:
+            rho = float("nan")
+        slower[f"lambda={lam:g}"] = {"spearman": rho, "quorums": reached.quorum.tolist(),
+                                     "mean_decision_time": reached.mean_decision_time.tolist()}
+        well = part[part.p_decided >= 0.9]
+        if len(well) >= 2:
+            a, b = well.iloc[0], well.iloc[-1]
+            diff = float(b.p_best_given_decided - a.p_best_given_decided)
+            se = float(np.hypot(_se(a.p_best_given_decided, int(a.decided_runs)),
+                                _se(b.p_best_given_decided, int(b.decided_runs))))
+            z = diff / se if se > 0 else (np.inf if diff > 0 else 0.0)
+            better[f"lambda={lam:g}"] = {
+                "smallest_quorum": int(a.quorum), "p_best_given_decided_small":
+                float(a.p_best_given_decided), "largest_quorum": int(b.quorum),
+                "p_best_given_decided_large": float(b.p_best_given_decided), "z": float(z)}
+        else:
+            better[f"lambda={lam:g}"] = {"z": float("nan"),
+                                         "note": "fewer than two quorums reached in 90 % of "
+                                                 "runs"}
+    slower_ok = [v["spearman"] >= 0.9 for v in slower.values() if np.isfinite(v["spearman"])]
+    better_ok = [v["z"] > 2 for v in better.values() if np.isfinite(v["z"])]
+    return [
+        {"effect": "larger quorums take longer: Spearman correlation of quorum and mean "
+                   "decision time >= 0.9 at every lambda (quorums reached in >= 50 % of runs)",
+         "measured": {k: v["spearman"] for k, v in slower.items()},
+         "detail": slower,
+         "reproduced": bool(all(slower_ok)) if slower_ok else None, "note": ""},
+        {"effect": "larger quorums are more accurate: P(best | decided) at the largest quorum "
+                   "reached in >= 90 % of runs exceeds that at the smallest quorum by more "
+                   "than two standard errors, at every lambda",
+         "measured": {k: {key: v[key] for key in v if key != "note"}
+                      for k, v in better.items()},
+         "reproduced": bool(all(better_ok)) if better_ok else None,
+         "note": "Passino & Seeley (2006): quorum size trades speed against accuracy"},
+    ]
+
+
+def draw_figure(out_dir: Path, points: pd.DataFrame, config: QuorumConfig,
+                provenance: dict) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    for colour, lam in zip(PALETTE, config.interdependence):
+        part = points[np.isclose(points.interdependence, lam)].sort_values("quorum")
+        label = f"lambda = {lam:g}"
+        axes[0].plot(part.quorum, part.mean_decision_time, "o-", color=colour, lw=2,
+                     label=label)
+        axes[0].plot(part.quorum, part.median_decision_time, ":", color=colour, lw=1.2)
+        axes[1].fill_between(part.quorum, part.p_best_low, part.p_best_high, color=colour,
+                             alpha=0.2, lw=0)
+        axes[1].plot(part.quorum, part.p_best, "o-", color=colour, lw=2, label=label)
+        axes[1].plot(part.quorum, part.p_decided, "--", color=colour, lw=1.2)
+        decided = part[part.p_decided >= 0.5]
+        axes[2].plot(decided.mean_decision_time, decided.p_best_given_decided, "o-",
+                     color=colour, lw=2, label=label)
+        for _, row in decided.iterrows():
+            if lam != config.interdependence[0] or int(row.quorum) % 20:
+                continue  # label one line, every other quorum
+            axes[2].annotate(str(int(row.quorum)), (row.mean_decision_time,
+                                                    row.p_best_given_decided),
+                             textcoords="offset points", xytext=(3, -9), fontsize=7,
+                             color=colour)
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("quorum Q (dancers for one site)")
+    axes[0].set_ylabel("decision time (steps; dotted: median)")
+    axes[0].set_title("speed")
+    axes[1].set_xlabel("quorum Q")
+    axes[1].set_ylabel("P(best chosen); dashed: share decided")
+    axes[1].set_ylim(-0.02, 1.02)
+    axes[1].set_title("accuracy")
+    axes[2].set_xscale("log")
+    axes[2].set_xlabel("mean decision time (steps)")
+    axes[2].set_ylabel("P(best | decided)")
+    axes[2].set_ylim(-0.02, 1.02)
+    axes[2].set_title(f"the trade-off (labels: Q at lambda = {config.interdependence[0]:g})")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Quorum sensing: {config.swarm.n_agents} scouts, sigma = "
+                 f"{config.swarm.noise:g}, {config.runs} swarms per point, horizon "
+                 f"{config.swarm.horizon}")
+    fig.tight_layout()
+    return [str(p) for p in save(fig, out_dir / "speed_accuracy", provenance)]
+
+
+def run(config: QuorumConfig, out_dir: Path, provenance: dict, config_dir=None,
+        log=print) -> dict:
+    """Run the sweep; write ``summary.json``, ``points.parquet`` and the figure."""
+    points = sweep(config, log)
+    effects = verdicts(points, config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_parquet(out_dir / "points.parquet", points)
+    figures = draw_figure(out_dir, points, config, provenance)
+    first_step = {}
+    for lam in config.interdependence:
+        # expected scouts finding each site alone in step 1 (everybody searches at once)
+        first_step[f"lambda={lam:g}"] = (config.swarm.n_agents * (1 - lam)
+                                         * config.swarm.discovery_array).tolist()
+    summary = {
+        "experiment": config.experiment,
+        "title": config.title or "Quorum sensing: speed against accuracy",
+        "swarm": config.swarm.model_dump(),
+        "grid": {"quorum": sorted(config.quorum), "interdependence": config.interdependence,
+                 "runs_per_point": config.runs},
+        "committed": "a scout counts towards a site's quorum while she dances for it",
+        "points": points.to_dict(orient="records"),
+        "verdicts": effects,
+        "notes": ["every scout searches from step 1, so about n_agents (1 - lambda) pi_j "
+                  "scouts find site j alone in the first step "
+                  f"({first_step}); quorums of that order are met at once by a random site"],
+        "files": {"points": "points.parquet", "figures": [Path(f).name for f in figures]},
+        "provenance": provenance,
+    }
+    write_json(out_dir / "summary.json", summary)
+    for line in verdict_lines(effects):
+        log(line)
+    return summary

@@ -1,0 +1,182 @@
+"""The rules of a scout, shared by the Mesa agents and the numba kernel.
+
+Both engines call these compiled functions, so both do the same arithmetic in the same order
+and draw from the generator in the same order (see :mod:`sim.models.nest_site.kernel` for
+the draw order of a whole step). After editing this file run ``make clean-cache``: numba's
+cache of the kernel does not notice changes in the functions it calls from here.
+
+Visit (List, Elsholtz & Seeley 2009)
+    A scout that is not dancing visits site j with probability
+    ``p_j = (1 - lambda) pi_j + lambda f_j`` (``f_j``: share of *all* scouts dancing for j at
+    the start of the step) and finds nothing with probability ``1 - sum_j p_j``. One uniform
+    ``u`` decides where she goes, read against the cumulative thresholds
+    ``(1 - lambda) pi_1, ..., (1 - lambda) sum pi, (1 - lambda) sum pi + lambda f_1, ...,
+    (1 - lambda) sum pi + lambda sum f``: a ``u`` below the first block means she found the
+    site on her own (independent discovery), one in the second block that she followed a
+    dance (recruited), anything above that she found nothing.
+Joining
+    A recruited scout copies with probability ``mu`` (one more uniform, drawn only when
+    ``mu > 0`` and she was recruited): she adopts the site without assessing it and dances
+    with the mean current strength of its dancers. Otherwise she assesses the site: her dance
+    strength is ``q_j * exp(sigma * z - sigma**2 / 2)`` with ``z`` standard normal (drawn
+    only when ``sigma > 0``): multiplicative log-normal noise whose mean is ``q_j``, so the
+    noise changes how reliable a dance is but not how much dancing a site gets on average.
+Dancing
+    Each step a dancer's strength falls by ``decrement``; at 0 or below she stops and is
+    uncommitted again (from the next step on she may find or be recruited to any site).
+Stop signals (Seeley et al. 2012, Science 335:108)
+    With ``stop_rate > 0`` each dancer for j hears a stop signal with probability
+    ``min(1, stop_rate * (dancers for other sites) / n_agents)`` (one uniform per dancer).
+Outcome
+    Quorum: the first step at which some site has at least ``Q`` dancers (committed = dancing
+    for it); if several do at once, the one with most dancers, then the lowest index.
+    Plurality: the site with strictly more dancers than any other (none on a tie or when
+    nobody dances). Twice criterion: the leading site has at least twice the dancers of the
+    runner-up (and at least one).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["snapshot", "visit_thresholds", "choose_site", "visit", "assess", "join_strength",
+           "decline", "stop_probability", "stop_probabilities", "hears_stop_signal",
+           "quorum_site", "consensus", "UNCOMMITTED"]
+
+#: Site index of a scout that is not dancing.
+UNCOMMITTED = -1
+
+
+@njit(cache=True, nogil=True)
+def snapshot(sites, strengths, counts_out, sums_out):
+    """Dancers per site and the sum of their strengths (in index order), in place."""
+    counts_out[:] = 0
+    sums_out[:] = 0.0
+    for i in range(sites.shape[0]):
+        j = sites[i]
+        if j >= 0:
+            counts_out[j] += 1
+            sums_out[j] += strengths[i]
+
+
+@njit(cache=True, nogil=True)
+def visit_thresholds(discovery, counts, interdependence, n_agents, out):
+    """Cumulative visit thresholds (length 2 * sites, see the module docstring), in place."""
+    n_sites = discovery.shape[0]
+    independent = 1.0 - interdependence
+    total = 0.0
+    for j in range(n_sites):
+        total += independent * discovery[j]
+        out[j] = total
+    for j in range(n_sites):
+        total += interdependence * (counts[j] / n_agents)
+        out[n_sites + j] = total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def choose_site(u, thresholds, n_sites):
+    """Where a uniform ``u`` sends a scout: (site, recruited); site -1 when she finds
+    nothing."""
+    if u >= thresholds[2 * n_sites - 1]:
+        return UNCOMMITTED, False
+    for k in range(2 * n_sites):
+        if u < thresholds[k]:
+            if k < n_sites:
+                return k, False
+            return k - n_sites, True
+    return UNCOMMITTED, False
+
+
+@njit(cache=True, nogil=True)
+def visit(rng, thresholds, n_sites):
+    """One uniform: where a scout who is not dancing goes, (site or -1, recruited)."""
+    return choose_site(rng.random(), thresholds, n_sites)
+
+
+@njit(cache=True, nogil=True)
+def assess(rng, quality, noise):
+    """A scout's noisy assessment of a site: her dance strength (mean ``quality``)."""
+    if noise > 0.0:
+        return quality * math.exp(noise * rng.standard_normal() - 0.5 * noise * noise)
+    return quality
+
+
+@njit(cache=True, nogil=True)
+def join_strength(rng, recruited, copying, quality, noise, strength_sum, dancers):
+    """Dance strength of a scout who just visited a site: (strength, copied).
+
+    A recruited scout copies with probability ``copying`` (the mean strength of the site's
+    current dancers, ``strength_sum / dancers``); otherwise she assesses the site.
+    """
+    if recruited and copying > 0.0:
+        if rng.random() < copying:
+            return strength_sum / dancers, True
+    return assess(rng, quality, noise), False
+
+
+@njit(cache=True, nogil=True)
+def decline(strength, decrement):
+    """A dance one step later: (new strength, still dancing)."""
+    s = strength - decrement
+    return s, s > 0.0
+
+
+@njit(cache=True, nogil=True)
+def stop_probability(counts, site, n_agents, stop_rate):
+    """Chance that a dancer for ``site`` stops on a stop signal this step."""
+    others = 0
+    for j in range(counts.shape[0]):
+        if j != site:
+            others += counts[j]
+    return min(1.0, stop_rate * (others / n_agents))
+
+
+@njit(cache=True, nogil=True)
+def stop_probabilities(counts, n_agents, stop_rate, out):
+    """:func:`stop_probability` for every site, in place (once per step)."""
+    for j in range(counts.shape[0]):
+        out[j] = stop_probability(counts, j, n_agents, stop_rate)
+
+
+@njit(cache=True, nogil=True)
+def hears_stop_signal(rng, probability):
+    """One uniform: does a dancer stop on a stop signal (given her site's probability)?"""
+    return rng.random() < probability
+
+
+@njit(cache=True, nogil=True)
+def quorum_site(counts, quorum):
+    """The site reaching the quorum (most dancers, then lowest index), or -1."""
+    if quorum <= 0:
+        return UNCOMMITTED
+    best = int(np.argmax(counts))
+    return best if counts[best] >= quorum else UNCOMMITTED
+
+
+@njit(cache=True, nogil=True)
+def consensus(counts):
+    """(plurality site, twice-the-runner-up site) of a dance count, -1 where none."""
+    lead = UNCOMMITTED
+    first = 0
+    second = 0
+    tied = False
+    for j in range(counts.shape[0]):
+        c = counts[j]
+        if c > first:
+            second = first
+            first = c
+            lead = j
+            tied = False
+        elif c == first:
+            second = c
+            tied = True
+        elif c > second:
+            second = c
+    if first == 0:
+        return UNCOMMITTED, UNCOMMITTED
+    plurality = UNCOMMITTED if tied else lead
+    twice = lead if (not tied and first >= 2 * second) else UNCOMMITTED
+    return plurality, twice
