@@ -9,16 +9,21 @@ TESTSTAMP := $(VENV)/.installed-test
 CONFIG    ?= configs/galton_ox.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test test-all bench clean clean-cache venv
+.PHONY: run test test-all bench clean clean-cache venv chromium
 
 run: $(STAMP)
 	$(VENV)/bin/crowdsim run $(CONFIG)
 
-test: $(TESTSTAMP)
+test: $(TESTSTAMP) chromium
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
-test-all: $(TESTSTAMP)
+test-all: $(TESTSTAMP) chromium
 	$(VPY) -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+
+# Debian's chromium for tests/test_app_browser.py: apt-get install when missing (as root);
+# otherwise a message, and that test skips
+chromium:
+	@sh scripts/ensure-chromium.sh
 
 bench: $(TESTSTAMP)
 	$(VPY) benchmarks/run_all.py

@@ -16,6 +16,9 @@ Subcommands:
     Runs done, failed and pending, and metric means by each swept parameter.
 ``crowdsim sensitivity DIR --metric NAME``
     Sobol or Morris indices of a metric of a sobol or morris sweep (SALib), with a chart.
+``crowdsim app NAME [--host 127.0.0.1] [--port 8765]``
+    Serve a model's Mesa page (SolaraViz) in the browser and print its address; Ctrl-C
+    stops it. Names: see :data:`sim.app.APPS` (``estimation``).
 
 Bad input (a config or an argument) gets one line on stderr naming the field and what is
 allowed, exit code 2, and nothing written. A sweep exits with 1 when some runs failed and
@@ -41,6 +44,13 @@ EXPERIMENTS = {
     "lorenz2011": "experiments.lorenz2011",
     "becker2017": "experiments.becker2017",
     "groupthink_phase": "experiments.groupthink_phase",
+    "condorcet": "experiments.condorcet",
+    "cascades": "experiments.cascades",
+    "musiclab": "experiments.musiclab",
+    "nest_site_list2009": "experiments.nest_site_list2009",
+    "nest_site_groupthink": "experiments.nest_site_groupthink",
+    "nest_site_quorum": "experiments.nest_site_quorum",
+    "cross_inhibition": "experiments.cross_inhibition",
 }
 
 EXIT_USAGE = 2
@@ -78,6 +88,16 @@ def _figure_options(parser) -> None:
     parser.add_argument("--pdf", action="store_true", help="also write figures as PDF")
     parser.add_argument("--caption", action="store_true",
                         help="print the provenance as a small caption under each figure")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be in 0..65535, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("folder", help="folder of a sobol or morris sweep")
     sensitivity.add_argument("--metric", required=True, help="a metric the sweep recorded")
     sensitivity.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    app = commands.add_parser("app", help="serve a model's interactive page in the browser")
+    app.add_argument("name", metavar="NAME", help="the model's app, e.g. estimation")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only)")
+    app.add_argument("--port", type=_port, default=8765,
+                     help="port to listen on (default 8765; 0: any free port)")
     return parser
 
 
@@ -280,6 +307,18 @@ def _sensitivity(args) -> int:
     return 0
 
 
+def _app(args) -> int:
+    from sim.app import AppError, ServerError, launch
+
+    try:
+        return launch(args.name, host=args.host, port=args.port)
+    except AppError as exc:
+        raise ConfigError(str(exc)) from None
+    except ServerError as exc:
+        print(f"crowdsim: error: {exc}", file=sys.stderr)
+        return 1
+
+
 def _analyze_rounds(args) -> int:
     from sim.analysis.rounds import analyze_rounds_command
 
@@ -299,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         handler = {"run": _run, "figures": _figures, "report": _report, "analyze": _analyze,
                    "sweep": _sweep, "results": _results,
-                   "sensitivity": _sensitivity}[args.command]
+                   "sensitivity": _sensitivity, "app": _app}[args.command]
         return handler(args)
     except ConfigError as exc:
         print(f"crowdsim: error: {exc}", file=sys.stderr)

@@ -213,6 +213,28 @@ MODELS: dict[str, SweepModel] = {
 """Models a sweep config can name (``model:``)."""
 
 
+def _register_choice_models() -> None:
+    from sim.sweep import choice_models as c
+
+    def small(per_run: float):
+        return lambda point: per_run
+
+    MODELS.update({
+        "nest_site": SweepModel(c.NestSiteParams, c.nest_site_batch, c.NEST_SITE_METRICS,
+                                ("chosen_best", "plurality_best", "twice_best",
+                                 "decision_time"), seconds_per_run=small(8e-4)),
+        "majority_vote": SweepModel(c.MajorityParams, c.majority_batch, c.MAJORITY_METRICS,
+                                    c.MAJORITY_METRICS, seconds_per_run=small(1e-4)),
+        "cascades": SweepModel(c.CascadeParams, c.cascade_batch, c.CASCADE_METRICS,
+                               c.CASCADE_METRICS, seconds_per_run=small(2e-4)),
+        "cumulative_advantage": SweepModel(c.MarketParams, c.market_batch, c.MARKET_METRICS,
+                                           c.MARKET_METRICS, seconds_per_run=small(5e-4)),
+    })
+
+
+_register_choice_models()
+
+
 def get_model(name: str) -> SweepModel:
     """The registered model called ``name``.
 
@@ -223,7 +245,7 @@ def get_model(name: str) -> SweepModel:
     >>> get_model("ants")
     Traceback (most recent call last):
     ...
-    KeyError: "no sweep model 'ants'; known: estimation"
+    KeyError: "no sweep model 'ants'; known: cascades, cumulative_advantage, estimation, majority_vote, nest_site"
     """
     try:
         return MODELS[name]

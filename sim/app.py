@@ -1,0 +1,166 @@
+"""Serve a model's Mesa page in the browser: ``crowdsim app NAME [--host H] [--port P]``.
+
+Each model with a page has an ``app`` module whose module-level ``page`` is a Mesa
+``SolaraViz`` (see ``sim/models/estimation/app.py``); :data:`APPS` names them. :func:`launch`
+runs ``solara run MODULE`` in a subprocess, waits until it answers, prints the address and
+keeps serving until interrupted. :func:`start` and :func:`wait_until_serving` are the same
+steps for callers (tests) that drive the page while the server runs.
+
+The server runs in production mode (no auto-reload) with Solara's version check and usage
+statistics off: the page is served from this machine's files alone (the browser assets come
+from the ``solara-assets`` package), so it also works without internet access.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+__all__ = ["APPS", "AppError", "ServerError", "DEFAULT_HOST", "DEFAULT_PORT", "address",
+           "command", "start", "free_port", "wait_until_serving", "stop", "launch"]
+
+#: Model name (as typed after ``crowdsim app``) -> module whose ``page`` Solara serves.
+APPS: dict[str, str] = {
+    "estimation": "sim.models.estimation.app",
+}
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+#: Seconds to wait for a server to answer (the first start imports Mesa, Solara, numba).
+START_TIMEOUT = 90.0
+
+
+class AppError(ValueError):
+    """A bad app name, host or port (one-line message)."""
+
+
+class ServerError(RuntimeError):
+    """The server exited or did not answer in time (one-line message)."""
+
+
+def address(host: str, port: int) -> str:
+    """The page's URL, e.g. ``http://127.0.0.1:8765/``.
+
+    >>> address("127.0.0.1", 8765), address("::1", 80)
+    ('http://127.0.0.1:8765/', 'http://[::1]:80/')
+    """
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def _module(model_name: str) -> str:
+    if model_name not in APPS:
+        known = ", ".join(sorted(APPS))
+        raise AppError(f"app: unknown app {model_name!r}; known: {known}")
+    return APPS[model_name]
+
+
+def command(model_name: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
+    """The ``solara run`` command line that serves ``model_name``'s page."""
+    return [sys.executable, "-m", "solara", "run", _module(model_name), "--host", host,
+            "--port", str(port), "--production", "--no-open", "--no-check-version"]
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail early, in one line, when the address cannot be bound (in use, bad host)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise AppError(f"--host: cannot use {host!r} ({exc.strerror})") from None
+    family, kind, proto, _, sockaddr = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        try:
+            probe.bind(sockaddr)
+        except OSError as exc:
+            raise AppError(f"--port: cannot listen on {host}:{port} "
+                           f"({exc.strerror or exc})") from None
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """A port that is free on ``host`` now (for tests and ``--port 0``)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def start(model_name: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          **popen_kwargs) -> tuple[subprocess.Popen, str]:
+    """Start serving ``model_name``'s page; returns the server process and its address.
+
+    ``port=0`` picks a free port. Does not wait for the server: see
+    :func:`wait_until_serving`. Stop it with :func:`stop`.
+    """
+    cmd = command(model_name, host, port)  # checks the name first
+    if not 0 <= port <= 65535:
+        raise AppError(f"--port: must be in 0..65535, got {port}")
+    if port == 0:
+        port = free_port(host)
+        cmd = command(model_name, host, port)
+    _check_port_free(host, port)
+    env = dict(os.environ)
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    env.setdefault("MPLBACKEND", "Agg")
+    # on plain http Solara falls back to SameSite=Lax cookies, as a local page should, and
+    # warns about it on the first request: expected here, so not shown
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [
+        env.get("PYTHONWARNINGS"), "ignore:Cookies with samesite=none require https:UserWarning"]))
+    process = subprocess.Popen(cmd, env=env, **popen_kwargs)
+    return process, address(host, port)
+
+
+def wait_until_serving(url: str, process: subprocess.Popen | None = None,
+                       timeout: float = START_TIMEOUT) -> float:
+    """Wait until ``url`` answers 200; returns the seconds waited.
+
+    Raises :class:`ServerError` when the process exits first or ``timeout`` passes.
+    """
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+    began = time.monotonic()
+    while True:
+        if process is not None and process.poll() is not None:
+            raise ServerError(f"app: the server exited with code {process.returncode} before "
+                           f"serving {url}")
+        try:
+            with opener.open(url, timeout=5) as response:
+                if response.status == 200:
+                    return time.monotonic() - began
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        if time.monotonic() - began > timeout:
+            raise ServerError(f"app: no answer from {url} after {timeout:.0f} s")
+        time.sleep(0.25)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10.0) -> int:
+    """Stop a server started by :func:`start` (terminate, then kill); returns its code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+    return process.returncode
+
+
+def launch(model_name: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Serve ``model_name``'s page until interrupted (Ctrl-C), printing its address.
+
+    Returns the exit code: 0 after Ctrl-C, else the server's own code when it stops.
+    """
+    process, url = start(model_name, host, port)
+    print(f"crowdsim: starting the {model_name} app at {url} ...", flush=True)
+    try:
+        waited = wait_until_serving(url, process)
+        print(f"crowdsim: the {model_name} app is serving at {url} (ready in {waited:.0f} s; "
+              f"Ctrl-C stops it)", flush=True)
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(process)

@@ -1,0 +1,259 @@
+"""The estimation model's page in a real browser: Debian's Chromium, headless, driven by
+Playwright (the Python package).
+
+The test starts ``solara run`` on the app (as ``crowdsim app`` does) on a free 127.0.0.1 port,
+loads the page, steps the model, changes controls and resets, and checks that the agent view
+and the plots change (the PNG bytes the server sent, hashed in the browser) and that a reset
+with the same seed and controls draws the same crowd again. Screenshots land in the test's
+temporary folder and in ``results/app-screenshots/`` (git-ignored).
+
+It skips, saying why, when Chromium or the playwright package is missing: ``make test``
+installs Debian's ``chromium`` with apt-get when it runs as root, and playwright with the
+test extra.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from sim import app as launcher
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CROWDSIM_CHROMIUM", "/usr/bin/chromium")
+#: Chromium's flags on this kind of machine: no sandbox (root), no GPU, and no background
+#: connections (the network is closed; without these Chromium keeps trying to reach Google).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = REPO / "results" / "app-screenshots"
+TIMEOUT_MS = 60_000  # one page load or one update; the whole test takes about 20 s
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="the playwright Python package is not installed (pip install -e '.[test]')")
+
+if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+    pytest.skip(f"Debian's chromium is not installed ({CHROMIUM} missing) and could not be "
+                f"installed here: `make test` runs `apt-get install -y chromium` only as root "
+                f"with apt-get (see scripts/ensure-chromium.sh)", allow_module_level=True)
+
+#: What each cell of the page's grid shows, in the order app.py gives the components.
+AGENTS, ERRORS, DIVERSITY, SUMMARY = range(4)
+
+_SHA256_OF_IMAGE = """async (img) => {
+    const bytes = await (await fetch(img.src)).arrayBuffer();
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    return Array.from(new Uint8Array(digest)).map(b => b.toString(16).padStart(2, "0")).join("");
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The estimation app served on a free 127.0.0.1 port; always stopped afterwards."""
+    process, url = launcher.start("estimation", "127.0.0.1", 0, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+    try:
+        try:
+            launcher.wait_until_serving(url, process, timeout=120)
+        except launcher.ServerError as exc:
+            launcher.stop(process)
+            pytest.fail(f"{exc}\n{process.stdout.read()}")
+        yield url
+    finally:
+        launcher.stop(process)
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture
+def browser_page():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+class Page:
+    """The app's page, as a user sees and uses it."""
+
+    def __init__(self, page, shots: list[Path]):
+        self.page = page
+        self.shots = shots
+
+    def cell(self, index: int):
+        return self.page.locator(".vue-grid-item").nth(index)
+
+    def image_hash(self, index: int) -> str:
+        """SHA-256 of the PNG shown in a grid cell (as the server sent it).
+
+        A redraw replaces the image's blob URL and frees the old one, so a read that races
+        a redraw fails to fetch: read again."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            try:
+                return self.cell(index).locator("img").evaluate(_SHA256_OF_IMAGE)
+            except sync_api.Error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def images(self) -> dict[int, str]:
+        return {i: self.image_hash(i) for i in (AGENTS, ERRORS, DIVERSITY)}
+
+    def settled_images(self) -> dict[int, str]:
+        """The images once two reads half a second apart agree (no redraw under way)."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        now = self.images()
+        while True:
+            time.sleep(0.5)
+            again = self.images()
+            if again == now or time.monotonic() > deadline:
+                return again
+            now = again
+
+    def summary(self) -> str:
+        return self.cell(SUMMARY).inner_text()
+
+    def wait_for_round(self, round_: int) -> None:
+        self.cell(SUMMARY).get_by_text(f"Round {round_}", exact=True).wait_for()
+
+    def wait_for_images_other_than(self, before: dict[int, str]) -> dict[int, str]:
+        """Wait until every image differs from ``before``; returns the new hashes."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            now = self.images()
+            if all(now[i] != before[i] for i in before) or time.monotonic() > deadline:
+                return now
+            time.sleep(0.2)
+
+    def wait_for_images(self, expected: dict[int, str]) -> dict[int, str]:
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            now = self.images()
+            if now == expected or time.monotonic() > deadline:
+                return now
+            time.sleep(0.2)
+
+    def click(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).click()
+
+    def select(self, label: str, option: str) -> None:
+        field = self.page.get_by_label(label, exact=True)  # Vuetify's input, under its slot
+        field.locator("xpath=ancestor::div[contains(@class, 'v-select__slot')]").click()
+        self.page.get_by_role("option", name=option, exact=True).click()
+        self.page.keyboard.press("Escape")
+
+    def type_seed(self, seed: int | str) -> None:
+        box = self.page.get_by_label("Seed", exact=True)
+        box.fill(str(seed))
+        box.press("Enter")
+
+    def nudge_slider(self, label: str, presses: int) -> str:
+        slider = self.page.get_by_role("slider", name=label, exact=True)
+        slider.focus()
+        for _ in range(presses):
+            slider.press("ArrowRight")
+        return slider.get_attribute("aria-valuenow")
+
+    def screenshot(self, tmp_path: Path, name: str) -> None:
+        path = tmp_path / name
+        self.page.screenshot(path=path, full_page=True)
+        self.shots.append(path)
+
+
+def test_page_steps_and_controls_change_the_views(server, browser_page, tmp_path):
+    shots: list[Path] = []
+    app = Page(browser_page, shots)
+    try:
+        _drive(app, server, tmp_path)
+    finally:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copy2(shot, SCREENSHOTS / shot.name)
+
+
+def _drive(app: Page, url: str, tmp_path: Path) -> None:
+    page = app.page
+    page.goto(url)
+    for index in (AGENTS, ERRORS, DIVERSITY):
+        app.cell(index).locator("img").wait_for()
+    app.wait_for_round(0)
+    assert page.get_by_role("button", name="Step", exact=True).is_enabled()
+    start = app.settled_images()
+    assert len(set(start.values())) == 3, "the three views should be different pictures"
+    assert "60 agents" in app.summary() and "small world" in app.summary()
+    app.screenshot(tmp_path, "01-loaded.png")
+
+    # one step = one round of influence: every view changes
+    app.click("Step")
+    app.wait_for_round(1)
+    stepped = app.wait_for_images_other_than(start)
+    for index, name in ((AGENTS, "agent view"), (ERRORS, "error plot"),
+                        (DIVERSITY, "diversity plot")):
+        assert stepped[index] != start[index], f"the {name} did not change after a step"
+    page.get_by_text("Time: 1.0").wait_for()
+    for round_ in (2, 3):
+        app.click("Step")
+        app.wait_for_round(round_)
+    app.screenshot(tmp_path, "02-three-rounds.png")
+
+    # change controls, then Reset: a star whose hub is a biased influencer
+    app.select("Topology (with network neighbours)", "star (agent 0 the hub)")
+    app.select("Influencer", "a biased hub (announces truth + 10 %)")
+    weight = app.nudge_slider("Social weight w", 4)  # 0.30 -> 0.50
+    assert abs(float(weight) - 0.5) < 1e-9, weight
+    app.click("Reset")
+    app.wait_for_round(0)
+    page.get_by_text("topology: star (agent 0 the hub)", exact=False).wait_for()
+    app.wait_for_images_other_than(start)
+    star = app.settled_images()
+    for index, name in ((AGENTS, "agent view"), (ERRORS, "error plot"),
+                        (DIVERSITY, "diversity plot")):
+        assert star[index] != start[index], f"the {name} did not change with the controls"
+    assert "social weight 0.50" in app.summary()
+    assert "influencer: a biased hub" in app.summary()
+    app.screenshot(tmp_path, "03-star-biased-hub.png")
+
+    # the biased hub pulls the crowd: the error of the mean grows round by round
+    for round_ in (1, 2, 3):
+        app.click("Step")
+        app.wait_for_round(round_)
+    text = app.summary()
+    error = float(text.split("error of the mean ")[1].split(" lb")[0])
+    assert error > 20, f"a +10 % hub should pull the mean away from the truth: {text}"
+    app.screenshot(tmp_path, "04-star-biased-hub-three-rounds.png")
+
+    # another seed draws another crowd; the same seed and controls draw the same one again
+    app.type_seed(7)
+    app.click("Reset")
+    app.wait_for_round(0)
+    page.get_by_text("seed 7", exact=False).wait_for()
+    seven = app.wait_for_images_other_than(star)
+    assert seven[AGENTS] != star[AGENTS]
+    app.screenshot(tmp_path, "05-seed-7.png")
+    app.type_seed(42)
+    app.click("Reset")
+    app.wait_for_round(0)
+    page.get_by_text("seed 42", exact=False).wait_for()
+    again = app.wait_for_images(star)
+    assert again == star, "a reset with the same seed and controls should draw the same crowd"
+
+    # text that is no seed: the page stays, says so, and uses the default seed
+    app.type_seed("4x")
+    app.click("Reset")
+    page.get_by_text("seed: must be a whole number >= 0; got '4x'", exact=False).wait_for()
+    assert app.wait_for_images(star) == star
+    app.click("Step")
+    app.wait_for_round(1)
+    app.screenshot(tmp_path, "06-bad-seed.png")
