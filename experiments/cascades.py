@@ -11,10 +11,10 @@ What it reports
     right one and none, the exact finite-n values (:mod:`sim.models.cascades.theory`) and the
     limit (1 - p)(2 - p) / [2 (1 - p + p^2)] (coin ties; 0.368 at p = 0.6, 0.143 at 0.8),
     z-scores (checked against a Bonferroni-corrected 3-SE band), the mean number of agents
-    acting before the cascade against 2 / (1 - back); verdicts. ``points.parquet`` (one row per point) and ``sequences.parquet`` (one row per
-    simulated sequence: state, cascade, start). Figure ``cascades``: the share of wrong
-    cascades against p, and the distribution of cascade start times against the geometric
-    law.
+    acting before the cascade against 2 / (1 - back); verdicts; the settings the figure needs.
+    ``points.parquet`` (one row per point) and ``sequences.parquet`` (one row per simulated
+    sequence: state, cascade, start). Figure ``cascades``: the share of wrong cascades
+    against p, and the distribution of cascade start times against the geometric law.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 from scipy.stats import chi2, norm
 
-from sim.config import ExperimentConfig, describe_error
+from sim.config import ConfigError, ExperimentConfig, describe_error
 from sim.io import write_json, write_parquet
 from sim.models.cascades import CascadeParams, simulate_cascades
 from sim.models.cascades.theory import (cascade_start_distribution, mean_cascade_start,
                                         no_cascade_probability, wrong_cascade_probability)
 from sim.seeding import replicate_seeds
 
-__all__ = ["CascadesConfig", "run"]
+__all__ = ["CascadesConfig", "figures", "key_numbers", "run"]
 
 #: BHW's limit at the reference precisions (REFERENCES: choice among options).
 REFERENCE = {0.6: 0.368, 0.8: 0.143}
@@ -206,48 +206,128 @@ def verdict_lines(effects: list[dict]) -> list[str]:
             for e in effects]
 
 
-def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame,
-                config: CascadesConfig, provenance: dict) -> list[str]:
+TIE_LABELS = {"coin": "coin-flip ties (BHW)", "own_signal": "own-signal ties"}
+FORMULA_LABELS = {"coin": r"$(1-p)(2-p)\,/\,[2(1-p+p^2)]$",
+                  "own_signal": r"$(1-p)^2\,/\,[p^2+(1-p)^2]$"}
+
+
+def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame, n_agents: int,
+                tie_rules: list[str], start_precisions: list[float],
+                provenance: dict) -> list[str]:
+    """Figure ``cascades``: wrong cascades against p, and when cascades start (drawn from the
+    stored tables and settings alone, so :func:`figures` can redraw it)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import LogFormatterMathtext
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
-    panels = 2 if config.start_precisions else 1
-    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.5), squeeze=False)
+    panels = 2 if start_precisions else 1
+    fig, axes = plt.subplots(1, panels, figsize=(5.8 * panels, 4.6), squeeze=False)
     ax = axes[0, 0]
     grid = np.linspace(0.501, 0.999, 200)
+    handles, labels = [], []
     for colour, (tie_rule, group) in zip(PALETTE, points.groupby("tie_rule", sort=False)):
-        ax.plot(grid, [wrong_cascade_probability(p, None, tie_rule) for p in grid], "-",
-                color=colour, lw=1.2,
-                label="BHW formula (coin ties)" if tie_rule == "coin"
-                else "(1-p)^2 / [p^2 + (1-p)^2] (own-signal ties)")
-        ax.errorbar(group.precision, group.wrong, yerr=2 * group.se, fmt="o", color=colour,
-                    ms=5, capsize=2, label=f"simulated, {tie_rule} ties")
-    ax.set_xlabel("signal precision p")
+        line, = ax.plot(grid, [wrong_cascade_probability(p, None, tie_rule) for p in grid],
+                        "-", color=colour, lw=1.3)
+        dots = ax.errorbar(group.precision, group.wrong, yerr=2 * group.se, fmt="o",
+                           color=colour, ms=5, capsize=2)
+        handles.append((line, dots))
+        labels.append(f"{TIE_LABELS.get(tie_rule, tie_rule)}\n{FORMULA_LABELS.get(tie_rule, '')}")
+    ax.set_xlabel("signal precision p (chance a private signal is right)")
     ax.set_ylabel("share of sequences in the wrong cascade")
-    ax.set_title(f"Wrong cascades after {config.n_agents} agents")
-    ax.legend(fontsize=8)
+    ax.set_xlim(0.5, 1.0)
+    ax.set_ylim(0, None)
+    ax.set_title(f"Wrong cascades after {n_agents} agents")
+    ax.legend(handles, labels, fontsize=10, loc="upper right",
+              title="lines: limit; points: simulated ± 2 SE", title_fontsize=8.5)
     if panels == 2:
         ax = axes[0, 1]
-        coin = sequences[sequences.tie_rule == config.tie_rules[0]]
-        width = 0.8 / len(config.start_precisions)
-        for i, (colour, p) in enumerate(zip(PALETTE, config.start_precisions)):
-            starts = coin[np.isclose(coin.precision, p)].cascade_start
+        tie_rule = tie_rules[0]
+        chosen = sequences[sequences.tie_rule == tie_rule]
+        width = 0.8 / len(start_precisions)
+        handles, labels = [], []
+        for i, (colour, p) in enumerate(zip(PALETTE, start_precisions)):
+            starts = chosen[np.isclose(chosen.precision, p)].cascade_start
             starts = starts[starts >= 0]
-            agents, prob = cascade_start_distribution(p, 12, config.tie_rules[0])
+            agents, prob = cascade_start_distribution(p, 12, tie_rule)
             observed = np.array([(starts == a).mean() for a in agents])
-            ax.bar(agents + (i - (len(config.start_precisions) - 1) / 2) * width * 2,
-                   observed, width=2 * width, color=colour, alpha=0.6,
-                   label=f"simulated, p = {p:g}")
-            ax.plot(agents, prob, "o--", color=colour, ms=4, label=f"geometric law, p = {p:g}")
-        ax.set_xlabel("agents acting before the cascade")
-        ax.set_ylabel("share of sequences")
+            bars = ax.bar(agents + (i - (len(start_precisions) - 1) / 2) * width * 2,
+                          observed, width=2 * width, color=colour, alpha=0.55)
+            line, = ax.plot(agents, prob, "o--", color=colour, ms=4)
+            handles.append((bars, line))
+            labels.append(f"p = {p:g}")
+        ax.set_xticks(agents)
+        ax.set_xlabel("agents acting before the cascade starts")
+        ax.set_ylabel("share of sequences (log scale)")
         ax.set_yscale("log")
-        ax.set_title(f"When cascades start ({config.tie_rules[0]} ties)")
-        ax.legend(fontsize=8)
+        ax.yaxis.set_major_formatter(LogFormatterMathtext())
+        ax.set_title(f"When cascades start: {TIE_LABELS.get(tie_rule, tie_rule)}")
+        ax.legend(handles, labels, fontsize=10, loc="upper right",
+                  title="bars: simulated; dashed: geometric law", title_fontsize=8.5)
     fig.tight_layout()
     return [str(path) for path in save(fig, out_dir / "cascades", provenance)]
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figure from ``points.parquet``, ``sequences.parquet`` and the settings
+    stored in ``summary.json``."""
+    out_dir = Path(out_dir)
+    settings = summary.get("settings")
+    if settings is None:  # results from before the settings were stored: use the config
+        raw = summary.get("provenance", {}).get("config")
+        if not raw:
+            raise ConfigError(f"{out_dir}: written by an older crowdsim without the figure "
+                              "settings; run the experiment again to redraw its figures")
+        config = CascadesConfig.model_validate(raw)
+        settings = {"n_agents": config.n_agents, "tie_rules": list(config.tie_rules),
+                    "start_precisions": list(config.start_precisions)}
+    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    sequences = (pd.read_parquet(out_dir / summary["files"]["sequences"])
+                 if settings["start_precisions"] else pd.DataFrame())
+    return draw_figure(out_dir, points, sequences, settings["n_agents"],
+                       settings["tie_rules"], settings["start_precisions"],
+                       summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first."""
+    points = pd.DataFrame(summary["points"])
+    n_agents = summary.get("settings", {}).get("n_agents")
+    rows = []
+    coin = points[points.tie_rule == "coin"]
+    for p in REFERENCE:
+        row = coin[np.isclose(coin.precision, p)]
+        if len(row):
+            r = row.iloc[0]
+            rows.append((f"wrong cascades at p {p:g}, coin ties",
+                         f"{r.wrong:.3f} ± {2 * r.se:.3f} (2 SE); BHW limit "
+                         f"{r.limit_wrong:.3f}"))
+    own = points[points.tie_rule == "own_signal"]
+    for p in REFERENCE:
+        row = own[np.isclose(own.precision, p)]
+        if len(row):
+            r = row.iloc[0]
+            rows.append((f"wrong cascades at p {p:g}, own-signal ties",
+                         f"{r.wrong:.3f} ± {2 * r.se:.3f}; own-signal formula "
+                         f"{r.exact_wrong:.3f} (BHW {r.bhw_formula:.3f})"))
+    if len(coin):
+        fit = fit_summary(coin.z)
+        rows.append(("coin ties against the exact values",
+                     f"max |z| {fit['max_abs_z']:.2f} over {fit['points']} precisions (bound "
+                     f"{fit['z_limit']:.2f})"))
+        row = coin[np.isclose(coin.precision, 0.6)]
+        if len(row):
+            r = row.iloc[0]
+            rows.append(("agents acting before the cascade, p 0.6 (mean)",
+                         f"{r.mean_start:.2f} ± {2 * r.se_start:.2f}; theory "
+                         f"{r.exact_mean_start:.2f}"))
+        rows.append(("sequences per point" + (f" ({n_agents} agents each)" if n_agents else ""),
+                     f"{int(coin.replicates.iloc[0]):,}"))
+    verdicts = summary.get("verdicts", [])
+    rows.append(("published effects reproduced",
+                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    return rows
 
 
 def run(config: CascadesConfig, out_dir: Path, provenance: dict, config_dir=None,
@@ -259,10 +339,15 @@ def run(config: CascadesConfig, out_dir: Path, provenance: dict, config_dir=None
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(out_dir / "points.parquet", points)
     write_parquet(out_dir / "sequences.parquet", sequences)
-    figures = draw_figure(out_dir, points, sequences, config, provenance)
+    settings = {"n_agents": config.n_agents, "tie_rules": list(config.tie_rules),
+                "start_precisions": list(config.start_precisions),
+                "replicates": config.replicates}
+    figures = draw_figure(out_dir, points, sequences, config.n_agents, settings["tie_rules"],
+                          settings["start_precisions"], provenance)
     summary = {
         "experiment": config.experiment,
         "title": config.title or "Information cascades (BHW 1992)",
+        "settings": settings,
         "points": points.to_dict(orient="records"),
         "verdicts": effects,
         "files": {"points": "points.parquet", "sequences": "sequences.parquet",

@@ -38,7 +38,7 @@ from sim.models.majority_vote import (MajorityParams, condorcet_probability,
                                       correlated_majority_probability, simulate_votes)
 from sim.seeding import replicate_seeds
 
-__all__ = ["CondorcetConfig", "run"]
+__all__ = ["CondorcetConfig", "figures", "key_numbers", "run"]
 
 #: Published values of Condorcet's formula at p = 0.6 (REFERENCES: choice among options).
 REFERENCE = {3: 0.648, 5: 0.6826, 11: 0.7535, 101: 0.9791}
@@ -266,46 +266,106 @@ def verdict_lines(effects: list[dict]) -> list[str]:
 
 
 def draw_figure(out_dir: Path, points: pd.DataFrame, provenance: dict) -> list[str]:
+    """Figure ``condorcet``: P(majority right) against n per p, and against rho per n
+    (drawn from the points table alone, so :func:`figures` can redraw it)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     corr = points[points.part == "correlated"]
-    fig, axes = plt.subplots(1, 2 if len(corr) else 1, figsize=(11 if len(corr) else 6, 4.5),
+    fig, axes = plt.subplots(1, 2 if len(corr) else 1, figsize=(11.5 if len(corr) else 6, 4.8),
                              squeeze=False)
     ax = axes[0, 0]
     indep = points[points.part == "independent"]
+    handles, labels = [], []
     for colour, (p, group) in zip(PALETTE, indep.groupby("p")):
         group = group.sort_values("n")
         n_line = np.arange(1, group.n.max() + 1)
-        ax.plot(n_line, condorcet_probability(n_line, p), "-", color=colour, lw=1.2,
-                alpha=0.8, label=f"formula, p = {p:g}")
-        ax.errorbar(group.n, group.simulated, yerr=2 * group.se, fmt="o", color=colour,
-                    ms=5, capsize=2, label=f"simulated, p = {p:g}")
+        line, = ax.plot(n_line, condorcet_probability(n_line, p), "-", color=colour, lw=1.3,
+                        alpha=0.85)
+        dots = ax.errorbar(group.n, group.simulated, yerr=2 * group.se, fmt="o", color=colour,
+                           ms=5, capsize=2)
+        handles.append((line, dots))
+        labels.append(f"p = {p:g}")
+    handles.append(ax.axhline(0.5, color="0.5", ls=":", lw=1))
+    labels.append("1/2 (a coin)")
     ax.set_xscale("log")
-    ax.set_xlabel("jury size n")
+    sizes = sorted(indep.n.unique())
+    ax.xaxis.set_major_locator(FixedLocator(sizes))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(sizes, [str(int(n)) for n in sizes])
+    ax.set_xlabel("jury size n (log scale; even n: ties broken by a coin)")
     ax.set_ylabel("P(majority right)")
+    ax.set_ylim(0, 1.02)
     ax.set_title("Independent voters: Condorcet's formula")
-    ax.set_ylim(-0.32, 1.04)
-    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    ax.legend(handles, labels, title="voter competence", fontsize=9, title_fontsize=9,
+              loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     if len(corr):
         ax = axes[0, 1]
-        for colour, (n, group) in zip(PALETTE, corr.groupby("n")):
+        handles, labels = [], []
+        p = corr.p.iloc[0]
+        for colour, (n, group) in zip(PALETTE[4:], corr.groupby("n")):
             group = group.sort_values("rho")
             rho = np.linspace(0, max(group.rho.max(), 1e-9), 101)
-            p = group.p.iloc[0]
-            ax.plot(rho, [correlated_majority_probability(n, p, r) for r in rho], "-",
-                    color=colour, lw=1.2, label=f"exact, n = {n}")
-            ax.errorbar(group.rho, group.simulated, yerr=2 * group.se, fmt="o", color=colour,
-                        ms=5, capsize=2, label=f"simulated, n = {n}")
-        ax.axhline(p, color="grey", ls=":", lw=1, label=f"one voter (p = {p:g})")
-        ax.set_xlabel("rho: chance a voter follows the opinion leader")
+            line, = ax.plot(rho, [correlated_majority_probability(n, p, r) for r in rho], "-",
+                            color=colour, lw=1.3)
+            dots = ax.errorbar(group.rho, group.simulated, yerr=2 * group.se, fmt="o",
+                               color=colour, ms=5, capsize=2)
+            handles.append((line, dots))
+            labels.append(f"n = {n}")
+        single = ax.axhline(p, color="0.4", ls=":", lw=1.2)
+        handles.append(single)
+        labels.append(f"one voter (p = {p:g})")
+        ax.set_xlabel("rho: chance a voter copies the opinion leader")
         ax.set_ylabel("P(majority right)")
-        ax.set_title("Correlation erodes the wisdom of the majority")
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+        ax.set_title(f"Correlation erodes the gain (p = {p:g})")
+        ax.legend(handles, labels, fontsize=9, loc="upper right")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.text(0.5, 0.01, "lines: exact formula; points: simulated, error bars 2 SE",
+             ha="center", va="bottom", fontsize=10, color="0.3")
     return [str(path) for path in save(fig, out_dir / "condorcet", provenance)]
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figure from ``points.parquet``."""
+    out_dir = Path(out_dir)
+    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    return draw_figure(out_dir, points, summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first."""
+    points = pd.DataFrame(summary["points"])
+    rows = []
+    indep = points[points.part == "independent"]
+    for r in indep[np.isclose(indep.p, 0.6)].sort_values("n").itertuples():
+        if int(r.n) in (11, 101):
+            rows.append((f"P(majority right) at p 0.6, n {int(r.n)}",
+                         f"{r.simulated:.3f} ± {2 * r.se:.3f} (2 SE); formula {r.exact:.4f}"))
+    if len(indep):
+        fit = fit_summary(indep.z)
+        rows.append(("simulation against Condorcet's formula",
+                     f"max |z| {fit['max_abs_z']:.2f} over {fit['points']} points (bound "
+                     f"{fit['z_limit']:.2f}); chi-square p {fit['chi2_p']:.2f}"))
+    corr = points[points.part == "correlated"]
+    for n, group in corr.groupby("n"):
+        group = group.sort_values("rho")
+        lo, hi = group.iloc[0], group.iloc[-1]
+        rows.append((f"opinion leader, n {int(n)}: P(majority right) at rho {lo.rho:g} -> "
+                     f"{hi.rho:g}", f"{lo.simulated:.3f} -> {hi.simulated:.3f} (exact "
+                                    f"{lo.exact:.3f} -> {hi.exact:.3f})"))
+    het = points[points.part == "heterogeneous"]
+    if len(het):
+        rows.append((f"heterogeneous competences, n {int(het.n.iloc[0])}, mean p "
+                     f"{het.p.iloc[0]:g}",
+                     "; ".join(f"{r.heterogeneity} {r.simulated:.3f}" for r in het.itertuples())
+                     + f" (homogeneous formula {het.exact.iloc[0]:.4f})"))
+    verdicts = summary.get("verdicts", [])
+    rows.append(("published effects reproduced",
+                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    return rows
 
 
 def run(config: CondorcetConfig, out_dir: Path, provenance: dict, config_dir=None,

@@ -19,7 +19,8 @@ What it reports
     every grid rate below ``(1 - margin) sigma*`` and breaks for every rate above
     ``(1 + margin) sigma*``; in the agent-based swarm stop signals raise the share of runs
     with a strong consensus (largest rate against none, by more than two standard errors).
-    ``ode.parquet``, ``swarm.parquet``, figure ``cross_inhibition``.
+    ``ode.parquet``, ``swarm.parquet``, ``examples.parquet`` (the time courses), figure
+    ``cross_inhibition``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments.nest_site_list2009 import _se, verdict_lines
-from sim.config import ExperimentConfig
+from sim.config import ConfigError, ExperimentConfig
 from sim.io import write_json, write_parquet
 from sim.models.nest_site import NestSiteParams, simulate_swarms
 from sim.models.nest_site.odes import (SEELEY2012, CrossInhibition, critical_stop_rate,
@@ -41,7 +42,7 @@ from sim.models.nest_site.odes import (SEELEY2012, CrossInhibition, critical_sto
                                        mean_field_rates, solve, symmetric_equilibrium)
 from sim.seeding import replicate_seeds
 
-__all__ = ["CrossInhibitionConfig", "run"]
+__all__ = ["CrossInhibitionConfig", "figures", "key_numbers", "run"]
 
 #: REFERENCES: equal sites with gamma = rho = 3, alpha = 1/3 settle at 0.4585 when sigma = 1.
 PUBLISHED_EQUILIBRIUM = {"sigma": 1.0, "value": 0.4585, "tolerance": 5e-5}
@@ -203,67 +204,142 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
     return out
 
 
-def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, examples: dict,
-                config: CrossInhibitionConfig, numeric: float, provenance: dict) -> list[str]:
+def examples_frame(examples: dict) -> pd.DataFrame:
+    """The example time courses in long form (one row per rate and time), as stored in
+    ``examples.parquet``."""
+    return pd.concat([pd.DataFrame({"sigma": float(sigma), "t": sol.t, "psi_a": sol.y[0],
+                                    "psi_b": sol.y[1]})
+                      for sigma, sol in examples.items()], ignore_index=True)
+
+
+def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: pd.DataFrame,
+                rates: dict, numeric: float, head_start: float, n_agents: int,
+                provenance: dict) -> list[str]:
+    """Figure ``cross_inhibition``, drawn from the stored tables (``ode``, ``swarm``, the
+    example time courses) and rates alone, so :func:`figures` can redraw it."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
     ax = axes[0, 0]
     stable = ode.largest_eigenvalue < 0
-    ax.plot(ode.sigma, ode.final_a, "o", color=PALETTE[0], ms=3, label="PsiA at t_end")
+    ax.plot(ode.sigma, ode.final_a, "o", color=PALETTE[0], ms=3, label="$\\Psi_A$ at the end")
     ax.plot(ode.sigma, ode.final_b, "o", color=PALETTE[1], ms=3, mfc="none",
-            label="PsiB at t_end")
+            label="$\\Psi_B$ at the end")
     ax.plot(ode.sigma.where(stable), ode.symmetric_equilibrium.where(stable), color="0.2",
             lw=1.5, zorder=3, label="symmetric equilibrium (stable)")
     ax.plot(ode.sigma.where(~stable), ode.symmetric_equilibrium.where(~stable), "--",
             color="0.2", lw=1.5, zorder=3, label="symmetric equilibrium (unstable)")
     ax.axvline(numeric, color="0.5", ls=":", lw=1.2)
-    ax.set_xlabel("stop-signal rate sigma")
+    ax.set_xlabel("stop-signal rate σ (per unit time)")
     ax.set_ylabel("share of scouts committed")
-    ax.set_title(f"two equal sites: the deadlock breaks at sigma* = {numeric:.5g}")
-    ax.legend(fontsize=8)
+    ax.set_title(f"Two equal sites: the deadlock breaks at σ* = {numeric:.5g}")
+    ax.legend(fontsize=9, loc="upper left")
 
     ax = axes[0, 1]
     ax.plot(ode.sigma, ode.largest_eigenvalue, color=PALETTE[2], lw=2)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.axvline(numeric, color="0.5", ls=":", lw=1.2)
-    ax.set_xlabel("stop-signal rate sigma")
-    ax.set_ylabel("largest eigenvalue")
-    ax.set_title("linear stability of the symmetric equilibrium")
+    ax.annotate(f"σ* = {numeric:.5g}", (numeric, 0), xytext=(8, -18),
+                textcoords="offset points", fontsize=9, color="0.3")
+    ax.set_xlabel("stop-signal rate σ (per unit time)")
+    ax.set_ylabel("largest eigenvalue (per unit time)")
+    ax.set_title("Stability of the symmetric equilibrium (> 0: unstable)")
 
     ax = axes[1, 0]
-    for colour, (sigma, sol) in zip(PALETTE[3:], examples.items()):
-        ax.plot(sol.t, sol.y[0], color=colour, lw=2, label=f"PsiA, sigma = {sigma:g}")
-        ax.plot(sol.t, sol.y[1], "--", color=colour, lw=1.5, label=f"PsiB, sigma = {sigma:g}")
+    handles, labels = [], []
+    for colour, (sigma, part) in zip(PALETTE[3:], courses.groupby("sigma", sort=True)):
+        ax.plot(part.t, part.psi_a, color=colour, lw=2)
+        ax.plot(part.t, part.psi_b, "--", color=colour, lw=1.5)
+        handles.append(Line2D([], [], color=colour, lw=2))
+        labels.append(f"σ = {sigma:g} ({'above' if sigma > numeric else 'below'} σ*)")
+    handles += [Line2D([], [], color="0.3", lw=2), Line2D([], [], color="0.3", ls="--", lw=1.5)]
+    labels += ["site A (solid)", "site B (dashed)"]
     ax.set_xscale("symlog", linthresh=1.0)
-    ax.set_xlabel("time")
-    ax.set_ylabel("share committed")
-    ax.set_title(f"time courses from PsiA = {config.head_start:g}, PsiB = 0")
-    ax.legend(fontsize=8)
+    ax.xaxis.set_major_formatter(plain)
+    ax.set_xlabel("time (units of 1 / rate; linear below 1, log above)")
+    ax.set_ylabel("share of scouts committed")
+    ax.set_title(f"Time courses from $\\Psi_A$ = {head_start:g}, $\\Psi_B$ = 0")
+    ax.legend(handles, labels, fontsize=9, loc="upper left")
 
     ax = axes[1, 1]
-    for colour, lam in zip(PALETTE, config.swarm_interdependence):
+    lambdas = sorted(swarm.interdependence.unique())
+    handles, labels = [], []
+    for colour, lam in zip(PALETTE, lambdas):
         part = swarm[np.isclose(swarm.interdependence, lam)].sort_values("multiple")
         ax.fill_between(part.multiple, part.p_twice_any_low, part.p_twice_any_high,
                         color=colour, alpha=0.2, lw=0)
-        ax.plot(part.multiple, part.p_twice_any, "o-", color=colour, lw=2,
-                label=f"lambda = {lam:g} (sigma* = {part.mean_field_threshold.iloc[0]:.3g})")
-        ax.plot(part.multiple, part.leader_share, ":", color=colour, lw=1.2)
+        ax.plot(part.multiple, part.p_twice_any, "o-", color=colour, lw=2, ms=5)
+        ax.plot(part.multiple, part.leader_share, ":", color=colour, lw=1.5)
+        handles.append(Line2D([], [], color=colour, lw=2, marker="o", ms=5))
+        labels.append(f"λ = {lam:g} (σ* = {part.mean_field_threshold.iloc[0]:.3g} per step)")
+    handles += [Line2D([], [], color="0.3", lw=2, marker="o", ms=5),
+                Line2D([], [], color="0.3", ls=":", lw=1.5)]
+    labels += ["runs with a 2x leader (95 % band)", "leader's share of dancers"]
+    multiples = sorted(swarm.multiple.unique())
     ax.set_xscale("symlog", linthresh=0.25)
+    ax.xaxis.set_major_locator(FixedLocator(multiples))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(plain)
     ax.axvline(1.0, color="0.5", ls=":", lw=1.2)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("swarm stop rate / mean-field sigma*")
-    ax.set_ylabel("share of runs with a 2x leader")
-    ax.set_title(f"agent-based swarm: {config.swarm.n_agents} scouts, equal sites "
-                 f"(dotted: leader's share of dancers)", fontsize=10)
-    ax.legend(fontsize=8)
-    fig.suptitle(f"Cross-inhibition (Seeley et al. 2012; Pais et al. 2013): gamma = "
-                 f"{config.gamma:g}, alpha = {config.alpha:.4g}, rho = {config.rho:g}")
+    ax.set_xlabel("swarm stop rate / mean-field σ*")
+    ax.set_ylabel("share")
+    ax.set_title(f"Agent-based swarm: {n_agents} scouts, two equal sites")
+    ax.legend(handles, labels, fontsize=9, loc="upper left")
+    fig.suptitle(f"Cross-inhibition (Seeley et al. 2012; Pais et al. 2013): γ = "
+                 f"{rates['gamma']:g}, α = {rates['alpha']:.4g}, ρ = {rates['rho']:g}")
     fig.tight_layout()
     return [str(p) for p in save(fig, out_dir / "cross_inhibition", provenance)]
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figure from ``ode.parquet``, ``swarm.parquet``, ``examples.parquet`` and
+    the rates stored in ``summary.json``."""
+    out_dir = Path(out_dir)
+    files = summary["files"]
+    if "examples" not in files:
+        raise ConfigError(f"{out_dir}: written by an older crowdsim that did not store the "
+                          "time courses; run the experiment again to redraw its figures")
+    return draw_figure(out_dir, pd.read_parquet(out_dir / files["ode"]),
+                       pd.read_parquet(out_dir / files["swarm"]),
+                       pd.read_parquet(out_dir / files["examples"]), summary["rates"],
+                       summary["threshold"]["numerical"], summary["settings"]["head_start"],
+                       summary["swarm"]["n_agents"], summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first."""
+    threshold, check = summary["threshold"], summary["equilibrium_check"]
+    rows = [("deadlock threshold σ*: formula / numerical",
+             f"{threshold['formula']:.6g} / {threshold['numerical']:.6g}"),
+            (f"equilibrium at σ = {summary.get('settings', {}).get('check_sigma', 1.0):g}: "
+             "Ψ_A, Ψ_B (closed form)",
+             f"{check['psi_a']:.4f}, {check['psi_b']:.4f} ({check['closed_form']:.4f}"
+             + (f"; published {check['published']}" if check.get("published") else "") + ")")]
+    for v in summary.get("verdicts", []):
+        measured = v.get("measured") or {}
+        if "deadlocked_below" in measured:
+            rows.append(("ODE grid: deadlocked below / broken above σ*",
+                         f"{measured['deadlocked_below']} / {measured['broken_above']}"))
+    swarm = pd.DataFrame(summary["swarm_points"])
+    lo, hi = swarm.multiple.min(), swarm.multiple.max()
+    for lam in sorted(swarm.interdependence.unique()):
+        part = swarm[np.isclose(swarm.interdependence, lam)]
+        a = part[np.isclose(part.multiple, lo)].iloc[0]
+        b = part[np.isclose(part.multiple, hi)].iloc[0]
+        rows.append((f"swarm λ {lam:g}: runs with a 2x leader at {lo:g}x -> {hi:g}x σ*",
+                     f"{a.p_twice_any:.3f} -> {b.p_twice_any:.3f} ({b.p_twice_any_low:.3f}-"
+                     f"{b.p_twice_any_high:.3f})"))
+    verdicts = summary.get("verdicts", [])
+    rows.append(("effects reproduced",
+                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    return rows
 
 
 def check_equilibrium(config: CrossInhibitionConfig) -> dict:
@@ -308,11 +384,16 @@ def run(config: CrossInhibitionConfig, out_dir: Path, provenance: dict, config_d
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(out_dir / "ode.parquet", ode)
     write_parquet(out_dir / "swarm.parquet", swarm)
-    figures = draw_figure(out_dir, ode, swarm, examples, config, numeric, provenance)
+    write_parquet(out_dir / "examples.parquet", examples_frame(examples))
+    rates = {"gamma": config.gamma, "alpha": config.alpha, "rho": config.rho}
+    figures = draw_figure(out_dir, ode, swarm, examples_frame(examples), rates, numeric,
+                          config.head_start, config.swarm.n_agents, provenance)
     summary = {
         "experiment": config.experiment,
         "title": config.title or "Cross-inhibition and deadlocks",
-        "rates": {"gamma": config.gamma, "alpha": config.alpha, "rho": config.rho},
+        "rates": rates,
+        "settings": {"head_start": config.head_start, "t_end": config.t_end,
+                     "check_sigma": config.check_sigma, "examples": list(config.examples)},
         "threshold": {"formula": formula, "numerical": numeric},
         "equilibrium_check": check,
         "examples": {f"sigma={s:g}": {"final_a": float(sol.y[0, -1]),
@@ -322,6 +403,7 @@ def run(config: CrossInhibitionConfig, out_dir: Path, provenance: dict, config_d
         "swarm_points": swarm.to_dict(orient="records"),
         "verdicts": effects,
         "files": {"ode": "ode.parquet", "swarm": "swarm.parquet",
+                  "examples": "examples.parquet",
                   "figures": [Path(f).name for f in figures]},
         "provenance": provenance,
     }

@@ -31,14 +31,14 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 from scipy.stats import spearmanr
 
-from sim.config import ExperimentConfig, describe_error
+from sim.config import ConfigError, ExperimentConfig, describe_error
 from sim.io import write_json, write_parquet
 from sim.models.cumulative_advantage import (MarketParams, gini, make_songs, market_shares,
                                              quality_correlation, simulate_markets,
                                              unpredictability)
 from sim.seeding import derive_seed, generator, replicate_seeds
 
-__all__ = ["MusicLabConfig", "run"]
+__all__ = ["MusicLabConfig", "figures", "key_numbers", "run"]
 
 Z_LIMIT = 3.0
 MARKET_KEYS = ("n_songs", "n_listeners", "n_worlds", "quality_low", "quality_high",
@@ -173,35 +173,90 @@ def verdict_lines(effects: list[dict]) -> list[str]:
             for e in effects]
 
 
-def draw_figure(out_dir: Path, points: pd.DataFrame, config: MusicLabConfig,
+PANELS = (("gini", "Inequality", "Gini coefficient of market shares"),
+          ("unpredictability", "Unpredictability across worlds",
+           "U (mean |difference| of market share)"),
+          ("quality_correlation", "Success against quality",
+           "Spearman correlation: share vs quality"))
+
+
+def draw_figure(out_dir: Path, points: pd.DataFrame, design: dict,
                 provenance: dict) -> list[str]:
+    """Figure ``musiclab``: Gini, U and the quality correlation against the social weight
+    (drawn from the points table and the design alone, so :func:`figures` can redraw it)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
+    points = points.sort_values("social_weight")
     positive = points.social_weight[points.social_weight > 0]
     floor = positive.min() / 3 if len(positive) else 1e-3   # where s = 0 sits on a log axis
-    x = points.social_weight.where(points.social_weight > 0, floor)
-    for ax, metric, title in zip(axes, ("gini", "unpredictability", "quality_correlation"),
-                                 ("Inequality: Gini of market shares",
-                                  "Unpredictability U across worlds",
-                                  "Rank correlation of success with quality")):
-        ax.errorbar(x, points[metric], yerr=2 * points[f"{metric}_se"], fmt="o-",
-                    color=PALETTE[0], ms=5, capsize=2, label="social worlds")
-        ax.errorbar([floor], points.loc[points.social_weight == 0, metric],
-                    yerr=2 * points.loc[points.social_weight == 0, f"{metric}_se"], fmt="s",
-                    color=PALETTE[3], ms=8, capsize=2, label="independent (s = 0)")
+    social = points[points.social_weight > 0]
+    independent = points[points.social_weight == 0]
+    ticks = [floor, *[t for t in 10.0 ** np.arange(-4, 4)
+                      if positive.min() <= t <= positive.max() * 1.01]] if len(positive) \
+        else [floor]
+    for ax, (metric, title, ylabel) in zip(axes, PANELS):
+        ax.errorbar(social.social_weight, social[metric], yerr=2 * social[f"{metric}_se"],
+                    fmt="o-", color=PALETTE[0], ms=5, capsize=2, label="social influence")
+        ax.errorbar([floor] * len(independent), independent[metric],
+                    yerr=2 * independent[f"{metric}_se"], fmt="s", color=PALETTE[3], ms=8,
+                    capsize=2, label="independent (s = 0)")
         ax.set_xscale("log")
-        ax.set_xlabel("social weight s (s = 0 drawn at the left)")
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: "0" if np.isclose(v, floor) else f"{v:g}"))
+        ax.set_xlabel("social weight s (log scale)")
+        ax.set_ylabel(ylabel)
         ax.set_title(title)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"Cumulative advantage: {config.n_songs} songs, {config.n_listeners} "
-                 f"listeners per world, {config.n_worlds} worlds, {config.repeats} "
+    axes[0].legend(fontsize=9, loc="upper left")
+    fig.suptitle(f"Cumulative advantage: {design['n_songs']} songs, {design['n_listeners']} "
+                 f"listeners per world, {design['n_worlds']} worlds, {design['repeats']} "
                  "replications (error bars: 2 SE)", fontsize=11)
     fig.tight_layout()
     return [str(path) for path in save(fig, out_dir / "musiclab", provenance)]
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figure from ``points.parquet`` and the design in ``summary.json``."""
+    out_dir = Path(out_dir)
+    design = summary.get("design")
+    if design is None:  # results from before the design was stored: use the config
+        raw = summary.get("provenance", {}).get("config")
+        if not raw:
+            raise ConfigError(f"{out_dir}: written by an older crowdsim without the design; "
+                              "run the experiment again to redraw its figures")
+        config = MusicLabConfig.model_validate(raw)
+        design = {k: getattr(config, k) for k in (*MARKET_KEYS, "repeats")}
+    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    return draw_figure(out_dir, points, design, summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first."""
+    points = pd.DataFrame(summary["points"]).sort_values("social_weight")
+    design = summary.get("design")
+    rows = []
+    if design:
+        rows.append(("design", f"{design['n_songs']} songs, {design['n_listeners']} listeners "
+                               f"x {design['n_worlds']} worlds per condition, "
+                               f"{design['repeats']} replications"))
+    base, top = points.iloc[0], points.iloc[-1]
+    for metric, label, fmt in (("gini", "Gini of market shares", ".3f"),
+                               ("unpredictability", "unpredictability U", ".4f"),
+                               ("quality_correlation", "rank correlation with quality", ".3f"),
+                               ("top_share", "market share of the top song", ".3f")):
+        rows.append((f"{label}, s {base.social_weight:g} -> {top.social_weight:g}",
+                     f"{base[metric]:{fmt}} -> {top[metric]:{fmt}} (± "
+                     f"{2 * top[f'{metric}_se']:{fmt}}, 2 SE)"))
+    verdicts = summary.get("verdicts", [])
+    rows.append(("published effects reproduced",
+                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    return rows
 
 
 def run(config: MusicLabConfig, out_dir: Path, provenance: dict, config_dir=None,
@@ -215,12 +270,15 @@ def run(config: MusicLabConfig, out_dir: Path, provenance: dict, config_dir=None
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(out_dir / "points.parquet", points)
     write_parquet(out_dir / "worlds.parquet", worlds)
-    figures = draw_figure(out_dir, points, config, provenance)
+    design = {k: getattr(config, k) for k in (*MARKET_KEYS, "repeats")}
+    design["social_weights"] = sorted(config.social_weights)
+    figures = draw_figure(out_dir, points, design, provenance)
     summary = {
         "experiment": config.experiment,
         "title": config.title or "MusicLab: cumulative advantage",
         "model": "P(listen j) = (a_j + s d_j) / sum_k (a_k + s d_k), download with "
                  "probability q_j (Krumme et al. 2012; Abeliuk et al. 2015 at s = 1)",
+        "design": design,
         "points": points.to_dict(orient="records"),
         "verdicts": effects,
         "files": {"points": "points.parquet", "worlds": "worlds.parquet",

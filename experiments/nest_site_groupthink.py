@@ -34,7 +34,7 @@ from sim.models.nest_site import NestSiteParams, simulate_swarms
 from sim.models.nest_site.kernel import wilson_interval
 from sim.seeding import replicate_seeds
 
-__all__ = ["GroupthinkConfig", "run"]
+__all__ = ["GroupthinkConfig", "figures", "key_numbers", "run"]
 
 
 class GroupthinkConfig(ExperimentConfig):
@@ -148,58 +148,100 @@ def verdicts(points: pd.DataFrame, config: GroupthinkConfig) -> list[dict]:
     ]
 
 
-def draw_figures(out_dir: Path, points: pd.DataFrame, config: GroupthinkConfig,
+def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
                  provenance: dict) -> list[str]:
+    """Figures ``p_best`` and ``winners``, drawn from the points table and the swarm's
+    settings alone, so :func:`figures` can redraw them."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     written = []
+    noises = sorted(points.noise.unique())
+    runs = int(points.runs.iloc[0])
     panels = [("p_best_plurality", "best site wins: plurality"),
               ("p_best_twice", "best site wins: >= 2x the runner-up"),
               ("p_twice_worse", "a worse site wins: >= 2x the runner-up")]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), sharey=True)
     for ax, (key, title) in zip(axes, panels):
-        for colour, noise in zip(PALETTE, config.noise):
+        for colour, noise in zip(PALETTE, noises):
             part = points[np.isclose(points.noise, noise)].sort_values("copying")
             ax.fill_between(part.copying, part[f"{key}_low"], part[f"{key}_high"],
                             color=colour, alpha=0.2, lw=0)
-            ax.plot(part.copying, part[key], "o-", color=colour, lw=2,
-                    label=f"sigma = {noise:g}")
+            ax.plot(part.copying, part[key], "o-", color=colour, lw=2, ms=5)
             if key == "p_best_twice":
-                ax.plot(part.copying, part.p_twice_any, ":", color=colour, lw=1.2,
-                        label=f"any site, sigma = {noise:g}")
+                ax.plot(part.copying, part.p_twice_any, ":", color=colour, lw=1.5)
         ax.set_title(title)
-        ax.set_xlabel("copying mu (recruits adopting without assessing)")
+        ax.set_xlabel("copying μ (share of recruits who copy)")
         ax.set_ylim(-0.02, 1.02)
-    axes[0].set_ylabel(f"share of runs ({config.runs} per point; 95 % band)")
-    axes[1].legend(fontsize=8)
-    fig.suptitle(f"Groupthink: lambda = {config.swarm.interdependence:g}, "
-                 f"{config.swarm.n_agents} scouts, qualities "
-                 f"{', '.join(f'{q:g}' for q in config.swarm.qualities)}")
-    fig.tight_layout()
+    axes[0].set_ylabel(f"share of runs ({runs} per point)")
+    handles = [Line2D([], [], color=c, lw=2, marker="o", ms=5) for c in PALETTE[:len(noises)]]
+    labels = [f"assessment noise σ = {noise:g}" for noise in noises]
+    handles += [Patch(color="0.6", alpha=0.4), Line2D([], [], color="0.3", ls=":", lw=1.5)]
+    labels += ["95 % interval", "dotted (middle): any site >= 2x the runner-up"]
+    fig.suptitle(f"Groupthink: interdependence λ = {swarm['interdependence']:g}, "
+                 f"{swarm['n_agents']} scouts, site qualities "
+                 f"{', '.join(f'{q:g}' for q in swarm['qualities'])}")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=len(handles), fontsize=9,
+               frameon=False)
     written += [str(p) for p in save(fig, out_dir / "p_best", provenance)]
 
-    qualities = config.swarm.qualities
-    fig, axes = plt.subplots(1, len(config.noise), figsize=(5.5 * len(config.noise), 4),
+    qualities = swarm["qualities"]
+    fig, axes = plt.subplots(1, len(noises), figsize=(4.8 * len(noises) + 2.2, 4.2),
                              squeeze=False, sharey=True)
-    for ax, noise in zip(axes[0], config.noise):
+    colours = list(PALETTE[:len(qualities)]) + ["0.85"]
+    labels = [f"site {j} (quality {q:g})" for j, q in enumerate(qualities)] + ["no plurality"]
+    for ax, noise in zip(axes[0], noises):
         part = points[np.isclose(points.noise, noise)].sort_values("copying")
         shares = [part[f"plurality_share_{j}"].to_numpy() for j in range(len(qualities))]
         shares.append(part.p_no_plurality.to_numpy())
-        labels = [f"site {j} (q = {q:g})" for j, q in enumerate(qualities)] + ["no plurality"]
-        ax.stackplot(part.copying, shares, labels=labels,
-                     colors=list(PALETTE[:len(qualities)]) + ["0.85"], alpha=0.9)
-        ax.set_title(f"sigma = {noise:g}: which site has the plurality")
-        ax.set_xlabel("copying mu")
+        ax.stackplot(part.copying, shares, colors=colours, alpha=0.9, lw=0)
+        ax.set_title(f"σ = {noise:g}: which site ends with the most dancers", fontsize=11)
+        ax.set_xlabel("copying μ (share of recruits who copy)")
         ax.set_xlim(part.copying.min(), part.copying.max())
         ax.set_ylim(0, 1)
-    axes[0, 0].set_ylabel("share of runs")
-    axes[0, -1].legend(fontsize=8, loc="lower left")
+    axes[0, 0].set_ylabel(f"share of runs ({runs} per point)")
+    handles = [Patch(color=c, alpha=0.9) for c in colours]
+    axes[0, -1].legend(handles[::-1], labels[::-1], fontsize=9, loc="center left",
+                       bbox_to_anchor=(1.02, 0.5), frameon=False)
     fig.tight_layout()
     written += [str(p) for p in save(fig, out_dir / "winners", provenance)]
     return written
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw both figures from ``points.parquet`` and the swarm in ``summary.json``."""
+    out_dir = Path(out_dir)
+    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    return draw_figures(out_dir, points, summary["swarm"], summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first."""
+    points = pd.DataFrame(summary["points"])
+    lo_mu, hi_mu = points.copying.min(), points.copying.max()
+    rows = [("swarms per point", f"{int(points.runs.iloc[0]):,} (interdependence λ "
+                                 f"{summary['swarm']['interdependence']:g})")]
+
+    def at(mu, noise):
+        return points[np.isclose(points.copying, mu) & np.isclose(points.noise, noise)].iloc[0]
+
+    for noise in sorted(points.noise.unique()):
+        a, b = at(lo_mu, noise), at(hi_mu, noise)
+        for key, label in (("p_best_plurality", "P(best), plurality"),
+                           ("p_twice_worse", "a worse site >= 2x the runner-up"),
+                           ("p_twice_any", "any site >= 2x the runner-up")):
+            rows.append((f"σ {noise:g}: {label}, μ {lo_mu:g} -> {hi_mu:g}",
+                         f"{a[key]:.3f} -> {b[key]:.3f} ({b[f'{key}_low']:.3f}-"
+                         f"{b[f'{key}_high']:.3f} at μ {hi_mu:g})"))
+    verdicts = summary.get("verdicts", [])
+    rows.append(("effects reproduced",
+                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    return rows
 
 
 def run(config: GroupthinkConfig, out_dir: Path, provenance: dict, config_dir=None,
@@ -209,7 +251,7 @@ def run(config: GroupthinkConfig, out_dir: Path, provenance: dict, config_dir=No
     effects = verdicts(points, config)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(out_dir / "points.parquet", points)
-    figures = draw_figures(out_dir, points, config, provenance)
+    figures = draw_figures(out_dir, points, config.swarm.model_dump(), provenance)
     summary = {
         "experiment": config.experiment,
         "title": config.title or "Groupthink in nest-site choice",

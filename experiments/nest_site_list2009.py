@@ -15,8 +15,9 @@ What it reports
     snowballing at lambda = 0; the best site wins in nearly every run at lambda = 0.8,
     sigma = 0.2 (``near_every_run``, default 95 %), under each criterion; less often with
     sigma = 1.0 (lower by more than two standard errors). ``points.parquet`` (one row per
-    point), ``runs.parquet`` (one row per swarm), figures ``p_best`` (P(best) against lambda)
-    and ``dancers`` (the example swarms).
+    point), ``runs.parquet`` (one row per swarm), ``examples.parquet`` (the example swarms,
+    one row per step and site), figures ``p_best`` (P(best) against lambda) and ``dancers``
+    (the example swarms).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from sim.config import ExperimentConfig
+from sim.config import ConfigError, ExperimentConfig
 from sim.io import write_json, write_parquet
 from sim.models.nest_site import NestSiteParams, simulate_swarms
 from sim.seeding import derive_seed, replicate_seeds
 
-__all__ = ["List2009Config", "run"]
+__all__ = ["List2009Config", "figures", "key_numbers", "run"]
 
 CRITERIA = {"plurality": "plurality of dancers", "twice": "best site >= 2x the runner-up"}
 
@@ -221,67 +222,160 @@ def examples(config: List2009Config) -> list[dict]:
     return out
 
 
-def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict],
-                 config: List2009Config, provenance: dict) -> list[str]:
+def examples_frame(samples: list[dict]) -> pd.DataFrame:
+    """The example swarms in long form (one row per example, step and site), as stored in
+    ``examples.parquet``."""
+    frames = []
+    for k, sample in enumerate(samples):
+        dancers = np.asarray(sample["dancers"])
+        steps, sites = np.meshgrid(np.arange(dancers.shape[0]), np.arange(dancers.shape[1]),
+                                   indexing="ij")
+        frames.append(pd.DataFrame({
+            "example": k, "interdependence": sample["interdependence"],
+            "noise": sample["noise"], "seed": sample["seed"],
+            "plurality": sample["plurality"], "step": steps.ravel(), "site": sites.ravel(),
+            "dancers": dancers.ravel()}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def samples_from_frame(frame: pd.DataFrame) -> list[dict]:
+    """The inverse of :func:`examples_frame`."""
+    samples = []
+    for _, part in frame.groupby("example", sort=True):
+        grid = part.pivot(index="step", columns="site", values="dancers").sort_index()
+        first = part.iloc[0]
+        samples.append({"interdependence": float(first.interdependence),
+                        "noise": float(first.noise), "seed": int(first.seed),
+                        "plurality": int(first.plurality),
+                        "dancers": grid.to_numpy()})
+    return samples
+
+
+def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm: dict,
+                 near_every_run: float, provenance: dict) -> list[str]:
+    """Figures ``p_best`` and ``dancers``, drawn from stored results only (the points table,
+    the example swarms, the swarm's settings), so :func:`figures` can redraw them."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     written = []
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    noises = sorted(points.noise.unique())
+    runs = int(points.runs.iloc[0])
+    qualities = list(swarm["qualities"])
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.6), sharey=True)
     for ax, (criterion, label) in zip(axes, CRITERIA.items()):
         key = f"p_best_{criterion}"
-        for colour, noise in zip(PALETTE, config.noise):
+        for colour, noise in zip(PALETTE, noises):
             part = points[np.isclose(points.noise, noise)].sort_values("interdependence")
             ax.fill_between(part.interdependence, part[f"{key}_low"], part[f"{key}_high"],
                             color=colour, alpha=0.2, lw=0)
-            ax.plot(part.interdependence, part[key], "o-", color=colour, lw=2,
-                    label=f"sigma = {noise:g}")
+            ax.plot(part.interdependence, part[key], "o-", color=colour, lw=2, ms=5)
             ax.plot(part.interdependence, part.p_twice_any if criterion == "twice"
-                    else 1 - part.p_no_plurality, ":", color=colour, lw=1.2,
-                    label=f"any site, sigma = {noise:g}")
-        ax.axhline(config.near_every_run, color="0.5", lw=0.8, ls="--")
-        if any(np.isclose(config.interdependence, 1.0)):
-            ax.annotate("lambda = 1: nobody searches\nalone, no dance starts", (1.0, 0.0),
-                        xytext=(0.97, 0.3), ha="right", fontsize=8, color="0.3",
-                        arrowprops={"arrowstyle": "->", "color": "0.5"})
+                    else 1 - part.p_no_plurality, ":", color=colour, lw=1.5)
+        ax.axhline(near_every_run, color="0.45", lw=0.9, ls="--")
+        if np.isclose(points.interdependence, 1.0).any():
+            ax.annotate("λ = 1: nobody searches alone,\nno dance starts", (1.0, 0.0),
+                        xytext=(0.95, 0.17), ha="right", va="center", fontsize=8.5,
+                        color="0.3", arrowprops={"arrowstyle": "->", "color": "0.5"})
         ax.set_title(f"best site wins: {label}")
-        ax.set_xlabel("interdependence lambda")
+        ax.set_xlabel("interdependence λ (chance of following a dance)")
         ax.set_ylim(-0.02, 1.02)
-    axes[0].set_ylabel(f"share of runs ({config.runs} per point; 95 % band)")
-    axes[1].legend(loc="upper left", fontsize=8)
-    fig.suptitle(f"List et al. (2009): {config.swarm.n_agents} scouts, qualities "
-                 f"{', '.join(f'{q:g}' for q in config.swarm.qualities)}, "
-                 f"T = {config.swarm.horizon}; dotted: some site wins")
-    fig.tight_layout()
+    axes[0].set_ylabel(f"share of runs ({runs} per point)")
+    handles = [Line2D([], [], color=c, lw=2, marker="o", ms=5) for c in PALETTE[:len(noises)]]
+    labels = [f"assessment noise σ = {noise:g}" for noise in noises]
+    handles += [Patch(color="0.6", alpha=0.4), Line2D([], [], color="0.3", ls=":", lw=1.5),
+                Line2D([], [], color="0.45", ls="--", lw=0.9)]
+    labels += ["95 % interval", "dotted: some site wins",
+               f"'nearly every run' ({100 * near_every_run:g} %)"]
+    fig.suptitle(f"List et al. (2009): {swarm['n_agents']} scouts, site qualities "
+                 f"{', '.join(f'{q:g}' for q in qualities)}, T = {swarm['horizon']} steps")
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=9, frameon=False)
     written += [str(p) for p in save(fig, out_dir / "p_best", provenance)]
 
     if samples:
         n = len(samples)
         cols = min(n, 2)
         rows = -(-n // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 3.3 * rows), squeeze=False,
-                                 sharex=True, sharey=True)
-        qualities = config.swarm.qualities
+        fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, 3.1 * rows + 0.9),
+                                 squeeze=False, sharex=True, sharey=True)
+        best = int(np.argmax(qualities))
         for ax, sample in zip(axes.flat, samples):
-            steps = np.arange(sample["dancers"].shape[0])
+            dancers = np.asarray(sample["dancers"])
+            steps = np.arange(dancers.shape[0])
             for j, colour in zip(range(len(qualities)), PALETTE):
-                ax.plot(steps, sample["dancers"][:, j], color=colour, lw=1.4,
-                        label=f"site {j} (q = {qualities[j]:g})")
-            ax.set_title(f"lambda = {sample['interdependence']:g}, sigma = "
-                         f"{sample['noise']:g}", fontsize=10)
+                ax.plot(steps, dancers[:, j], color=colour, lw=2.0 if j == best else 1.2)
+            winner = sample.get("plurality", -1)
+            ax.set_title(f"λ = {sample['interdependence']:g}, σ = {sample['noise']:g}"
+                         + (f": site {winner} ends ahead" if winner is not None and winner >= 0
+                            else ": no plurality"), fontsize=10)
         for ax in axes.flat[n:]:
             ax.set_visible(False)
         for ax in axes[-1]:
             ax.set_xlabel("step")
         for ax in axes[:, 0]:
-            ax.set_ylabel("dancers")
-        axes.flat[0].legend(fontsize=8, loc="upper left")
-        fig.suptitle("example swarms: dancers per site")
-        fig.tight_layout()
+            ax.set_ylabel("dancers (scouts)")
+        handles = [Line2D([], [], color=c, lw=2.0 if j == best else 1.2)
+                   for j, c in enumerate(PALETTE[:len(qualities)])]
+        labels = [f"site {j} (quality {q:g})" for j, q in enumerate(qualities)]
+        fig.suptitle("Example swarms: dancers per site, step by step")
+        fig.tight_layout(rect=(0, 0.05 if rows > 1 else 0.1, 1, 1))
+        fig.legend(handles, labels, loc="lower center", ncol=len(qualities), fontsize=9,
+                   frameon=False)
         written += [str(p) for p in save(fig, out_dir / "dancers", provenance)]
     return written
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw both figures from ``points.parquet``, ``examples.parquet`` and the swarm
+    stored in ``summary.json``."""
+    out_dir = Path(out_dir)
+    files = summary["files"]
+    if "examples" not in files and "dancers.png" in files.get("figures", []):
+        raise ConfigError(f"{out_dir}: written by an older crowdsim that did not store the "
+                          "example swarms; run the experiment again to redraw its figures")
+    points = pd.read_parquet(out_dir / files["points"])
+    samples = (samples_from_frame(pd.read_parquet(out_dir / files["examples"]))
+               if "examples" in files else [])
+    return draw_figures(out_dir, points, samples, summary["swarm"],
+                        summary["criteria"]["near_every_run"], summary.get("provenance", {}))
+
+
+def _interval(row: dict, key: str) -> str:
+    return f"{row[key]:.3f} ({row[f'{key}_low']:.3f}-{row[f'{key}_high']:.3f})"
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first."""
+    points = pd.DataFrame(summary["points"])
+    rows = [("swarms per point", f"{int(points.runs.iloc[0]):,}")]
+    for lam, noise in ((0.8, 0.2), (0.8, 1.0)):
+        row = _point(points, lam, noise)
+        if row is None:
+            continue
+        for criterion in CRITERIA:
+            rows.append((f"P(best) at λ {lam:g}, σ {noise:g}: {CRITERIA[criterion]} "
+                         "(95 % interval)",
+                         _interval(row, f"p_best_{criterion}")))
+    for noise in sorted(points.noise.unique()):
+        row = _point(points, 0.0, noise)
+        if row is not None:
+            rows.append((f"λ 0, σ {noise:g}: strong (2x) consensus on any site",
+                         _interval(row, "p_twice_any")))
+        part = points[np.isclose(points.noise, noise)]
+        top = part.loc[part.p_best_plurality.idxmax()]
+        rows.append((f"σ {noise:g}: highest P(best), plurality",
+                     f"{top.p_best_plurality:.3f} at λ {top.interdependence:g}"))
+    verdicts = summary.get("verdicts", [])
+    rows.append(("published findings reproduced",
+                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"
+                 + (f" ({sum(v['reproduced'] is None for v in verdicts)} not tested)"
+                    if any(v["reproduced"] is None for v in verdicts) else "")))
+    return rows
 
 
 def run(config: List2009Config, out_dir: Path, provenance: dict, config_dir=None,
@@ -294,7 +388,10 @@ def run(config: List2009Config, out_dir: Path, provenance: dict, config_dir=None
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(out_dir / "points.parquet", points)
     write_parquet(out_dir / "runs.parquet", runs)
-    figures = draw_figures(out_dir, points, samples, config, provenance)
+    if samples:
+        write_parquet(out_dir / "examples.parquet", examples_frame(samples))
+    figures = draw_figures(out_dir, points, samples, config.swarm.model_dump(),
+                           config.near_every_run, provenance)
     notes = []
     if any(np.isclose(config.interdependence, 1.0)):
         notes.append("at lambda = 1 no scout ever searches on her own, so no dance ever "
@@ -305,11 +402,14 @@ def run(config: List2009Config, out_dir: Path, provenance: dict, config_dir=None
         "swarm": config.swarm.model_dump(),
         "grid": {"interdependence": config.interdependence, "noise": config.noise,
                  "runs_per_point": config.runs},
+        "criteria": {"near_every_run": config.near_every_run,
+                     "no_snowballing": config.no_snowballing},
         "points": points.to_dict(orient="records"),
         "verdicts": effects,
         "notes": notes,
         "examples": [{k: v for k, v in s.items() if k != "dancers"} for s in samples],
         "files": {"points": "points.parquet", "runs": "runs.parquet",
+                  **({"examples": "examples.parquet"} if samples else {}),
                   "figures": [Path(f).name for f in figures]},
         "provenance": provenance,
     }

@@ -36,7 +36,7 @@ from sim.models.nest_site import NestSiteParams, simulate_swarms
 from sim.models.nest_site.kernel import wilson_interval
 from sim.seeding import replicate_seeds
 
-__all__ = ["QuorumConfig", "run"]
+__all__ = ["QuorumConfig", "figures", "key_numbers", "run"]
 
 
 class QuorumConfig(ExperimentConfig):
@@ -144,53 +144,107 @@ def verdicts(points: pd.DataFrame, config: QuorumConfig) -> list[dict]:
     ]
 
 
-def draw_figure(out_dir: Path, points: pd.DataFrame, config: QuorumConfig,
+def draw_figure(out_dir: Path, points: pd.DataFrame, swarm: dict,
                 provenance: dict) -> list[str]:
+    """Figure ``speed_accuracy``, drawn from the points table and the swarm's settings alone,
+    so :func:`figures` can redraw it."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
-    for colour, lam in zip(PALETTE, config.interdependence):
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    lambdas = sorted(points.interdependence.unique())
+    runs = int(points.runs.iloc[0])
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
+    for colour, lam in zip(PALETTE, lambdas):
         part = points[np.isclose(points.interdependence, lam)].sort_values("quorum")
-        label = f"lambda = {lam:g}"
-        axes[0].plot(part.quorum, part.mean_decision_time, "o-", color=colour, lw=2,
-                     label=label)
-        axes[0].plot(part.quorum, part.median_decision_time, ":", color=colour, lw=1.2)
+        axes[0].plot(part.quorum, part.mean_decision_time, "o-", color=colour, lw=2, ms=4)
+        axes[0].plot(part.quorum, part.median_decision_time, ":", color=colour, lw=1.5)
         axes[1].fill_between(part.quorum, part.p_best_low, part.p_best_high, color=colour,
                              alpha=0.2, lw=0)
-        axes[1].plot(part.quorum, part.p_best, "o-", color=colour, lw=2, label=label)
-        axes[1].plot(part.quorum, part.p_decided, "--", color=colour, lw=1.2)
+        axes[1].plot(part.quorum, part.p_best, "o-", color=colour, lw=2, ms=4)
+        axes[1].plot(part.quorum, part.p_decided, "--", color=colour, lw=1.3)
         decided = part[part.p_decided >= 0.5]
         axes[2].plot(decided.mean_decision_time, decided.p_best_given_decided, "o-",
-                     color=colour, lw=2, label=label)
+                     color=colour, lw=2, ms=4)
+        if lam != lambdas[0]:
+            continue
         for _, row in decided.iterrows():
-            if lam != config.interdependence[0] or int(row.quorum) % 20:
+            if int(row.quorum) % 20:
                 continue  # label one line, every other quorum
-            axes[2].annotate(str(int(row.quorum)), (row.mean_decision_time,
-                                                    row.p_best_given_decided),
-                             textcoords="offset points", xytext=(3, -9), fontsize=7,
-                             color=colour)
+            low = row.p_best_given_decided < 0.5   # the low end is crowded: label below
+            axes[2].annotate(f"Q = {int(row.quorum)}", (row.mean_decision_time,
+                                                        row.p_best_given_decided),
+                             textcoords="offset points", xytext=(0, -16) if low else (-6, 7),
+                             ha="center" if low else "right", fontsize=8, color=colour,
+                             arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.6}
+                             if low else None,
+                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                   "alpha": 0.8})
     axes[0].set_yscale("log")
+    axes[0].yaxis.set_major_formatter(plain)
     axes[0].set_xlabel("quorum Q (dancers for one site)")
-    axes[0].set_ylabel("decision time (steps; dotted: median)")
-    axes[0].set_title("speed")
-    axes[1].set_xlabel("quorum Q")
-    axes[1].set_ylabel("P(best chosen); dashed: share decided")
+    axes[0].set_ylabel("decision time (steps, log scale)")
+    axes[0].set_title("Speed: time to reach the quorum")
+    axes[0].legend([Line2D([], [], color="0.3", lw=2, marker="o", ms=4),
+                    Line2D([], [], color="0.3", ls=":", lw=1.5)],
+                   ["mean (decided swarms)", "median"], fontsize=9, loc="upper left")
+    axes[1].set_xlabel("quorum Q (dancers for one site)")
+    axes[1].set_ylabel("share of swarms")
     axes[1].set_ylim(-0.02, 1.02)
-    axes[1].set_title("accuracy")
+    axes[1].set_title("Accuracy: is the best site chosen?")
+    # the line styles are labelled in place: the curves fill every corner of this panel
+    axes[1].text(0.02, 0.95, f"dashed: share decided by step {swarm['horizon']}",
+                 transform=axes[1].transAxes, va="top", fontsize=9, color="0.25")
+    axes[1].text(0.02, 0.55, "solid: best site\nchosen (95 % band)",
+                 transform=axes[1].transAxes, va="center", fontsize=9, color="0.25")
     axes[2].set_xscale("log")
-    axes[2].set_xlabel("mean decision time (steps)")
+    axes[2].xaxis.set_major_formatter(plain)
+    axes[2].set_xlabel("mean decision time (steps, log scale)")
     axes[2].set_ylabel("P(best | decided)")
-    axes[2].set_ylim(-0.02, 1.02)
-    axes[2].set_title(f"the trade-off (labels: Q at lambda = {config.interdependence[0]:g})")
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"Quorum sensing: {config.swarm.n_agents} scouts, sigma = "
-                 f"{config.swarm.noise:g}, {config.runs} swarms per point, horizon "
-                 f"{config.swarm.horizon}")
-    fig.tight_layout()
+    axes[2].set_ylim(-0.02, 1.05)
+    axes[2].set_title("The trade-off (quorums reached in >= 50 % of runs)", fontsize=11)
+    fig.suptitle(f"Quorum sensing: {swarm['n_agents']} scouts, assessment noise σ = "
+                 f"{swarm['noise']:g}, {runs} swarms per point, horizon {swarm['horizon']} "
+                 "steps")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend([Line2D([], [], color=c, lw=2, marker="o", ms=4) for c in PALETTE[:len(lambdas)]],
+               [f"interdependence λ = {lam:g}" for lam in lambdas], loc="lower center",
+               ncol=len(lambdas), fontsize=9, frameon=False)
     return [str(p) for p in save(fig, out_dir / "speed_accuracy", provenance)]
+
+
+def figures(out_dir: Path, summary: dict) -> list[str]:
+    """Redraw the figure from ``points.parquet`` and the swarm in ``summary.json``."""
+    out_dir = Path(out_dir)
+    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    return draw_figure(out_dir, points, summary["swarm"], summary.get("provenance", {}))
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """The numbers a report shows first: per lambda, the smallest quorum against the largest
+    one reached in at least 90 % of runs (the accuracy verdict's pair)."""
+    points = pd.DataFrame(summary["points"])
+    rows = [("swarms per point", f"{int(points.runs.iloc[0]):,} (horizon "
+                                 f"{summary['swarm']['horizon']} steps)")]
+    for lam in sorted(points.interdependence.unique()):
+        part = points[np.isclose(points.interdependence, lam)].sort_values("quorum")
+        well = part[part.p_decided >= 0.9]
+        if len(well) < 2:
+            rows.append((f"λ {lam:g}", "fewer than two quorums reached in 90 % of runs"))
+            continue
+        a, b = well.iloc[0], well.iloc[-1]
+        rows.append((f"λ {lam:g}: quorum {int(a.quorum)} -> {int(b.quorum)}",
+                     f"mean decision time {a.mean_decision_time:.1f} -> "
+                     f"{b.mean_decision_time:.1f} steps; P(best | decided) "
+                     f"{a.p_best_given_decided:.3f} -> {b.p_best_given_decided:.3f}"))
+    verdicts = summary.get("verdicts", [])
+    rows.append(("effects reproduced",
+                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    return rows
 
 
 def run(config: QuorumConfig, out_dir: Path, provenance: dict, config_dir=None,
@@ -200,7 +254,7 @@ def run(config: QuorumConfig, out_dir: Path, provenance: dict, config_dir=None,
     effects = verdicts(points, config)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(out_dir / "points.parquet", points)
-    figures = draw_figure(out_dir, points, config, provenance)
+    figures = draw_figure(out_dir, points, config.swarm.model_dump(), provenance)
     first_step = {}
     for lam in config.interdependence:
         # expected scouts finding each site alone in step 1 (everybody searches at once)

@@ -136,25 +136,55 @@ def format_table(result: dict, source: str = "") -> str:
 
 
 def draw_histogram(values, result: dict, path: str | Path, title: str) -> list[Path]:
-    """A histogram of the guesses with the truth and each aggregate marked."""
+    """A histogram of the guesses with the truth and each aggregate marked.
+
+    Positive guesses spread over more than a factor of 30 (as guesses of quantities often
+    are) are drawn on a log axis with log-spaced bins; otherwise the outer 1 % is piled into
+    the end bins so that a few wild guesses do not squash the rest.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     x = np.asarray(values, dtype=float)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = plt.subplots(figsize=(8.5, 4.5), layout="constrained")
     lo, hi = np.quantile(x, [0.005, 0.995]) if x.size > 20 else (x.min(), x.max())
-    ax.hist(np.clip(x, lo, hi), bins=min(60, max(10, x.size // 10)), color=PALETTE[7],
-            alpha=0.7, label=f"estimates (n = {x.size})")
-    ax.axvline(result["truth"], color=PALETTE[2], lw=2.5, label=f"truth {result['truth']:g}")
-    styles = ["--", ":", "-.", (0, (5, 1))]
-    for (name, value), style, colour in zip(result["aggregates"].items(), styles, PALETTE[3:]):
-        if value is not None:
-            ax.axvline(value, color=colour, ls=style, lw=1.8, label=f"{name} {value:.4g}")
-    ax.set_xlabel("estimate")
-    ax.set_ylabel("count")
+    bins = min(60, max(10, x.size // 10))
+    log = bool(x.min() > 0 and hi > 30 * lo)
+    if log:
+        edges = np.geomspace(x.min(), x.max(), bins + 1)
+        ax.hist(x, bins=edges, color=PALETTE[7], alpha=0.7, label=f"estimates (n = {x.size})")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: f"{v:g}" if v < 1 else f"{v:,.0f}" if v < 1e6
+            else f"$10^{{{np.log10(v):.0f}}}$"))
+        shown = (x.min(), x.max())
+    else:
+        clipped = int(np.count_nonzero((x < lo) | (x > hi)))
+        ax.hist(np.clip(x, lo, hi), bins=bins, color=PALETTE[7], alpha=0.7,
+                label=f"estimates (n = {x.size})" + (f";\n{clipped} beyond the 0.5-99.5 % "
+                                                     "quantiles\ndrawn in the end bins"
+                                                     if clipped else ""))
+        shown = (lo, hi)
+
+    def where(value: float) -> str:
+        return "" if shown[0] <= value <= shown[1] else " (off the chart)"
+
+    truth = result["truth"]
+    ax.axvline(truth, color=PALETTE[2], lw=2.5, label=f"truth {truth:g}{where(truth)}")
+    styles = {"mean": ("--", PALETTE[3]), "median": (":", PALETTE[0]),
+              "geometric_mean": ("-.", PALETTE[4]), "trimmed_mean": ((0, (5, 1)), PALETTE[1])}
+    for name, value in result["aggregates"].items():
+        if value is None:
+            continue
+        style, colour = styles.get(name, ("--", PALETTE[5]))
+        ax.axvline(value, color=colour, ls=style, lw=2,
+                   label=f"{name.replace('_', ' ')} {value:.4g}{where(value)}")
+    ax.set_xlabel("estimate" + (" (log scale)" if log else ""))
+    ax.set_ylabel("number of estimates")
     ax.set_title(title)
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     target = Path(path)
     return save(fig, target.with_suffix(""), formats=(target.suffix.lstrip(".").lower() or "png",))

@@ -150,32 +150,50 @@ def format_indices(result: dict[str, Any]) -> str:
 def draw_indices(result: dict[str, Any], stem: Path, provenance: dict | None = None) -> list:
     """Bar chart of the indices with confidence intervals, saved as ``stem``.png and .svg."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     sobol = result["method"] == "sobol"
     key = "ST" if sobol else "mu_star"
-    rows = sorted(result["parameters"], key=lambda p: p[key])
-    names = [p["name"] for p in rows]
+    rows = sorted(result["parameters"], key=lambda p: p[key])   # most influential on top
+    logged = set(result.get("log10_parameters") or [])
+    names = [p["name"].replace("_", " ") + (" (log10)" if p["name"] in logged else "")
+             for p in rows]
     y = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(7.5, 1.6 + 0.55 * len(rows)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8, 1.9 + 0.6 * len(rows)), layout="constrained")
+    error = {"elinewidth": 1.2, "capsize": 3, "ecolor": "0.2"}
     if sobol:
-        for offset, index, colour, label in ((-0.2, "S1", PALETTE[0], "first order (S1)"),
-                                             (0.2, "ST", PALETTE[1], "total order (ST)")):
+        bars = ((0.2, "S1", PALETTE[0], "first order S1 (alone)"),
+                (-0.2, "ST", PALETTE[1], "total order ST (with interactions)"))
+        for offset, index, colour, label in bars:
             ax.barh(y + offset, [p[index] for p in rows], height=0.38, color=colour,
-                    xerr=[p[f"{index}_conf"] for p in rows], capsize=3, label=label)
-        ax.set_xlabel("Sobol index (share of the output's variance)")
+                    xerr=[p[f"{index}_conf"] for p in rows], error_kw=error, label=label)
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.set_xlabel(f"Sobol index of {result['metric']} (share of its variance)")
     else:
+        bars = ((0.2, "mu_star", PALETTE[0], "mu* (mean |effect|)"),
+                (-0.2, "sigma", PALETTE[1], "sigma (interactions, non-linearity)"))
         ax.barh(y + 0.2, [p["mu_star"] for p in rows], height=0.38, color=PALETTE[0],
-                xerr=[p["mu_star_conf"] for p in rows], capsize=3, label="mu* (mean |effect|)")
+                xerr=[p["mu_star_conf"] for p in rows], error_kw=error, label=bars[0][3])
         ax.barh(y - 0.2, [p["sigma"] for p in rows], height=0.38, color=PALETTE[1],
-                label="sigma (interactions, non-linearity)")
-        ax.set_xlabel(f"elementary effect on {result['metric']} (per range of the parameter)")
+                label=bars[1][3])
+        ax.set_xlabel(f"elementary effect on {result['metric']}\n(change per whole range of "
+                      "the parameter; per log10 range if sampled in log10)")
     ax.set_yticks(y, names)
-    fig.legend(loc="outside lower center", ncol=2, frameon=False)
-    ax.set_title(f"{result['sweep']}: sensitivity of {result['metric']} "
-                 f"({result['confidence_level']:.0%} CI)")
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    handles = [Patch(color=colour) for _, _, colour, _ in bars]
+    noise = result.get("replicate_noise_share")
+    note = None if noise is None else (
+        f"replicate noise: about {100 * noise:.0f} % of the variance of the point means"
+        + (" (it shows up in ST - S1)" if sobol else " (it inflates sigma)"))
+    fig.legend(handles, [label for *_, label in bars], loc="outside lower center", ncol=2,
+               frameon=False, title=note, title_fontsize=8)
+    ax.set_title(f"{result['sweep']}: what drives {result['metric']}\n"
+                 f"{result['points']:,} points x {result['replicates']:,} replicates, error "
+                 f"bars: {100 * result['confidence_level']:.0f} % confidence interval",
+                 fontsize=11)
     return save(fig, stem, provenance)
 
 
