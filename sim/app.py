@@ -27,6 +27,7 @@ __all__ = ["APPS", "AppError", "ServerError", "DEFAULT_HOST", "DEFAULT_PORT", "a
 #: Model name (as typed after ``crowdsim app``) -> module whose ``page`` Solara serves.
 APPS: dict[str, str] = {
     "estimation": "sim.models.estimation.app",
+    "nest-site": "sim.models.nest_site.app",
 }
 
 DEFAULT_HOST = "127.0.0.1"

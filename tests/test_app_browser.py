@@ -257,3 +257,66 @@ def _drive(app: Page, url: str, tmp_path: Path) -> None:
     app.click("Step")
     app.wait_for_round(1)
     app.screenshot(tmp_path, "06-bad-seed.png")
+
+
+@pytest.fixture(scope="module")
+def nest_site_server():
+    """The nest-site app served on a free 127.0.0.1 port; always stopped afterwards."""
+    process, url = launcher.start("nest-site", "127.0.0.1", 0, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+    try:
+        try:
+            launcher.wait_until_serving(url, process, timeout=120)
+        except launcher.ServerError as exc:
+            launcher.stop(process)
+            pytest.fail(f"{exc}\n{process.stdout.read()}")
+        yield url
+    finally:
+        launcher.stop(process)
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_nest_site_page_steps_and_controls_change_the_views(nest_site_server, browser_page,
+                                                            tmp_path):
+    shots: list[Path] = []
+    app = Page(browser_page, shots)
+    scouts, dancers, summary = 0, 1, 2
+    try:
+        page = app.page
+        page.goto(nest_site_server)
+        for index in (scouts, dancers):
+            app.cell(index).locator("img").wait_for()
+        app.cell(summary).get_by_text("Step 0", exact=True).wait_for()
+        start = {i: app.image_hash(i) for i in (scouts, dancers)}
+        app.screenshot(tmp_path, "nest-01-loaded.png")
+
+        for step in (1, 2, 3, 4, 5):
+            app.click("Step")
+            app.cell(summary).get_by_text(f"Step {step}", exact=True).wait_for()
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while time.monotonic() < deadline:
+            stepped = {i: app.image_hash(i) for i in (scouts, dancers)}
+            if all(stepped[i] != start[i] for i in start):
+                break
+            time.sleep(0.2)
+        assert stepped[scouts] != start[scouts], "the scouts did not change after steps"
+        assert stepped[dancers] != start[dancers], "the dancer plot did not change"
+        app.screenshot(tmp_path, "nest-02-five-steps.png")
+
+        value = app.nudge_slider("Interdependence lambda", 4)  # 0.80 -> 1.00: nobody searches
+        assert abs(float(value) - 1.0) < 1e-9, value
+        app.click("Reset")
+        app.cell(summary).get_by_text("Step 0", exact=True).wait_for()
+        page.get_by_text("lambda 1.00", exact=False).wait_for()
+        for step in (1, 2):
+            app.click("Step")
+            app.cell(summary).get_by_text(f"Step {step}", exact=True).wait_for()
+        # with lambda = 1 no scout finds a site alone, so nobody ever dances
+        page.get_by_text("dancers per site: 0: 0, 1: 0, 2: 0, 3: 0, 4: 0", exact=False).wait_for()
+        assert app.image_hash(scouts) != stepped[scouts]
+        app.screenshot(tmp_path, "nest-03-lambda-1.png")
+    finally:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copy2(shot, SCREENSHOTS / shot.name)
