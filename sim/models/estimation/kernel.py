@@ -9,21 +9,35 @@ generator ``CrowdEstimation(rng=seeds[r])`` holds, so both give identical estima
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir as llvm_ir
+from llvmlite.binding import llvm_version_info
+from numba import get_num_threads, njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 from sim.beliefs import apply_noise, combine_errors, expertise_multiplier, group_of, standard_error
-from sim.influence import (NEIGHBOURS, RULE_AVERAGE, RULE_DEFFUANT, agent_signal, board_totals, draw_pair,
-                           meet, revised_estimate, social_weights, to_space,
+from sim.influence import (AGGREGATE, FULL, NEIGHBOURS, RULE_AVERAGE, RULE_DEFFUANT,
+                           SIGNAL_GEOMETRIC, SIGNAL_MEDIAN, agent_signal, board_totals,
+                           draw_pair, meet, revised_estimate, social_weights, to_space,
                            to_space_array)
 from sim.models.estimation.params import EstimationParams
 from sim.networks import build as build_network
 from sim.networks import empty as empty_network
 
 __all__ = ["CrowdBatch", "draw_crowd", "simulate_crowds"]
+
+# Numba links the parallel rounds into the compiled functions that call them, and those call
+# numba's thread pool through symbols registered when the threading layer starts. A caller
+# loaded from numba's cache in a fresh process does not always start it (the start-up hook of
+# a parallel callee is lost when the caller was compiled against the callee's cached copy) and
+# would then call a null pointer. Start the layer now, before any kernel is loaded: cheap
+# (about 5 ms, once; it selects the layer and starts no thread).
+get_num_threads()
 
 
 @njit(cache=True, nogil=True)
@@ -44,14 +58,82 @@ def draw_crowd(rng, family, centre, scale_below, scale_above, expertise_spread, 
         multipliers_out[i] = multiplier
 
 
+#: A synchronous round runs on numba's threads (``prange``) only when it touches at least this
+#: many agents plus neighbour entries (full information: n^2 / 16), a few milliseconds of work
+#: on one core: below it, starting and joining the threads costs more than it saves, and far
+#: more when other processes keep the cores busy (then ``numba.set_num_threads(1)`` is
+#: faster for any size). The result does not depend on it: every agent's arithmetic is the
+#: same on any thread.
+PARALLEL_MIN_WORK = 1 << 21
+PARALLEL_CHUNKS = 64
+#: Agents whose sums the full-information rounds compute together (see :func:`_full_rows`).
+FULL_BLOCK = 128
+#: How many neighbour entries ahead the neighbour loops prefetch (see :func:`_prefetch`) ...
+PREFETCH_DISTANCE = 256
+#: ... in crowds of at least this many agents (smaller crowds' estimates stay in the caches)
+PREFETCH_MIN_AGENTS = 1 << 18
+#: ... whose network has at least one tie in PREFETCH_MIN_FAR reaching further than
+#: PREFETCH_NEAR agents (a lattice's reads are local and the hardware streams them itself).
+PREFETCH_NEAR = 2048
+PREFETCH_MIN_FAR = 64
+
+_PREFETCH = "llvm.prefetch.p0" if llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
+
+
+def _prefetch(array, index):
+    """Hint the CPU to bring ``array[index]`` into its caches (LLVM's ``prefetch``: read,
+    high locality). Changes no value and never faults; ``index`` must be valid. A no-op in
+    Python (``NUMBA_DISABLE_JIT``)."""
+
+
+@intrinsic
+def _prefetch_intrinsic(typingctx, array, index):
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, view, [args[1]],
+                                           wraparound=False)
+        i8p = builder.bitcast(pointer, llvm_ir.IntType(8).as_pointer())
+        i32 = llvm_ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, llvm_ir.FunctionType(llvm_ir.VoidType(), [i8p.type, i32, i32, i32]),
+            _PREFETCH)
+        builder.call(function, [i8p, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
+
+
+@overload(_prefetch)
+def _prefetch_compiled(array, index):
+    def impl(array, index):
+        _prefetch_intrinsic(array, index)
+    return impl
+
+
 @njit(cache=True, nogil=True)
-def average_round(x, w, influence, information, signal, log_space, epsilon, indptr, indices,
-                  reach_all, n_influencers, x_next):
-    """One synchronous round: every agent revises towards what it saw of the previous one."""
+def _into_space(x, log_space, y):
+    """``y[j] = to_space(x[j])`` for all j (in place)."""
+    for j in range(x.shape[0]):
+        y[j] = to_space(x[j], log_space)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _into_space_parallel(x, log_space, y):
+    """As :func:`_into_space`, in parallel."""
+    for j in prange(x.shape[0]):
+        y[j] = to_space(x[j], log_space)
+
+
+@njit(cache=True, nogil=True)
+def _average_rows(start, stop, x, y, w, influence, information, signal, log_space, epsilon,
+                  indptr, indices, reach_all, n_influencers, totals, sorted_board, x_next):
+    """Agents ``start .. stop - 1`` of a synchronous round (see :func:`average_round`)."""
     n = x.shape[0]
-    y = to_space_array(x, log_space)
-    totals, sorted_board = board_totals(x, influence, signal)
-    for i in range(n):
+    if information == FULL:
+        _full_rows(start, stop, x, y, w, influence, log_space, epsilon, x_next)
+        return
+    for i in range(start, stop):
         y_s, found = agent_signal(i, information, signal, log_space, epsilon, x, y, influence,
                                   totals, sorted_board, indices[indptr[i]:indptr[i + 1]],
                                   reach_all, n_influencers, n)
@@ -59,31 +141,255 @@ def average_round(x, w, influence, information, signal, log_space, epsilon, indp
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def neighbour_average_round(x, w, influence, log_space, indptr, indices, x_next):
-    """Fast path of :func:`average_round` for the neighbours' mean without a confidence
-    bound or influencer reach: the same additions in the same order, in parallel over
-    agents (each reads only the previous round)."""
+def _average_rows_parallel(x, y, w, influence, information, signal, log_space, epsilon,
+                           indptr, indices, reach_all, n_influencers, totals, sorted_board,
+                           x_next, n_chunks):
+    """:func:`_average_rows` over all agents, ``n_chunks`` chunks in parallel. Under full
+    information an agent's work falls with its index (without a bound it adds only the later
+    agents' values one by one), so each chunk takes an early and a late range of agents."""
     n = x.shape[0]
-    y = to_space_array(x, log_space)
-    for i in prange(n):
-        total = 0.0
-        weight_sum = 0.0
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            total += influence[j] * y[j]
-            weight_sum += influence[j]
-        if weight_sum > 0.0:
-            x_next[i] = revised_estimate(x[i], y[i], total / weight_sum, True, w[i], log_space)
+    halves = 2 * n_chunks
+    for c in prange(n_chunks):
+        if information == FULL:
+            _average_rows(c * n // halves, (c + 1) * n // halves, x, y, w, influence,
+                          information, signal, log_space, epsilon, indptr, indices, reach_all,
+                          n_influencers, totals, sorted_board, x_next)
+            _average_rows((halves - 1 - c) * n // halves, (halves - c) * n // halves, x, y,
+                          w, influence, information, signal, log_space, epsilon, indptr,
+                          indices, reach_all, n_influencers, totals, sorted_board, x_next)
         else:
-            x_next[i] = x[i]
+            _average_rows(c * n // n_chunks, (c + 1) * n // n_chunks, x, y, w, influence,
+                          information, signal, log_space, epsilon, indptr, indices, reach_all,
+                          n_influencers, totals, sorted_board, x_next)
 
 
 @njit(cache=True, nogil=True)
-def sequential_round(x, w, influence, information, signal, log_space, epsilon, indptr,
-                     indices, reach_all, n_influencers):
-    """Agents answer in index order, each seeing the answers given before it (in place)."""
+def _average_round_into(x, y, w, influence, information, signal, log_space, epsilon, indptr,
+                        indices, reach_all, n_influencers, x_next, parallel, n_chunks):
+    """One synchronous round with ``y`` already in revision space (``y`` may be ``x``);
+    ``parallel``: in ``n_chunks`` chunks of agents on numba's threads."""
     n = x.shape[0]
-    y = to_space_array(x, log_space)
+    if information == AGGREGATE:
+        totals, sorted_board = board_totals(x, influence, signal)
+    else:  # only the aggregate condition reads the board's totals
+        totals, sorted_board = np.zeros(3), x[:0]
+    if parallel:
+        _average_rows_parallel(x, y, w, influence, information, signal, log_space, epsilon,
+                               indptr, indices, reach_all, n_influencers, totals,
+                               sorted_board, x_next, n_chunks)
+    else:
+        _average_rows(0, n, x, y, w, influence, information, signal, log_space, epsilon,
+                      indptr, indices, reach_all, n_influencers, totals, sorted_board, x_next)
+
+
+@njit(cache=True, nogil=True)
+def average_round(x, w, influence, information, signal, log_space, epsilon, indptr, indices,
+                  reach_all, n_influencers, x_next):
+    """One synchronous round: every agent revises towards what it saw of the previous one."""
+    y = to_space_array(x, log_space) if log_space else x
+    _average_round_into(x, y, w, influence, information, signal, log_space, epsilon, indptr,
+                        indices, reach_all, n_influencers, x_next, False, 1)
+
+
+@njit(cache=True, nogil=True)
+def _row_estimate(x_i, y_i, total, weight_sum, w_i, log_space):
+    """An agent's new estimate from the weighted sum of what it sees: it revises towards
+    ``total / weight_sum``, or keeps its estimate when it sees nobody (``weight_sum == 0``)."""
+    if weight_sum > 0.0:
+        return revised_estimate(x_i, y_i, total / weight_sum, True, w_i, log_space)
+    return x_i
+
+
+@njit(cache=True, nogil=True)
+def _full_rows(start, stop, x, y, w, influence, log_space, epsilon, x_next):
+    """Agents ``start .. stop - 1`` of a synchronous round seeing everyone (``full``).
+
+    Each agent's sums are :func:`sim.influence.accumulate_range`'s, the same additions in the
+    same order, computed for ``FULL_BLOCK`` agents at once: the inner loop runs over the
+    block's running sums, which are independent, so the CPU overlaps them (and uses vector
+    instructions). Without a bound, an agent's sums over the agents before its block are the
+    running sums over those agents, shared by the block. With a bound, a value outside it
+    adds +0.0 instead of nothing, which changes no bit: a sum that starts at +0.0 is never
+    -0.0 (in round-to-nearest only -0.0 + -0.0 gives -0.0), and ``s + 0.0 == s`` for any
+    other ``s``.
+    """
+    n = x.shape[0]
+    bounded = epsilon >= 0.0
+    block_total = np.empty(FULL_BLOCK)
+    block_weight = np.empty(FULL_BLOCK)
+    prefix_total = 0.0  # without a bound: sums over the agents before the block
+    prefix_weight = 0.0
+    if not bounded:
+        for j in range(start):
+            prefix_total += influence[j] * y[j]
+            prefix_weight += influence[j]
+    for i0 in range(start, stop, FULL_BLOCK):
+        m = min(FULL_BLOCK, stop - i0)
+        own = y[i0:i0 + m]
+        total = block_total[:m]
+        weight_sum = block_weight[:m]
+        if bounded:
+            total[:] = 0.0
+            weight_sum[:] = 0.0
+            first = 0
+        else:
+            total[:] = prefix_total
+            weight_sum[:] = prefix_weight
+            first = i0
+        for j in range(first, n):
+            v = y[j]
+            u = influence[j]
+            p = u * v
+            if i0 <= j < i0 + m:  # the block itself: each agent skips its own value
+                me = j - i0
+                for b in range(m):
+                    seen = b != me and (not bounded or abs(v - own[b]) <= epsilon)
+                    total[b] += p if seen else 0.0
+                    weight_sum[b] += u if seen else 0.0
+            elif bounded:
+                for b in range(m):
+                    seen = abs(v - own[b]) <= epsilon
+                    total[b] += p if seen else 0.0
+                    weight_sum[b] += u if seen else 0.0
+            else:
+                for b in range(m):
+                    total[b] += p
+                    weight_sum[b] += u
+        for b in range(m):
+            i = i0 + b
+            x_next[i] = _row_estimate(x[i], own[b], total[b], weight_sum[b], w[i], log_space)
+        if not bounded:
+            for j in range(i0, i0 + m):
+                prefix_total += influence[j] * y[j]
+                prefix_weight += influence[j]
+
+
+@njit(cache=True, nogil=True)
+def _worth_prefetching(indptr, indices):
+    """Whether the neighbour loops should prefetch (see ``PREFETCH_MIN_AGENTS``): a large
+    crowd and, in a sample of about 4,096 rows, enough far-reaching ties."""
+    n = indptr.shape[0] - 1
+    if n < PREFETCH_MIN_AGENTS:
+        return False
+    far = 0
+    seen = 0
+    for i in range(0, n, max(1, n // 4096)):
+        for e in range(indptr[i], indptr[i + 1]):
+            seen += 1
+            if abs(indices[e] - i) > PREFETCH_NEAR:
+                far += 1
+    return seen > 0 and far * PREFETCH_MIN_FAR >= seen
+
+
+@njit(cache=True, nogil=True)
+def _neighbour_rows(start, stop, x, y, w, influence, weighted, log_space, indptr, indices,
+                    x_next, prefetch):
+    """Agents ``start .. stop - 1`` of :func:`neighbour_average_round`.
+
+    The same additions in the same order as :func:`sim.influence.accumulate` without a bound.
+    Unweighted (every influence weight 1.0) the loop skips the weights, bit for bit the same:
+    ``1.0 * v == v`` exactly, and adding 1.0 ``d`` times gives exactly ``d`` (d < 2**53).
+    Indices are read as unsigned integers (they are never negative), which spares numba's
+    negative-index handling in the inner loop. With ``prefetch`` (see
+    :func:`_worth_prefetching`) each step asks the CPU to fetch the estimate
+    ``PREFETCH_DISTANCE`` entries ahead, so the scattered reads of a large random network
+    overlap (a hint: it changes no value).
+    """
+    if stop <= start:
+        return
+    one = np.uint64(1)
+    distance = np.uint64(PREFETCH_DISTANCE)
+    last = np.uint64(max(indptr[stop] - 1, 0))
+    if weighted:
+        for i in range(np.uint64(start), np.uint64(stop)):
+            total = 0.0
+            weight_sum = 0.0
+            for e in range(np.uint64(indptr[i]), np.uint64(indptr[i + one])):
+                if prefetch:
+                    ahead = np.uint64(indices[min(e + distance, last)])
+                    _prefetch(y, ahead)
+                    _prefetch(influence, ahead)
+                j = np.uint64(indices[e])
+                total += influence[j] * y[j]
+                weight_sum += influence[j]
+            x_next[i] = _row_estimate(x[i], y[i], total, weight_sum, w[i], log_space)
+    elif prefetch:
+        for i in range(np.uint64(start), np.uint64(stop)):
+            a = np.uint64(indptr[i])
+            b = np.uint64(indptr[i + one])
+            total = 0.0
+            for e in range(a, b):
+                _prefetch(y, np.uint64(indices[min(e + distance, last)]))
+                total += y[np.uint64(indices[e])]
+            x_next[i] = _row_estimate(x[i], y[i], total, float(b - a), w[i], log_space)
+    else:
+        for i in range(np.uint64(start), np.uint64(stop)):
+            a = np.uint64(indptr[i])
+            b = np.uint64(indptr[i + one])
+            total = 0.0
+            for e in range(a, b):
+                total += y[np.uint64(indices[e])]
+            x_next[i] = _row_estimate(x[i], y[i], total, float(b - a), w[i], log_space)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _neighbour_rows_parallel(x, y, w, influence, weighted, log_space, indptr, indices, x_next,
+                             prefetch, n_chunks):
+    """:func:`_neighbour_rows` over all agents, ``n_chunks`` contiguous chunks in parallel."""
+    n = x.shape[0]
+    for c in prange(n_chunks):
+        _neighbour_rows(c * n // n_chunks, (c + 1) * n // n_chunks, x, y, w, influence,
+                        weighted, log_space, indptr, indices, x_next, prefetch)
+
+
+@njit(cache=True, nogil=True)
+def _n_chunks(n):
+    """Contiguous chunks of agents for the parallel rounds (numba deals them out to its
+    threads; a fixed number, as the thread count cannot be read in cached code)."""
+    return max(1, min(n, PARALLEL_CHUNKS))
+
+
+@njit(cache=True, nogil=True)
+def _is_weighted(influence):
+    """Whether any influence weight differs from 1.0 (else the unweighted loops apply)."""
+    for j in range(influence.shape[0]):
+        if influence[j] != 1.0:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def neighbour_average_round(x, w, influence, log_space, indptr, indices, x_next):
+    """Fast path of :func:`average_round` for the neighbours' mean without a confidence
+    bound or influencer reach: the same additions in the same order, in parallel over
+    agents when the round is large (each reads only the previous round)."""
+    n = x.shape[0]
+    y = to_space_array(x, log_space) if log_space else x
+    weighted = _is_weighted(influence)
+    prefetch = _worth_prefetching(indptr, indices)
+    if n + indices.shape[0] >= PARALLEL_MIN_WORK:
+        _neighbour_rows_parallel(x, y, w, influence, weighted, log_space, indptr, indices,
+                                 x_next, prefetch, _n_chunks(n))
+    else:
+        _neighbour_rows(0, n, x, y, w, influence, weighted, log_space, indptr, indices, x_next,
+                        prefetch)
+
+
+@njit(cache=True, nogil=True)
+def _sequential_round_into(x, y, w, influence, information, signal, log_space, epsilon,
+                           indptr, indices, reach_all, n_influencers):
+    """:func:`sequential_round` with ``y`` already in revision space (``y`` may be ``x``).
+
+    The aggregate mean and geometric mean of the earlier answers, and their mean without a
+    bound under full information, are running sums: the same additions in the same order as
+    :func:`sim.influence.prefix_aggregate` and :func:`sim.influence.accumulate_range`
+    recompute for every agent, since earlier answers do not change during the pass.
+    """
+    n = x.shape[0]
+    if (information == AGGREGATE and signal != SIGNAL_MEDIAN) or (
+            information == FULL and epsilon < 0.0):
+        _sequential_running(x, y, w, influence, information, signal, log_space, epsilon)
+        return
     totals = np.zeros(3)
     for i in range(n):
         y_s, found = agent_signal(i, information, signal, log_space, epsilon, x, y, influence,
@@ -91,6 +397,48 @@ def sequential_round(x, w, influence, information, signal, log_space, epsilon, i
                                   reach_all, n_influencers, i)
         x[i] = revised_estimate(x[i], y[i], y_s, found, w[i], log_space)
         y[i] = to_space(x[i], log_space)
+
+
+@njit(cache=True, nogil=True)
+def _sequential_running(x, y, w, influence, information, signal, log_space, epsilon):
+    """Sequential answering with running sums (see :func:`_sequential_round_into`)."""
+    n = x.shape[0]
+    geometric = signal == SIGNAL_GEOMETRIC
+    total = 0.0
+    weight_sum = 0.0
+    for i in range(n):
+        own_y = y[i]
+        if information == AGGREGATE:
+            # sim.influence.agent_signal -> prefix_aggregate over the first i answers
+            if i == 0:
+                found = False
+                y_s = own_y
+            else:
+                s = math.exp(total / weight_sum) if geometric else total / weight_sum
+                y_s = to_space(s, log_space)
+                found = not (epsilon >= 0.0 and abs(y_s - own_y) > epsilon)
+                if not found:
+                    y_s = own_y
+        else:
+            # sim.influence.agent_signal -> accumulate_range over the first i answers
+            found = weight_sum > 0.0
+            y_s = total / weight_sum if found else own_y
+        x[i] = revised_estimate(x[i], own_y, y_s, found, w[i], log_space)
+        y[i] = to_space(x[i], log_space)
+        if information == AGGREGATE:
+            total += influence[i] * (math.log(x[i]) if geometric else x[i])
+        else:
+            total += influence[i] * y[i]
+        weight_sum += influence[i]
+
+
+@njit(cache=True, nogil=True)
+def sequential_round(x, w, influence, information, signal, log_space, epsilon, indptr,
+                     indices, reach_all, n_influencers):
+    """Agents answer in index order, each seeing the answers given before it (in place)."""
+    y = to_space_array(x, log_space) if log_space else x
+    _sequential_round_into(x, y, w, influence, information, signal, log_space, epsilon,
+                           indptr, indices, reach_all, n_influencers)
 
 
 @njit(cache=True, nogil=True)
@@ -116,6 +464,19 @@ def evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers
     ``record_rounds`` (ascending) says which rounds (0 = private estimates) are copied into
     ``record_out``.
     """
+    _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers,
+            influencer_weight, weight_mode, social_weight, weight_spread, stubborn_share,
+            rounds, rule, information, signal, log_space, epsilon, indptr, indices, reach_all,
+            record_rounds, record_out, weights_out, True)
+
+
+@njit(cache=True, nogil=True)
+def _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers,
+            influencer_weight, weight_mode, social_weight, weight_spread, stubborn_share,
+            rounds, rule, information, signal, log_space, epsilon, indptr, indices, reach_all,
+            record_rounds, record_out, weights_out, parallel_ok):
+    """:func:`evolve`; ``parallel_ok`` lets large synchronous rounds use numba's threads
+    (False when replicates already run on several threads)."""
     n = x.shape[0]
     if biased_influencers:
         for i in range(min(n_influencers, n)):
@@ -132,25 +493,74 @@ def evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers
     if slot < record_rounds.shape[0] and record_rounds[slot] == 0:
         record_out[slot, :] = x
         slot += 1
-    x_next = np.empty_like(x)
+    if rounds == 0:
+        return
+    # Synchronous rounds alternate between x and a second buffer (no copy per round); in
+    # linear space the revision-space view y is x itself, in log space one buffer.
+    other = np.empty_like(x) if rule == RULE_AVERAGE else x[:0]
+    y_buffer = np.empty_like(x) if log_space else x[:0]
+    fast = information == NEIGHBOURS and epsilon < 0.0 and not reach_all
+    weighted = _is_weighted(influence)
+    prefetch = fast and rule == RULE_AVERAGE and _worth_prefetching(indptr, indices)
+    work = n  # per round: agents plus what they read
+    n_chunks = _n_chunks(n)
+    if information == NEIGHBOURS:
+        work += indices.shape[0]
+    elif information == FULL:  # n^2 pairs, about 16 per step of the blocked loops
+        work = n * n // 16
+        n_chunks = max(1, min(n_chunks, n // FULL_BLOCK))  # whole blocks per chunk
+    parallel = parallel_ok and work >= PARALLEL_MIN_WORK
+    cur = x
+    nxt = other
     for r in range(1, rounds + 1):
-        if rule == RULE_AVERAGE:
-            if information == NEIGHBOURS and epsilon < 0.0 and not reach_all:
-                neighbour_average_round(x, weights_out, influence, log_space, indptr, indices,
-                                        x_next)
+        y = cur
+        if log_space and rule != RULE_DEFFUANT:
+            y = y_buffer
+            if parallel:
+                _into_space_parallel(cur, log_space, y)
             else:
-                average_round(x, weights_out, influence, information, signal, log_space,
-                              epsilon, indptr, indices, reach_all, n_influencers, x_next)
-            x[:] = x_next
+                _into_space(cur, log_space, y)
+        if rule == RULE_AVERAGE:
+            if fast:
+                if parallel:
+                    _neighbour_rows_parallel(cur, y, weights_out, influence, weighted,
+                                             log_space, indptr, indices, nxt, prefetch,
+                                             n_chunks)
+                else:
+                    _neighbour_rows(0, n, cur, y, weights_out, influence, weighted, log_space,
+                                    indptr, indices, nxt, prefetch)
+            else:
+                _average_round_into(cur, y, weights_out, influence, information, signal,
+                                    log_space, epsilon, indptr, indices, reach_all,
+                                    n_influencers, nxt, parallel, n_chunks)
+            cur, nxt = nxt, cur
         elif rule == RULE_DEFFUANT:
-            deffuant_round(rng, x, weights_out, information, log_space, epsilon, indptr,
+            deffuant_round(rng, cur, weights_out, information, log_space, epsilon, indptr,
                            indices)
         else:
-            sequential_round(x, weights_out, influence, information, signal, log_space,
-                             epsilon, indptr, indices, reach_all, n_influencers)
+            _sequential_round_into(cur, y, weights_out, influence, information, signal,
+                                   log_space, epsilon, indptr, indices, reach_all,
+                                   n_influencers)
         if slot < record_rounds.shape[0] and record_rounds[slot] == r:
-            record_out[slot, :] = x
+            record_out[slot, :] = cur
             slot += 1
+    if rule == RULE_AVERAGE and rounds % 2 == 1:
+        x[:] = cur  # the last round was written into the second buffer
+
+
+@njit(cache=True, nogil=True)
+def _run_crowd(rng, family, centre, scale_below, scale_above, expertise_spread, rho, n_groups,
+               x, multipliers_out, truth, biased_influencers, influencer_estimate,
+               n_influencers, influencer_weight, weight_mode, social_weight, weight_spread,
+               stubborn_share, rounds, rule, information, signal, log_space, epsilon, indptr,
+               indices, reach_all, record_rounds, record_out, weights_out, parallel_ok):
+    """:func:`draw_crowd` then :func:`evolve` in one compiled call (one Generator unboxing)."""
+    draw_crowd(rng, family, centre, scale_below, scale_above, expertise_spread, rho, n_groups,
+               x, multipliers_out)
+    _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers,
+            influencer_weight, weight_mode, social_weight, weight_spread, stubborn_share,
+            rounds, rule, information, signal, log_space, epsilon, indptr, indices, reach_all,
+            record_rounds, record_out, weights_out, parallel_ok)
 
 
 @dataclass(frozen=True)
@@ -200,26 +610,26 @@ def _record_rounds(params: EstimationParams, record_rounds) -> np.ndarray:
 
 def run_replicate(params: EstimationParams, seed: int, record_rounds: np.ndarray,
                   trajectory_out: np.ndarray, multipliers_out: np.ndarray,
-                  weights_out: np.ndarray) -> None:
+                  weights_out: np.ndarray, parallel_ok: bool = True) -> None:
     """One crowd from its seed: network, private beliefs, rounds of influence.
 
     Draw order (shared with :class:`~sim.models.estimation.model.CrowdEstimation`): the
     network (one integer, random topologies only), the group common errors, each agent's
-    expertise and error, the social weights, then the Deffuant pairs.
+    expertise and error, the social weights, then the Deffuant pairs. ``parallel_ok``: large
+    rounds may use numba's threads (the result is the same either way).
     """
     rng = np.random.default_rng(int(seed))
     graph = build_network(params.network, params.n_agents, rng) or empty_network(params.n_agents)
     x = np.empty(params.n_agents)
-    draw_crowd(rng, params.family_code, params.centre, params.scale_below, params.scale_above,
-               params.expertise_spread, params.correlation, params.n_groups, x,
-               multipliers_out)
     c = params.influence_codes
-    evolve(rng, x, params.truth, c["biased_influencers"], c["influencer_estimate"],
-           params.n_influencers, params.influencer_weight, c["weight_mode"],
-           params.social_weight, params.weight_spread, params.stubborn_share, params.rounds,
-           c["rule"], c["information"], c["signal"], c["log_space"], c["epsilon"],
-           graph.indptr, graph.indices, c["reach_all"], record_rounds, trajectory_out,
-           weights_out)
+    _run_crowd(rng, params.family_code, params.centre, params.scale_below, params.scale_above,
+               params.expertise_spread, params.correlation, params.n_groups, x,
+               multipliers_out, params.truth, c["biased_influencers"],
+               c["influencer_estimate"], params.n_influencers, params.influencer_weight,
+               c["weight_mode"], params.social_weight, params.weight_spread,
+               params.stubborn_share, params.rounds, c["rule"], c["information"],
+               c["signal"], c["log_space"], c["epsilon"], graph.indptr, graph.indices,
+               c["reach_all"], record_rounds, trajectory_out, weights_out, parallel_ok)
 
 
 def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
@@ -234,7 +644,10 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
         One integer seed per replicate (see :func:`sim.seeding.replicate_seeds`).
     n_threads : int, default 1
         Threads running replicates concurrently (the kernels release the GIL). The result
-        does not depend on it.
+        does not depend on it. With one (or one replicate), the synchronous rounds of a
+        large crowd (``PARALLEL_MIN_WORK``) run on numba's threads instead
+        (``numba.set_num_threads``; 1 keeps them on one thread, which can be faster when
+        other processes keep the cores busy).
     record_rounds : array_like of int, optional
         Rounds to keep (0 = private estimates); default all. Keep only the last round for
         very large crowds.
@@ -262,9 +675,13 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
     multipliers = np.empty((n_replicates, n_agents))
     weights = np.empty((n_replicates, n_agents))
 
+    # one crowd at a time: large rounds use numba's threads; several at once: one thread each
+    parallel_ok = (n_threads == 1 or n_replicates < 2) and get_num_threads() > 1
+
     def run(rows: range) -> None:
         for r in rows:
-            run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r], weights[r])
+            run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r], weights[r],
+                          parallel_ok)
 
     if n_threads == 1 or n_replicates < 2:
         run(range(n_replicates))
