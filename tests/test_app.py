@@ -159,8 +159,9 @@ def test_command_runs_solara_in_production_mode_on_the_module():
 
 
 def test_unknown_app_is_an_app_error_naming_the_known_ones():
-    with pytest.raises(launcher.AppError, match="unknown app 'nest-site'; known: estimation"):
-        launcher.start("nest-site")
+    with pytest.raises(launcher.AppError,
+                       match="unknown app 'gossip'; known: estimation, nest-site"):
+        launcher.start("gossip")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,10 +169,10 @@ def test_unknown_app_is_an_app_error_naming_the_known_ones():
 
 
 def test_cli_unknown_app_is_one_line_and_exit_2(capsys):
-    assert main(["app", "nest-site"]) == 2
+    assert main(["app", "gossip"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert_one_line_error(captured.err, "unknown app", "nest-site", "estimation")
+    assert_one_line_error(captured.err, "unknown app", "gossip", "estimation", "nest-site")
 
 
 @pytest.mark.parametrize(("args", "mention"), [(["--port", "70000"], "--port"),

@@ -30,6 +30,8 @@ import contextlib
 import datetime as _dt
 import math
 import os
+import signal
+import threading
 import sys
 import time
 from collections import Counter
@@ -156,8 +158,29 @@ def plan_chunks(design: Design, config: SweepConfig, chunk_size: int,
 
 
 def _in_process(tasks: list[ChunkTask]) -> Iterator[ChunkResult | _ChunkError]:
-    for task in tasks:
-        yield run_chunk(task)
+    # Ctrl-C is deferred to the end of the running chunk: a KeyboardInterrupt raised in the
+    # middle of compiled (numba) or pyarrow calls can crash the interpreter. A second Ctrl-C
+    # stops at once.
+    interrupted = False
+
+    def defer(signum, frame):
+        nonlocal interrupted
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, defer) if in_main else None
+    try:
+        for task in tasks:
+            if interrupted:
+                raise KeyboardInterrupt
+            yield run_chunk(task)
+        if interrupted:
+            raise KeyboardInterrupt
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _in_local_processes(tasks: list[ChunkTask],
