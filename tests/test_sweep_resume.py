@@ -38,7 +38,7 @@ def start_sweep(config, out, *extra: str) -> subprocess.Popen:
 
 
 def wait_for_chunks(process: subprocess.Popen, out, count: int = 1,
-                    timeout: float = 60) -> None:
+                    timeout: float = 240) -> None:  # a cold numba compile takes 30-40 s under load
     deadline = time.monotonic() + timeout
     while not (out.is_dir() and len(chunk_files(out)) >= count):
         assert process.poll() is None, f"sweep ended early: {process.communicate()}"
