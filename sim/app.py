@@ -1,10 +1,12 @@
 """Serve a model's Mesa page in the browser: ``crowdsim app NAME [--host H] [--port P]``.
 
 Each model with a page has an ``app`` module whose module-level ``page`` is a Mesa
-``SolaraViz`` (see ``sim/models/estimation/app.py``); :data:`APPS` names them. :func:`launch`
-runs ``solara run MODULE`` in a subprocess, waits until it answers, prints the address and
-keeps serving until interrupted. :func:`start` and :func:`wait_until_serving` are the same
-steps for callers (tests) that drive the page while the server runs.
+``SolaraViz`` (see ``sim/models/estimation/app.py``); :data:`APPS` names them:
+``estimation`` (crowd estimation with social influence) and ``nest-site`` (nest-site
+selection by a honeybee swarm). :func:`launch` runs ``solara run MODULE`` in a
+subprocess, waits until it answers, prints the address and keeps serving until interrupted.
+:func:`start` and :func:`wait_until_serving` are the same steps for callers (tests) that
+drive the page while the server runs.
 
 The server runs in production mode (no auto-reload) with Solara's version check and usage
 statistics off: the page is served from this machine's files alone (the browser assets come

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import urllib.request
 
 import numpy as np
 import pytest
+import seaborn as sns
 from mesa.visualization.solara_viz import _check_model_params
 
 from conftest import REPO, assert_one_line_error
@@ -24,6 +26,9 @@ from sim.models.estimation import EstimationParams
 from sim.models.estimation.app import (APP_ROUNDS, DEFAULTS, INFLUENCERS, INFORMATION,
                                        MAX_AGENTS, MIN_AGENTS, TOPOLOGIES, EstimationApp,
                                        app_params, draw_agents, model_params, parse_seed)
+from sim.models.nest_site import NestSiteParams, NestSiteSelection
+from sim.models.nest_site import app as nest
+from sim.models.nest_site.app import NestSiteApp
 
 # ---------------------------------------------------------------------------------------------
 # the page module
@@ -143,6 +148,157 @@ def test_agent_view_draws_the_round_the_truth_and_the_influencer():
     assert "influencer" in texts
     assert f"truth {model.truth:g}" in texts
     assert any(t.startswith("mean ") for t in texts)
+
+
+# ---------------------------------------------------------------------------------------------
+# the nest-site page
+
+
+def test_nest_site_controls_are_the_keyword_arguments_of_the_app_model():
+    signature = inspect.signature(NestSiteApp.__init__).parameters
+    assert set(nest.model_params) == set(signature) - {"self"}
+    _check_model_params(NestSiteApp.__init__, nest.model_params)  # Mesa's own check
+    for name, control in nest.model_params.items():
+        assert control["value"] == nest.DEFAULTS[name] == signature[name].default, name
+        if control["type"] == "Select":
+            assert control["value"] in control["values"], name
+        if control["type"].startswith("Slider"):
+            assert control["min"] <= control["value"] <= control["max"], name
+    assert nest.model_params["n_agents"]["min"] == nest.MIN_AGENTS
+    assert nest.model_params["n_agents"]["max"] == nest.MAX_AGENTS
+    assert nest.model_params["quorum"]["min"] == 0  # 0: no quorum
+    assert nest.model_params["quorum"]["max"] == nest.MAX_QUORUM
+
+
+def test_nest_site_defaults_are_the_schema_defaults_but_the_horizon():
+    p = nest.app_params()
+    schema = NestSiteParams()
+    assert p.model_dump() == schema.model_copy(update={"horizon": nest.APP_HORIZON}).model_dump()
+    assert p.horizon > schema.horizon and p.quorum is None
+
+
+@pytest.mark.parametrize("sites", list(nest.SITES))
+def test_nest_site_every_site_choice_is_a_valid_swarm(sites):
+    for quorum in (0, 5, nest.MAX_QUORUM):
+        p = nest.app_params(sites, nest.MIN_AGENTS, 0.5, 0.3, 1.0, quorum)
+        assert p.qualities == nest.SITES[sites]
+        assert p.quorum == (quorum if 0 < quorum <= nest.MIN_AGENTS else None)
+    model = NestSiteApp(sites, nest.MIN_AGENTS, 0.8, 0.5, 0.5, 0, seed=1)
+    model.run_for(3)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == [*(f"dancers_{j}" for j in range(len(nest.SITES[sites]))),
+                                   "uncommitted"]
+    assert len(frame) == 4 and model.running
+
+
+def test_nest_site_app_model_is_the_mesa_model_with_the_seed_as_rng():
+    """The app adds nothing to the dynamics: same seed and parameters as NestSiteSelection."""
+    app_model = NestSiteApp(n_agents=60, copying=0.4, quorum=0, seed=11)
+    plain = NestSiteSelection(rng=11, **nest.app_params(n_agents=60, copying=0.4).model_dump())
+    app_model.run_for(15)
+    plain.run_for(15)
+    np.testing.assert_array_equal(app_model.trajectory, plain.trajectory)
+    np.testing.assert_array_equal(app_model.strengths, plain.strengths)
+
+
+def test_nest_site_same_seed_same_swarm_other_seed_other_swarm():
+    a, b, c = (NestSiteApp(n_agents=60, seed=s) for s in (5, "5", 6))
+    for model in (a, b, c):
+        model.run_for(10)
+    np.testing.assert_array_equal(a.trajectory, b.trajectory)
+    assert not np.array_equal(a.trajectory, c.trajectory)
+
+
+def test_nest_site_page_can_step_far_beyond_the_schema_horizon():
+    model = NestSiteApp(n_agents=nest.MIN_AGENTS, seed=1)
+    model.run_for(NestSiteParams().horizon + 10)
+    assert model.running and model.steps == NestSiteParams().horizon + 10
+
+
+def test_nest_site_quorum_stops_the_swarm_and_the_page_says_which_site():
+    model = NestSiteApp(n_agents=100, quorum=10, seed=3)
+    model.run_for(200)  # the page's Step and play stop when running is False
+    assert not model.running and model.decision_time is not None
+    j = model.chosen_by_quorum
+    assert model.dancers[j] >= 10 and model.steps == model.decision_time
+    text = nest._decision_text(model)
+    assert text.startswith(f"quorum 10 reached at step {model.decision_time}: site {j} "
+                           f"(quality {model.params.qualities[j]:g}) chosen")
+
+
+def test_nest_site_quorum_above_the_swarm_is_no_quorum_and_says_so():
+    model = NestSiteApp(n_agents=50, quorum=100, seed=1)
+    assert model.params.quorum is None and model.controls["quorum"] is None
+    assert model.quorum_problem == "quorum 100 is more than the 50 scouts: no quorum"
+    assert NestSiteApp(n_agents=50, quorum=50).quorum_problem is None
+
+
+def test_nest_site_bad_seed_text_uses_the_default_seed_and_says_so():
+    model = NestSiteApp(n_agents=40, seed="4x")
+    assert model.seed == nest.DEFAULTS["seed"]
+    assert model.seed_problem.startswith("seed: must be a whole number >= 0; got '4x'")
+    model.run_for(5)
+    again = NestSiteApp(n_agents=40, seed=nest.DEFAULTS["seed"])
+    again.run_for(5)
+    np.testing.assert_array_equal(model.trajectory, again.trajectory)
+
+
+@pytest.mark.parametrize("seed", [" 7 ", 42, "0", "", "x", "-1", "1.5", True, None])
+def test_nest_site_seed_rule_is_the_estimation_pages(seed):
+    try:
+        expected = parse_seed(seed)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            nest.parse_seed(seed)
+    else:
+        assert nest.parse_seed(seed) == expected
+
+
+def test_nest_site_unknown_site_choice_is_refused_naming_the_control():
+    with pytest.raises(ValueError, match="sites: must be one of"):
+        nest.app_params(sites="a hollow tree")
+
+
+def test_nest_site_copied_dancers_count_the_scouts_who_did_not_assess():
+    none = NestSiteApp(n_agents=100, copying=0.0, seed=2)
+    none.run_for(10)
+    assert none.copied_dancers().sum() == 0
+    many = NestSiteApp(n_agents=100, copying=0.9, seed=2)
+    many.run_for(10)
+    copied = many.copied_dancers()
+    assert 0 < copied.sum() and np.all(copied <= many.dancers)
+    assert copied.sum() == sum(s.copied for s in many.scouts)
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def test_nest_site_views_name_the_sites_with_their_qualities_and_counts():
+    model = NestSiteApp(n_agents=80, quorum=40, seed=4)
+    model.run_for(6)
+    counts = model.dancers
+    scouts = _texts(nest.draw_scouts(model))
+    assert any(t.startswith("Step 6:") for t in scouts)
+    for j, q in enumerate(model.params.qualities):
+        assert f"site {j}, q = {q:g}: {counts[j]}" in scouts
+    assert f"uncommitted: {80 - counts.sum()}" in scouts
+    dancers = _texts(nest.draw_dancers(model))
+    for j, q in enumerate(model.params.qualities):
+        assert nest.site_label(j, q) in dancers
+    assert "uncommitted" in dancers and "quorum 40" in dancers
+    states = _texts(nest.draw_states(model))
+    assert "Scouts by state at step 6" in states
+    assert "copied (not assessed)" in states and "quorum 40" in states
+    assert {str(c) for c in counts} <= set(states)
+
+
+def test_nest_site_colours_are_colour_blind_safe_and_grey_is_only_uncommitted():
+    assert nest.COLORBLIND == sns.color_palette("colorblind").as_hex()
+    palette = [tuple(c) for c in sns.color_palette("colorblind")]
+    sites = [nest.site_colour(j) for j in range(5)]
+    assert all(c in palette for c in sites) and len(set(sites)) == 5
+    assert nest.UNCOMMITTED_COLOUR in palette and nest.UNCOMMITTED_COLOUR not in sites
 
 
 # ---------------------------------------------------------------------------------------------

@@ -162,8 +162,8 @@ class Page:
     def nudge_slider(self, label: str, presses: int) -> str:
         slider = self.page.get_by_role("slider", name=label, exact=True)
         slider.focus()
-        for _ in range(presses):
-            slider.press("ArrowRight")
+        for _ in range(abs(presses)):  # negative: to the left
+            slider.press("ArrowRight" if presses > 0 else "ArrowLeft")
         return slider.get_attribute("aria-valuenow")
 
     def screenshot(self, tmp_path: Path, name: str) -> None:
@@ -259,6 +259,16 @@ def _drive(app: Page, url: str, tmp_path: Path) -> None:
     app.screenshot(tmp_path, "06-bad-seed.png")
 
 
+
+# ---------------------------------------------------------------------------------------------
+# the nest-site page
+
+#: What each cell of the nest-site page's grid shows (sim/models/nest_site/app.py).
+SCOUTS, DANCERS, STATES, STEP_SUMMARY = range(4)
+NEST_VIEWS = ((SCOUTS, "scout view"), (DANCERS, "dancers-per-site plot"),
+              (STATES, "scouts-by-state bars"))
+
+
 @pytest.fixture(scope="module")
 def nest_site_server():
     """The nest-site app served on a free 127.0.0.1 port; always stopped afterwards."""
@@ -281,42 +291,87 @@ def test_nest_site_page_steps_and_controls_change_the_views(nest_site_server, br
                                                             tmp_path):
     shots: list[Path] = []
     app = Page(browser_page, shots)
-    scouts, dancers, summary = 0, 1, 2
     try:
-        page = app.page
-        page.goto(nest_site_server)
-        for index in (scouts, dancers):
-            app.cell(index).locator("img").wait_for()
-        app.cell(summary).get_by_text("Step 0", exact=True).wait_for()
-        start = {i: app.image_hash(i) for i in (scouts, dancers)}
-        app.screenshot(tmp_path, "nest-01-loaded.png")
-
-        for step in (1, 2, 3, 4, 5):
-            app.click("Step")
-            app.cell(summary).get_by_text(f"Step {step}", exact=True).wait_for()
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while time.monotonic() < deadline:
-            stepped = {i: app.image_hash(i) for i in (scouts, dancers)}
-            if all(stepped[i] != start[i] for i in start):
-                break
-            time.sleep(0.2)
-        assert stepped[scouts] != start[scouts], "the scouts did not change after steps"
-        assert stepped[dancers] != start[dancers], "the dancer plot did not change"
-        app.screenshot(tmp_path, "nest-02-five-steps.png")
-
-        value = app.nudge_slider("Interdependence lambda", 4)  # 0.80 -> 1.00: nobody searches
-        assert abs(float(value) - 1.0) < 1e-9, value
-        app.click("Reset")
-        app.cell(summary).get_by_text("Step 0", exact=True).wait_for()
-        page.get_by_text("lambda 1.00", exact=False).wait_for()
-        for step in (1, 2):
-            app.click("Step")
-            app.cell(summary).get_by_text(f"Step {step}", exact=True).wait_for()
-        # with lambda = 1 no scout finds a site alone, so nobody ever dances
-        page.get_by_text("dancers per site: 0: 0, 1: 0, 2: 0, 3: 0, 4: 0", exact=False).wait_for()
-        assert app.image_hash(scouts) != stepped[scouts]
-        app.screenshot(tmp_path, "nest-03-lambda-1.png")
+        _drive_nest_site(app, nest_site_server, tmp_path)
     finally:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for shot in shots:
             shutil.copy2(shot, SCREENSHOTS / shot.name)
+
+
+def _wait_for_step(app: Page, step: int) -> None:
+    app.cell(STEP_SUMMARY).get_by_text(f"Step {step}", exact=True).wait_for()
+
+
+def _step_to(app: Page, step: int) -> None:
+    """Press Step until the summary shows ``step``."""
+    current = int(app.cell(STEP_SUMMARY).inner_text().split("Step ")[1].split()[0])
+    for n in range(current + 1, step + 1):
+        app.click("Step")
+        _wait_for_step(app, n)
+
+
+def _assert_all_changed(now: dict[int, str], before: dict[int, str], why: str) -> None:
+    for index, name in NEST_VIEWS:
+        assert now[index] != before[index], f"the {name} did not change {why}"
+
+
+def _drive_nest_site(app: Page, url: str, tmp_path: Path) -> None:
+    page = app.page
+    page.goto(url)
+    for index, _ in NEST_VIEWS:
+        app.cell(index).locator("img").wait_for()
+    _wait_for_step(app, 0)
+    start = app.settled_images()
+    assert len(set(start.values())) == 3, "the three views should be different pictures"
+    summary = app.cell(STEP_SUMMARY).inner_text()
+    assert "200 scouts" in summary and "λ 0.80" in summary and "no quorum" in summary
+    app.screenshot(tmp_path, "nest-site-01-loaded.png")
+
+    # one step: scouts find sites and dance; every view changes
+    app.click("Step")
+    _wait_for_step(app, 1)
+    one = app.wait_for_images_other_than(start)  # each view redraws once per step
+    _assert_all_changed(one, start, "after a step")
+    page.get_by_text("Time: 1.0").wait_for()
+    _step_to(app, 3)
+    app.screenshot(tmp_path, "nest-site-02-three-steps.png")
+
+    # less interdependence and a quorum of 40, then Reset: another swarm
+    lam = app.nudge_slider("Interdependence λ", -6)
+    assert abs(float(lam) - 0.5) < 1e-9, lam
+    quorum = app.nudge_slider("Quorum (0: none)", 8)
+    assert quorum == "40", quorum
+    app.click("Reset")
+    _wait_for_step(app, 0)
+    app.cell(STEP_SUMMARY).get_by_text("λ 0.50", exact=False).wait_for()
+    assert "quorum 40" in app.cell(STEP_SUMMARY).inner_text()
+    _step_to(app, 1)
+    other = app.settled_images()
+    _assert_all_changed(other, one, "with other controls (both after one step)")
+
+    # play until a site has 40 dancers: the swarm decides and the page stops stepping
+    app.click("▶")
+    decided = app.cell(STEP_SUMMARY).get_by_text("quorum 40 reached at step", exact=False)
+    decided.wait_for()
+    assert "chosen" in decided.inner_text()
+    step_button = page.get_by_role("button", name="Step", exact=True)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while step_button.is_enabled() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not step_button.is_enabled(), "Step should be disabled once the swarm decided"
+    assert app.settled_images() != other
+    app.screenshot(tmp_path, "nest-site-03-quorum-reached.png")
+
+    # two equal sites and no quorum: the legends and bars name two sites, from step 0 on
+    app.select("Sites (qualities)", "two equal: 10 and 10")
+    assert app.nudge_slider("Quorum (0: none)", -8) == "0"
+    app.click("Reset")
+    _wait_for_step(app, 0)
+    app.cell(STEP_SUMMARY).get_by_text("sites 10, 10", exact=False).wait_for()
+    assert "no quorum" in app.cell(STEP_SUMMARY).inner_text()
+    _assert_all_changed(app.wait_for_images_other_than(start), start,
+                        "with two sites instead of five")
+    assert page.get_by_role("button", name="Step", exact=True).is_enabled()
+    _step_to(app, 3)
+    app.screenshot(tmp_path, "nest-site-04-two-equal-sites.png")

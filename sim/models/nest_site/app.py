@@ -1,190 +1,450 @@
-"""Mesa SolaraViz page for honeybee nest-site selection (List, Elsholtz & Seeley 2009).
+"""Mesa SolaraViz page for nest-site selection by a honeybee swarm (List et al. 2009).
 
 Serve it with ``crowdsim app nest-site`` (or ``solara run sim.models.nest_site.app``). The
 page shows
 
-- the scouts by state: one dot per scout, coloured by the site she dances for (grey:
-  uncommitted), larger for a stronger dance, outlined when she started this step (assessed
-  her site, or copied it without assessing);
-- the dancers per site over time (Mesa's ``make_plot_component`` on the DataCollector);
-- the step's numbers and the quorum decision, if any.
+- the scouts, one dot each, grouped by state: the dancers for each site (coloured and shaped
+  by site, the dot's size the strength of her dance), then the uncommitted scouts (small grey
+  rings); the legend gives each site's quality and its dancers now;
+- the dancers per site over time (one line per site, the uncommitted scouts dashed grey,
+  the quorum dotted), step by step;
+- the scouts by state now: a bar per site, split into the scouts who assessed the site and
+  those who copied it without assessing, and a bar of the uncommitted scouts;
+- a few lines of numbers for the current step: the leading site, the quorum's decision;
 
-Controls: interdependence lambda, copying mu, assessment noise sigma, quorum (0: none), the
-number of scouts and the seed. Change them and press Reset; the same seed and controls give
-the same swarm.
+and in the sidebar Mesa's controls (Reset, play, Step) and the model parameters: the sites,
+the number of scouts, interdependence (lambda), copying (mu), assessment noise (sigma), the
+quorum (0: none) and the seed. A changed control takes effect at the next Reset; the same
+seed and controls always give the same swarm.
+
+The colours are seaborn's colour-blind-safe palette (its grey is kept for the uncommitted
+scouts), and every site also has its own marker, so the sites can be told apart without
+colour.
+
+The controls are flat keyword arguments of :class:`NestSiteApp`, a small subclass of
+:class:`~sim.models.nest_site.model.NestSiteSelection` that maps them to
+:class:`~sim.models.nest_site.params.NestSiteParams` with :func:`app_params` (every other
+parameter keeps the schema's default: discovery 0.1 per site, dances falling by 1 per step,
+no stop signals). Only one value is the app's own: the horizon (10,000 steps instead of List
+et al.'s 300, so that the page can be stepped as long as one likes; the Mesa model stops at
+the horizon, or earlier when a site reaches the quorum).
 """
 
 from __future__ import annotations
 
+import math
+
+import matplotlib.colors as mcolors
 import numpy as np
-import seaborn as sns
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz, make_plot_component
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.models.estimation.app import parse_seed
 from sim.models.nest_site.model import NestSiteSelection
-from sim.models.nest_site.params import NestSiteParams
+from sim.models.nest_site.params import LIST2009_QUALITIES, NestSiteParams
 
-__all__ = ["NestSiteApp", "app_params", "page", "model_params"]
+__all__ = ["NestSiteApp", "app_params", "parse_seed", "SITES", "DEFAULTS", "APP_HORIZON",
+           "MIN_AGENTS", "MAX_AGENTS", "MAX_QUORUM", "COLORBLIND", "site_colour", "site_label",
+           "draw_scouts", "draw_dancers", "draw_states", "model_params", "page"]
 
-#: the page keeps stepping until a quorum (the model stops at its horizon)
+#: Steps the app's model may run before Mesa's Step and play buttons are disabled.
 APP_HORIZON = 10_000
-DEFAULTS = {"n_agents": 200, "interdependence": 0.8, "copying": 0.0, "noise": 0.2,
-            "quorum": 0, "seed": 42}
-SITE_COLOURS = sns.color_palette("colorblind", 10)
-UNCOMMITTED_COLOUR = "0.82"
+
+#: Candidate-site choices: label -> the sites' qualities (site 0, 1, ...).
+SITES: dict[str, list[float]] = {
+    "five: 3, 5, 7, 9, 10 (List et al. 2009)": list(LIST2009_QUALITIES),
+    "two close: 9 and 10": [9.0, 10.0],
+    "two equal: 10 and 10": [10.0, 10.0],
+    "one good among poor: 4, 4, 4, 10": [4.0, 4.0, 4.0, 10.0],
+}
+
+_SCHEMA = NestSiteParams.model_fields
+
+#: The controls' starting values (the schema's defaults; quorum 0 means none).
+DEFAULTS: dict = {
+    "sites": "five: 3, 5, 7, 9, 10 (List et al. 2009)",
+    "n_agents": _SCHEMA["n_agents"].default,
+    "interdependence": _SCHEMA["interdependence"].default,
+    "copying": _SCHEMA["copying"].default,
+    "noise": _SCHEMA["noise"].default,
+    "quorum": 0,
+    "seed": 42,
+}
+
+MIN_AGENTS = 20
+MAX_AGENTS = 500
+MAX_QUORUM = 200
+
+#: seaborn's colour-blind-safe palette, ``sns.color_palette("colorblind")`` (written out: the
+#: page's server need not import seaborn and scipy for ten colours); its grey (index 7) is
+#: the uncommitted scouts' colour.
+COLORBLIND = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4",
+              "#949494", "#ece133", "#56b4e9"]
+_PALETTE = [mcolors.to_rgb(c) for c in COLORBLIND]
+UNCOMMITTED_COLOUR = _PALETTE[7]
+_SITE_COLOURS = [c for i, c in enumerate(_PALETTE) if i != 7]
+_SITE_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "p", "h"]
 
 
-def app_params(n_agents: int = DEFAULTS["n_agents"],
+def site_colour(j: int) -> tuple[float, float, float]:
+    """Site ``j``'s colour (seaborn colorblind, without its grey)."""
+    return _SITE_COLOURS[j % len(_SITE_COLOURS)]
+
+
+def _site_marker(j: int) -> str:
+    return _SITE_MARKERS[j % len(_SITE_MARKERS)]
+
+
+def site_label(j: int, quality: float) -> str:
+    """A site's name in legends.
+
+    >>> site_label(4, 10.0)
+    'site 4 (quality 10)'
+    """
+    return f"site {j} (quality {quality:g})"
+
+
+def parse_seed(seed) -> int:
+    """The seed control's value (an int, or the text typed into the box) as an int >= 0
+    (the estimation app's rule; not imported from there, which would build that page too).
+
+    >>> parse_seed(" 7 "), parse_seed(42)
+    (7, 42)
+    >>> parse_seed("x")
+    Traceback (most recent call last):
+    ...
+    ValueError: seed: must be a whole number >= 0; got 'x'
+    """
+    text = str(seed).strip()
+    if isinstance(seed, bool) or not text.isdigit():
+        raise ValueError(f"seed: must be a whole number >= 0; got {seed!r}")
+    return int(text)
+
+
+def _choice(table: dict, value, name: str):
+    if value not in table:
+        allowed = ", ".join(repr(k) for k in table)
+        raise ValueError(f"{name}: must be one of {allowed}; got {value!r}")
+    return table[value]
+
+
+def app_params(sites: str = DEFAULTS["sites"], n_agents: int = DEFAULTS["n_agents"],
                interdependence: float = DEFAULTS["interdependence"],
                copying: float = DEFAULTS["copying"], noise: float = DEFAULTS["noise"],
-               quorum: int = DEFAULTS["quorum"]) -> NestSiteParams:
-    """The page's controls as validated model parameters (quorum 0: no quorum).
+               quorum: int | None = DEFAULTS["quorum"]) -> NestSiteParams:
+    """The app's controls as validated model parameters (quorum 0 or None: no quorum).
 
-    >>> p = app_params(quorum=20)
-    >>> p.quorum, p.horizon, p.qualities
-    (20, 10000, [3.0, 5.0, 7.0, 9.0, 10.0])
-    >>> app_params().quorum is None
-    True
+    A quorum larger than the swarm can never be reached, so it means no quorum too (the
+    page says so: see :class:`NestSiteApp`).
+
+    >>> p = app_params(sites="two close: 9 and 10", n_agents=50, quorum=20)
+    >>> p.qualities, p.n_agents, p.quorum, p.horizon
+    ([9.0, 10.0], 50, 20, 10000)
+    >>> app_params(quorum=0).quorum is None, app_params(n_agents=50, quorum=60).quorum is None
+    (True, True)
     """
-    return NestSiteParams(n_agents=int(n_agents), interdependence=float(interdependence),
-                          copying=float(copying), noise=float(noise),
-                          quorum=int(quorum) if int(quorum) > 0 else None,
-                          horizon=APP_HORIZON)
+    qualities = _choice(SITES, sites, "sites")
+    n_agents = int(n_agents)
+    q = int(quorum) if quorum else 0
+    return NestSiteParams(
+        n_agents=n_agents, qualities=list(qualities), interdependence=float(interdependence),
+        copying=float(copying), noise=float(noise),
+        quorum=q if 0 < q <= n_agents else None, horizon=APP_HORIZON)
 
 
 class NestSiteApp(NestSiteSelection):
-    """:class:`NestSiteSelection` built from the page's flat controls.
+    """:class:`NestSiteSelection` built from the app's flat controls (what SolaraViz's Reset
+    passes).
 
-    A seed that is not a whole number >= 0 does not stop the page: the default seed is used
-    and ``seed_problem`` says so.
+    The seed comes from a text box: text that is not a whole number >= 0 does not stop the
+    page (Mesa's Reset has no error handling, and an exception there replaces the page with
+    a traceback); the model then uses the default seed and says so in ``seed_problem``. A
+    quorum above the number of scouts is not used, and ``quorum_problem`` says so.
 
-    >>> swarm = NestSiteApp(n_agents=50, seed="5")
-    >>> swarm.step(); swarm.steps, swarm.seed, swarm.seed_problem
-    (1, 5, None)
-    >>> NestSiteApp(seed="bee").seed_problem
-    "seed: must be a whole number >= 0; got 'bee': used seed 42"
+    >>> model = NestSiteApp(n_agents=30, seed="3")
+    >>> model.params.n_agents, model.seed, model.seed_problem, model.quorum_problem
+    (30, 3, None, None)
+    >>> model.step(); bool(model.running)
+    True
+    >>> NestSiteApp(n_agents=30, seed="abc").seed_problem
+    "seed: must be a whole number >= 0; got 'abc': used seed 42"
+    >>> NestSiteApp(n_agents=30, quorum=50).quorum_problem
+    'quorum 50 is more than the 30 scouts: no quorum'
     """
 
-    def __init__(self, n_agents: int = DEFAULTS["n_agents"],
+    def __init__(self, sites: str = DEFAULTS["sites"], n_agents: int = DEFAULTS["n_agents"],
                  interdependence: float = DEFAULTS["interdependence"],
                  copying: float = DEFAULTS["copying"], noise: float = DEFAULTS["noise"],
-                 quorum: int = DEFAULTS["quorum"], seed: int | str = DEFAULTS["seed"]) -> None:
-        params = app_params(n_agents, interdependence, copying, noise, quorum)
+                 quorum: int = DEFAULTS["quorum"],
+                 seed: int | str = DEFAULTS["seed"]) -> None:
+        params = app_params(sites, n_agents, interdependence, copying, noise, quorum)
         try:
             self.seed, self.seed_problem = parse_seed(seed), None
         except ValueError as exc:
             self.seed = DEFAULTS["seed"]
             self.seed_problem = f"{exc}: used seed {self.seed}"
+        asked = int(quorum) if quorum else 0
+        self.quorum_problem = (f"quorum {asked} is more than the {params.n_agents} scouts: "
+                               "no quorum" if asked > params.n_agents else None)
+        self.controls = {"sites": sites, "n_agents": params.n_agents,
+                         "interdependence": params.interdependence,
+                         "copying": params.copying, "noise": params.noise,
+                         "quorum": params.quorum, "seed": self.seed}
         super().__init__(rng=self.seed, **params.model_dump())
+
+    def copied_dancers(self) -> np.ndarray:
+        """Dancers per site now who copied their site without assessing it."""
+        out = np.zeros(self.params.n_sites, dtype=np.int64)
+        for scout in self.scouts:
+            if scout.site >= 0 and scout.copied:
+                out[scout.site] += 1
+        return out
+
+
+# ---------------------------------------------------------------------------------------
+# components
+
+#: The figures' size (inches) and resolution. A Mesa grid cell shows a figure about 440
+#: pixels wide, so a figure this small keeps 9-point text readable there. The axes have fixed
+#: places (the labels are known): matplotlib's constrained layout would cost a third of the
+#: drawing time, at every step.
+_FIGSIZE = (4.8, 3.2)
+_DPI = 170
+
+
+def _waffle_shape(n: int, aspect: float) -> tuple[int, int]:
+    """Columns and rows of a grid of ``n`` square cells about ``aspect`` (width / height)
+    wide.
+
+    >>> _waffle_shape(200, 1.0), _waffle_shape(20, 1.0)
+    ((15, 14), (5, 4))
+    """
+    cols = max(1, math.ceil(math.sqrt(n * aspect)))
+    return cols, math.ceil(n / cols)
 
 
 def draw_scouts(model: NestSiteApp) -> Figure:
-    """One dot per scout in a grid: colour = site, size = dance strength."""
+    """Every scout a dot, grouped by state: the dancers for site 0, 1, ... (colour and
+    marker by site, area by dance strength, strongest first), then the uncommitted."""
     p = model.params
-    n = p.n_agents
-    columns = int(np.ceil(np.sqrt(n * 2)))
-    index = np.arange(n)
-    x, y = index % columns, -(index // columns)
+    n, k = p.n_agents, p.n_sites
     sites, strengths = model.sites, model.strengths
-    top = max(float(max(p.qualities)) * 1.5, 1.0)
-    sizes = 12 + 110 * np.clip(strengths / top, 0, 1)
-    colours = [SITE_COLOURS[s % len(SITE_COLOURS)] if s >= 0 else UNCOMMITTED_COLOUR
-               for s in sites]
-    fresh = np.array([s.activity in ("assessed", "copied") for s in model.scouts])
-    fig = Figure(figsize=(5.4, 3.6), dpi=150)
-    ax = fig.add_axes((0.02, 0.02, 0.62, 0.86))
-    ax.scatter(x, y, s=sizes, c=colours, edgecolors=np.where(fresh, "black", "none"),
-               linewidths=0.8)
-    ax.set_xlim(-1, columns)
-    ax.set_ylim(y.min() - 1, 1)
+    counts = model.dancers
+    order = np.lexsort((-strengths, np.where(sites < 0, k, sites)))  # by site, then strength
+
+    fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
+    ax = fig.add_axes((0.01, 0.01, 0.60, 0.87))
     ax.set_axis_off()
-    dancers = model.dancers
-    handles = [ax.scatter([], [], s=40, color=SITE_COLOURS[j % len(SITE_COLOURS)],
-                          label=f"site {j} (quality {q:g}): {dancers[j]}")
-               for j, q in enumerate(p.qualities)]
-    handles.append(ax.scatter([], [], s=40, color=UNCOMMITTED_COLOUR,
-                              label=f"uncommitted: {n - dancers.sum()}"))
-    handles.append(ax.scatter([], [], s=40, facecolors="white", edgecolors="black",
-                              label="started this step"))
-    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.64, 0.5), fontsize=7,
-               frameon=False, title="scouts (dot size:\ndance strength)", title_fontsize=7)
-    state = (f"quorum reached: site {model.chosen_by_quorum} at step {model.decision_time}"
-             if model.decision_time is not None else f"step {model.steps}")
-    fig.suptitle(f"{n} scouts, {state}", fontsize=9)
+    box_w, box_h = 0.60 * _FIGSIZE[0], 0.87 * _FIGSIZE[1]  # inches the dots may take
+    cols, rows = _waffle_shape(n, box_w / box_h)
+    cell = min(box_w / cols, box_h / rows) * 72  # points
+    full = (0.9 * cell) ** 2  # marker area of a dance as strong as the best site's quality
+    reference = float(p.quality_array.max())
+
+    x = np.arange(n) % cols
+    y = -(np.arange(n) // cols)
+    placed_sites = sites[order]
+    placed_strengths = strengths[order]
+    idle = placed_sites < 0
+    ax.scatter(x[idle], y[idle], s=0.2 * full, facecolors="none",
+               edgecolors=[UNCOMMITTED_COLOUR], linewidths=0.8)
+    for j in range(k):
+        mine = placed_sites == j
+        if mine.any():
+            area = full * np.clip(placed_strengths[mine] / reference, 0.12, 1.0)
+            ax.scatter(x[mine], y[mine], s=area, color=site_colour(j), marker=_site_marker(j),
+                       edgecolors="0.15", linewidths=0.4)
+    ax.set_xlim(-0.7, cols - 0.3)
+    ax.set_ylim(-rows + 0.3, 0.7)
+    ax.set_aspect("equal")
+
+    handles = [Line2D([], [], linestyle="none", marker=_site_marker(j), markersize=7,
+                      color=site_colour(j), markeredgecolor="0.15", markeredgewidth=0.4,
+                      label=f"site {j}, q = {p.qualities[j]:g}: {counts[j]}")
+               for j in range(k)]
+    handles.append(Line2D([], [], linestyle="none", marker="o", markersize=5,
+                          markerfacecolor="none", markeredgecolor=UNCOMMITTED_COLOUR,
+                          label=f"uncommitted: {n - int(counts.sum())}"))
+    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.62, 0.47), frameon=False,
+               fontsize=9,
+               title="dancers per site\n(q: site quality)", title_fontsize=9,
+               alignment="left", handletextpad=0.3, labelspacing=0.6)
+    fig.suptitle(f"Step {model.steps}: a dot per scout, size = dance", fontsize=10, y=0.97)
+    return fig
+
+
+def _decision_text(model: NestSiteApp) -> str | None:
+    if model.chosen_by_quorum is None:
+        return None
+    j = model.chosen_by_quorum
+    best = "the best site" if model.params.best_sites[j] else "not the best site"
+    return (f"quorum {model.params.quorum} reached at step {model.decision_time}: "
+            f"site {j} (quality {model.params.qualities[j]:g}) chosen, {best}")
+
+
+def draw_dancers(model: NestSiteApp) -> Figure:
+    """Dancers per site after each step (and the uncommitted scouts, and the quorum)."""
+    p = model.params
+    frame = model.datacollector.get_model_vars_dataframe()
+    steps = np.arange(len(frame))
+    fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
+    ax = fig.add_axes((0.12, 0.14, 0.52, 0.76))
+    every = max(1, len(frame) // 40)  # markers (one shape per site) on at most ~40 points
+    for j in range(p.n_sites):
+        ax.plot(steps, frame[f"dancers_{j}"], color=site_colour(j), linewidth=1.8,
+                marker=_site_marker(j), markersize=3.5 if every == 1 else 4.5,
+                markevery=(j * every // max(1, p.n_sites), every),
+                label=site_label(j, p.qualities[j]))
+    ax.plot(steps, frame["uncommitted"], color=UNCOMMITTED_COLOUR, linestyle="--",
+            linewidth=1.4, label="uncommitted")
+    if p.quorum is not None:
+        ax.axhline(p.quorum, color="black", linestyle=":", linewidth=1.2,
+                   label=f"quorum {p.quorum}")
+    if model.decision_time is not None:
+        ax.axvline(model.decision_time, color="black", linewidth=0.8, alpha=0.5)
+    ax.set_xlim(-0.2, max(1.0, len(frame) - 0.8))
+    ax.set_ylim(0, p.n_agents * 1.02)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.tick_params(labelsize=8.5)
+    ax.set_xlabel("step", fontsize=9)
+    ax.set_ylabel("scouts", fontsize=9)
+    ax.grid(alpha=0.3)
+    labelled = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    fig.legend(handles=labelled, loc="upper left", bbox_to_anchor=(0.65, 0.92), fontsize=8,
+               frameon=False,
+               labelspacing=0.45, handlelength=2.0, handletextpad=0.4)
+    ax.set_title("Dancers per site by step", fontsize=10)
+    return fig
+
+
+def draw_states(model: NestSiteApp) -> Figure:
+    """The scouts by state now: a bar per site (assessed solid, copied hatched) and the
+    uncommitted; the quorum as a line."""
+    p = model.params
+    counts = model.dancers
+    copied = model.copied_dancers()
+    assessed = counts - copied
+    uncommitted = p.n_agents - int(counts.sum())
+    labels = [site_label(j, p.qualities[j]) for j in range(p.n_sites)] + ["uncommitted"]
+    rows = np.arange(len(labels))[::-1]  # site 0 at the top
+
+    fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
+    ax = fig.add_axes((0.29, 0.14, 0.68, 0.66))
+    colours = [site_colour(j) for j in range(p.n_sites)]
+    ax.barh(rows[:-1], assessed, color=colours, edgecolor="0.2", linewidth=0.6, height=0.7)
+    ax.barh(rows[:-1], copied, left=assessed, color=colours, alpha=0.45, hatch="///",
+            edgecolor="0.2", linewidth=0.6, height=0.7)
+    ax.barh(rows[-1:], [uncommitted], color=[UNCOMMITTED_COLOUR], edgecolor="0.2",
+            linewidth=0.6, height=0.7)
+    for row, value in zip(rows, [*counts.tolist(), uncommitted], strict=True):
+        ax.text(value + p.n_agents * 0.012, row, str(value), va="center", fontsize=8.5,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+    keys = [Patch(facecolor="0.55", edgecolor="0.2", label="assessed"),
+            Patch(facecolor="0.55", alpha=0.45, hatch="///", edgecolor="0.2",
+                  label="copied (not assessed)")]
+    if p.quorum is not None:
+        keys.append(ax.axvline(p.quorum, color="black", linestyle=":", linewidth=1.2,
+                               label=f"quorum {p.quorum}"))
+    ax.set_yticks(rows, labels, fontsize=8.5)
+    ax.tick_params(axis="x", labelsize=8.5)
+    ax.set_xlim(0, p.n_agents * 1.12)
+    ax.set_ylim(-0.6, len(labels) - 0.2)
+    ax.set_xlabel("scouts", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    # the key between title and axes: inside, it would hide the bars (at step 0 the
+    # uncommitted scouts' bar is as long as the axes)
+    fig.legend(handles=keys, loc="lower center", bbox_to_anchor=(0.5, 0.81), ncols=len(keys),
+               fontsize=8, frameon=False, handlelength=1.6, columnspacing=1.2)
+    fig.suptitle(f"Scouts by state at step {model.steps}", fontsize=10, y=0.97)
     return fig
 
 
 @solara.component
 def ScoutView(model: NestSiteApp):
-    """Mesa component: the scouts by state."""
+    """Mesa component: every scout, grouped by state and site."""
     update_counter.get()
     solara.FigureMatplotlib(draw_scouts(model), format="png",
                             dependencies=[model, model.steps, update_counter.value])
 
 
 @solara.component
+def DancersPlot(model: NestSiteApp):
+    """Mesa component: dancers per site over time."""
+    update_counter.get()
+    solara.FigureMatplotlib(draw_dancers(model), format="png",
+                            dependencies=[model, model.steps, update_counter.value])
+
+
+@solara.component
+def StateBars(model: NestSiteApp):
+    """Mesa component: the scouts by state now, a bar per site."""
+    update_counter.get()
+    solara.FigureMatplotlib(draw_states(model), format="png",
+                            dependencies=[model, model.steps, update_counter.value])
+
+
+@solara.component
 def StepSummary(model: NestSiteApp):
-    """Mesa component: the step's numbers and the settings that made the swarm."""
+    """Mesa component: the current step's numbers, and the settings that made the swarm."""
     update_counter.get()
     p = model.params
+    c = model.controls
+    counts = model.dancers
+    dancing = int(counts.sum())
+    best = f"best site: {p.best_site} (quality {p.qualities[p.best_site]:g})"
     with solara.Column(style={"padding": "0.5em 1em"}):
         solara.Text(f"Step {model.steps}", style={"font-weight": "bold", "font-size": "1.1em"})
-        if model.seed_problem:
-            solara.Warning(model.seed_problem)
-        if model.decision_time is not None:
-            solara.Success(f"Quorum of {p.quorum} reached at step {model.decision_time}: "
-                           f"site {model.chosen_by_quorum} (quality "
-                           f"{p.qualities[model.chosen_by_quorum]:g})")
-        solara.Text("dancers per site: " + ", ".join(
-            f"{j}: {d}" for j, d in enumerate(model.dancers)))
-        solara.Text(f"lambda {p.interdependence:.2f} · mu {p.copying:.2f} · sigma "
-                    f"{p.noise:.2f} · quorum {p.quorum or 'none'} · seed {model.seed}")
-        solara.Text("Change a parameter, then press Reset: the same seed and parameters give "
-                    "the same swarm.", style={"color": "#666"})
+        for problem in (model.seed_problem, model.quorum_problem):
+            if problem:
+                solara.Warning(problem)
+        decision = _decision_text(model)
+        if decision:
+            solara.Success(decision)
+        if dancing:
+            lead = int(np.argmax(counts))
+            solara.Text(f"{dancing} of {p.n_agents} scouts dancing · most dancers: site {lead} "
+                        f"(quality {p.qualities[lead]:g}) with {counts[lead]} · {best}")
+        else:
+            solara.Text(f"no scout dancing · {best}")
+        quorum = f"quorum {c['quorum']}" if c["quorum"] is not None else "no quorum"
+        solara.Text(f"{c['n_agents']} scouts · sites {', '.join(f'{q:g}' for q in p.qualities)}"
+                    f" · λ {c['interdependence']:.2f} · μ {c['copying']:.2f} · "
+                    f"σ {c['noise']:.2f} · {quorum} · seed {c['seed']}")
+        if model.running:
+            end = (f"runs until a site has {p.quorum} dancers or step {p.horizon}"
+                   if p.quorum is not None else f"runs until step {p.horizon}")
+        else:
+            end = "has stopped: press Reset for a new swarm"
+        solara.Text(f"The swarm {end}. Change a parameter, then press Reset: the same seed "
+                    "and parameters give the same swarm.", style={"color": "#666"})
 
-
-def _dancer_axes(ax) -> None:
-    ax.figure.set_size_inches(5.4, 3.35)
-    ax.figure.set_dpi(150)
-    qualities = DEFAULTS_PARAMS.qualities
-    ax.legend(ax.lines, [f"site {j} (quality {q:g})" for j, q in enumerate(qualities)],
-              loc="upper left", fontsize=7)
-    ax.set_xlabel("step")
-    ax.set_ylabel("dancers (scouts)")
-    ax.set_ylim(bottom=0)
-    ax.set_title("Dancers per site over time")
-
-
-DEFAULTS_PARAMS = app_params()
-DancerPlot = make_plot_component(
-    {f"dancers_{j}": SITE_COLOURS[j % len(SITE_COLOURS)]
-     for j in range(len(DEFAULTS_PARAMS.qualities))}, post_process=_dancer_axes)
 
 #: SolaraViz controls -> keyword arguments of :class:`NestSiteApp`.
 model_params: dict = {
-    "interdependence": {"type": "SliderFloat", "value": DEFAULTS["interdependence"],
-                        "label": "Interdependence lambda", "min": 0.0, "max": 1.0,
-                        "step": 0.05},
-    "copying": {"type": "SliderFloat", "value": DEFAULTS["copying"],
-                "label": "Copying mu (recruits who skip assessing)", "min": 0.0, "max": 1.0,
-                "step": 0.05},
-    "noise": {"type": "SliderFloat", "value": DEFAULTS["noise"],
-              "label": "Assessment noise sigma", "min": 0.05, "max": 2.0, "step": 0.05},
-    "quorum": {"type": "SliderInt", "value": DEFAULTS["quorum"],
-               "label": "Quorum (0: none)", "min": 0, "max": 200, "step": 5},
+    "sites": {"type": "Select", "value": DEFAULTS["sites"], "label": "Sites (qualities)",
+              "values": list(SITES)},
     "n_agents": {"type": "SliderInt", "value": DEFAULTS["n_agents"], "label": "Scouts",
-                 "min": 20, "max": 400, "step": 10},
+                 "min": MIN_AGENTS, "max": MAX_AGENTS, "step": 10},
+    "interdependence": {"type": "SliderFloat", "value": DEFAULTS["interdependence"],
+                        "label": "Interdependence λ", "min": 0.0, "max": 1.0, "step": 0.05},
+    "copying": {"type": "SliderFloat", "value": DEFAULTS["copying"], "label": "Copying μ",
+                "min": 0.0, "max": 1.0, "step": 0.05},
+    "noise": {"type": "SliderFloat", "value": DEFAULTS["noise"], "label": "Noise σ",
+              "min": 0.05, "max": 2.0, "step": 0.05},
+    "quorum": {"type": "SliderInt", "value": DEFAULTS["quorum"], "label": "Quorum (0: none)",
+               "min": 0, "max": MAX_QUORUM, "step": 5},
     "seed": {"type": "InputText", "value": DEFAULTS["seed"], "label": "Seed"},
 }
 
 model = NestSiteApp()
 page = SolaraViz(
     model,
-    components=[ScoutView, DancerPlot, StepSummary],
+    components=[ScoutView, DancersPlot, StateBars, StepSummary],
     model_params=model_params,
-    name="Honeybee nest-site selection (List, Elsholtz & Seeley 2009)",
+    name="Nest-site selection by a honeybee swarm (List et al. 2009)",
 )
 page  # noqa: B018 - solara serves the module-level ``page``
