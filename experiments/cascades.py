@@ -32,6 +32,7 @@ from sim.io import write_json, write_parquet
 from sim.models.cascades import CascadeParams, simulate_cascades
 from sim.models.cascades.theory import (cascade_start_distribution, mean_cascade_start,
                                         no_cascade_probability, wrong_cascade_probability)
+from sim.report import verdict_lines
 from sim.seeding import replicate_seeds
 
 __all__ = ["CascadesConfig", "figures", "key_numbers", "run"]
@@ -201,9 +202,6 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
     return out
 
 
-def verdict_lines(effects: list[dict]) -> list[str]:
-    return [f"- {'REPRODUCED' if e['reproduced'] else 'NOT reproduced'}: {e['effect']}"
-            for e in effects]
 
 
 TIE_LABELS = {"coin": "coin-flip ties (BHW)", "own_signal": "own-signal ties"}

@@ -36,6 +36,7 @@ from sim.config import ExperimentConfig, describe_error
 from sim.io import write_json, write_parquet
 from sim.models.majority_vote import (MajorityParams, condorcet_probability,
                                       correlated_majority_probability, simulate_votes)
+from sim.report import verdict_lines
 from sim.seeding import replicate_seeds
 
 __all__ = ["CondorcetConfig", "figures", "key_numbers", "run"]
@@ -256,13 +257,6 @@ def verdicts(points: pd.DataFrame, config: CondorcetConfig) -> list[dict]:
     return out
 
 
-def verdict_lines(effects: list[dict]) -> list[str]:
-    lines = []
-    for e in effects:
-        verdict = {True: "REPRODUCED", False: "NOT reproduced", None: "not tested"}[
-            e["reproduced"]]
-        lines.append(f"- {verdict}: {e['effect']}")
-    return lines
 
 
 def draw_figure(out_dir: Path, points: pd.DataFrame, provenance: dict) -> list[str]:

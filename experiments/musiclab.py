@@ -36,6 +36,7 @@ from sim.io import write_json, write_parquet
 from sim.models.cumulative_advantage import (MarketParams, gini, make_songs, market_shares,
                                              quality_correlation, simulate_markets,
                                              unpredictability)
+from sim.report import verdict_lines
 from sim.seeding import derive_seed, generator, replicate_seeds
 
 __all__ = ["MusicLabConfig", "figures", "key_numbers", "run"]
@@ -168,9 +169,6 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
     return out
 
 
-def verdict_lines(effects: list[dict]) -> list[str]:
-    return [f"- {'REPRODUCED' if e['reproduced'] else 'NOT reproduced'}: {e['effect']}"
-            for e in effects]
 
 
 PANELS = (("gini", "Inequality", "Gini coefficient of market shares"),

@@ -25,7 +25,8 @@ import yaml
 from sim.config import ConfigError
 from sim.io import write_text
 
-__all__ = ["load_summary", "experiment_module", "remake_figures", "write_report"]
+__all__ = ["load_summary", "experiment_module", "remake_figures", "write_report",
+           "verdict_lines"]
 
 
 def load_summary(folder: str | Path) -> dict:
@@ -157,6 +158,16 @@ def _fmt(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k} {_fmt(v)}" for k, v in value.items())
     return "" if value is None else str(value)
+
+
+def verdict_lines(effects: list[dict]) -> list[str]:
+    """One line per published effect, as experiments print them at the end of a run.
+
+    >>> verdict_lines([{"effect": "crowds are wise", "reproduced": True}])
+    ['- REPRODUCED: crowds are wise']
+    """
+    words = {True: "REPRODUCED", False: "NOT reproduced", None: "not tested"}
+    return [f"- {words[e['reproduced']]}: {e['effect']}" for e in effects]
 
 
 def _verdict_word(reproduced) -> str:

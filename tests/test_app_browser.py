@@ -53,10 +53,9 @@ _SHA256_OF_IMAGE = """async (img) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server():
-    """The estimation app served on a free 127.0.0.1 port; always stopped afterwards."""
-    process, url = launcher.start("estimation", "127.0.0.1", 0, stdout=subprocess.PIPE,
+def _serve(name: str):
+    """Serve app ``name`` on a free 127.0.0.1 port for a fixture; always stopped afterwards."""
+    process, url = launcher.start(name, "127.0.0.1", 0, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
     try:
         try:
@@ -69,6 +68,12 @@ def server():
         launcher.stop(process)
         if process.stdout:
             process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The estimation app served on a free 127.0.0.1 port."""
+    yield from _serve("estimation")
 
 
 @pytest.fixture
@@ -271,20 +276,8 @@ NEST_VIEWS = ((SCOUTS, "scout view"), (DANCERS, "dancers-per-site plot"),
 
 @pytest.fixture(scope="module")
 def nest_site_server():
-    """The nest-site app served on a free 127.0.0.1 port; always stopped afterwards."""
-    process, url = launcher.start("nest-site", "127.0.0.1", 0, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
-    try:
-        try:
-            launcher.wait_until_serving(url, process, timeout=120)
-        except launcher.ServerError as exc:
-            launcher.stop(process)
-            pytest.fail(f"{exc}\n{process.stdout.read()}")
-        yield url
-    finally:
-        launcher.stop(process)
-        if process.stdout:
-            process.stdout.close()
+    """The nest-site app served on a free 127.0.0.1 port."""
+    yield from _serve("nest-site")
 
 
 def test_nest_site_page_steps_and_controls_change_the_views(nest_site_server, browser_page,
