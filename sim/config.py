@@ -16,17 +16,22 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["ConfigError", "ExperimentConfig", "load_yaml", "validate", "config_hash"]
+__all__ = ["ConfigError", "Strict", "ExperimentConfig", "load_yaml", "validate", "config_hash"]
 
 
 class ConfigError(ValueError):
     """A config (or command-line input) that cannot be used; the message is one line."""
 
 
-class ExperimentConfig(BaseModel):
-    """Fields every experiment config has; experiments subclass it with their own."""
+class Strict(BaseModel):
+    """The one strict schema base: unknown keys, NaN/inf and silent type coercion are errors,
+    and validated values cannot change. Every config and parameter schema derives from it."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
+
+
+class ExperimentConfig(Strict):
+    """Fields every experiment config has; experiments subclass it with their own."""
 
     experiment: str = Field(description="name of the experiment module in experiments/")
     title: str | None = Field(None, description="human-readable title for reports")

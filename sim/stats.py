@@ -1,0 +1,87 @@
+"""Statistics helpers shared by experiments: standard errors, intervals, fit summaries.
+
+Small, flat, pure functions (numpy and scipy only), so every experiment states its
+uncertainty the same way.
+
+Examples
+--------
+>>> round(binomial_se(0.5, 100), 3)
+0.05
+>>> [round(v, 4) for v in wilson_interval(250, 250)]
+[0.9849, 1.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["binomial_se", "wilson_interval", "FAMILY_ALPHA", "family_limit", "z_fit_summary"]
+
+#: False-alarm rate of one two-sided 3-standard-error test, used for a whole family of tests.
+FAMILY_ALPHA = 0.0027
+
+_Z95 = 1.959963984540054
+
+
+def binomial_se(p: float, n: int) -> float:
+    """Standard error of a proportion ``p`` estimated from ``n`` trials.
+
+    Examples
+    --------
+    >>> binomial_se(1.0, 10)
+    0.0
+    """
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def wilson_interval(successes: int, trials: int, z: float = _Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (95 % by default); (nan, nan) for no trials.
+
+    Examples
+    --------
+    >>> wilson_interval(0, 0)
+    (nan, nan)
+    >>> low, high = wilson_interval(5, 10)
+    >>> round(low, 3), round(high, 3)
+    (0.237, 0.763)
+    """
+    if trials == 0:
+        return float("nan"), float("nan")
+    p = successes / trials
+    denominator = 1.0 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def family_limit(k: int) -> float:
+    """|z| bound for ``k`` tests with the false-alarm rate of one 3-SE test (0.27 %) for the
+    whole family (Bonferroni): 3.0 for one test, about 3.9 for 32.
+
+    Examples
+    --------
+    >>> round(family_limit(1), 2), round(family_limit(32), 2)
+    (3.0, 3.93)
+    """
+    from scipy.stats import norm
+
+    return float(norm.isf(FAMILY_ALPHA / (2 * max(k, 1))))
+
+
+def z_fit_summary(z) -> dict:
+    """How well simulated points match exact values, from their z-scores: the largest |z|,
+    its family-wise bound (:func:`family_limit`), and the chi-square goodness of fit.
+
+    Examples
+    --------
+    >>> fit = z_fit_summary([0.5, -1.0, 0.2])
+    >>> fit["points"], fit["max_abs_z"], round(fit["chi2"], 2)
+    (3, 1.0, 1.29)
+    """
+    from scipy.stats import chi2
+
+    z = np.asarray(z, dtype=float)
+    chi2_value = float(np.sum(z ** 2))
+    return {"points": int(z.size), "max_abs_z": float(np.max(np.abs(z))),
+            "z_limit": family_limit(z.size), "chi2": chi2_value,
+            "chi2_p": float(chi2.sf(chi2_value, z.size))}
