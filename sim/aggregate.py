@@ -127,26 +127,36 @@ def median(estimates: ArrayLike) -> FloatResult:
     return np.median(_as_estimates(estimates), axis=-1)
 
 
-def geometric_mean(estimates: ArrayLike) -> FloatResult:
-    """Geometric mean of strictly positive estimates.
+def geometric_mean(estimates: ArrayLike, nonpositive: str = "raise") -> FloatResult:
+    """Geometric mean, ``exp(mean(ln x))``, and the one rule for estimates <= 0.
 
     Suited to quantities whose estimates are spread on a logarithmic scale
     (counts, sizes), where the arithmetic mean is dominated by the largest.
+    The geometric mean of a crowd is undefined when any of its estimates is
+    zero or negative; `nonpositive` says what to do then. Every crowd metric
+    in `sim.metrics` uses this function.
 
     Parameters
     ----------
     estimates : array_like, shape (..., n_agents)
-        Individual estimates, all strictly positive.
+        Individual estimates; the last axis indexes agents.
+    nonpositive : {"raise", "nan", "ignore"}, default "raise"
+        For a crowd with an estimate <= 0 (or NaN): ``"raise"`` a ValueError;
+        give ``"nan"`` for that crowd (undefined; what simulations report); or
+        ``"ignore"`` those estimates and take the geometric mean of the crowd's
+        positive estimates only (NaN if it has none), as the analyses of real
+        data do with a stray zero answer.
 
     Returns
     -------
     numpy.float64 or numpy.ndarray
-        ``exp(mean(log(estimates)))`` along the last axis.
+        The geometric mean along the last axis.
 
     Raises
     ------
     ValueError
-        If any estimate is not strictly positive (or is NaN).
+        With ``nonpositive="raise"``, if any estimate is not strictly positive
+        (or is NaN); for an unknown `nonpositive`.
 
     Examples
     --------
@@ -156,11 +166,32 @@ def geometric_mean(estimates: ArrayLike) -> FloatResult:
     Traceback (most recent call last):
         ...
     ValueError: geometric_mean needs positive estimates, got minimum -1.0
+    >>> geometric_mean([[1, 4], [0, 4]], nonpositive="nan")
+    array([ 2., nan])
+    >>> geometric_mean([[1, 4], [0, 4]], nonpositive="ignore")
+    array([2., 4.])
     """
     values = _as_estimates(estimates)
-    if not np.all(values > 0):
-        raise ValueError(f"geometric_mean needs positive estimates, got minimum {np.min(values)}")
-    return np.exp(np.mean(np.log(values), axis=-1))
+    positive = values > 0
+    if nonpositive == "raise":
+        if not np.all(positive):
+            raise ValueError(
+                f"geometric_mean needs positive estimates, got minimum {np.min(values)}"
+            )
+        return np.exp(np.mean(np.log(values), axis=-1))
+    if nonpositive == "nan":
+        defined = np.all(positive, axis=-1)
+        result = np.full(values.shape[:-1], np.nan)
+        if defined.any():
+            result[defined] = np.exp(np.mean(np.log(values[defined]), axis=-1))
+        return _unwrap_0d(result)
+    if nonpositive == "ignore":
+        count = positive.sum(axis=-1)
+        # zero log for the ignored estimates, and divide by the number of positive ones
+        logs = np.log(np.where(positive, values, 1.0)) * positive
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _unwrap_0d(np.where(count > 0, np.exp(logs.sum(axis=-1) / count), np.nan))
+    raise ValueError(f"nonpositive must be 'raise', 'nan' or 'ignore', got {nonpositive!r}")
 
 
 def trimmed_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:

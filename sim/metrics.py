@@ -5,6 +5,11 @@ Like `sim.aggregate`, every function is vectorised over replicates:
 axis, and ``truth`` (and a collective ``aggregate``) is a scalar or
 broadcastable to ``estimates.shape[:-1]``.
 
+`CROWD_METRICS` is the one table of per-round crowd metrics, by name, that simulations,
+sweeps and the analyses of real multi-round data share; `crowd_metrics` evaluates it on a
+batch of crowds or of trajectories. Its geometric mean is NaN for a crowd with any estimate
+<= 0 (`sim.aggregate.geometric_mean`, ``nonpositive="nan"``).
+
 References
 ----------
 .. [Page2007] S. E. Page (2007). *The Difference: How the Power of Diversity
@@ -15,18 +20,26 @@ References
    *PNAS* 108(22):9020-9025. (Wisdom-of-crowd indicator.)
 """
 
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import aggregate
 from .aggregate import FloatResult, _as_estimates, _as_truth, _broadcast_to_replicates, _unwrap_0d
 
 __all__ = [
+    "CROWD_METRICS",
     "ERROR_KINDS",
+    "ESTIMATION_METRICS",
+    "TRAJECTORY_METRICS",
+    "CrowdAggregates",
     "DiversityDecomposition",
     "beaten_share",
     "collective_error",
+    "crowd_metrics",
     "diversity",
     "diversity_prediction",
     "groupthink",
@@ -383,6 +396,305 @@ def truth_in_range(estimates: ArrayLike, truth: ArrayLike) -> np.bool_ | NDArray
     return (np.min(values, axis=-1) <= truth) & (truth <= np.max(values, axis=-1))
 
 
+# ---------------------------------------------------------------------------------------------
+# the table of crowd metrics: one definition for simulations, sweeps and data analyses
+
+
+class CrowdAggregates:
+    """A batch of crowds' estimates with their aggregates, each computed once on first use.
+
+    The metric functions of `CROWD_METRICS` take one of these, so that metrics sharing an
+    aggregate (the mean, the median, the SD, ...) compute it only once.
+
+    Parameters
+    ----------
+    estimates : array_like, shape (..., n_agents)
+        The crowds' estimates, the last axis indexing agents; under ``in_logs`` their
+        natural logs.
+    truth : array_like
+        The true value, a scalar or broadcastable to ``estimates.shape[:-1]``; under
+        ``in_logs`` its natural log.
+    scale : array_like, optional
+        Unit of the errors and the SD: they are divided by it (the diversity and the squared
+        error by its square), e.g. the SD of independent answers (Becker et al. 2017). A
+        scalar or broadcastable to ``estimates.shape[:-1]``; without it nothing is divided.
+        Unitless metrics (relative and log errors, shares, indicators) are never divided.
+    in_logs : bool, default False
+        The estimates and truth are natural logs: every metric is then in log units, and the
+        geometric mean is the mean of the logs (the log of the geometric mean). Metrics
+        defined on the linear scale only (``relative_*``, ``log_*``) are refused.
+    nonpositive : {"nan", "ignore"}, default "nan"
+        The geometric-mean rule, see `sim.aggregate.geometric_mean`: NaN for a crowd with an
+        estimate <= 0 (undefined), or ``"ignore"`` such estimates and take the geometric mean
+        of the positive ones (for data analyses; NaN if there are none).
+    trajectory : bool, default False
+        The second-to-last axis of `estimates` indexes rounds (``consensus`` needs it).
+
+    Examples
+    --------
+    >>> crowds = CrowdAggregates([[8.0, 10.0, 15.0], [1.0, 4.0, -2.0]], truth=10.0)
+    >>> crowds.median.tolist(), crowds.geometric_mean.round(3).tolist()
+    ([10.0, 1.0], [10.627, nan])
+    """
+
+    def __init__(self, estimates: ArrayLike, truth: ArrayLike, *, scale: ArrayLike | None = None,
+                 in_logs: bool = False, nonpositive: str = "nan", trajectory: bool = False):
+        if nonpositive not in ("nan", "ignore"):
+            raise ValueError(f"nonpositive must be 'nan' or 'ignore', got {nonpositive!r}")
+        self.estimates = _as_estimates(estimates)
+        self.truth = truth
+        self.scale = scale
+        self.in_logs = in_logs
+        self.nonpositive = nonpositive
+        self.trajectory = trajectory
+        if trajectory and self.estimates.ndim < 2:
+            raise ValueError("a trajectory needs shape (..., rounds, n_agents)")
+
+    @cached_property
+    def mean(self) -> NDArray[np.float64]:
+        """Arithmetic mean of each crowd."""
+        return aggregate.mean(self.estimates)
+
+    @cached_property
+    def median(self) -> NDArray[np.float64]:
+        """Median of each crowd."""
+        return aggregate.median(self.estimates)
+
+    @cached_property
+    def geometric_mean(self) -> NDArray[np.float64]:
+        """Geometric mean of each crowd (under ``in_logs`` the mean of the logs)."""
+        if self.in_logs:
+            return self.mean
+        return aggregate.geometric_mean(self.estimates, nonpositive=self.nonpositive)
+
+    @cached_property
+    def sd(self) -> NDArray[np.float64]:
+        """Sample SD (``n - 1``) of each crowd, in units of `scale`; NaN for one agent."""
+        if self.estimates.shape[-1] < 2:
+            return np.full(self.estimates.shape[:-1], np.nan)
+        return self.per_scale(np.std(self.estimates, axis=-1, ddof=1))
+
+    @cached_property
+    def log_estimates(self) -> NDArray[np.float64]:
+        """Natural logs of the estimates; NaN for every agent of a crowd with one <= 0."""
+        defined = np.all(self.estimates > 0, axis=-1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(defined, np.log(np.where(self.estimates > 0, self.estimates, 1.0)),
+                            np.nan)
+
+    def per_scale(self, values: NDArray[np.float64], power: int = 1) -> NDArray[np.float64]:
+        """``values`` divided by ``scale ** power`` (unchanged without a scale)."""
+        if self.scale is None:
+            return values
+        return values / np.asarray(self.scale, dtype=float) ** power
+
+
+def _relative_error(values: NDArray[np.float64], truth: ArrayLike) -> NDArray[np.float64]:
+    """``|values - truth| / |truth|``, NaN where the truth is 0 (undefined)."""
+    if np.ndim(truth) == 0:
+        if truth == 0:
+            return np.full(np.shape(values), np.nan)
+        return collective_error(values, truth, "relative")
+    values, truth = np.broadcast_arrays(np.asarray(values, dtype=float),
+                                        np.asarray(truth, dtype=float))
+    out = np.full(values.shape, np.nan)
+    defined = truth != 0
+    if defined.any():
+        out[defined] = collective_error(values[defined], truth[defined], "relative")
+    return out
+
+
+def _log_error(values: NDArray[np.float64], truth: ArrayLike) -> NDArray[np.float64]:
+    """``|ln(values / truth)|``, NaN where a value or the truth is <= 0 (undefined)."""
+    values, truth = np.broadcast_arrays(np.asarray(values, dtype=float),
+                                        np.asarray(truth, dtype=float))
+    out = np.full(values.shape, np.nan)
+    defined = (values > 0) & (truth > 0)
+    if defined.any():
+        out[defined] = collective_error(values[defined], truth[defined], "log")
+    return out
+
+
+def _error(aggregate_name: str) -> Callable[[CrowdAggregates], NDArray[np.float64]]:
+    def error(crowds: CrowdAggregates) -> NDArray[np.float64]:
+        return crowds.per_scale(collective_error(getattr(crowds, aggregate_name), crowds.truth))
+    return error
+
+
+def _linear_only(function: Callable[[CrowdAggregates], NDArray[np.float64]], name: str
+                 ) -> Callable[[CrowdAggregates], NDArray[np.float64]]:
+    def metric(crowds: CrowdAggregates) -> NDArray[np.float64]:
+        if crowds.in_logs:
+            raise ValueError(f"{name} is defined on the linear scale only, not in_logs")
+        return function(crowds)
+    return metric
+
+
+def _individual_log_error(crowds: CrowdAggregates) -> NDArray[np.float64]:
+    truth = np.asarray(crowds.truth, dtype=float)[..., np.newaxis]
+    return np.mean(_log_error(crowds.estimates, truth), axis=-1)
+
+
+def _log_sd(crowds: CrowdAggregates) -> NDArray[np.float64]:
+    if crowds.estimates.shape[-1] < 2:
+        return np.full(crowds.estimates.shape[:-1], np.nan)
+    return np.std(crowds.log_estimates, axis=-1, ddof=1)
+
+
+def _consensus(crowds: CrowdAggregates) -> NDArray[np.float64]:
+    if not crowds.trajectory:
+        raise ValueError("consensus needs a trajectory (crowds over rounds)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 - crowds.sd / crowds.sd[..., :1]
+
+
+CROWD_METRICS: dict[str, tuple[Callable[[CrowdAggregates], Any], str]] = {
+    "error_of_mean": (_error("mean"), "|mean - truth|"),
+    "error_of_median": (_error("median"), "|median - truth|"),
+    "error_of_geometric_mean": (_error("geometric_mean"),
+                                "|geometric mean - truth| (NaN if an estimate is <= 0)"),
+    "relative_error_of_mean": (
+        _linear_only(lambda c: _relative_error(c.mean, c.truth), "relative_error_of_mean"),
+        "|mean - truth| / |truth|"),
+    "relative_error_of_median": (
+        _linear_only(lambda c: _relative_error(c.median, c.truth), "relative_error_of_median"),
+        "|median - truth| / |truth|"),
+    "log_error_of_median": (
+        _linear_only(lambda c: _log_error(c.median, c.truth), "log_error_of_median"),
+        "|ln(median / truth)| (NaN if median or truth <= 0)"),
+    "mean_individual_error": (
+        lambda c: c.per_scale(mean_individual_error(c.estimates, c.truth)),
+        "mean over agents of |estimate - truth|"),
+    "diversity": (lambda c: c.per_scale(diversity(c.estimates), power=2),
+                  "variance of the estimates around their mean (Page 2007)"),
+    "collective_sq_error": (
+        lambda c: c.per_scale(collective_error(c.mean, c.truth, "squared"), power=2),
+        "(mean - truth)^2 = mean individual squared error - diversity"),
+    "beaten_share_mean": (lambda c: beaten_share(c.estimates, c.mean, c.truth),
+                          "share of agents with a larger error than the mean"),
+    "beaten_share_median": (lambda c: beaten_share(c.estimates, c.median, c.truth),
+                            "share of agents with a larger error than the median"),
+    "woc_indicator": (lambda c: woc_indicator(c.estimates, c.truth),
+                      "Lorenz et al. (2011) wisdom-of-crowd indicator"),
+    "truth_in_range": (lambda c: truth_in_range(c.estimates, c.truth),
+                       "1 if min <= truth <= max of the estimates, else 0"),
+    "mean": (lambda c: c.mean, "mean of the estimates"),
+    "median": (lambda c: c.median, "median of the estimates"),
+    "geometric_mean": (lambda c: c.geometric_mean,
+                       "geometric mean of the estimates (NaN if an estimate is <= 0)"),
+    "sd": (lambda c: c.sd, "sample SD of the estimates (n - 1; NaN for one agent)"),
+    "log_sd": (_linear_only(_log_sd, "log_sd"),
+               "sample SD of ln(estimates) (NaN if an estimate is <= 0)"),
+    "log_error_of_mean": (
+        _linear_only(lambda c: _log_error(c.mean, c.truth), "log_error_of_mean"),
+        "|ln(mean / truth)| (NaN if mean or truth <= 0)"),
+    "log_error_of_geometric_mean": (
+        _linear_only(lambda c: _log_error(c.geometric_mean, c.truth),
+                     "log_error_of_geometric_mean"),
+        "|ln(geometric mean / truth)| (NaN if an estimate or truth is <= 0)"),
+    "log_mean_individual_error": (
+        _linear_only(_individual_log_error, "log_mean_individual_error"),
+        "mean over agents of |ln(estimate / truth)| (NaN if an estimate or truth is <= 0)"),
+    "consensus": (_consensus, "1 - sd / sd of the first round (trajectories only)"),
+}
+"""The crowd metrics, by name: ``name -> (function of a CrowdAggregates, description)``.
+
+Each function returns an array of shape ``estimates.shape[:-1]`` (a value per crowd).
+Errors and SD are in the units of the estimates, divided by the aggregates' ``scale`` when
+it has one. The geometric-mean rule is `sim.aggregate.geometric_mean`'s: by default a crowd
+with an estimate <= 0 has no geometric mean (NaN, and so NaN errors of it); likewise the log
+errors are NaN where a logged value or the truth is <= 0 and the relative errors NaN where
+the truth is 0, so that a batch of crowds never fails on one crowd's undefined value.
+"""
+
+TRAJECTORY_METRICS = frozenset({"consensus"})
+"""Metrics defined on a trajectory only (they compare rounds)."""
+
+ESTIMATION_METRICS: dict[str, tuple[Callable[[CrowdAggregates], Any], str]] = {
+    name: entry for name, entry in CROWD_METRICS.items() if name not in TRAJECTORY_METRICS}
+"""`CROWD_METRICS` without the `TRAJECTORY_METRICS`: what one round's crowds offer (the
+estimation model's sweep metrics when it evaluates the rounds one at a time)."""
+
+
+def crowd_metrics(estimates: ArrayLike, truth: ArrayLike, names: Sequence[str] | None = None,
+                  *, log: bool = False, scale: ArrayLike | None = None,
+                  nonpositive: str = "nan") -> dict[str, NDArray[np.float64]]:
+    """Metrics of `CROWD_METRICS`, by name, for a batch of crowds or of trajectories.
+
+    Parameters
+    ----------
+    estimates : array_like, shape (replicates, n_agents) or (replicates, rounds, n_agents)
+        One crowd per replicate, or a trajectory per replicate (its estimates in each round).
+    truth : array_like
+        The true value: a scalar or one per replicate, shape ``(replicates,)``.
+    names : sequence of str, optional
+        The metrics to compute; all that apply when omitted (without ``consensus`` for
+        crowds, without the linear-only ``relative_*`` and ``log_*`` under `log`).
+    log : bool, default False
+        Work on natural logs of estimates and truth (all must be positive): errors and SD
+        are in log units and the mean and geometric mean are both the mean of the logs.
+    scale : array_like, optional
+        Divide errors and SD by this (a scalar or one per replicate); see `CrowdAggregates`.
+    nonpositive : {"nan", "ignore"}, default "nan"
+        The geometric mean of a crowd with an estimate <= 0 is NaN, or that of its positive
+        estimates with ``"ignore"`` (see `sim.aggregate.geometric_mean`).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Float arrays of shape ``(replicates,)`` or ``(replicates, rounds)``, in the order of
+        `names`. The value of a crowd in round ``j`` of a trajectory equals that of the same
+        crowd given alone.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a wrong shape, ``consensus`` without rounds, non-positive
+        values under `log`, or a linear-only metric under `log`.
+
+    Examples
+    --------
+    >>> out = crowd_metrics([[8.0, 10.0, 15.0], [1.0, 4.0, -2.0]], truth=10.0,
+    ...                     names=["error_of_median", "geometric_mean", "truth_in_range"])
+    >>> {name: values.round(3).tolist() for name, values in out.items()}
+    {'error_of_median': [0.0, 9.0], 'geometric_mean': [10.627, nan], 'truth_in_range': [1.0, 0.0]}
+    >>> trajectory = [[[1.0, 3.0], [1.5, 2.5], [2.0, 2.0]]]  # one crowd, three rounds
+    >>> crowd_metrics(trajectory, truth=2.0, names=["sd", "consensus"])["consensus"].tolist()
+    [[0.0, 0.5, 1.0]]
+    """
+    values = np.asarray(estimates, dtype=float)
+    if values.ndim not in (2, 3):
+        raise ValueError("estimates must have shape (replicates, n_agents) or "
+                         f"(replicates, rounds, n_agents), got {values.shape}")
+    trajectory = values.ndim == 3
+    truth_array = np.asarray(truth, dtype=float)
+    if log:
+        if scale is not None:
+            raise ValueError("scale cannot be combined with log (log errors are undivided)")
+        if not (np.all(values > 0) and np.all(truth_array > 0)):
+            raise ValueError("log=True needs positive estimates and truth")
+        values, truth_array = np.log(values), np.log(truth_array)
+    if names is None:
+        names = [name for name in CROWD_METRICS
+                 if (trajectory or name not in TRAJECTORY_METRICS)
+                 and not (log and name.startswith(("relative_", "log_")))]
+    unknown = [name for name in names if name not in CROWD_METRICS]
+    if unknown:
+        raise ValueError(f"unknown crowd metric {unknown[0]!r}; known: "
+                         f"{', '.join(sorted(CROWD_METRICS))}")
+
+    def per_replicate(quantity: NDArray[np.float64]) -> NDArray[np.float64]:
+        # one value per replicate must broadcast over the rounds axis too
+        return quantity[:, np.newaxis] if trajectory and quantity.ndim == 1 else quantity
+
+    crowds = CrowdAggregates(
+        values, per_replicate(truth_array),
+        scale=None if scale is None else per_replicate(np.asarray(scale, dtype=float)),
+        in_logs=log, nonpositive=nonpositive, trajectory=trajectory)
+    return {name: np.asarray(CROWD_METRICS[name][0](crowds), dtype=np.float64)
+            for name in names}
+
+
 ROUND_METRICS = ("mean", "median", "geometric_mean", "error_of_mean", "error_of_median",
                  "error_of_geometric_mean", "sd", "diversity", "individual_error",
                  "woc_indicator", "truth_in_range", "consensus")
@@ -393,9 +705,12 @@ def round_metrics(trajectory: ArrayLike, truth: float, log: bool = False,
                   scale: float = 1.0) -> dict[str, NDArray[np.float64]]:
     """Per-round crowd metrics of a trajectory of shape (..., rounds, n_agents).
 
-    With ``log=True`` estimates and truth are log-transformed first (the mean is then the mean
-    of logs, i.e. the log of the geometric mean) and errors are in log units; otherwise errors
+    A thin wrapper over :func:`crowd_metrics` (prefer that one: it takes the names of
+    `CROWD_METRICS`); ``individual_error`` here is its ``mean_individual_error``. With
+    ``log=True`` estimates and truth are log-transformed first (the mean is then the mean of
+    logs, i.e. the log of the geometric mean) and errors are in log units; otherwise errors
     and SD are divided by ``scale`` (e.g. the SD of independent answers, Becker et al. 2017).
+    In linear mode the geometric mean is NaN for a crowd with an estimate <= 0.
 
     Returns a dict of arrays of shape (..., rounds): the aggregates (in the analysis units),
     their absolute errors, the sample SD (``ddof=1``), the diversity (``ddof=0``), the mean
@@ -415,37 +730,13 @@ def round_metrics(trajectory: ArrayLike, truth: float, log: bool = False,
         raise ValueError("trajectory must have shape (..., rounds, n_agents)")
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
-    if log:
-        if np.any(x <= 0) or truth <= 0:
-            raise ValueError("log=True needs positive estimates and truth")
-        y, t, divisor = np.log(x), float(np.log(truth)), 1.0
-    else:
-        y, t, divisor = x, float(truth), float(scale)
-    mean_y = y.mean(axis=-1)
-    median_y = np.median(y, axis=-1)
-    if log:
-        geometric_y = mean_y
-    else:
-        positive = np.all(x > 0, axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            geometric_y = np.where(positive, np.exp(np.mean(np.log(np.where(x > 0, x, 1.0)),
-                                                            axis=-1)), np.nan)
-    n = x.shape[-1]
-    sd = y.std(axis=-1, ddof=1) / divisor if n > 1 else np.full(mean_y.shape, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        consensus = 1.0 - sd / sd[..., :1]
-    return {
-        "mean": mean_y, "median": median_y, "geometric_mean": geometric_y,
-        "error_of_mean": np.abs(mean_y - t) / divisor,
-        "error_of_median": np.abs(median_y - t) / divisor,
-        "error_of_geometric_mean": np.abs(geometric_y - t) / divisor,
-        "sd": sd,
-        "diversity": y.var(axis=-1) / divisor**2,
-        "individual_error": np.abs(y - t).mean(axis=-1) / divisor,
-        "woc_indicator": woc_indicator(y, t).astype(float),
-        "truth_in_range": truth_in_range(y, t).astype(float),
-        "consensus": consensus,
-    }
+    names = [("mean_individual_error" if name == "individual_error" else name)
+             for name in ROUND_METRICS]
+    # crowd_metrics takes (replicates, rounds, n_agents): fold any leading axes into one
+    flat = x.reshape(-1, *x.shape[-2:])
+    values = crowd_metrics(flat, truth, names, log=log, scale=None if log else float(scale))
+    return {name: values[table_name].reshape(x.shape[:-1])
+            for name, table_name in zip(ROUND_METRICS, names)}
 
 
 def groupthink(diversity_ratio: ArrayLike, error_ratio: ArrayLike,

@@ -364,3 +364,25 @@ def test_best_member_is_a_member_with_minimal_error(estimates: np.ndarray, truth
     chosen = best_member(estimates, truth)
     assert chosen in estimates
     assert abs(chosen - truth) == np.min(np.abs(estimates - truth))
+
+
+def test_geometric_mean_rule_for_nonpositive_estimates() -> None:
+    estimates = np.array([[1.0, 4.0], [0.0, 4.0], [-2.0, 9.0], [-1.0, 0.0]])
+    with pytest.raises(ValueError, match="positive"):
+        geometric_mean(estimates)
+    undefined = geometric_mean(estimates, nonpositive="nan")
+    np.testing.assert_array_equal(np.isnan(undefined), [False, True, True, True])
+    assert undefined[0] == pytest.approx(2.0)
+    np.testing.assert_allclose(geometric_mean(estimates, nonpositive="ignore"),
+                               [2.0, 4.0, 9.0, np.nan])
+    with pytest.raises(ValueError, match="nonpositive"):
+        geometric_mean(estimates, nonpositive="drop")
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 20)),
+              elements=st.floats(1e-3, 1e6)))
+def test_geometric_mean_rules_agree_on_positive_estimates(estimates: np.ndarray) -> None:
+    strict = geometric_mean(estimates)
+    np.testing.assert_array_equal(geometric_mean(estimates, nonpositive="nan"), strict)
+    np.testing.assert_allclose(geometric_mean(estimates, nonpositive="ignore"), strict,
+                               rtol=1e-12)

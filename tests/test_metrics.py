@@ -10,15 +10,23 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import sim.metrics
+from sim.aggregate import geometric_mean
 from sim.metrics import (
+    CROWD_METRICS,
     ERROR_KINDS,
+    ESTIMATION_METRICS,
+    ROUND_METRICS,
+    TRAJECTORY_METRICS,
+    CrowdAggregates,
     DiversityDecomposition,
     beaten_share,
     collective_error,
+    crowd_metrics,
     diversity,
     diversity_prediction,
     individual_errors,
     mean_individual_error,
+    round_metrics,
     truth_in_range,
     woc_indicator,
 )
@@ -417,3 +425,170 @@ def test_scale_free_errors_are_scale_invariant(
             rtol=1e-9,
             atol=1e-9 * (float(np.max(estimates)) / truth + 1),
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# the table of crowd metrics (CROWD_METRICS, crowd_metrics, round_metrics)
+
+# Sweeps store these names in their results: renaming one breaks old results.
+SWEEP_METRIC_NAMES = (
+    "error_of_mean", "error_of_median", "error_of_geometric_mean", "relative_error_of_mean",
+    "relative_error_of_median", "log_error_of_median", "mean_individual_error", "diversity",
+    "collective_sq_error", "beaten_share_mean", "beaten_share_median", "woc_indicator",
+    "truth_in_range",
+)
+LINEAR_ONLY = [name for name in CROWD_METRICS if name.startswith(("relative_", "log_"))]
+PER_ROUND = [name for name in CROWD_METRICS if name not in TRAJECTORY_METRICS]
+trajectories = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 12)),
+    elements=st.integers(-5, 40).map(float),  # zeros and negatives exercise the NaN rules
+)
+
+
+def test_table_keeps_the_sweep_names_first_and_describes_every_metric() -> None:
+    assert tuple(CROWD_METRICS)[: len(SWEEP_METRIC_NAMES)] == SWEEP_METRIC_NAMES
+    assert set(ROUND_METRICS) - {"individual_error"} <= set(CROWD_METRICS)
+    assert list(ESTIMATION_METRICS) == PER_ROUND
+    for name, (function, description) in CROWD_METRICS.items():
+        assert callable(function) and description, name
+
+
+@pytest.mark.parametrize("name", list(CROWD_METRICS))
+def test_every_metric_has_one_value_per_crowd_and_round(name: str) -> None:
+    rng = np.random.default_rng(3)
+    trajectory = rng.lognormal(3.0, 1.0, size=(5, 4, 9))
+    out = crowd_metrics(trajectory, truth=20.0, names=[name])
+    assert list(out) == [name]
+    assert out[name].shape == (5, 4) and out[name].dtype == np.float64
+    if name in TRAJECTORY_METRICS:
+        with pytest.raises(ValueError, match="trajectory"):
+            crowd_metrics(trajectory[:, 0], truth=20.0, names=[name])
+    else:
+        crowds = crowd_metrics(trajectory[:, 0], truth=20.0, names=[name])[name]
+        assert crowds.shape == (5,) and crowds.dtype == np.float64
+
+
+def test_default_names_are_those_that_apply() -> None:
+    estimates = np.array([[8.0, 10.0, 15.0], [1.0, 4.0, 9.0]])
+    assert list(crowd_metrics(estimates, 10.0)) == PER_ROUND
+    assert list(crowd_metrics(estimates[:, None, :], 10.0)) == list(CROWD_METRICS)
+    in_logs = crowd_metrics(estimates, 10.0, log=True)
+    assert set(in_logs) == set(PER_ROUND) - set(LINEAR_ONLY)
+
+
+def test_geometric_mean_rule_nan_unless_all_estimates_are_positive() -> None:
+    estimates = np.array([[1.0, 4.0, 16.0], [0.0, 4.0, 16.0], [-1.0, 4.0, 16.0]])
+    names = ["geometric_mean", "error_of_geometric_mean", "log_error_of_geometric_mean",
+             "log_sd", "log_mean_individual_error"]
+    out = crowd_metrics(estimates, truth=4.0, names=names)
+    assert out["geometric_mean"][0] == pytest.approx(4.0)
+    assert out["error_of_geometric_mean"][0] == pytest.approx(0.0, abs=1e-12)
+    for name in names:
+        assert np.all(np.isnan(out[name][1:])), name
+    # the same rule as sim.aggregate.geometric_mean, which the analyses of data may relax
+    np.testing.assert_array_equal(out["geometric_mean"],
+                                  geometric_mean(estimates, nonpositive="nan"))
+    ignore = crowd_metrics(estimates, truth=4.0, names=["geometric_mean"], nonpositive="ignore")
+    np.testing.assert_allclose(ignore["geometric_mean"], [4.0, 8.0, 8.0])
+
+
+def test_undefined_relative_and_log_errors_are_nan_not_errors() -> None:
+    estimates = np.array([[-3.0, -1.0, 1.0], [1.0, 2.0, 3.0]])
+    with_truth = [name for name in LINEAR_ONLY if name != "log_sd"]  # the SD needs no truth
+    out = crowd_metrics(estimates, truth=0.0, names=with_truth)
+    for name in with_truth:
+        assert np.all(np.isnan(out[name])), name
+    out = crowd_metrics(estimates, truth=2.0, names=["log_error_of_median", "log_error_of_mean"])
+    assert np.isnan(out["log_error_of_median"][0]) and np.isnan(out["log_error_of_mean"][0])
+    assert out["log_error_of_median"][1] == 0.0
+
+
+@fast
+@given(trajectories, st.integers(-5, 40).map(float))
+def test_trajectory_equals_its_rounds_one_at_a_time(trajectory: np.ndarray, truth: float) -> None:
+    whole = crowd_metrics(trajectory, truth, PER_ROUND)
+    for round_index in range(trajectory.shape[1]):
+        alone = crowd_metrics(trajectory[:, round_index], truth, PER_ROUND)
+        for name in PER_ROUND:
+            np.testing.assert_array_equal(whole[name][:, round_index], alone[name], err_msg=name)
+
+
+@fast
+@given(trajectories, st.integers(-5, 40).map(float), st.floats(0.1, 10.0))
+def test_table_matches_its_definitions(trajectory: np.ndarray, truth: float,
+                                       scale: float) -> None:
+    out = crowd_metrics(trajectory, truth, scale=scale)
+    mean, median = trajectory.mean(axis=-1), np.median(trajectory, axis=-1)
+    n_agents = trajectory.shape[-1]
+    np.testing.assert_allclose(out["error_of_mean"], np.abs(mean - truth) / scale)
+    np.testing.assert_allclose(out["error_of_median"], np.abs(median - truth) / scale)
+    np.testing.assert_allclose(out["mean_individual_error"],
+                               np.abs(trajectory - truth).mean(axis=-1) / scale)
+    np.testing.assert_allclose(out["diversity"], trajectory.var(axis=-1) / scale**2)
+    np.testing.assert_allclose(out["collective_sq_error"], (mean - truth) ** 2 / scale**2)
+    if n_agents > 1:
+        np.testing.assert_allclose(out["sd"], trajectory.std(axis=-1, ddof=1) / scale)
+    else:
+        assert np.all(np.isnan(out["sd"]))
+    # unitless metrics are not divided
+    unscaled = crowd_metrics(trajectory, truth)
+    for name in ("relative_error_of_mean", "log_error_of_median", "woc_indicator",
+                 "truth_in_range", "beaten_share_median", "mean", "geometric_mean"):
+        np.testing.assert_array_equal(out[name], unscaled[name], err_msg=name)
+
+
+def test_truth_and_scale_per_replicate_broadcast_over_rounds() -> None:
+    trajectory = np.arange(24.0).reshape(2, 3, 4) + 1.0
+    out = crowd_metrics(trajectory, truth=[2.0, 20.0], names=["error_of_mean"],
+                        scale=[1.0, 2.0])["error_of_mean"]
+    for replicate, (truth, scale) in enumerate([(2.0, 1.0), (20.0, 2.0)]):
+        expected = crowd_metrics(trajectory[replicate : replicate + 1], truth,
+                                 ["error_of_mean"], scale=scale)["error_of_mean"][0]
+        np.testing.assert_array_equal(out[replicate], expected)
+
+
+def test_log_mode_works_on_logs() -> None:
+    estimates = np.array([[1.0, 10.0, 100.0], [2.0, 4.0, 8.0]])
+    out = crowd_metrics(estimates, truth=10.0, log=True,
+                        names=["mean", "geometric_mean", "error_of_geometric_mean", "sd"])
+    np.testing.assert_allclose(out["mean"], np.log([10.0, 4.0]))
+    np.testing.assert_array_equal(out["geometric_mean"], out["mean"])
+    np.testing.assert_allclose(out["error_of_geometric_mean"], [0.0, np.log(2.5)], atol=1e-12)
+    linear = crowd_metrics(estimates, truth=10.0, names=["log_sd", "log_error_of_geometric_mean"])
+    np.testing.assert_allclose(linear["log_sd"], out["sd"])
+    np.testing.assert_allclose(linear["log_error_of_geometric_mean"],
+                               out["error_of_geometric_mean"], atol=1e-12)
+
+
+@pytest.mark.parametrize(("estimates", "kwargs", "mentions"), [
+    ([[1.0, 2.0]], {"names": ["wisdom"]}, "unknown crowd metric 'wisdom'"),
+    ([1.0, 2.0], {}, "shape"),
+    ([[1.0, -2.0]], {"log": True}, "positive"),
+    ([[1.0, 2.0]], {"log": True, "names": ["relative_error_of_mean"]}, "linear scale"),
+    ([[1.0, 2.0]], {"log": True, "scale": 2.0}, "scale"),
+    ([[1.0, 2.0]], {"nonpositive": "drop"}, "nonpositive"),
+])
+def test_crowd_metrics_rejects(estimates, kwargs, mentions: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(mentions)):
+        crowd_metrics(estimates, 1.0, **kwargs)
+
+
+def test_aggregates_are_computed_once() -> None:
+    crowds = CrowdAggregates([[1.0, 2.0, 6.0]], truth=2.0)
+    assert crowds.median is crowds.median
+    assert CROWD_METRICS["error_of_median"][0](crowds).tolist() == [0.0]
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_round_metrics_is_the_table(log: bool) -> None:
+    rng = np.random.default_rng(5)
+    trajectory = rng.lognormal(0.0, 1.0, size=(2, 3, 4, 6))  # leading axes are kept
+    rounds = round_metrics(trajectory, truth=1.5, log=log, scale=1.0 if log else 2.0)
+    assert tuple(rounds) == ROUND_METRICS
+    table = crowd_metrics(trajectory.reshape(6, 4, 6), 1.5, log=log,
+                          scale=None if log else 2.0)
+    for name, values in rounds.items():
+        table_name = "mean_individual_error" if name == "individual_error" else name
+        assert values.shape == (2, 3, 4)
+        np.testing.assert_array_equal(values.reshape(6, 4), table[table_name], err_msg=name)

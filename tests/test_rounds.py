@@ -19,6 +19,7 @@ from sim.analysis.rounds import (
     read_table,
 )
 from sim.config import ConfigError
+from sim.metrics import crowd_metrics
 
 LORENZ_ROUNDS = ["E1", "E2", "E3", "E4", "E5"]
 LORENZ_GROUPS = ["Session_Date", "Question"]
@@ -370,6 +371,32 @@ def test_per_group_table_matches_a_plain_loop():
             assert got["split"] == group["network"].iloc[0]
             for metric in METRICS:
                 assert got[metric] == pytest.approx(want[metric], rel=1e-9, abs=1e-12), metric
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_per_group_table_is_the_table_of_crowd_metrics(hand, log):
+    """The same functions as simulations and sweeps (sim.metrics.crowd_metrics), with the
+    geometric mean of the positive estimates only (nonpositive="ignore")."""
+    table = per_group_table(hand, ["r1", "r2"], "truth", GROUPS, log=log)
+    names = ["mean", "median", "geometric_mean", "sd", "error_of_mean", "error_of_median",
+             "error_of_geometric_mean", "mean_individual_error", "woc_indicator",
+             "truth_in_range"]
+    groups = {("1", "r1"): [5, 10, 20], ("1", "r2"): [8, 12], ("2", "r1"): [50, 100, 400],
+              ("2", "r2"): [100, 0]}
+    for (question, round_name), values in groups.items():
+        row = table[(table["question"] == question) & (table["round"] == round_name)].iloc[0]
+        values = [v for v in values if v > 0] if log else values  # log drops cells <= 0
+        if log:
+            want = crowd_metrics([values], math.exp(row["truth"]), names, log=True)
+        else:
+            want = crowd_metrics([sorted(values)], row["truth"], names, scale=row["scale"],
+                                 nonpositive="ignore")
+        for name in names:
+            column = "individual_error" if name == "mean_individual_error" else name
+            assert row[column] == pytest.approx(want[name][0], rel=1e-12, abs=1e-15, nan_ok=True)
+    zero = table[(table["question"] == "2") & (table["round"] == "r2")].iloc[0]
+    assert not log or zero["n"] == 1
+    assert zero["geometric_mean"] == pytest.approx(math.log(100) if log else 100.0)
 
 
 def test_missing_group_and_split_values():

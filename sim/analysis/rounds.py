@@ -22,9 +22,14 @@ Conventions (the same in the Python API and on the command line):
   units, undivided: the error of the geometric mean is ``|ln(GM / truth)|`` and the SD is the
   SD of ``ln(estimates)``, as in Lorenz et al.'s table. ``scale_column`` cannot be combined
   with ``log``.
-* **The three aggregates.** ``mean`` and ``median`` are those of the (log) estimates. In
-  linear mode ``geometric_mean`` is ``exp(mean(ln x))`` over the *positive* estimates of the
-  group and round only (NaN when there are none). Under ``log`` the mean of the logs *is* the
+* **The three aggregates and the metrics** are those of :data:`sim.metrics.CROWD_METRICS`
+  (one definition for simulations, sweeps and data). ``mean`` and ``median`` are those of the
+  (log) estimates. In linear mode ``geometric_mean`` is ``exp(mean(ln x))`` over the
+  *positive* estimates of the group and round only (NaN when there are none): the explicit
+  option ``nonpositive="ignore"`` of :func:`sim.aggregate.geometric_mean`, where simulations
+  use the default rule (NaN for a crowd with any estimate <= 0), so that one stray zero
+  answer (the Lorenz and Becker data have a few) does not void its group's geometric mean,
+  while it still counts for the other metrics. Under ``log`` the mean of the logs *is* the
   log of the geometric mean, so ``mean`` and ``geometric_mean`` coincide (both are
   ``mean(ln x)``) and so do their errors; the median is the median of the logs (the log of
   the median for an odd number of estimates; for an even number, the log of the geometric
@@ -91,7 +96,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import aggregate, metrics
+from sim import metrics
 from sim.config import ConfigError
 
 __all__ = [
@@ -259,38 +264,25 @@ def _per_group_constant(values: np.ndarray, codes: np.ndarray, rows: np.ndarray,
 # per group
 
 
+_TABLE_NAMES = {"individual_error": "mean_individual_error"}
+"""Report names that differ from their name in :data:`sim.metrics.CROWD_METRICS`."""
+
+
 def _metrics(x: np.ndarray, truth: np.ndarray, divisor: np.ndarray,
              log: bool) -> dict[str, np.ndarray]:
     """The metrics of groups holding the same number of usable estimates.
 
     ``x`` has shape (groups, n) with n >= 1 (the (log) estimates of one round), ``truth`` and
-    ``divisor`` shape (groups,).
+    ``divisor`` shape (groups,). The metrics are those of :data:`sim.metrics.CROWD_METRICS`;
+    the geometric mean ignores non-positive estimates (``nonpositive="ignore"``).
     """
-    n = x.shape[-1]
-    mean = aggregate.mean(x)
-    median = aggregate.median(x)
-    if log:
-        geometric = mean
-    else:  # over the positive estimates only; NaN if there are none
-        positive = x > 0
-        count = positive.sum(axis=-1)
-        logs = np.log(np.where(positive, x, 1.0)) * positive
-        with np.errstate(invalid="ignore", divide="ignore"):
-            geometric = np.where(count > 0, np.exp(logs.sum(axis=-1) / count), np.nan)
-    sd = np.std(x, axis=-1, ddof=1) if n > 1 else np.full(x.shape[0], np.nan)
-    return {
-        "n": np.full(x.shape[0], n),
-        "mean": mean,
-        "median": median,
-        "geometric_mean": geometric,
-        "sd": sd / divisor,
-        "error_of_mean": np.abs(mean - truth) / divisor,
-        "error_of_median": np.abs(median - truth) / divisor,
-        "error_of_geometric_mean": np.abs(geometric - truth) / divisor,
-        "individual_error": metrics.mean_individual_error(x, truth, "absolute") / divisor,
-        "woc_indicator": metrics.woc_indicator(x, truth).astype(float),
-        "truth_in_range": metrics.truth_in_range(x, truth).astype(float),
-    }
+    crowds = metrics.CrowdAggregates(x, truth, scale=divisor, in_logs=log, nonpositive="ignore")
+    out = {"n": np.full(x.shape[0], x.shape[-1]), "mean": crowds.mean,
+           "median": crowds.median, "geometric_mean": crowds.geometric_mean}
+    for name in METRICS:
+        function = metrics.CROWD_METRICS[_TABLE_NAMES.get(name, name)][0]
+        out[name] = np.asarray(function(crowds), dtype=float)
+    return out
 
 
 _COMPUTED = ("n", "mean", "median", "geometric_mean", *METRICS)
