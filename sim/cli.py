@@ -2,8 +2,11 @@
 
 Subcommands:
 
-``crowdsim run CONFIG [--out DIR]``
-    Run the experiment a config names; results land in ``results/<config name>/``.
+``crowdsim run CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
+[--chunk-size N] [--quiet]``
+    Run (or resume) the experiment a config names; results land in
+    ``results/<config name>/``. Its simulations run through the sweep engine, with the
+    same execution options as ``crowdsim sweep``.
 ``crowdsim analyze FILE.csv --column NAME --truth X [--json] [--figure PATH]``
     Aggregates, errors and the diversity decomposition of one column of real guesses.
 ``crowdsim analyze FILE.csv --rounds C1,C2,... --truth-column T --group-columns G1[,G2]
@@ -21,38 +24,23 @@ Subcommands:
     stops it. Names: see :data:`sim.app.APPS` (``estimation``).
 
 Bad input (a config or an argument) gets one line on stderr naming the field and what is
-allowed, exit code 2, and nothing written. A sweep exits with 1 when some runs failed and
-130 when interrupted (run it again to resume).
+allowed, exit code 2, and nothing written. A sweep or an experiment exits with 1 when some
+runs failed and 130 when interrupted (run it again to resume).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import sys
 from pathlib import Path
 
-from sim.config import ConfigError, config_hash, load_yaml, validate
+from sim.config import ConfigError
 
-__all__ = ["main", "EXPERIMENTS"]
+__all__ = ["main"]
 
-#: Experiments ``crowdsim run`` knows: config ``experiment:`` value -> module.
-EXPERIMENTS = {
-    "galton_ox": "experiments.galton_ox",
-    "lorenz2011": "experiments.lorenz2011",
-    "becker2017": "experiments.becker2017",
-    "groupthink_phase": "experiments.groupthink_phase",
-    "condorcet": "experiments.condorcet",
-    "cascades": "experiments.cascades",
-    "musiclab": "experiments.musiclab",
-    "nest_site_list2009": "experiments.nest_site_list2009",
-    "nest_site_groupthink": "experiments.nest_site_groupthink",
-    "nest_site_quorum": "experiments.nest_site_quorum",
-    "cross_inhibition": "experiments.cross_inhibition",
-}
-
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -90,6 +78,28 @@ def _figure_options(parser) -> None:
                         help="print the provenance as a small caption under each figure")
 
 
+def _execution_options(parser, what: str) -> None:
+    """Where and how runs execute: the same options for experiments and sweeps."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int,
+                       help="local worker processes (default: one per core, or this process "
+                            "for small work; 1: this process)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
+    parser.add_argument("--fresh", action="store_true",
+                        help=f"discard an earlier {what}'s runs in the output folder and start "
+                             "again (default: resume)")
+    parser.add_argument("--chunk-size", type=_positive_int, metavar="N",
+                        help="runs per task (default: the config's, else about 0.25 s of work)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _check_scheduler(address: str | None) -> None:
+    if address and "://" not in address:
+        raise ConfigError(f"--scheduler: expected an address like tcp://HOST:8786, "
+                          f"got {address!r}")
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -109,10 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    run = commands.add_parser("run", help="run the experiment a config describes")
+    run = commands.add_parser("run", help="run (or resume) the experiment a config describes")
     run.add_argument("config", help="experiment config (YAML), e.g. configs/galton_ox.yaml")
     run.add_argument("--out", help="output folder (default results/<config name>)")
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _execution_options(run, "experiment")
     _figure_options(run)
     run.add_argument("--no-report", action="store_true",
                      help="do not write report.md and report.html at the end")
@@ -149,16 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="run or resume a parameter sweep")
     sweep.add_argument("config", help="sweep config (YAML), e.g. configs/sweep_demo.yaml")
     sweep.add_argument("--out", help="output folder (default results/<config name>)")
-    where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int,
-                       help="local worker processes (default: one per core; 1: this process)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
-    sweep.add_argument("--fresh", action="store_true",
-                       help="discard an earlier sweep in the output folder and start again")
-    sweep.add_argument("--chunk-size", type=_positive_int, metavar="N",
-                       help="runs per task (default: the config's, else about 0.25 s of work)")
-    sweep.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _execution_options(sweep, "sweep")
     sweep.add_argument("--no-report", action="store_true",
                        help="do not write report.md and report.html at the end")
 
@@ -183,44 +184,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    config_path = Path(args.config)
-    raw = load_yaml(config_path)
-    name = raw.get("experiment")
-    if not isinstance(name, str) or name not in EXPERIMENTS:
-        allowed = ", ".join(sorted(EXPERIMENTS))
-        raise ConfigError(f"{config_path}: experiment: must be one of {allowed}; got {name!r}")
-    module = importlib.import_module(EXPERIMENTS[name])
-    config = validate(module.Config, raw, str(config_path))
-    out_dir = Path(args.out) if args.out else Path("results") / config_path.stem
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"--out: {out_dir} exists and is not a folder")
-
-    from sim.provenance import provenance
-
-    record = provenance(config_hash=config_hash(raw), seed=config.seed, experiment=name)
-    record["config"] = raw
-    log = (lambda *a, **k: None) if args.quiet else print
+    from experiments._runner import Execution, run_experiment
     from sim.plots import set_figure_options
 
+    _check_scheduler(args.scheduler)
     set_figure_options(pdf=args.pdf, caption=args.caption)
-    try:
-        module.run(config, out_dir, record, config_dir=config_path.parent, log=log)
-    except ConfigError as exc:
-        message = str(exc)
-        raise ConfigError(message if message.startswith(f"{config_path}:")
-                          else f"{config_path}: {message}") from None
-    if not args.no_report:
-        from sim.report import write_report
-
-        md, page = write_report(out_dir)
-        log(f"report: {md} and {page}")
-    log(f"results written to {out_dir}/")
+    execution = Execution(workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
+                          chunk_size=args.chunk_size, quiet=args.quiet)
+    run_experiment(args.config, args.out, execution, report=not args.no_report,
+                   log=None if args.quiet else print)
     return 0
 
 
 def _figures(args) -> int:
+    from experiments._runner import remake_figures
     from sim.plots import set_figure_options
-    from sim.report import remake_figures
 
     set_figure_options(pdf=args.pdf, caption=args.caption)
     for path in remake_figures(args.folder):
@@ -274,9 +252,7 @@ def _sweep(args) -> int:
 
     config_path = Path(args.config)
     config = load_sweep_config(config_path)
-    if args.scheduler and "://" not in args.scheduler:
-        raise ConfigError(f"--scheduler: expected an address like tcp://HOST:8786, "
-                          f"got {args.scheduler!r}")
+    _check_scheduler(args.scheduler)
     out_dir = Path(args.out) if args.out else Path("results") / config_path.stem
     report = run_sweep(config, out_dir, name=config_path.stem, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh, chunk_size=args.chunk_size,
@@ -291,7 +267,7 @@ def _sweep(args) -> int:
 
 
 def _results(args) -> int:
-    from sim.results import format_summary, summarise
+    from sim.sweep.results import format_summary, summarise
 
     print(format_summary(summarise(args.folder, metrics=args.metric)))
     return 0
@@ -346,6 +322,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("crowdsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except RuntimeError as exc:
+        from experiments._runner import RunsFailed
+
+        if not isinstance(exc, RunsFailed):
+            raise
+        print(f"crowdsim: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

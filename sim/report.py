@@ -1,21 +1,16 @@
 """Reports: ``report.md`` and a self-contained ``report.html`` for an experiment or a sweep.
 
-A report is made from stored results only (``summary.json`` and the figures for an
+A report is rendered from stored files only (``summary.json`` and the figures for an
 experiment; ``manifest.json`` and the Parquet chunks for a sweep), so it can be remade at any
-time without re-running anything. Experiments can shape their report with two optional
-functions in their module:
-
-``key_numbers(summary) -> list[tuple[str, str]]``
-    the numbers a reader wants first, as (label, formatted value);
-``figures(out_dir, summary) -> list[str]``
-    redraw the experiment's figures from what is stored (used by ``crowdsim figures``).
+time without re-running anything. This module imports nothing from the experiments or the
+command line: what an experiment wants shown first is in its summary (``key_numbers``,
+``verdicts``, ``notes``), written by the experiment runner (:mod:`experiments._runner`).
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -25,8 +20,7 @@ import yaml
 from sim.config import ConfigError
 from sim.io import write_text
 
-__all__ = ["load_summary", "experiment_module", "remake_figures", "write_report",
-           "verdict_lines"]
+__all__ = ["load_summary", "write_report", "verdict_lines"]
 
 
 def load_summary(folder: str | Path) -> dict:
@@ -40,26 +34,6 @@ def load_summary(folder: str | Path) -> dict:
         raise ConfigError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
-def experiment_module(name: str):
-    """The module of a registered experiment."""
-    from sim.cli import EXPERIMENTS
-
-    if name not in EXPERIMENTS:
-        raise ConfigError(f"experiment {name!r} is not known to this crowdsim "
-                          f"(known: {', '.join(sorted(EXPERIMENTS))})")
-    return importlib.import_module(EXPERIMENTS[name])
-
-
-def remake_figures(folder: str | Path) -> list[str]:
-    """Redraw an experiment's figures from its stored results."""
-    folder = Path(folder)
-    summary = load_summary(folder)
-    module = experiment_module(summary.get("experiment", ""))
-    if not hasattr(module, "figures"):
-        raise ConfigError(f"experiment {summary['experiment']!r} cannot redraw its figures")
-    return module.figures(folder, summary)
-
-
 # ---------------------------------------------------------------------------------------------
 # sections: (heading, list of blocks); a block is ("p", text), ("table", rows), ("pre", text),
 # ("figure", file name) or ("verdicts", list)
@@ -69,7 +43,7 @@ def _experiment_sections(folder: Path, summary: dict) -> list[tuple[str, list]]:
     provenance = summary.get("provenance", {})
     config = provenance.get("config")
     sections: list[tuple[str, list]] = []
-    what = [("p", (summary.get("experiment_doc") or _module_doc(summary)))]
+    what = [("p", summary.get("experiment_doc") or summary.get("experiment", ""))]
     if config:
         what.append(("pre", yaml.safe_dump(config, sort_keys=False).strip()))
     what.append(("table", [
@@ -80,15 +54,7 @@ def _experiment_sections(folder: Path, summary: dict) -> list[tuple[str, list]]:
         ("run at", provenance.get("timestamp")),
     ]))
     sections.append(("What was run", what))
-    module = _module_or_none(summary)
-    numbers = None
-    if module is not None and hasattr(module, "key_numbers"):
-        try:
-            numbers = module.key_numbers(summary)
-        except (KeyError, TypeError, IndexError):  # a summary from an older or partial run
-            numbers = None
-    if numbers is None:
-        numbers = _generic_numbers(summary)
+    numbers = summary.get("key_numbers") or _generic_numbers(summary)
     if numbers:
         sections.append(("Key numbers", [("table", numbers)]))
     if summary.get("verdicts"):
@@ -104,7 +70,7 @@ def _experiment_sections(folder: Path, summary: dict) -> list[tuple[str, list]]:
 
 
 def _sweep_sections(folder: Path) -> list[tuple[str, list]]:
-    from sim.results import format_summary, summarise
+    from sim.sweep.results import format_summary, summarise
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     design = manifest.get("design", {})
@@ -125,19 +91,6 @@ def _sweep_sections(folder: Path) -> list[tuple[str, list]]:
     if figures:
         sections.append(("Figures", [("figure", f) for f in figures]))
     return sections
-
-
-def _module_or_none(summary: dict):
-    try:
-        return experiment_module(summary.get("experiment", ""))
-    except ConfigError:
-        return None
-
-
-def _module_doc(summary: dict) -> str:
-    module = _module_or_none(summary)
-    doc = (module.__doc__ or "").strip() if module is not None else ""
-    return " ".join(doc.split("\n\n")[0].split()) if doc else summary.get("experiment", "")
 
 
 def _generic_numbers(summary: dict) -> list[tuple[str, str]]:
@@ -161,13 +114,21 @@ def _fmt(value: Any) -> str:
 
 
 def verdict_lines(effects: list[dict]) -> list[str]:
-    """One line per published effect, as experiments print them at the end of a run.
+    """One line per published effect, as an experiment's run prints them at its end.
 
-    >>> verdict_lines([{"effect": "crowds are wise", "reproduced": True}])
-    ['- REPRODUCED: crowds are wise']
+    >>> verdict_lines([{"effect": "crowds are wise", "reproduced": True, "data": 0.01,
+    ...                 "simulation": 0.012}])
+    ['- REPRODUCED: crowds are wise (data 0.01; model 0.012)']
     """
     words = {True: "REPRODUCED", False: "NOT reproduced", None: "not tested"}
-    return [f"- {words[e['reproduced']]}: {e['effect']}" for e in effects]
+    lines = []
+    for effect in effects:
+        values = "; ".join(f"{label} {_fmt(effect[key])}"
+                           for key, label in (("data", "data"), ("simulation", "model"))
+                           if effect.get(key) is not None)
+        lines.append(f"- {words[effect['reproduced']]}: {effect['effect']}"
+                     + (f" ({values})" if values else ""))
+    return lines
 
 
 def _verdict_word(reproduced) -> str:

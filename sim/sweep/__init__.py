@@ -1,7 +1,7 @@
 """Parameter sweeps: designs, a resumable runner (local processes or Dask) and a store.
 
 ``crowdsim sweep CONFIG`` runs a sweep config (see ``docs/sweeps.md``);
-:func:`sim.results.load` reads what it stored. From Python:
+:func:`sim.sweep.results.load` reads what it stored. From Python:
 
 >>> import tempfile
 >>> from sim.sweep import SweepConfig, run_sweep
@@ -13,7 +13,8 @@
 
 Submodules: ``config`` (the YAML schema), ``design`` (points and keys), ``models`` (the
 registry of sweepable models), ``worker`` (one chunk), ``runner`` (executors, resume),
-``store`` (the folder's files), ``progress``, ``sensitivity`` (SALib indices).
+``store`` (the folder's files), ``results`` (reading a sweep folder), ``progress``,
+``sensitivity`` (SALib indices).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from sim.config import ConfigError, config_hash, load_yaml, validate
 from sim.sweep.models import MODELS, get_model
 
 __all__ = ["SweepConfig", "GridAxis", "RangeAxis", "SAMPLED_DESIGNS", "load_sweep_config",
-           "swept_axes", "canonical_value", "sweep_hash", "MAX_POINTS"]
+           "swept_axes", "point_columns", "canonical_value", "sweep_hash", "MAX_POINTS"]
 
 SAMPLED_DESIGNS = ("random", "lhs", "sobol", "morris")
 #: Largest number of parameter points a design may have (the design is held in memory).
@@ -61,14 +61,20 @@ class SweepConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
 
-    model: str = Field(description="the model to run: a key of sim.sweep.models.MODELS")
+    model: str = Field(description="the model to run: a key of sim.sweep.models.MODELS or "
+                                   "the import path of a SweepModel, package.module:ATTRIBUTE")
     title: str | None = Field(None, description="human-readable title for reports")
     seed: int = Field(ge=0, description="base seed; designs and every run derive from it")
-    design: Literal["grid", "random", "lhs", "sobol", "morris"] = Field(
-        description="grid: full factorial of value lists; the others sample ranges")
+    design: Literal["grid", "random", "lhs", "sobol", "morris", "points"] = Field(
+        description="grid: full factorial of value lists; random, lhs, sobol, morris sample "
+                    "ranges; points: an explicit list of parameter points")
     fixed: dict[str, Any] = Field(default_factory=dict,
                                   description="parameters held at one value")
-    swept: dict[str, Any] = Field(min_length=1, description="parameters that vary")
+    swept: dict[str, Any] = Field(default_factory=dict,
+                                  description="parameters that vary (grid and sampled designs)")
+    points: list[dict[str, Any]] | None = Field(
+        None, description="design points: the parameter points, each a mapping of the same "
+                          "parameter names to values (with fixed for the rest)")
     samples: int | None = Field(None, ge=1, description="sampled designs: points (random, "
                                 "lhs), base sample N (sobol), trajectories (morris)")
     levels: int | None = Field(None, ge=2, description="morris: grid levels (even; default 4)")
@@ -81,12 +87,22 @@ class SweepConfig(BaseModel):
     @model_validator(mode="after")
     def _check_against_model(self) -> SweepConfig:
         if self.model not in MODELS:
-            raise ValueError(f"model: must be one of {', '.join(sorted(MODELS))}; "
-                             f"got {self.model!r}")
+            try:  # the import path of a SweepModel, "package.module:ATTRIBUTE"
+                get_model(self.model)
+            except (KeyError, TypeError) as exc:
+                raise ValueError(f"model: {exc.args[0]}") from None
         self._check_design_options()
         for name, value in self.fixed.items():
             _check_name(self.model, "fixed", name)
             canonical_value(self.model, name, value, f"fixed.{name}")
+        if self.design == "points":
+            n_points = len(point_columns(self)[0])
+            if n_points > MAX_POINTS:
+                raise ValueError(f"points: {n_points:,} points, more than {MAX_POINTS:,}")
+            self._check_metrics()
+            return self
+        if not self.swept:
+            raise ValueError(f"swept: design {self.design} needs at least one swept parameter")
         for name in self.swept:
             if name in self.fixed:
                 raise ValueError(f"swept.{name}: also in fixed; a parameter is either fixed "
@@ -101,6 +117,19 @@ class SweepConfig(BaseModel):
         return self
 
     def _check_design_options(self) -> None:
+        if self.design == "points":
+            for option in ("samples", "levels"):
+                if getattr(self, option) is not None:
+                    raise ValueError(f"{option}: only for sampled designs "
+                                     f"({', '.join(SAMPLED_DESIGNS)}), not design points")
+            if self.swept:
+                raise ValueError("swept: design points lists its points under points:, "
+                                 "not swept")
+            if not self.points:
+                raise ValueError("points: design points needs at least one point")
+            return
+        if self.points is not None:
+            raise ValueError(f"points: only for design points, not design {self.design}")
         if self.design == "grid":
             for option in ("samples", "levels"):
                 if getattr(self, option) is not None:
@@ -237,6 +266,47 @@ def _numeric_kind(model: str, name: str) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # swept axes
+
+
+def point_columns(config: SweepConfig) -> tuple[list[dict[str, Any]], dict[str, list]]:
+    """The points of a ``points`` design, validated value by value and made canonical.
+
+    Returns the points (canonical values) and the same as columns (name -> values in point
+    order). Every point must name the same parameters, none of them fixed, and no point may
+    repeat another (it would get the same key, so the same seeds).
+
+    Examples
+    --------
+    >>> config = SweepConfig(model="estimation", seed=0, design="points",
+    ...                      points=[{"n_agents": 10, "correlation": 0},
+    ...                              {"n_agents": 20, "correlation": 0.5}])
+    >>> point_columns(config)[1]
+    {'n_agents': [10, 20], 'correlation': [0.0, 0.5]}
+    """
+    points = config.points or []
+    names = list(points[0]) if points else []
+    seen: dict[str, int] = {}
+    canonical_points = []
+    for i, point in enumerate(points):
+        where = f"points[{i}]"
+        if list(point) != names and set(point) != set(names):
+            raise ValueError(f"{where}: names {', '.join(sorted(point))}; every point must name "
+                             f"the same parameters as points[0] ({', '.join(sorted(names))})")
+        values = {}
+        for name in names:
+            _check_name(config.model, "points", name)
+            if name in config.fixed:
+                raise ValueError(f"{where}.{name}: also in fixed; a parameter is either fixed "
+                                 "or set by the points")
+            values[name] = canonical_value(config.model, name, point[name], f"{where}.{name}")
+        text = json.dumps(values, sort_keys=True)
+        if text in seen:
+            raise ValueError(f"{where}: repeats points[{seen[text]}]; each point must be "
+                             "distinct")
+        seen[text] = i
+        canonical_points.append(values)
+    columns = {name: [point[name] for point in canonical_points] for name in names}
+    return canonical_points, columns
 
 
 def swept_axes(config: SweepConfig) -> dict[str, GridAxis | RangeAxis]:

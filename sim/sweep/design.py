@@ -1,7 +1,7 @@
 """Designs: the parameter points of a sweep, each with a stable key.
 
-A design lists parameter points, each a dict of the fixed and swept values. ``grid`` is the
-full factorial of the swept value lists (the last parameter varies fastest); ``random``
+A design lists parameter points, each a dict of the fixed and swept values. ``points`` is an
+explicit list of points (what experiments declare); ``grid`` is the full factorial of the swept value lists (the last parameter varies fastest); ``random``
 (uniform) and ``lhs`` (:class:`scipy.stats.qmc.LatinHypercube`) sample ``samples`` points
 from the ranges; ``sobol`` (:func:`SALib.sample.sobol.sample`, ``N (2D + 2)`` points with
 second-order terms) and ``morris`` (:func:`SALib.sample.morris.sample`, ``N (D + 1)``
@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from sim.seeding import derive_seed
-from sim.sweep.config import GridAxis, RangeAxis, SweepConfig, canonical_value, swept_axes
+from sim.sweep.config import (GridAxis, RangeAxis, SweepConfig, canonical_value, point_columns,
+                              swept_axes)
 from sim.sweep.models import get_model
 from sim.sweep.store import column_value
 
@@ -83,7 +84,7 @@ class Design:
     Attributes
     ----------
     kind : str
-        ``grid``, ``random``, ``lhs``, ``sobol`` or ``morris``.
+        ``points``, ``grid``, ``random``, ``lhs``, ``sobol`` or ``morris``.
     model : str
         The model the points are for.
     fixed : dict
@@ -163,17 +164,21 @@ def build_design(config: SweepConfig) -> Design:
     >>> all(10 <= n <= 1000 and isinstance(n, int) for n in design.columns["n_agents"])
     True
     """
-    axes = swept_axes(config)
     fixed = {name: canonical_value(config.model, name, value, f"fixed.{name}")
              for name, value in config.fixed.items()}
-    if config.design == "grid":
+    problem = matrix = None
+    if config.design == "points":
+        columns = point_columns(config)[1]
+    elif config.design == "grid":
+        axes = swept_axes(config)
         columns = _grid_columns(axes)
-        problem = matrix = None
     else:
+        axes = swept_axes(config)
         problem = salib_problem(axes)
         matrix = _sample_matrix(config, problem)
         columns = _columns_from_matrix(config.model, axes, matrix)
-    n_points = len(next(iter(columns.values())))
+    n_points = len(config.points) if config.design == "points" \
+        else len(next(iter(columns.values())))
     keys = np.fromiter(
         (point_key({**fixed, **{name: values[i] for name, values in columns.items()}})
          for i in range(n_points)), dtype=np.int64, count=n_points)

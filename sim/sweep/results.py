@@ -208,7 +208,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     failures = summary["failures"]
     if failures is not None:
         lines += ["", f"failed runs: {failures['runs'].sum():,} (load them with "
-                  "sim.results.load_failures)"]
+                  "sim.sweep.results.load_failures)"]
         for row in failures.head(5).itertuples():
             lines.append(f"  {row.runs:,} runs at {row.points:,} points: {row.error_type}: "
                          f"{row.error_message}")

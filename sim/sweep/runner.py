@@ -47,7 +47,8 @@ from sim.sweep.progress import Progress, progress_mode
 from sim.sweep.store import SweepStore
 from sim.sweep.worker import ChunkResult, ChunkTask, PointRuns, init_worker, run_chunk
 
-__all__ = ["run_sweep", "plan_chunks", "auto_chunk_size", "SweepReport", "MANIFEST_FORMAT"]
+__all__ = ["run_sweep", "plan_chunks", "auto_chunk_size", "connect", "SweepReport",
+           "MANIFEST_FORMAT"]
 
 MANIFEST_FORMAT = "crowdsim-sweep/1"
 #: A chunk should take about this long (seconds): long enough to hide the cost of sending
@@ -247,7 +248,7 @@ def _on_dask(tasks: list[ChunkTask], client) -> Iterator[ChunkResult | _ChunkErr
             client.cancel(list(waiting.values()))
 
 
-def _connect(address: str):
+def connect(address: str):
     """A client of the Dask scheduler at ``address``, or a one-line :class:`ConfigError`."""
     from distributed import Client
 
@@ -293,8 +294,8 @@ def _cpu_count() -> int:
 
 
 def run_sweep(config: SweepConfig, out_dir: str | os.PathLike, *, name: str,
-              workers: int | None = None, scheduler: str | None = None, fresh: bool = False,
-              chunk_size: int | None = None, quiet: bool = False,
+              workers: int | None = None, scheduler: str | None = None, client=None,
+              fresh: bool = False, chunk_size: int | None = None, quiet: bool = False,
               log: Callable[[str], None] | None = print) -> SweepReport:
     """Run (or resume) the sweep ``config`` describes into ``out_dir``.
 
@@ -311,6 +312,9 @@ def run_sweep(config: SweepConfig, out_dir: str | os.PathLike, *, name: str,
         process when the sweep is small.
     scheduler : str, optional
         Address of a Dask scheduler (``tcp://HOST:PORT``) to run the chunks on instead.
+    client : distributed.Client, optional
+        An open connection to that scheduler (from :func:`connect`), kept open afterwards;
+        by default one is opened for this sweep and closed at its end.
     fresh : bool
         Delete an earlier sweep's files in ``out_dir`` first.
     chunk_size : int, optional
@@ -341,7 +345,9 @@ def run_sweep(config: SweepConfig, out_dir: str | os.PathLike, *, name: str,
     store = SweepStore(out_dir)
     identity = sweep_hash(config)
     _check_folder(store, identity, chunk_size, fresh)
-    client = _connect(scheduler) if scheduler else None
+    own_client = client is None and scheduler is not None
+    if own_client:
+        client = connect(scheduler)
     try:
         with store.lock():
             _check_folder(store, identity, chunk_size, fresh)  # again, now that we hold it
@@ -353,7 +359,7 @@ def run_sweep(config: SweepConfig, out_dir: str | os.PathLike, *, name: str,
                                workers=workers, client=client, scheduler=scheduler,
                                quiet=quiet, log=log)
     finally:
-        if client is not None:
+        if own_client:
             client.close()
 
 
