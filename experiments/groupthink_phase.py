@@ -17,27 +17,27 @@ What it reports
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, model_validator
 
-from sim.config import ExperimentConfig
-from sim.io import write_json, write_parquet
-from sim.metrics import groupthink, round_metrics
-from sim.models.estimation import EstimationParams, simulate_crowds
-from sim.seeding import replicate_seeds
+from experiments._runner import Engine, Outcome, Stage
+from sim.config import ExperimentConfig, Strict
+from sim.metrics import groupthink
+from sim.models.estimation import EstimationParams
 
-__all__ = ["GroupthinkConfig", "run"]
+__all__ = ["GroupthinkConfig", "Config", "run", "figures", "key_numbers"]
+
+#: What the crowd's private estimates look like when the config says nothing (an unbiased
+#: normal crowd, ten rounds); every other parameter is EstimationParams' own default.
+CROWD_DEFAULTS = {"n_agents": 100, "truth": 100.0, "noise_scale": 10.0, "rounds": 10}
 
 
-class Topology(BaseModel):
+class Topology(Strict):
     """Who sees whom: a named information condition and network."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     name: str = Field(min_length=1)
     information: Literal["aggregate", "full", "neighbours"]
@@ -45,88 +45,103 @@ class Topology(BaseModel):
 
 
 class GroupthinkConfig(ExperimentConfig):
-    """Config of the phase diagram (``configs/groupthink_phase.yaml``)."""
+    """Config of the phase diagram (``configs/groupthink_phase.yaml``).
+
+    ``crowd`` holds the estimation model's parameters that all points share (the model's own
+    schema, :class:`sim.models.estimation.EstimationParams`); the lists sweep the rest.
+    """
 
     experiment: Literal["groupthink_phase"]
-    n_agents: int = Field(100, ge=3)
-    truth: float = 100.0
-    noise_scale: float = Field(10.0, gt=0, description="SD of private errors (normal)")
-    rounds: int = Field(10, ge=1)
-    replicates: int = Field(200, ge=2)
+    crowd: EstimationParams = Field(default_factory=lambda: EstimationParams(**CROWD_DEFAULTS),
+                                    description="the crowd every point starts from")
+    replicates: int = Field(200, ge=2, description="crowds per point")
     social_weights: list[float] = Field(min_length=1)
     correlations: list[float] = Field(min_length=1)
     influencer_biases: list[float | None] = Field(min_length=1)
-    influencer_weight: float = Field(1.0, ge=0)
-    weight_mode: Literal["constant", "random", "accuracy"] = Field(
-        "constant", description="how social weights vary across agents (see EstimationParams)")
-    weight_spread: float = Field(0.0, ge=0)
     topologies: list[Topology] = Field(min_length=1)
     collapse: float = Field(0.5, gt=0, lt=1, description="diversity ratio below which "
                                                           "diversity has collapsed")
 
+    @model_validator(mode="after")
+    def _check_points(self) -> GroupthinkConfig:
+        """Build one point per topology, so a bad combination fails before any work."""
+        for topology in self.topologies:
+            try:
+                EstimationParams(**{**self.base(), **point(topology, self.social_weights[0],
+                                                           self.correlations[0],
+                                                           self.influencer_biases[0])})
+            except ValueError as exc:
+                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+                detail = lines[1] if len(lines) > 1 else (lines[0] if lines else str(exc))
+                raise ValueError(f"topologies: {topology.name}: {detail}") from None
+        return self
+
+    def base(self) -> dict:
+        """The crowd's parameters as the points share them (``fixed`` of the stage)."""
+        swept = {"information", "network", "social_weight", "correlation", "n_influencers",
+                 "influencer_bias"}
+        return {k: v for k, v in self.crowd.model_dump(mode="json").items() if k not in swept}
+
 
 Config = GroupthinkConfig
+METRICS = ("error_of_mean", "error_of_median", "sd", "truth_in_range")
 
 
-def point_params(config: GroupthinkConfig, topology: Topology, weight: float,
-                 correlation: float, bias: float | None) -> EstimationParams:
-    return EstimationParams(
-        n_agents=config.n_agents, truth=config.truth, noise_scale=config.noise_scale,
-        correlation=correlation, rounds=config.rounds, information=topology.information,
-        network=topology.network, social_weight=weight,
-        n_influencers=0 if bias is None else 1, influencer_bias=bias,
-        influencer_weight=config.influencer_weight, weight_mode=config.weight_mode,
-        weight_spread=config.weight_spread)
+def point(topology: Topology, weight: float, correlation: float, bias: float | None) -> dict:
+    """The swept parameters of one point of the phase diagram."""
+    return {"information": topology.information, "network": topology.network,
+            "social_weight": weight, "correlation": correlation,
+            "n_influencers": 0 if bias is None else 1, "influencer_bias": bias}
 
 
-def validate_points(config: GroupthinkConfig) -> None:
-    """Build every point's parameters once, so a bad combination fails before any work."""
-    from sim.config import ConfigError
-
+def design(config: GroupthinkConfig) -> tuple[Stage, pd.DataFrame]:
+    """The full factorial as one stage, and a table naming each point."""
+    points, labels = [], []
     for topology in config.topologies:
-        try:
-            point_params(config, topology, config.social_weights[0], config.correlations[0],
-                         config.influencer_biases[0])
-        except ValueError as exc:
-            first = str(exc).splitlines()
-            raise ConfigError(f"topologies: {topology.name}: "
-                              f"{first[-1].strip() if first else exc}") from None
+        for bias in config.influencer_biases:
+            for rho in config.correlations:
+                for weight in config.social_weights:
+                    points.append(point(topology, weight, rho, bias))
+                    labels.append({"topology": topology.name, "influencer_bias": bias,
+                                   "correlation": rho, "social_weight": weight})
+    stage = Stage("phase", "estimation", points=points, replicates=config.replicates,
+                  fixed=config.base(), metrics=METRICS)
+    return stage, pd.DataFrame(labels)
 
 
-def run_point(params: EstimationParams, seed: int, replicates: int, key: tuple) -> dict:
-    batch = simulate_crowds(params, replicate_seeds(seed, replicates, key_prefix=key),
-                            record_rounds=[0, params.rounds])
-    m = round_metrics(batch.trajectory, truth=params.truth)
-    error_before, error_after = m["error_of_mean"][:, 0].mean(), m["error_of_mean"][:, -1].mean()
-    sd_before, sd_after = m["sd"][:, 0].mean(), m["sd"][:, -1].mean()
-    return {"error_before": error_before, "error_after": error_after,
-            "error_ratio": error_after / error_before, "sd_before": sd_before,
-            "sd_after": sd_after, "diversity_ratio": sd_after / sd_before,
-            "error_of_median_ratio": m["error_of_median"][:, -1].mean()
-            / m["error_of_median"][:, 0].mean(),
-            "truth_in_range_after": m["truth_in_range"][:, -1].mean()}
-
-
-def sweep(config: GroupthinkConfig, log) -> pd.DataFrame:
-    from tqdm import tqdm
-
-    rows = []
-    grid = list(itertools.product(enumerate(config.topologies),
-                                  enumerate(config.influencer_biases),
-                                  enumerate(config.correlations),
-                                  enumerate(config.social_weights)))
-    for (t, topology), (b, bias), (c, rho), (w, weight) in tqdm(
-            grid, desc="groupthink phase", unit="point", disable=None):
-        params = point_params(config, topology, weight, rho, bias)
-        result = run_point(params, config.seed, config.replicates, key=(t, b, c, w))
-        rows.append({"topology": topology.name, "influencer_bias": bias,
-                     "correlation": rho, "social_weight": weight, **result})
-    frame = pd.DataFrame(rows)
-    frame["groupthink"] = groupthink(frame.diversity_ratio, frame.error_ratio, config.collapse)
+def analyse(runs: pd.DataFrame, labels: pd.DataFrame, rounds: int,
+            collapse: float) -> pd.DataFrame:
+    """Per point: errors and SD before the first and after the last round (means over the
+    crowds), their ratios, and the regions (groupthink, stays wise)."""
+    first = runs[runs["round"] == 0].groupby("point_id")[list(METRICS)].mean()
+    last = runs[runs["round"] == rounds].groupby("point_id")[list(METRICS)].mean()
+    frame = labels.copy()
+    frame["error_before"] = first.error_of_mean.to_numpy()
+    frame["error_after"] = last.error_of_mean.to_numpy()
+    frame["error_ratio"] = frame.error_after / frame.error_before
+    frame["sd_before"] = first.sd.to_numpy()
+    frame["sd_after"] = last.sd.to_numpy()
+    frame["diversity_ratio"] = frame.sd_after / frame.sd_before
+    frame["error_of_median_ratio"] = (last.error_of_median / first.error_of_median).to_numpy()
+    frame["truth_in_range_after"] = last.truth_in_range.to_numpy()
+    frame["groupthink"] = groupthink(frame.diversity_ratio, frame.error_ratio, collapse)
     # staying wise: the crowd's error did not get worse and diversity did not collapse
     frame["stays_wise"] = (frame.error_ratio <= 1.01) & ~frame.groupthink
-    log(f"{len(frame)} points x {config.replicates} crowds of {config.n_agents}")
     return frame
+
+
+def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
+    """Run the phase diagram's stage and summarise its regions."""
+    stage, labels = design(config)
+    runs = engine.run(stage)
+    frame = analyse(runs, labels, config.crowd.rounds, config.collapse)
+    engine.log(f"{len(frame)} points x {config.replicates} crowds of {config.crowd.n_agents}")
+    regions = describe(frame)
+    notes = [f"{name}: groupthink at {r['groupthink_points']} of {r['points']} points"
+             + (f" (from social weight {r['lowest_social_weight_with_groupthink']:g})"
+                if r["lowest_social_weight_with_groupthink"] is not None else "")
+             + f", stays wise at {r['stays_wise_points']}" for name, r in regions.items()]
+    return Outcome(summary={"regions": regions}, tables={"points": frame}, notes=notes)
 
 
 def _bias_label(bias) -> str:
@@ -134,7 +149,7 @@ def _bias_label(bias) -> str:
 
 
 def draw_heatmaps(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig,
-                  provenance: dict) -> list[str]:
+                  provenance: dict) -> list[Path]:
     import matplotlib.pyplot as plt
     from matplotlib.colors import TwoSlopeNorm
 
@@ -188,7 +203,7 @@ def draw_heatmaps(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig,
         bar.update_ticks()
         fig.suptitle(f"{label}; hatched: groupthink (diversity below {config.collapse:g} of "
                      "its start, error not better)", fontsize=11)
-        written += [str(p) for p in save(fig, out_dir / value, provenance)]
+        written += save(fig, out_dir / value, provenance)
     return written
 
 
@@ -221,8 +236,8 @@ def describe(frame: pd.DataFrame) -> dict:
     return out
 
 
-def figures(out_dir: Path, summary: dict) -> list[str]:
-    """Redraw the heatmaps from ``points.parquet`` and the stored config."""
+def figures(out_dir: Path, summary: dict) -> list[Path]:
+    """Draw the heatmaps from ``points.parquet`` and the stored config."""
     config = GroupthinkConfig.model_validate(summary["provenance"]["config"])
     frame = pd.read_parquet(Path(out_dir) / "points.parquet")
     return draw_heatmaps(Path(out_dir), frame, config, summary.get("provenance", {}))
@@ -237,26 +252,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      + (f" (from social weight {start:g})" if start is not None else "")
                      + f"; stays wise at {region['stays_wise_points']}"))
     return rows
-
-
-def run(config: GroupthinkConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    validate_points(config)
-    frame = sweep(config, log)
-    regions = describe(frame)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "points.parquet", frame)
-    figures = draw_heatmaps(out_dir, frame, config, provenance)
-    summary = {"experiment": config.experiment,
-               "title": config.title or "Groupthink phase diagram",
-               "regions": regions,
-               "files": {"points": "points.parquet",
-                         "figures": [Path(f).name for f in figures]},
-               "provenance": provenance}
-    write_json(out_dir / "summary.json", summary)
-    for name, region in regions.items():
-        start = region["lowest_social_weight_with_groupthink"]
-        log(f"- {name}: groupthink at {region['groupthink_points']} of {region['points']} "
-            f"points" + (f" (from social weight {start:g})" if start is not None else "")
-            + f", stays wise at {region['stays_wise_points']}")
-    return summary

@@ -59,36 +59,3 @@ def test_becker_reproduction(tmp_path):
         assert summary["simulation"][network]["change"]["sd"] < -0.1
     assert len(summary["verdicts"]) == 12
     assert (out / "changes.png").exists()
-
-
-def test_groupthink_phase(tmp_path):
-    from experiments import groupthink_phase
-
-    summary, out = run_experiment(
-        groupthink_phase, "configs/groupthink_phase.yaml", tmp_path, n_agents=30,
-        replicates=20, rounds=5, social_weights=[0.0, 0.5, 1.0], correlations=[0.0, 0.5])
-    import pandas as pd
-
-    points = pd.read_parquet(out / "points.parquet")
-    assert len(points) == 4 * 2 * 2 * 3
-    # no social weight: nothing changes
-    still = points[points.social_weight == 0.0]
-    np.testing.assert_allclose(still.error_ratio, 1.0)
-    np.testing.assert_allclose(still.diversity_ratio, 1.0)
-    # full weight on a star with a biased hub: diversity collapses, error grows
-    star = points[points.topology.str.startswith("star") & points.influencer_bias.notna()
-                  & (points.social_weight == 1.0)]
-    assert (star.diversity_ratio < 0.5).all() and (star.error_ratio > 1).all()
-    assert star.groupthink.all()
-    assert (out / "error_ratio.png").exists() and (out / "diversity_ratio.png").exists()
-    assert summary["regions"]
-
-
-def test_groupthink_bad_topology_is_a_config_error(tmp_path):
-    from experiments import groupthink_phase
-    from sim.config import ConfigError
-
-    with pytest.raises(ConfigError, match="topologies"):
-        run_experiment(groupthink_phase, "configs/groupthink_phase.yaml", tmp_path,
-                       topologies=[{"name": "too dense", "information": "neighbours",
-                                    "network": {"kind": "ring_lattice", "degree": 500}}])
