@@ -3,6 +3,7 @@ and Watts-Strogatz against networkx."""
 
 from __future__ import annotations
 
+import inspect
 import pickle
 
 import networkx as nx
@@ -13,6 +14,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from sim import networks as N
 from sim.config import ConfigError, validate
+from sim.networks.generators import _decode_pairs
 
 # builder name -> (function, keyword arguments), all with n_agents = 60
 RANDOM_BUILDERS = {
@@ -137,11 +139,11 @@ def test_erdos_renyi_extremes_and_pair_uniformity():
 
 def test_pair_decoding_is_exact_far_out():
     k = np.array([0, 1, 2, 3, 2**52 - 1, 2**52, 5 * 10**13 - 1], np.int64)
-    i, j = N._decode_pairs(k)
+    i, j = _decode_pairs(k)
     assert np.all((j >= 0) & (j < i))
     assert np.array_equal(i * (i - 1) // 2 + j, k)
     small = np.arange(45, dtype=np.int64)
-    i, j = N._decode_pairs(small)
+    i, j = _decode_pairs(small)
     expected = [(a, b) for a in range(1, 10) for b in range(a)]
     assert list(zip(i.tolist(), j.tolist())) == expected
 
@@ -198,6 +200,20 @@ def test_builders_refuse_missing_seed(name):
         fn(60, **kwargs, seed=None)
     with pytest.raises(ValueError, match=r"seed must be in \[0, 2\*\*63\)"):
         fn(60, **kwargs, seed=-1)
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM_BUILDERS))
+def test_seed_decorator_keeps_the_builders_face(name):
+    """The decorator keeps name, docstring and signature; ``seed`` binds by position too."""
+    fn, kwargs = RANDOM_BUILDERS[name]
+    assert fn.__name__ == name and "seed" in inspect.signature(fn).parameters
+    assert "Examples" in fn.__doc__
+    positional = [60, *kwargs.values()]
+    if name == "centralized":                          # hub_degree comes after seed
+        positional = [60, kwargs["degree"]]
+        assert same(fn(*positional, 5, hub_degree=30), fn(60, **kwargs, seed=5))
+    else:
+        assert same(fn(*positional, 5), fn(60, **kwargs, seed=5))
 
 
 @pytest.mark.parametrize("kind", sorted(SPECS))
