@@ -28,7 +28,8 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass
-from typing import Any, get_args
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import numpy as np
 import pandas as pd
@@ -132,9 +133,10 @@ class Design:
         designs, ``design_<name>``: the point in the SALib problem's space."""
         frame = pd.DataFrame({"point_id": np.arange(len(self), dtype=np.int64),
                               "point_key": self.keys})
+        kinds = param_arrow_types(self.model, self.param_names)
         for name in self.param_names:
             values = self.columns[name] if name in self.columns else [self.fixed[name]] * len(self)
-            frame[name] = [column_value(value) for value in values]
+            frame[name] = [column_value(value, kinds[name]) for value in values]
         if self.matrix is not None:
             for j, name in enumerate(self.swept):
                 frame[f"design_{name}"] = self.matrix[:, j]
@@ -249,12 +251,17 @@ def param_arrow_types(model: str, names) -> dict[str, str]:
     --------
     >>> param_arrow_types("estimation", ["n_agents", "noise", "noise_scale_below"])
     {'n_agents': 'int64', 'noise': 'string', 'noise_scale_below': 'float64'}
+    >>> param_arrow_types("nest_site", ["qualities", "discovery"])
+    {'qualities': 'string', 'discovery': 'string'}
     """
     fields = get_model(model).params_schema.model_fields
     out = {}
     for name in names:
         annotation = fields[name].annotation
-        kinds = {arg for arg in (get_args(annotation) or (annotation,)) if arg is not type(None)}
+        members = get_args(annotation) if get_origin(annotation) in (Union, UnionType) \
+            else (annotation,)
+        # a list or mapping (e.g. site qualities) is a structured value: stored as JSON text
+        kinds = {get_origin(arg) or arg for arg in members if arg is not type(None)}
         if kinds == {bool}:
             out[name] = "bool"
         elif kinds == {int}:

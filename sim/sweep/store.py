@@ -107,7 +107,7 @@ def _batch_table(batch: dict, param_types: dict[str, str], metrics: Sequence[str
         "seed": np.repeat(batch["seeds"], n_rounds),
     }
     for name, kind in param_types.items():
-        value = column_value(batch["point"].params.get(name))
+        value = column_value(batch["point"].params.get(name), kind)
         columns[name] = pa.array([value] * n_rows, type=_ARROW_TYPES[kind])
     columns["replicate"] = np.repeat(batch["replicates"], n_rounds).astype(np.int64)
     columns["round"] = np.tile(np.asarray(batch["rounds"], dtype=np.int64),
@@ -117,15 +117,22 @@ def _batch_table(batch: dict, param_types: dict[str, str], metrics: Sequence[str
     return pa.table(columns, schema=schema)
 
 
-def column_value(value: Any) -> Any:
-    """A parameter value as its column stores it: structured values (dicts) as JSON.
+def column_value(value: Any, kind: str | None = None) -> Any:
+    """A parameter value as its column stores it: structured values (dicts, lists) as JSON,
+    and in a text column (``kind="string"``) any value that is not text, so that a parameter
+    typed ``float | list[float]`` has one column type whatever its value.
 
     Examples
     --------
     >>> column_value({"kind": "ring_lattice", "degree": 4}), column_value(0.5)
     ('{"degree": 4, "kind": "ring_lattice"}', 0.5)
+    >>> column_value(0.5, "string"), column_value("normal", "string")
+    ('0.5', 'normal')
     """
-    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
+    if isinstance(value, (dict, list, tuple)) or (
+            kind == "string" and value is not None and not isinstance(value, str)):
+        return json.dumps(value, sort_keys=True)
+    return value
 
 
 def failures_table(rows: list[dict]) -> pa.Table:
