@@ -6,8 +6,10 @@ Here a recruit copies with probability ``mu`` (``copying``): she dances for the 
 mean strength of its current dancers, without assessing it.
 
 What it runs
-    The nest-site kernel over a grid of ``mu`` (0 -> 1) for each assessment noise ``sigma``,
-    at a fixed interdependence (default 0.8), ``runs`` swarms per point, to the horizon.
+    Stage ``swarms``: the nest-site model (measured by
+    :data:`sim.models.nest_site.measures.SWARMS`) at every ``mu`` (0 -> 1) for each
+    assessment noise ``sigma``, at a fixed interdependence (default 0.8), ``runs`` swarms per
+    point, to the horizon.
 What it reports
     Per point: P(best) by plurality and by the twice criterion, the share of runs with a
     strong (twice) consensus on any site and on a site that is not the best, and which site
@@ -19,7 +21,6 @@ What it reports
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -27,14 +28,19 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from experiments.nest_site_list2009 import _se, verdict_lines
-from sim.config import ExperimentConfig
-from sim.io import write_json, write_parquet
-from sim.models.nest_site import NestSiteParams, simulate_swarms
-from sim.models.nest_site.kernel import wilson_interval
-from sim.seeding import replicate_seeds
+from experiments._runner import Engine, Outcome, Stage
+from sim.config import ConfigError, ExperimentConfig
+from sim.models.nest_site import NestSiteParams
+from sim.models.nest_site.measures import MAX_SITES, dancer_metrics, point_summary, stage_fixed
+from sim.stats import binomial_se, wilson_interval
 
-__all__ = ["GroupthinkConfig", "figures", "key_numbers", "run"]
+__all__ = ["GroupthinkConfig", "Config", "figures", "key_numbers", "run"]
+
+SWARMS = "sim.models.nest_site.measures:SWARMS"
+#: What the points table needs of every swarm (besides the dancers per site).
+OUTCOMES = ("chosen", "chosen_best", "plurality", "plurality_best", "twice", "twice_best",
+            "decided", "decision_time")
+SWEPT = ("copying", "noise")
 
 
 class GroupthinkConfig(ExperimentConfig):
@@ -50,11 +56,10 @@ class GroupthinkConfig(ExperimentConfig):
     consensus_forms: float = Field(0.5, gt=0, le=1, description="'a consensus still forms' "
                                                                 "means in at least this share "
                                                                 "of runs")
-    threads: int | None = Field(None, ge=1, description="kernel threads (default: all cores)")
 
     @model_validator(mode="after")
     def _check(self) -> GroupthinkConfig:
-        for name in ("copying", "noise"):
+        for name in SWEPT:
             if name in self.swarm.model_fields_set:
                 raise ValueError(f"swarm.{name} is swept by the top-level '{name}' list; "
                                  "remove it from swarm")
@@ -66,40 +71,41 @@ class GroupthinkConfig(ExperimentConfig):
                 raise ValueError(f"noise: values must be >= 0, got {value:g}")
         if self.swarm.quorum is not None:
             raise ValueError("swarm.quorum: this experiment runs every swarm to the horizon")
+        if self.swarm.n_sites > MAX_SITES:
+            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
+        self.fixed()
         return self
+
+    def fixed(self) -> dict:
+        """The swarm's parameters every point shares (``fixed`` of the stage)."""
+        return stage_fixed(self.swarm, SWEPT)
 
 
 Config = GroupthinkConfig
 
 
-def sweep(config: GroupthinkConfig, log) -> pd.DataFrame:
-    threads = config.threads or os.cpu_count() or 1
-    best = NestSiteParams(**config.swarm.model_dump()).best_sites
-    rows = []
-    for s, noise in enumerate(config.noise):
-        for m, mu in enumerate(config.copying):
-            params = NestSiteParams(**{**config.swarm.model_dump(), "copying": mu,
-                                       "noise": noise})
-            batch = simulate_swarms(params, replicate_seeds(config.seed, config.runs,
-                                                            key_prefix=(s, m)),
-                                    n_threads=threads)
-            summary = batch.summary()
-            row = {"copying": mu, "noise": noise}
-            row.update({k: v for k, v in summary.items() if not isinstance(v, list)})
-            worse = int(np.count_nonzero((batch.twice >= 0)
-                                         & ~best[np.maximum(batch.twice, 0)]))
-            row["p_twice_worse"] = worse / config.runs
-            row["p_twice_worse_low"], row["p_twice_worse_high"] = wilson_interval(
-                worse, config.runs)
-            for j, share in enumerate(summary["chosen_share"]):
-                row[f"plurality_share_{j}"] = share
-            for j, mean in enumerate(summary["mean_final_dancers"]):
-                row[f"mean_dancers_{j}"] = mean
-            rows.append(row)
-        log(f"sigma = {noise:g}: P(best) by plurality "
-            + ", ".join(f"{r['p_best_plurality']:.2f}" for r in rows[-len(config.copying):])
-            + " for mu = " + ", ".join(f"{v:g}" for v in config.copying))
-    return pd.DataFrame(rows)
+def design(config: GroupthinkConfig) -> Stage:
+    """Every (mu, sigma) point, sigma by sigma."""
+    points = [{"copying": mu, "noise": noise} for noise in config.noise
+              for mu in config.copying]
+    return Stage("swarms", SWARMS, points=points, replicates=config.runs, fixed=config.fixed(),
+                 metrics=OUTCOMES + dancer_metrics(config.swarm.n_sites))
+
+
+def points_table(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
+    """One row per point: mu, sigma, :func:`sim.models.nest_site.measures.point_summary` and
+    ``p_twice_worse`` (a site that is not the best has twice the runner-up's dancers)."""
+    labels = runs.groupby("point_id", sort=True)[list(SWEPT)].first()
+    table = point_summary(runs, n_sites).set_index("point_id")
+    worse = ((runs.twice >= 0) & (runs.twice_best < 0.5)).groupby(runs.point_id).sum()
+    counts = runs.groupby("point_id").size()
+    share = pd.DataFrame({"p_twice_worse": worse / counts})
+    share["p_twice_worse_low"], share["p_twice_worse_high"] = zip(
+        *(wilson_interval(int(k), int(n)) for k, n in zip(worse, counts)))
+    # the share sits with the other shares, before which site wins
+    at = table.columns.get_loc("median_decision_time") + 1
+    table = pd.concat([table.iloc[:, :at], share, table.iloc[:, at:]], axis=1)
+    return labels.join(table).reset_index(drop=True)
 
 
 def _compare(points: pd.DataFrame, config: GroupthinkConfig, key: str, larger: bool) -> dict:
@@ -111,7 +117,7 @@ def _compare(points: pd.DataFrame, config: GroupthinkConfig, key: str, larger: b
         a = part[np.isclose(part.copying, lo_mu)].iloc[0]
         b = part[np.isclose(part.copying, hi_mu)].iloc[0]
         change = float(b[key] - a[key])
-        se = float(np.hypot(_se(a[key], int(a.runs)), _se(b[key], int(b.runs))))
+        se = float(np.hypot(binomial_se(a[key], int(a.runs)), binomial_se(b[key], int(b.runs))))
         z = (change if larger else -change) / se if se > 0 else 0.0
         out[f"sigma={noise:g}"] = {f"mu={lo_mu:g}": float(a[key]),
                                    f"mu={hi_mu:g}": float(b[key]), "z": float(z)}
@@ -119,6 +125,7 @@ def _compare(points: pd.DataFrame, config: GroupthinkConfig, key: str, larger: b
 
 
 def verdicts(points: pd.DataFrame, config: GroupthinkConfig) -> list[dict]:
+    """The three effects of copying, each judged by its stated criterion."""
     lo_mu, hi_mu = min(config.copying), max(config.copying)
     accuracy = _compare(points, config, "p_best_plurality", larger=False)
     worse = _compare(points, config, "p_twice_worse", larger=True)
@@ -130,22 +137,45 @@ def verdicts(points: pd.DataFrame, config: GroupthinkConfig) -> list[dict]:
     return [
         {"effect": f"copying lowers the chance that the best site wins (plurality): lower at "
                    f"mu = {hi_mu:g} than at mu = {lo_mu:g} by more than two standard errors",
-         "measured": accuracy, "reproduced": bool(all(v["z"] > 2 for v in accuracy.values())),
-         "note": ""},
+         "data": "accuracy needs each recruit's own assessment (List et al. 2009)",
+         "simulation": accuracy,
+         "reproduced": bool(all(v["z"] > 2 for v in accuracy.values())), "note": ""},
         {"effect": f"copying drives strong consensus (twice criterion) onto a site that is "
                    f"not the best more often at mu = {hi_mu:g} than at mu = {lo_mu:g} (by more "
                    "than two standard errors)",
-         "measured": worse, "reproduced": bool(all(v["z"] > 2 for v in worse.values())),
-         "note": ""},
+         "data": "without assessment, not robustly on the best site (List et al. 2009)",
+         "simulation": worse,
+         "reproduced": bool(all(v["z"] > 2 for v in worse.values())), "note": ""},
         {"effect": f"a strong consensus (twice criterion) still forms at mu = {hi_mu:g} in at "
                    f"least {config.consensus_forms:.0%} of runs",
-         "measured": forms,
+         "data": "a consensus still forms (List et al. 2009)",
+         "simulation": forms,
          "reproduced": bool(all(v["p_twice_any"] >= config.consensus_forms
                                 for v in forms.values())),
          "note": "a copier dances with the mean current strength of the site's dancers, "
                  "which have already declined, so chains of copies dance less and less: "
                  "copying weakens the snowball as well as misdirecting it"},
     ]
+
+
+def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
+    """Run the stage; summarise the points, judge the effects of copying."""
+    points = points_table(engine.run(design(config)), config.swarm.n_sites)
+    for noise in config.noise:
+        part = points[np.isclose(points.noise, noise)]
+        engine.log(f"sigma = {noise:g}: P(best) by plurality "
+                   + ", ".join(f"{p:.2f}" for p in part.p_best_plurality)
+                   + " for mu = " + ", ".join(f"{v:g}" for v in part.copying))
+    summary = {
+        "swarm": config.swarm.model_dump(mode="json"),
+        "grid": {"copying": config.copying, "noise": config.noise,
+                 "runs_per_point": config.runs},
+        "copy_rule": "a recruit who copies dances with the mean current strength of the "
+                     "site's dancers at the start of the step, without assessing the site",
+        "points": points.to_dict(orient="records"),
+    }
+    return Outcome(summary=summary, tables={"points": points},
+                   verdicts=verdicts(points, config))
 
 
 def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
@@ -216,7 +246,11 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
 def figures(out_dir: Path, summary: dict) -> list[str]:
     """Redraw both figures from ``points.parquet`` and the swarm in ``summary.json``."""
     out_dir = Path(out_dir)
-    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    tables = summary["files"].get("tables")
+    if tables is None:
+        raise ConfigError(f"{out_dir}: written by an older crowdsim; run the experiment "
+                          "again to redraw its figures")
+    points = pd.read_parquet(out_dir / tables["points"])
     return draw_figures(out_dir, points, summary["swarm"], summary.get("provenance", {}))
 
 
@@ -242,30 +276,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     rows.append(("effects reproduced",
                  f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
     return rows
-
-
-def run(config: GroupthinkConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run the sweep; write ``summary.json``, ``points.parquet`` and the figures."""
-    points = sweep(config, log)
-    effects = verdicts(points, config)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "points.parquet", points)
-    figures = draw_figures(out_dir, points, config.swarm.model_dump(), provenance)
-    summary = {
-        "experiment": config.experiment,
-        "title": config.title or "Groupthink in nest-site choice",
-        "swarm": config.swarm.model_dump(),
-        "grid": {"copying": config.copying, "noise": config.noise,
-                 "runs_per_point": config.runs},
-        "copy_rule": "a recruit who copies dances with the mean current strength of the "
-                     "site's dancers at the start of the step, without assessing the site",
-        "points": points.to_dict(orient="records"),
-        "verdicts": effects,
-        "files": {"points": "points.parquet", "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    return summary

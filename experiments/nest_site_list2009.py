@@ -2,11 +2,13 @@
 honeybee swarms (Phil Trans R Soc B 364:755).
 
 What it runs
-    The nest-site model's kernel (:mod:`sim.models.nest_site`) over a grid of interdependence
-    ``lambda`` (0 -> 1) for each assessment noise ``sigma`` (0.2 high and 1.0 low
-    reliability), ``runs`` swarms per point (List et al.: 250), each for the full horizon
-    without a quorum. One example swarm per (lambda, sigma) in ``examples`` is recorded step
-    by step.
+    Stage ``swarms``: the nest-site model (:mod:`sim.models.nest_site`, measured by
+    :data:`sim.models.nest_site.measures.SWARMS`) at every interdependence ``lambda``
+    (0 -> 1) for each assessment noise ``sigma`` (0.2 high and 1.0 low reliability),
+    ``runs`` swarms per point (List et al.: 250), each for the full horizon without a quorum.
+    Stage ``examples``: one swarm per (lambda, sigma) in ``examples``, recorded step by step
+    (:data:`~sim.models.nest_site.measures.SWARM_STEPS`; it is the first swarm of that
+    point in ``swarms``, as both get the same value-keyed seed).
 What it reports
     Per point the share of runs in which the best site wins under both consensus criteria:
     plurality (strictly most dancers at the horizon) and twice (the best site has at least
@@ -15,14 +17,13 @@ What it reports
     snowballing at lambda = 0; the best site wins in nearly every run at lambda = 0.8,
     sigma = 0.2 (``near_every_run``, default 95 %), under each criterion; less often with
     sigma = 1.0 (lower by more than two standard errors). ``points.parquet`` (one row per
-    point), ``runs.parquet`` (one row per swarm), ``examples.parquet`` (the example swarms,
-    one row per step and site), figures ``p_best`` (P(best) against lambda) and ``dancers``
-    (the example swarms).
+    point), ``examples.parquet`` (the example swarms, one row per step and site; every swarm
+    is in ``runs/swarms``), figures ``p_best`` (P(best) against lambda) and ``dancers`` (the
+    example swarms).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -30,14 +31,21 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from experiments._runner import Engine, Outcome, Stage
 from sim.config import ConfigError, ExperimentConfig
-from sim.io import write_json, write_parquet
-from sim.models.nest_site import NestSiteParams, simulate_swarms
-from sim.seeding import derive_seed, replicate_seeds
+from sim.models.nest_site import NestSiteParams
+from sim.models.nest_site.measures import MAX_SITES, dancer_metrics, point_summary, stage_fixed
+from sim.stats import binomial_se
 
-__all__ = ["List2009Config", "figures", "key_numbers", "run"]
+__all__ = ["List2009Config", "Config", "figures", "key_numbers", "run"]
 
 CRITERIA = {"plurality": "plurality of dancers", "twice": "best site >= 2x the runner-up"}
+SWARMS = "sim.models.nest_site.measures:SWARMS"
+SWARM_STEPS = "sim.models.nest_site.measures:SWARM_STEPS"
+#: What the points table needs of every swarm (besides the dancers per site).
+OUTCOMES = ("chosen", "chosen_best", "plurality", "plurality_best", "twice", "twice_best",
+            "decided", "decision_time")
+SWEPT = ("interdependence", "noise")
 
 
 class List2009Config(ExperimentConfig):
@@ -60,18 +68,18 @@ class List2009Config(ExperimentConfig):
                                                                 "least this share")
     no_snowballing: float = Field(0.05, ge=0, lt=1, description="'no strong consensus' means "
                                                                 "at most this share of runs")
-    threads: int | None = Field(None, ge=1, description="kernel threads (default: all cores);"
-                                                        " results do not depend on it")
 
     @model_validator(mode="after")
     def _check(self) -> List2009Config:
-        for name in ("interdependence", "noise"):
+        for name in SWEPT:
             if name in self.swarm.model_fields_set:
                 raise ValueError(f"swarm.{name} is swept by the top-level '{name}' list; "
                                  "remove it from swarm")
         if self.swarm.quorum is not None:
             raise ValueError("swarm.quorum: List et al. (2009) ran every swarm to the "
                              "horizon; leave the quorum out (see nest_site_quorum)")
+        if self.swarm.n_sites > MAX_SITES:
+            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
         for value in self.interdependence:
             if not 0 <= value <= 1:
                 raise ValueError(f"interdependence: values must lie in [0, 1], got {value:g}")
@@ -81,55 +89,77 @@ class List2009Config(ExperimentConfig):
         for pair in self.examples:
             if len(pair) != 2:
                 raise ValueError(f"examples: each entry is [lambda, sigma], got {pair}")
+            if not 0 <= pair[0] <= 1 or pair[1] < 0:
+                raise ValueError(f"examples: lambda must lie in [0, 1] and sigma be >= 0, "
+                                 f"got {pair}")
+        if len({tuple(pair) for pair in self.examples}) != len(self.examples):
+            raise ValueError("examples: each (lambda, sigma) pair once (the same pair is the "
+                             "same swarm)")
+        self.fixed()
         return self
+
+    def fixed(self) -> dict:
+        """The swarm's parameters every point shares (``fixed`` of the stages)."""
+        return stage_fixed(self.swarm, SWEPT)
 
 
 Config = List2009Config
 
 
-def point_params(config: List2009Config, interdependence: float, noise: float
-                 ) -> NestSiteParams:
-    """The swarm of one grid point (validated)."""
-    return NestSiteParams(**{**config.swarm.model_dump(), "interdependence": interdependence,
-                             "noise": noise})
+def design(config: List2009Config) -> tuple[Stage, Stage]:
+    """The two stages: every (lambda, sigma) point, sigma by sigma; the example swarms."""
+    sites = dancer_metrics(config.swarm.n_sites)
+    points = [{"interdependence": lam, "noise": noise} for noise in config.noise
+              for lam in config.interdependence]
+    swarms = Stage("swarms", SWARMS, points=points, replicates=config.runs,
+                   fixed=config.fixed(), metrics=OUTCOMES + sites)
+    examples = Stage("examples", SWARM_STEPS,
+                     points=[{"interdependence": lam, "noise": noise}
+                             for lam, noise in config.examples],
+                     replicates=1, fixed=config.fixed(), metrics=("plurality",) + sites)
+    return swarms, examples
 
 
-def sweep(config: List2009Config, log) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(one row per point, one row per swarm)."""
-    threads = config.threads or os.cpu_count() or 1
-    points, runs = [], []
-    for s, noise in enumerate(config.noise):
-        for i, lam in enumerate(config.interdependence):
-            params = point_params(config, lam, noise)
-            batch = simulate_swarms(params, replicate_seeds(config.seed, config.runs,
-                                                            key_prefix=(s, i)),
-                                    n_threads=threads)
-            summary = batch.summary()
-            row = {"interdependence": lam, "noise": noise}
-            row.update({k: v for k, v in summary.items() if not isinstance(v, list)})
-            for j, share in enumerate(summary["chosen_share"]):
-                row[f"plurality_share_{j}"] = share
-            for j, mean in enumerate(summary["mean_final_dancers"]):
-                row[f"mean_dancers_{j}"] = mean
-            points.append(row)
-            frame = batch.to_frame()
-            frame.insert(0, "noise", noise)
-            frame.insert(0, "interdependence", lam)
-            runs.append(frame)
-        log(f"sigma = {noise:g}: P(best) by plurality "
-            + ", ".join(f"{r['p_best_plurality']:.2f}" for r in points[-len(
-                config.interdependence):])
-            + " for lambda = " + ", ".join(f"{v:g}" for v in config.interdependence))
-    return pd.DataFrame(points), pd.concat(runs, ignore_index=True)
+def points_table(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
+    """One row per point: lambda, sigma and :func:`sim.models.nest_site.measures.point_summary`."""
+    labels = runs.groupby("point_id", sort=True)[list(SWEPT)].first()
+    table = point_summary(runs, n_sites).set_index("point_id")
+    return labels.join(table).reset_index(drop=True)
+
+
+def examples_frame(steps: pd.DataFrame, n_sites: int) -> pd.DataFrame:
+    """The example swarms in long form (one row per example, step and site), as stored in
+    ``examples.parquet``: ``plurality`` is the site ahead at the end (-1: none)."""
+    frames = []
+    for k, part in steps.groupby("point_id", sort=True):
+        part = part.sort_values("round")
+        dancers = part[list(dancer_metrics(n_sites))].to_numpy().astype(np.int64)
+        step, site = np.meshgrid(part["round"].to_numpy(), np.arange(n_sites), indexing="ij")
+        first = part.iloc[0]
+        frames.append(pd.DataFrame({
+            "example": int(k), "interdependence": first.interdependence,
+            "noise": first.noise, "seed": int(first.seed),
+            "plurality": int(part.plurality.iloc[-1]), "step": step.ravel(),
+            "site": site.ravel(), "dancers": dancers.ravel()}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def samples_from_frame(frame: pd.DataFrame) -> list[dict]:
+    """The example swarms of ``examples.parquet``: settings and dancers (steps x sites)."""
+    samples = []
+    for _, part in frame.groupby("example", sort=True):
+        grid = part.pivot(index="step", columns="site", values="dancers").sort_index()
+        first = part.iloc[0]
+        samples.append({"interdependence": float(first.interdependence),
+                        "noise": float(first.noise), "seed": int(first.seed),
+                        "plurality": int(first.plurality),
+                        "dancers": grid.to_numpy()})
+    return samples
 
 
 def _point(points: pd.DataFrame, lam: float, noise: float) -> pd.Series | None:
     mask = np.isclose(points.interdependence, lam) & np.isclose(points.noise, noise)
     return points[mask].iloc[0] if mask.any() else None
-
-
-def _se(p: float, n: int) -> float:
-    return float(np.sqrt(p * (1 - p) / n))
 
 
 def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
@@ -141,10 +171,11 @@ def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
     out.append({
         "effect": "no snowballing at lambda = 0: no strong consensus (no site reaches twice "
                   f"the runner-up's dancers in more than {config.no_snowballing:.0%} of runs)",
-        "measured": {f"sigma={s:g}": {"p_twice_any": row.p_twice_any,
-                                      "p_best_plurality": row.p_best_plurality,
-                                      "leader_share_of_dancers": _leader_share(row)}
-                     for row, s in zero},
+        "data": "no snowballing without interdependence (List et al. 2009)",
+        "simulation": {f"sigma={s:g}": {"p_twice_any": row.p_twice_any,
+                                        "p_best_plurality": row.p_best_plurality,
+                                        "leader_share_of_dancers": _leader_share(row)}
+                       for row, s in zero} or None,
         "reproduced": (bool(all(row.p_twice_any <= config.no_snowballing for row, _ in zero))
                        if zero else None),
         "note": "the plurality criterion alone can still favour the best site at lambda = 0 "
@@ -157,27 +188,32 @@ def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
         out.append({
             "effect": f"lambda = 0.8, sigma = 0.2: the best site wins in nearly every run "
                       f"(>= {config.near_every_run:.0%}) by {label}",
-            "measured": None if high is None else {
+            "data": "essentially every run (List et al. 2009)",
+            "simulation": None if high is None else {
                 key: high[key], "interval_95": [high[f"{key}_low"], high[f"{key}_high"]],
                 "runs": int(high.runs)},
             "reproduced": None if high is None else bool(high[key] >= config.near_every_run),
-            "note": "List et al. (2009): essentially every run",
+            "note": "" if high is not None else "point not in the grid",
         })
     for criterion, label in CRITERIA.items():
         key = f"p_best_{criterion}"
+        data = "less often with low reliability (List et al. 2009)"
         if high is None or low is None:
             out.append({"effect": f"lambda = 0.8: the best site wins less often with "
                                   f"sigma = 1.0 than with 0.2 ({label})",
-                        "measured": None, "reproduced": None, "note": "point not in the grid"})
+                        "data": data, "simulation": None, "reproduced": None,
+                        "note": "point not in the grid"})
             continue
         difference = float(high[key] - low[key])
-        se = float(np.hypot(_se(high[key], int(high.runs)), _se(low[key], int(low.runs))))
+        se = float(np.hypot(binomial_se(high[key], int(high.runs)),
+                            binomial_se(low[key], int(low.runs))))
         z = difference / se if se > 0 else (np.inf if difference > 0 else 0.0)
         out.append({
             "effect": f"lambda = 0.8: the best site wins less often with sigma = 1.0 than "
                       f"with 0.2 ({label}; lower by more than two standard errors)",
-            "measured": {"sigma=0.2": high[key], "sigma=1.0": low[key],
-                         "difference": difference, "z": float(z)},
+            "data": data,
+            "simulation": {"sigma=0.2": high[key], "sigma=1.0": low[key],
+                           "difference": difference, "z": float(z)},
             "reproduced": bool(z > 2),
             "note": "",
         })
@@ -190,65 +226,37 @@ def _leader_share(row: pd.Series) -> float:
     return float(means.max() / means.sum()) if means.sum() > 0 else float("nan")
 
 
-def verdict_lines(effects: list[dict]) -> list[str]:
-    """One readable line per finding."""
-    lines = []
-    for effect in effects:
-        verdict = {True: "REPRODUCED", False: "NOT reproduced", None: "not tested"}[
-            effect["reproduced"]]
-        lines.append(f"- {verdict}: {effect['effect']} ({_fmt(effect['measured'])})")
-    return lines
-
-
-def _fmt(value) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def examples(config: List2009Config) -> list[dict]:
-    """One swarm per example (lambda, sigma), recorded step by step."""
-    out = []
-    for k, (lam, noise) in enumerate(config.examples):
-        params = point_params(config, lam, noise)
-        seed = derive_seed(config.seed, 10_000, k)
-        batch = simulate_swarms(params, [seed], record_dancers=True)
-        out.append({"interdependence": lam, "noise": noise, "seed": seed,
-                    "dancers": batch.dancers[0], "plurality": int(batch.plurality[0])})
-    return out
-
-
-def examples_frame(samples: list[dict]) -> pd.DataFrame:
-    """The example swarms in long form (one row per example, step and site), as stored in
-    ``examples.parquet``."""
-    frames = []
-    for k, sample in enumerate(samples):
-        dancers = np.asarray(sample["dancers"])
-        steps, sites = np.meshgrid(np.arange(dancers.shape[0]), np.arange(dancers.shape[1]),
-                                   indexing="ij")
-        frames.append(pd.DataFrame({
-            "example": k, "interdependence": sample["interdependence"],
-            "noise": sample["noise"], "seed": sample["seed"],
-            "plurality": sample["plurality"], "step": steps.ravel(), "site": sites.ravel(),
-            "dancers": dancers.ravel()}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def samples_from_frame(frame: pd.DataFrame) -> list[dict]:
-    """The inverse of :func:`examples_frame`."""
+def run(config: List2009Config, engine: Engine) -> Outcome:
+    """Run both stages; summarise the points, judge the published findings."""
+    n_sites = config.swarm.n_sites
+    swarms, examples = design(config)
+    points = points_table(engine.run(swarms), n_sites)
+    for noise in config.noise:
+        part = points[np.isclose(points.noise, noise)]
+        engine.log(f"sigma = {noise:g}: P(best) by plurality "
+                   + ", ".join(f"{p:.2f}" for p in part.p_best_plurality)
+                   + " for lambda = " + ", ".join(f"{v:g}" for v in part.interdependence))
+    tables = {"points": points}
     samples = []
-    for _, part in frame.groupby("example", sort=True):
-        grid = part.pivot(index="step", columns="site", values="dancers").sort_index()
-        first = part.iloc[0]
-        samples.append({"interdependence": float(first.interdependence),
-                        "noise": float(first.noise), "seed": int(first.seed),
-                        "plurality": int(first.plurality),
-                        "dancers": grid.to_numpy()})
-    return samples
+    if config.examples:
+        tables["examples"] = examples_frame(engine.run(examples), n_sites)
+        samples = [{k: v for k, v in s.items() if k != "dancers"}
+                   for s in samples_from_frame(tables["examples"])]
+    notes = []
+    if any(np.isclose(config.interdependence, 1.0)):
+        notes.append("at lambda = 1 no scout ever searches on her own, so no dance ever "
+                     "starts: no site wins under either criterion")
+    summary = {
+        "swarm": config.swarm.model_dump(mode="json"),
+        "grid": {"interdependence": config.interdependence, "noise": config.noise,
+                 "runs_per_point": config.runs},
+        "criteria": {"near_every_run": config.near_every_run,
+                     "no_snowballing": config.no_snowballing},
+        "points": points.to_dict(orient="records"),
+        "examples": samples,
+    }
+    return Outcome(summary=summary, tables=tables, verdicts=verdicts(points, config),
+                   notes=notes)
 
 
 def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm: dict,
@@ -334,13 +342,13 @@ def figures(out_dir: Path, summary: dict) -> list[str]:
     """Redraw both figures from ``points.parquet``, ``examples.parquet`` and the swarm
     stored in ``summary.json``."""
     out_dir = Path(out_dir)
-    files = summary["files"]
-    if "examples" not in files and "dancers.png" in files.get("figures", []):
-        raise ConfigError(f"{out_dir}: written by an older crowdsim that did not store the "
-                          "example swarms; run the experiment again to redraw its figures")
-    points = pd.read_parquet(out_dir / files["points"])
-    samples = (samples_from_frame(pd.read_parquet(out_dir / files["examples"]))
-               if "examples" in files else [])
+    tables = summary["files"].get("tables")
+    if tables is None:
+        raise ConfigError(f"{out_dir}: written by an older crowdsim; run the experiment "
+                          "again to redraw its figures")
+    points = pd.read_parquet(out_dir / tables["points"])
+    samples = (samples_from_frame(pd.read_parquet(out_dir / tables["examples"]))
+               if "examples" in tables else [])
     return draw_figures(out_dir, points, samples, summary["swarm"],
                         summary["criteria"]["near_every_run"], summary.get("provenance", {}))
 
@@ -376,46 +384,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                  + (f" ({sum(v['reproduced'] is None for v in verdicts)} not tested)"
                     if any(v["reproduced"] is None for v in verdicts) else "")))
     return rows
-
-
-def run(config: List2009Config, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run the sweep; write ``summary.json``, ``points.parquet``, ``runs.parquet`` and the
-    figures."""
-    points, runs = sweep(config, log)
-    effects = verdicts(points, config)
-    samples = examples(config)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "points.parquet", points)
-    write_parquet(out_dir / "runs.parquet", runs)
-    if samples:
-        write_parquet(out_dir / "examples.parquet", examples_frame(samples))
-    figures = draw_figures(out_dir, points, samples, config.swarm.model_dump(),
-                           config.near_every_run, provenance)
-    notes = []
-    if any(np.isclose(config.interdependence, 1.0)):
-        notes.append("at lambda = 1 no scout ever searches on her own, so no dance ever "
-                     "starts: no site wins under either criterion")
-    summary = {
-        "experiment": config.experiment,
-        "title": config.title or "List et al. (2009)",
-        "swarm": config.swarm.model_dump(),
-        "grid": {"interdependence": config.interdependence, "noise": config.noise,
-                 "runs_per_point": config.runs},
-        "criteria": {"near_every_run": config.near_every_run,
-                     "no_snowballing": config.no_snowballing},
-        "points": points.to_dict(orient="records"),
-        "verdicts": effects,
-        "notes": notes,
-        "examples": [{k: v for k, v in s.items() if k != "dancers"} for s in samples],
-        "files": {"points": "points.parquet", "runs": "runs.parquet",
-                  **({"examples": "examples.parquet"} if samples else {}),
-                  "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    for note in notes:
-        log(f"note: {note}")
-    return summary

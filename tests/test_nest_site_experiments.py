@@ -1,48 +1,79 @@
-"""The nest-site experiments run end to end on reduced sizes and report honestly."""
+"""The List et al. (2009) and groupthink nest-site experiments run end to end through the
+runner on reduced sizes, report honestly, and redraw their figures from stored results."""
 
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from experiments._runner import Execution, run_experiment
+from sim.cli import main
 from sim.config import ConfigError, load_yaml, validate
 
 SMALL_SWARM = {"n_agents": 60, "qualities": [3, 5, 7, 9, 10], "discovery": 0.1,
                "decrement": 1.0, "horizon": 80}
 
 
-def run_experiment(module, config_file, tmp_path, **overrides):
-    raw = {**load_yaml(config_file), **overrides}
-    config = validate(module.Config, raw, config_file)
-    out = tmp_path / "out"
-    summary = module.run(config, out, {"seed": config.seed}, log=lambda *a, **k: None)
-    return summary, out
+def write_config(tmp_path, name, **overrides):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({**load_yaml(f"configs/{name}.yaml"), **overrides},
+                                   sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run(config, out):
+    return run_experiment(config, out, Execution(workers=1, quiet=True), log=None)
 
 
 def assert_honest_verdicts(summary, out):
     verdicts = summary["verdicts"]
     assert verdicts and all(isinstance(v["reproduced"], bool) or v["reproduced"] is None
                             for v in verdicts)
-    assert all(v["effect"] and "measured" in v for v in verdicts)
+    assert all(set(v) == {"effect", "data", "simulation", "reproduced", "note"}
+               for v in verdicts)
+    assert all(v["effect"] and v["data"] and v["simulation"] for v in verdicts)
     on_disk = json.loads((out / "summary.json").read_text())
     assert [v["reproduced"] for v in on_disk["verdicts"]] == [v["reproduced"]
                                                               for v in verdicts]
+    # the report shows the data and the model's values (it read "measured" before)
+    table = (out / "report.md").read_text().split("## Published effects", 1)[1]
+    rows = [line.split(" | ") for line in table.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == len(verdicts)
+    assert all(row[1].strip() and row[2].strip() for row in rows)
     for name in summary["files"]["figures"]:
         assert (out / name).exists()
     assert any(name.endswith(".svg") for name in summary["files"]["figures"])
 
 
-def test_list2009(tmp_path):
-    from experiments import nest_site_list2009 as module
+def assert_figures_come_back(out, monkeypatch):
+    """``crowdsim figures DIR`` redraws every figure from the stored tables alone."""
+    import sim.models.nest_site.measures as measures
 
-    summary, out = run_experiment(module, "configs/nest_site_list2009.yaml", tmp_path,
-                                  runs=40, interdependence=[0.0, 0.8, 1.0],
-                                  swarm=SMALL_SWARM, examples=[[0.8, 0.2]])
+    drawn = sorted(p.name for p in out.iterdir() if p.suffix in (".png", ".svg"))
+    assert drawn
+    for name in drawn:
+        (out / name).unlink()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("figures must be redrawn from stored results, not simulated")
+
+    monkeypatch.setattr(measures, "simulate_swarms", fail)
+    assert main(["figures", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.suffix in (".png", ".svg")) == drawn
+
+
+def test_list2009(tmp_path, monkeypatch):
+    config = write_config(tmp_path, "nest_site_list2009", runs=40,
+                          interdependence=[0.0, 0.8, 1.0], swarm=SMALL_SWARM,
+                          examples=[[0.8, 0.2], [0.0, 1.0]])
+    out = tmp_path / "out"
+    summary = run(config, out)
     assert_honest_verdicts(summary, out)
+    assert summary["files"]["runs"] == {"swarms": "runs/swarms", "examples": "runs/examples"}
     points = pd.read_parquet(out / "points.parquet")
-    assert len(points) == 3 * 2
-    assert len(pd.read_parquet(out / "runs.parquet")) == 6 * 40
+    assert len(points) == 3 * 2 and (points.runs == 40).all()
     # lambda = 1: no scout ever searches alone, nothing happens
     still = points[points.interdependence == 1.0]
     assert np.all(still.p_best_plurality == 0) and np.all(still.p_no_plurality == 1)
@@ -50,6 +81,18 @@ def test_list2009(tmp_path):
     # interdependence snowballs: a far stronger consensus at 0.8 than at 0
     by = points.set_index(["interdependence", "noise"])
     assert by.loc[(0.8, 0.2), "p_twice_any"] > by.loc[(0.0, 0.2), "p_twice_any"] + 0.3
+    # an example swarm is the first swarm of its point: same seed, same end
+    examples = pd.read_parquet(out / "examples.parquet")
+    assert sorted(examples.step.unique()) == list(range(81))
+    from sim.sweep.results import load
+
+    swarms = load(out / "runs" / "swarms")
+    first = swarms[(swarms.replicate == 0) & (swarms.interdependence == 0.8)
+                   & (swarms.noise == 0.2)].iloc[0]
+    end = examples[(examples.example == 0) & (examples.step == 80)].sort_values("site")
+    assert end.seed.iloc[0] == first.seed and end.plurality.iloc[0] == first.plurality
+    assert end.dancers.tolist() == [first[f"dancers_{j}"] for j in range(5)]
+    assert_figures_come_back(out, monkeypatch)
 
 
 def test_list2009_config_is_checked():
@@ -60,60 +103,34 @@ def test_list2009_config_is_checked():
                          ({"swarm": {"quorum": 10}}, "quorum"),
                          ({"interdependence": [0.2, 1.5]}, r"\[0, 1\]"),
                          ({"swarm": {"qualities": [1, 2], "discovery": [0.1]}}, "discovery"),
+                         ({"examples": [[0.8, 0.2], [0.8, 0.2]]}, "once"),
                          ({"runs": 1}, "runs")]:
         with pytest.raises(ConfigError, match=message):
             validate(module.Config, {**raw, **bad}, "configs/nest_site_list2009.yaml")
 
 
-def test_groupthink(tmp_path):
-    from experiments import nest_site_groupthink as module
-
-    summary, out = run_experiment(module, "configs/nest_site_groupthink.yaml", tmp_path,
-                                  runs=60, copying=[0.0, 0.5, 1.0], noise=[1.0],
-                                  swarm={**SMALL_SWARM, "interdependence": 0.8,
-                                         "horizon": 150})
+def test_groupthink(tmp_path, monkeypatch):
+    config = write_config(tmp_path, "nest_site_groupthink", runs=60,
+                          copying=[0.0, 0.5, 1.0], noise=[1.0],
+                          swarm={**SMALL_SWARM, "interdependence": 0.8, "horizon": 150})
+    out = tmp_path / "out"
+    summary = run(config, out)
     assert_honest_verdicts(summary, out)
     points = pd.read_parquet(out / "points.parquet")
     assert len(points) == 3
     assert points.p_best_plurality.iloc[0] > points.p_best_plurality.iloc[-1]
+    # a strong consensus on a worse site is one on some site, not on the best
+    np.testing.assert_allclose(points.p_twice_worse, points.p_twice_any - points.p_best_twice)
+    assert_figures_come_back(out, monkeypatch)
 
 
-def test_quorum(tmp_path):
-    from experiments import nest_site_quorum as module
+def test_groupthink_config_is_checked():
+    from experiments import nest_site_groupthink as module
 
-    summary, out = run_experiment(module, "configs/nest_site_quorum.yaml", tmp_path,
-                                  runs=40, quorum=[5, 20, 30, 40], interdependence=[0.8],
-                                  swarm=SMALL_SWARM)
-    assert_honest_verdicts(summary, out)
-    points = pd.read_parquet(out / "points.parquet").sort_values("quorum")
-    decided = points[points.p_decided > 0]
-    assert np.all(np.diff(decided.mean_decision_time) >= 0)   # a larger quorum takes longer
-    assert summary["notes"]
-
-
-def test_cross_inhibition(tmp_path):
-    from experiments import cross_inhibition as module
-
-    summary, out = run_experiment(module, "configs/cross_inhibition.yaml", tmp_path,
-                                  sigma_points=41, t_end=1000.0, swarm_runs=30,
-                                  swarm_interdependence=[0.5], swarm_multiples=[0.0, 16.0],
-                                  swarm={**SMALL_SWARM, "qualities": [10, 10]})
-    assert_honest_verdicts(summary, out)
-    assert summary["threshold"]["formula"] == 1.6875
-    assert summary["threshold"]["numerical"] == pytest.approx(1.6875, rel=1e-9)
-    check = summary["equilibrium_check"]
-    assert check["reproduced"] and check["psi_a"] == pytest.approx(0.4585, abs=5e-5)
-    ode = pd.read_parquet(out / "ode.parquet")
-    assert ode[ode.sigma < 1.6].deadlocked.all() and not ode[ode.sigma > 1.8].deadlocked.any()
-    # the ODE verdicts hold; the swarm's depends on sampling and is only checked for type
-    assert all(v["reproduced"] for v in summary["verdicts"][:3])
-
-
-def test_cross_inhibition_needs_equal_sites():
-    from experiments import cross_inhibition as module
-
-    raw = load_yaml("configs/cross_inhibition.yaml")
-    with pytest.raises(ConfigError, match="equal quality"):
-        validate(module.Config, {**raw, "swarm": {"qualities": [5, 10]}}, "x.yaml")
-    with pytest.raises(ConfigError, match="must exceed alpha"):
-        validate(module.Config, {**raw, "rho": 0.2}, "x.yaml")
+    raw = load_yaml("configs/nest_site_groupthink.yaml")
+    for bad, message in [({"swarm": {"copying": 0.5}}, "swept"),
+                         ({"swarm": {"quorum": 10}}, "quorum"),
+                         ({"copying": [0.0, 1.5]}, r"\[0, 1\]"),
+                         ({"copying": [0.0]}, "copying")]:
+        with pytest.raises(ConfigError, match=message):
+            validate(module.Config, {**raw, **bad}, "configs/nest_site_groupthink.yaml")

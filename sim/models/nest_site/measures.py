@@ -1,0 +1,230 @@
+"""Per-swarm measures of the nest-site model that its sweep registration does not record yet:
+which site won (by the swarm's rule, by plurality, by twice the runner-up), the dancers per
+site at the end, and one swarm step by step.
+
+Two :class:`sim.sweep.models.SweepModel` for the experiment runner's stages (named there by
+import path):
+
+``"sim.models.nest_site.measures:SWARMS"``
+    One swarm per run, one round: the registered model's metrics (:data:`MODEL_METRICS`)
+    plus ``chosen``, ``plurality`` and ``twice`` (the winning site's index, -1 for none) and
+    ``dancers_<j>``, the dancers for site ``j`` at the end (NaN for sites the swarm does not
+    have).
+``"sim.models.nest_site.measures:SWARM_STEPS"``
+    One swarm per run recorded step by step: rounds ``0 .. horizon`` (0: the start), each
+    with ``dancers_<j>`` and the ``plurality`` and ``twice`` sites of that step's dancers.
+
+:func:`point_summary` turns the stored runs of ``SWARMS`` into one row per parameter point:
+the shares of :meth:`sim.models.nest_site.kernel.SwarmBatch.summary`, each with its Wilson
+95 % interval, the share of runs each site wins by plurality and the mean final dancers.
+
+Examples
+--------
+>>> from sim.models.nest_site.params import NestSiteParams
+>>> params = NestSiteParams(n_agents=30, qualities=[5, 10], horizon=40)
+>>> values = SWARMS.run_batch(params, np.array([1, 2, 3]), ("plurality", "dancers_1",
+...                                                         "dancers_2"))
+>>> values["plurality"].shape, bool(np.isnan(values["dancers_2"]).all())
+((3,), True)
+>>> steps = SWARM_STEPS.run_batch(params, np.array([1]), ("dancers_0",))
+>>> steps["dancers_0"].shape == (1, len(SWARM_STEPS.rounds_of(params)))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.models.nest_site.kernel import simulate_swarms
+from sim.models.nest_site.params import NestSiteParams
+from sim.models.nest_site.rules import consensus
+from sim.models.nest_site.sweep import MODEL as NEST_SITE
+from sim.stats import wilson_interval
+from sim.sweep.models import SweepModel
+
+__all__ = ["SWARMS", "SWARM_STEPS", "MAX_SITES", "MODEL_METRICS", "dancer_metrics",
+           "stage_fixed", "point_summary"]
+
+#: Sites a swarm may have for these measures (one ``dancers_<j>`` metric per site).
+MAX_SITES = 20
+
+#: The registered model's metrics, computed here the same way from the same batch.
+MODEL_METRICS = ("chosen_best", "plurality_best", "twice_best", "decided", "decision_time",
+                 "steps")
+
+#: Shares of runs per point (name -> the stored metric and the test on it).
+SHARES = {"p_best": ("chosen_best", lambda v: v > 0.5),
+          "p_best_plurality": ("plurality_best", lambda v: v > 0.5),
+          "p_best_twice": ("twice_best", lambda v: v > 0.5),
+          "p_twice_any": ("twice", lambda v: v >= 0),
+          "p_no_plurality": ("plurality", lambda v: v < 0),
+          "p_decided": ("decided", lambda v: v > 0.5)}
+
+
+def dancer_metrics(n_sites: int) -> tuple[str, ...]:
+    """The ``dancers_<j>`` metric names of a swarm with ``n_sites`` sites.
+
+    Examples
+    --------
+    >>> dancer_metrics(3)
+    ('dancers_0', 'dancers_1', 'dancers_2')
+    """
+    if not 1 <= n_sites <= MAX_SITES:
+        raise ValueError(f"these measures record at most {MAX_SITES} sites, got {n_sites}")
+    return tuple(f"dancers_{j}" for j in range(n_sites))
+
+
+def stage_fixed(swarm: NestSiteParams, swept: Sequence[str] = ()) -> dict:
+    """The swarm's parameters as a stage's ``fixed``: those set to other than their defaults,
+    less the ``swept`` ones (a default fills itself in; a point's key, and so its seeds,
+    depend on what differs from the defaults).
+
+    Raises
+    ------
+    ValueError
+        For ``qualities`` or ``discovery`` other than the defaults: the sweep store cannot
+        hold them yet (``sim.sweep.design.param_arrow_types`` types ``list[float]`` as a
+        float column, and a float given for ``float | list[float]`` is not written as text).
+
+    Examples
+    --------
+    >>> stage_fixed(NestSiteParams(n_agents=60, noise=1.0, interdependence=0.8), ["noise"])
+    {'n_agents': 60}
+    """
+    fixed = {k: v for k, v in swarm.model_dump(mode="json", exclude_defaults=True).items()
+             if k not in swept}
+    for name in ("qualities", "discovery"):
+        if name in fixed:
+            default = NestSiteParams().model_dump()[name]
+            raise ValueError(f"swarm.{name}: only the default ({default}) until the sweep "
+                             "store can hold list-valued parameters")
+    return fixed
+
+
+def _per_site(counts: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    """``dancers_<j>`` from counts whose last axis is the site (NaN beyond the last site)."""
+    n_sites = counts.shape[-1]
+    out = {}
+    for j in range(MAX_SITES):
+        name = f"dancers_{j}"
+        if name in metrics:
+            out[name] = counts[..., j].astype(float) if j < n_sites \
+                else np.full(counts.shape[:-1], np.nan)
+    return out
+
+
+def run_swarms(params: NestSiteParams, seeds: np.ndarray,
+               metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    """One swarm per seed: the outcome (see the module docstring), one value per run.
+
+    Examples
+    --------
+    >>> values = run_swarms(NestSiteParams(horizon=30), np.array([4, 5]), ["steps", "chosen"])
+    >>> values["steps"].tolist(), bool(np.isin(values["chosen"], [-1, 0, 1, 2, 3, 4]).all())
+    ([30.0, 30.0], True)
+    """
+    batch = simulate_swarms(params, seeds)
+    decided = batch.decision_time >= 0
+    values = {"chosen_best": batch.best, "plurality_best": batch.plurality_best,
+              "twice_best": batch.twice_best, "decided": decided,
+              "decision_time": np.where(decided, batch.decision_time, np.nan),
+              "steps": batch.steps, "chosen": batch.chosen, "plurality": batch.plurality,
+              "twice": batch.twice, **_per_site(batch.final_dancers, metrics)}
+    return {name: np.asarray(values[name], dtype=float) for name in metrics}
+
+
+def run_swarm_steps(params: NestSiteParams, seeds: np.ndarray,
+                    metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    """One swarm per seed, step by step: arrays of shape (runs, horizon + 1).
+
+    After a quorum decision the steps repeat the state at the decision (as the kernel
+    records them).
+    """
+    dancers = simulate_swarms(params, seeds, record_dancers=True).dancers
+    values = _per_site(dancers, metrics)
+    if "plurality" in metrics or "twice" in metrics:
+        leads = np.array([[consensus(step) for step in run] for run in dancers.astype(np.int64)],
+                         dtype=float).reshape(dancers.shape[0], dancers.shape[1], 2)
+        values["plurality"], values["twice"] = leads[..., 0], leads[..., 1]
+    return {name: values[name] for name in metrics}
+
+
+def _steps(params: NestSiteParams) -> tuple[int, ...]:
+    return tuple(range(params.horizon + 1))
+
+
+def _seconds_per_run(point: Mapping[str, Any]) -> float:
+    # about 50 ns per scout and step on one core (200 scouts x 300 steps: 3 ms)
+    return 5e-8 * point.get("n_agents", 200) * point.get("horizon", 300)
+
+
+SWARMS = SweepModel(
+    params_schema=NestSiteParams,
+    run_batch=run_swarms,
+    metrics=MODEL_METRICS + ("chosen", "plurality", "twice") + dancer_metrics(MAX_SITES),
+    default_metrics=("chosen", "plurality", "twice", "plurality_best", "twice_best"),
+    seconds_per_run=_seconds_per_run,
+    warm_up=NEST_SITE.warm_up,
+    example=NEST_SITE.example,
+    trajectories=NEST_SITE.trajectories,
+)
+"""One swarm per run: which site won and the dancers per site at the end."""
+
+SWARM_STEPS = SweepModel(
+    params_schema=NestSiteParams,
+    run_batch=run_swarm_steps,
+    metrics=("plurality", "twice") + dancer_metrics(MAX_SITES),
+    default_metrics=("plurality", "twice"),
+    rounds=_steps,
+    seconds_per_run=_seconds_per_run,
+    warm_up=NEST_SITE.warm_up,
+    example=NEST_SITE.example,
+    trajectories=NEST_SITE.trajectories,
+)
+"""One swarm per run, recorded step by step (round = step)."""
+
+
+def point_summary(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
+    """One row per ``point_id`` of stored ``SWARMS`` runs: ``runs``, the shares (``p_best``,
+    ``p_best_plurality``, ``p_best_twice``, ``p_twice_any``, ``p_no_plurality``,
+    ``p_decided``) each with ``_low`` and ``_high`` (Wilson 95 %), the mean and median
+    decision time of the decided runs, ``plurality_share_<j>`` (share of runs the swarm
+    chose site ``j``) and ``mean_dancers_<j>`` (mean final dancers).
+
+    The runs must hold the metrics in :data:`SHARES`, ``decision_time``, ``chosen`` and
+    ``dancers_<j>`` for every site.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"point_id": [0, 0], "chosen_best": [1.0, 0.0],
+    ...                      "plurality_best": [1.0, 0.0], "twice_best": [0.0, 0.0],
+    ...                      "twice": [-1.0, -1.0], "plurality": [1.0, 0.0],
+    ...                      "decided": [0.0, 0.0], "decision_time": [np.nan, np.nan],
+    ...                      "chosen": [1.0, 0.0], "dancers_0": [3.0, 5.0],
+    ...                      "dancers_1": [6.0, 4.0]})
+    >>> row = point_summary(runs, 2).iloc[0]
+    >>> int(row.runs), float(row.p_best), float(row.plurality_share_1), float(row.mean_dancers_0)
+    (2, 0.5, 0.5, 4.0)
+    """
+    rows = []
+    for point_id, part in runs.groupby("point_id", sort=True):
+        n = len(part)
+        row: dict[str, Any] = {"point_id": int(point_id), "runs": n}
+        for name, (metric, test) in SHARES.items():
+            k = int(np.count_nonzero(test(part[metric].to_numpy())))
+            row[name] = k / n
+            row[f"{name}_low"], row[f"{name}_high"] = wilson_interval(k, n)
+        times = part.decision_time.dropna().to_numpy()
+        row["mean_decision_time"] = float(times.mean()) if times.size else float("nan")
+        row["median_decision_time"] = float(np.median(times)) if times.size else float("nan")
+        chosen = part.chosen.to_numpy()
+        for j in range(n_sites):
+            row[f"plurality_share_{j}"] = float(np.mean(chosen == j))
+        for j in range(n_sites):
+            row[f"mean_dancers_{j}"] = float(part[f"dancers_{j}"].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
