@@ -8,10 +8,11 @@ What it runs
        (scipy ``solve_ivp``) from an all-uncommitted swarm with a tiny head start for site A.
        The critical rate is found numerically (root of the eigenvalue) and compared with
        ``sigma* = 4 alpha gamma rho / (rho - alpha)^2``. Time courses at ``examples``.
-    2. The agent-based swarm with two equal sites and stop signals (``stop_rate``), for
-       stop rates given as multiples of its mean-field threshold
-       (:func:`~sim.models.nest_site.odes.mean_field_rates`): the share of runs in which one
-       site ends with at least twice the other's dancers.
+    2. One stage, ``swarm``: the agent-based swarm with two equal sites and stop signals
+       (``stop_rate``), for stop rates given as multiples of its mean-field threshold
+       (:func:`~sim.models.nest_site.odes.mean_field_rates`), ``swarm_runs`` swarms per
+       point, one swarm per run (:data:`sim.models.nest_site.measures.SWARMS`): the share
+       of runs in which one site ends with at least twice the other's dancers.
 What it reports
     Verdicts: the numerical threshold equals the formula (relative difference below 1e-6);
     at ``sigma = check_sigma`` both sites settle at the symmetric equilibrium (the published
@@ -25,7 +26,6 @@ What it reports
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -33,16 +33,26 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from experiments.nest_site_list2009 import _se, verdict_lines
-from sim.config import ConfigError, ExperimentConfig
-from sim.io import write_json, write_parquet
-from sim.models.nest_site import NestSiteParams, simulate_swarms
-from sim.models.nest_site.odes import (SEELEY2012, CrossInhibition, critical_stop_rate,
-                                       deadlock_threshold, largest_eigenvalue,
-                                       mean_field_rates, solve, symmetric_equilibrium)
-from sim.seeding import replicate_seeds
+from experiments._runner import Engine, Outcome, Stage
+from sim.config import ExperimentConfig
+from sim.models.nest_site.measures import MAX_SITES, dancer_metrics
+from sim.models.nest_site.odes import (
+    SEELEY2012,
+    CrossInhibition,
+    critical_stop_rate,
+    deadlock_threshold,
+    largest_eigenvalue,
+    mean_field_rates,
+    solve,
+    symmetric_equilibrium,
+)
+from sim.models.nest_site.params import NestSiteParams
+from sim.stats import binomial_se, wilson_interval
 
-__all__ = ["CrossInhibitionConfig", "figures", "key_numbers", "run"]
+__all__ = ["CrossInhibitionConfig", "Config", "run", "figures", "key_numbers"]
+
+#: One swarm per run: the site with twice the other's dancers (-1: none), dancers per site.
+SWARMS = "sim.models.nest_site.measures:SWARMS"
 
 #: REFERENCES: equal sites with gamma = rho = 3, alpha = 1/3 settle at 0.4585 when sigma = 1.
 PUBLISHED_EQUILIBRIUM = {"sigma": 1.0, "value": 0.4585, "tolerance": 5e-5}
@@ -76,7 +86,6 @@ class CrossInhibitionConfig(ExperimentConfig):
         default_factory=lambda: [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], min_length=2,
         description="stop rates as multiples of the swarm's mean-field threshold")
     swarm_runs: int = Field(250, ge=2, description="swarms per point")
-    threads: int | None = Field(None, ge=1, description="kernel threads (default: all cores)")
 
     @model_validator(mode="after")
     def _check(self) -> CrossInhibitionConfig:
@@ -87,6 +96,8 @@ class CrossInhibitionConfig(ExperimentConfig):
             if name in self.swarm.model_fields_set:
                 raise ValueError(f"swarm.{name} is set by the experiment; remove it from swarm")
         q, pi = self.swarm.quality_array, self.swarm.discovery_array
+        if self.swarm.n_sites > MAX_SITES:
+            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
         if self.swarm.n_sites < 2 or not (np.all(q == q[0]) and np.all(pi == pi[0])):
             raise ValueError("swarm: the deadlock needs two or more sites of equal quality "
                              "and equal discovery chance")
@@ -100,6 +111,11 @@ class CrossInhibitionConfig(ExperimentConfig):
         for value in self.swarm_multiples:
             if value < 0:
                 raise ValueError(f"swarm_multiples: values must be >= 0, got {value:g}")
+        for name in ("swarm_interdependence", "swarm_multiples"):
+            values = getattr(self, name)
+            if len(set(values)) < len(values):
+                # a repeated value is the same point: its runs would repeat too
+                raise ValueError(f"{name}: values must differ, got {values}")
         return self
 
 
@@ -123,39 +139,47 @@ def ode_sweep(config: CrossInhibitionConfig) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def swarm_sweep(config: CrossInhibitionConfig, log) -> pd.DataFrame:
-    threads = config.threads or os.cpu_count() or 1
-    rows = []
-    for i, lam in enumerate(config.swarm_interdependence):
+def swarm_design(config: CrossInhibitionConfig) -> tuple[Stage, pd.DataFrame]:
+    """The agent-based stage (per lambda, the stop rates as multiples of its mean-field
+    threshold) and a table of each point's lambda, multiple and mean-field rates."""
+    points, labels = [], []
+    for lam in config.swarm_interdependence:
         base = NestSiteParams(**{**config.swarm.model_dump(), "interdependence": lam})
         rates = mean_field_rates(base)
         threshold = deadlock_threshold(**rates)
-        for m, multiple in enumerate(config.swarm_multiples):
-            params = NestSiteParams(**{**base.model_dump(), "stop_rate": multiple * threshold})
-            batch = simulate_swarms(params, replicate_seeds(config.seed, config.swarm_runs,
-                                                            key_prefix=(i, m)),
-                                    n_threads=threads)
-            summary = batch.summary()
-            final = batch.final_dancers
-            total = final.sum(axis=1)
-            leader = np.where(total > 0, final.max(axis=1) / np.maximum(total, 1), np.nan)
-            rows.append({"interdependence": lam, "multiple": multiple,
-                         "stop_rate": multiple * threshold, "mean_field_threshold": threshold,
-                         **{f"mean_field_{k}": v for k, v in rates.items()},
-                         "runs": summary["runs"], "p_twice_any": summary["p_twice_any"],
-                         "p_twice_any_low": summary["p_twice_any_low"],
-                         "p_twice_any_high": summary["p_twice_any_high"],
-                         "leader_share": float(np.nanmean(leader)),
-                         "mean_dancers": float(total.mean())})
-        part = rows[-len(config.swarm_multiples):]
-        log(f"swarm, lambda = {lam:g} (mean-field sigma* = {threshold:.4g} per step): strong "
-            "consensus in " + ", ".join(f"{r['p_twice_any']:.2f}" for r in part)
-            + " of runs at " + ", ".join(f"{r['multiple']:g}" for r in part) + " x sigma*")
+        for multiple in config.swarm_multiples:
+            points.append({"interdependence": lam, "stop_rate": multiple * threshold})
+            labels.append({"interdependence": lam, "multiple": multiple,
+                           "stop_rate": multiple * threshold, "mean_field_threshold": threshold,
+                           **{f"mean_field_{k}": v for k, v in rates.items()}})
+    fixed = {k: v for k, v in config.swarm.model_dump(mode="json").items()
+             if k not in ("interdependence", "stop_rate")}
+    stage = Stage("swarm", SWARMS, points=points, replicates=config.swarm_runs, fixed=fixed,
+                  metrics=("twice",) + dancer_metrics(config.swarm.n_sites))
+    return stage, pd.DataFrame(labels)
+
+
+def swarm_table(runs: pd.DataFrame, labels: pd.DataFrame, n_sites: int) -> pd.DataFrame:
+    """One row per point: the share of runs with a site at twice the other's dancers (Wilson
+    95 % interval), the leader's mean share of the dancers and the mean dancers at the end."""
+    rows = []
+    for point_id, part in runs.groupby("point_id", sort=True):
+        n = len(part)
+        k = int(np.count_nonzero(part.twice.to_numpy() >= 0))
+        final = part[list(dancer_metrics(n_sites))].to_numpy()
+        total = final.sum(axis=1)
+        leader = np.where(total > 0, final.max(axis=1) / np.maximum(total, 1), np.nan)
+        low, high = wilson_interval(k, n)
+        rows.append({**labels.iloc[point_id].to_dict(), "runs": n, "p_twice_any": k / n,
+                     "p_twice_any_low": low, "p_twice_any_high": high,
+                     "leader_share": float(np.nanmean(leader)),
+                     "mean_dancers": float(total.mean())})
     return pd.DataFrame(rows)
 
 
 def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConfig,
              numeric: float, formula: float, check: dict) -> list[dict]:
+    """The four verdict rows: threshold, equilibrium, deadlock on the grid, swarm."""
     relative = abs(numeric - formula) / formula
     below = ode[ode.sigma < (1 - config.margin) * formula]
     above = ode[ode.sigma > (1 + config.margin) * formula]
@@ -163,41 +187,48 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
         {"effect": "the deadlock threshold sigma* = 4 alpha gamma rho / (rho - alpha)^2 is "
                    "where the symmetric equilibrium loses stability (numerical root of the "
                    "largest Jacobian eigenvalue within 1e-6 of the formula, relative)",
-         "measured": {"numerical": numeric, "formula": formula, "relative_difference": relative},
+         "data": {"formula": formula},
+         "simulation": {"numerical": numeric, "relative_difference": relative},
          "reproduced": bool(relative < 1e-6), "note": ""},
         {"effect": f"at sigma = {config.check_sigma:g} two equal sites settle at the "
                    "symmetric equilibrium" + (f" ({PUBLISHED_EQUILIBRIUM['value']} published)"
                                               if check["published"] is not None else ""),
-         "measured": check, "reproduced": check["reproduced"], "note": ""},
+         "data": ({"published": check["published"], "closed_form": check["closed_form"]}
+                  if check["published"] is not None else {"closed_form": check["closed_form"]}),
+         "simulation": {"psi_a": check["psi_a"], "psi_b": check["psi_b"]},
+         "reproduced": check["reproduced"], "note": ""},
         {"effect": f"integrated from a {config.head_start:g} head start, two equal sites stay "
                    f"deadlocked for every rate below {1 - config.margin:.2f} sigma* and the "
                    f"deadlock breaks for every rate above {1 + config.margin:.2f} sigma*",
-         "measured": {"deadlocked_below": f"{int(below.deadlocked.sum())}/{len(below)}",
-                      "broken_above": f"{int((~above.deadlocked).sum())}/{len(above)}",
-                      "smallest_breaking_rate": (float(ode[~ode.deadlocked].sigma.min())
-                                                 if (~ode.deadlocked).any() else None)},
+         "data": f"Pais et al. (2013): deadlocked below sigma* = {formula:.6g}, broken above",
+         "simulation": {"deadlocked_below": f"{int(below.deadlocked.sum())}/{len(below)}",
+                        "broken_above": f"{int((~above.deadlocked).sum())}/{len(above)}",
+                        "smallest_breaking_rate": (float(ode[~ode.deadlocked].sigma.min())
+                                                   if (~ode.deadlocked).any() else None)},
          "reproduced": bool(len(below) and len(above) and below.deadlocked.all()
                             and not above.deadlocked.any()),
          "note": f"t_end = {config.t_end:g}; near sigma* the eigenvalue is close to 0 and the "
                  "approach is slow, hence the margin"},
     ]
-    measured, ok = {}, []
+    shares, ok = {}, []
     lo, hi = min(config.swarm_multiples), max(config.swarm_multiples)
     for lam in config.swarm_interdependence:
         part = swarm[np.isclose(swarm.interdependence, lam)]
         a = part[np.isclose(part.multiple, lo)].iloc[0]
         b = part[np.isclose(part.multiple, hi)].iloc[0]
         diff = float(b.p_twice_any - a.p_twice_any)
-        se = float(np.hypot(_se(a.p_twice_any, int(a.runs)), _se(b.p_twice_any, int(b.runs))))
+        se = float(np.hypot(binomial_se(a.p_twice_any, int(a.runs)),
+                            binomial_se(b.p_twice_any, int(b.runs))))
         z = diff / se if se > 0 else (np.inf if diff > 0 else 0.0)
-        measured[f"lambda={lam:g}"] = {f"{lo:g}x": float(a.p_twice_any),
+        shares[f"lambda={lam:g}"] = {f"{lo:g}x": float(a.p_twice_any),
                                        f"{hi:g}x": float(b.p_twice_any), "z": float(z)}
         ok.append(z > 2)
     out.append({
         "effect": f"in the agent-based swarm with equal sites, stop signals raise the share of "
                   f"runs with a strong consensus (one site >= 2x the other): {hi:g}x the "
                   f"mean-field threshold against {lo:g}x, by more than two standard errors",
-        "measured": measured, "reproduced": bool(all(ok)),
+        "data": "Seeley et al. (2012): stop signals break the deadlock between equal sites",
+        "simulation": shares, "reproduced": bool(all(ok)),
         "note": "the mean-field threshold maps the swarm onto the ODE per step (gamma = "
                 "(1 - lambda) pi, alpha = 1 / dance steps, rho = lambda): an approximation; "
                 "no exact threshold is claimed for the finite, discrete-time swarm"})
@@ -214,7 +245,7 @@ def examples_frame(examples: dict) -> pd.DataFrame:
 
 def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: pd.DataFrame,
                 rates: dict, numeric: float, head_start: float, n_agents: int,
-                provenance: dict) -> list[str]:
+                provenance: dict) -> list[Path]:
     """Figure ``cross_inhibition``, drawn from the stored tables (``ode``, ``swarm``, the
     example time courses) and rates alone, so :func:`figures` can redraw it."""
     import matplotlib.pyplot as plt
@@ -295,17 +326,14 @@ def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: 
     fig.suptitle(f"Cross-inhibition (Seeley et al. 2012; Pais et al. 2013): γ = "
                  f"{rates['gamma']:g}, α = {rates['alpha']:.4g}, ρ = {rates['rho']:g}")
     fig.tight_layout()
-    return [str(p) for p in save(fig, out_dir / "cross_inhibition", provenance)]
+    return save(fig, out_dir / "cross_inhibition", provenance)
 
 
-def figures(out_dir: Path, summary: dict) -> list[str]:
-    """Redraw the figure from ``ode.parquet``, ``swarm.parquet``, ``examples.parquet`` and
+def figures(out_dir: Path, summary: dict) -> list[Path]:
+    """Draw the figure from ``ode.parquet``, ``swarm.parquet``, ``examples.parquet`` and
     the rates stored in ``summary.json``."""
     out_dir = Path(out_dir)
-    files = summary["files"]
-    if "examples" not in files:
-        raise ConfigError(f"{out_dir}: written by an older crowdsim that did not store the "
-                          "time courses; run the experiment again to redraw its figures")
+    files = summary["files"]["tables"]
     return draw_figure(out_dir, pd.read_parquet(out_dir / files["ode"]),
                        pd.read_parquet(out_dir / files["swarm"]),
                        pd.read_parquet(out_dir / files["examples"]), summary["rates"],
@@ -323,10 +351,10 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
              f"{check['psi_a']:.4f}, {check['psi_b']:.4f} ({check['closed_form']:.4f}"
              + (f"; published {check['published']}" if check.get("published") else "") + ")")]
     for v in summary.get("verdicts", []):
-        measured = v.get("measured") or {}
-        if "deadlocked_below" in measured:
+        model = v.get("simulation")
+        if isinstance(model, dict) and "deadlocked_below" in model:
             rows.append(("ODE grid: deadlocked below / broken above σ*",
-                         f"{measured['deadlocked_below']} / {measured['broken_above']}"))
+                         f"{model['deadlocked_below']} / {model['broken_above']}"))
     swarm = pd.DataFrame(summary["swarm_points"])
     lo, hi = swarm.multiple.min(), swarm.multiple.max()
     for lam in sorted(swarm.interdependence.unique()):
@@ -362,36 +390,32 @@ def check_equilibrium(config: CrossInhibitionConfig) -> dict:
             "reproduced": bool(ok)}
 
 
-def run(config: CrossInhibitionConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run both parts; write ``summary.json``, the tables and the figure."""
+def run(config: CrossInhibitionConfig, engine: Engine) -> Outcome:
+    """Solve the ODE part (deterministic, no engine needed) and run the swarm stage."""
     formula = deadlock_threshold(config.alpha, config.gamma, config.rho)
     numeric = critical_stop_rate(config.gamma, config.alpha, config.rho)
-    log(f"deadlock threshold: formula {formula:.10g}, numerical (eigenvalue root) "
-        f"{numeric:.10g}")
+    engine.log(f"deadlock threshold: formula {formula:.10g}, numerical (eigenvalue root) "
+               f"{numeric:.10g}")
     ode = ode_sweep(config)
     check = check_equilibrium(config)
-    log(f"sigma = {config.check_sigma:g}: PsiA = {check['psi_a']:.6f}, PsiB = "
-        f"{check['psi_b']:.6f}, closed form {check['closed_form']:.6f}")
+    engine.log(f"sigma = {config.check_sigma:g}: PsiA = {check['psi_a']:.6f}, PsiB = "
+               f"{check['psi_b']:.6f}, closed form {check['closed_form']:.6f}")
     examples = {}
     for sigma in config.examples:
         model = CrossInhibition.equal(config.gamma, config.alpha, config.rho, sigma)
         times = np.concatenate([[0.0], np.geomspace(1e-2, config.t_end, 400)])
         examples[sigma] = solve(model, y0=(config.head_start, 0.0), t_end=config.t_end,
                                 t_eval=times)
-    swarm = swarm_sweep(config, log)
-    effects = verdicts(ode, swarm, config, numeric, formula, check)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "ode.parquet", ode)
-    write_parquet(out_dir / "swarm.parquet", swarm)
-    write_parquet(out_dir / "examples.parquet", examples_frame(examples))
-    rates = {"gamma": config.gamma, "alpha": config.alpha, "rho": config.rho}
-    figures = draw_figure(out_dir, ode, swarm, examples_frame(examples), rates, numeric,
-                          config.head_start, config.swarm.n_agents, provenance)
+    stage, labels = swarm_design(config)
+    swarm = swarm_table(engine.run(stage), labels, config.swarm.n_sites)
+    for lam in config.swarm_interdependence:
+        part = swarm[np.isclose(swarm.interdependence, lam)]
+        engine.log(f"swarm, lambda = {lam:g} (mean-field sigma* = "
+                   f"{part.mean_field_threshold.iloc[0]:.4g} per step): strong consensus in "
+                   + ", ".join(f"{p:.2f}" for p in part.p_twice_any) + " of runs at "
+                   + ", ".join(f"{m:g}" for m in part.multiple) + " x sigma*")
     summary = {
-        "experiment": config.experiment,
-        "title": config.title or "Cross-inhibition and deadlocks",
-        "rates": rates,
+        "rates": {"gamma": config.gamma, "alpha": config.alpha, "rho": config.rho},
         "settings": {"head_start": config.head_start, "t_end": config.t_end,
                      "check_sigma": config.check_sigma, "examples": list(config.examples)},
         "threshold": {"formula": formula, "numerical": numeric},
@@ -399,15 +423,9 @@ def run(config: CrossInhibitionConfig, out_dir: Path, provenance: dict, config_d
         "examples": {f"sigma={s:g}": {"final_a": float(sol.y[0, -1]),
                                       "final_b": float(sol.y[1, -1])}
                      for s, sol in examples.items()},
-        "swarm": config.swarm.model_dump(),
+        "swarm": config.swarm.model_dump(mode="json"),
         "swarm_points": swarm.to_dict(orient="records"),
-        "verdicts": effects,
-        "files": {"ode": "ode.parquet", "swarm": "swarm.parquet",
-                  "examples": "examples.parquet",
-                  "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
     }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    return summary
+    return Outcome(summary=summary,
+                   tables={"ode": ode, "swarm": swarm, "examples": examples_frame(examples)},
+                   verdicts=verdicts(ode, swarm, config, numeric, formula, check))

@@ -6,8 +6,10 @@ with a model that the quorum and the dance decline trade speed against accuracy:
 quorum decides fast but often on a poor site.
 
 What it runs
-    The nest-site kernel over a grid of quorum sizes ``Q`` and interdependence ``lambda``,
-    ``runs`` swarms per point; a swarm stops at its quorum, or undecided at the horizon.
+    One stage, ``quorum``: the nest-site kernel at every pair of quorum size ``Q`` and
+    interdependence ``lambda``, ``runs`` swarms per point, one swarm per run (its outcome
+    recorded by :data:`sim.models.nest_site.measures.SWARMS`); a swarm stops at its quorum,
+    or undecided at the horizon.
 What it reports
     Per point: the share of swarms that decided, the mean and median decision time (of those
     that did), P(best) (an undecided swarm has not chosen the best site) and P(best |
@@ -20,27 +22,35 @@ What it reports
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
-from scipy.stats import spearmanr
 
-from experiments.nest_site_list2009 import _se, verdict_lines
+from experiments._runner import Engine, Outcome, Stage
 from sim.config import ExperimentConfig
-from sim.io import write_json, write_parquet
-from sim.models.nest_site import NestSiteParams, simulate_swarms
-from sim.models.nest_site.kernel import wilson_interval
-from sim.seeding import replicate_seeds
+from sim.models.nest_site.measures import MAX_SITES, dancer_metrics, point_summary
+from sim.models.nest_site.params import NestSiteParams
+from sim.stats import binomial_se, wilson_interval
 
-__all__ = ["QuorumConfig", "figures", "key_numbers", "run"]
+__all__ = ["QuorumConfig", "Config", "run", "figures", "key_numbers"]
+
+#: One swarm per run: which site won, whether and when the quorum was reached, the dancers.
+SWARMS = "sim.models.nest_site.measures:SWARMS"
+OUTCOMES = ("chosen", "chosen_best", "plurality", "plurality_best", "twice", "twice_best",
+            "decided", "decision_time")
 
 
 class QuorumConfig(ExperimentConfig):
-    """Config of the quorum sweep (``configs/nest_site_quorum.yaml``)."""
+    """Config of the quorum sweep (``configs/nest_site_quorum.yaml``).
+
+    ``swarm`` holds the nest-site model's parameters every point shares (the model's own
+    schema, :class:`sim.models.nest_site.NestSiteParams`); ``quorum`` and
+    ``interdependence`` sweep the rest.
+    """
 
     experiment: Literal["nest_site_quorum"]
     runs: int = Field(250, ge=2, description="swarms per point")
@@ -49,7 +59,6 @@ class QuorumConfig(ExperimentConfig):
     swarm: NestSiteParams = Field(default_factory=NestSiteParams,
                                   description="the swarm besides the swept quorum and "
                                               "interdependence")
-    threads: int | None = Field(None, ge=1, description="kernel threads (default: all cores)")
 
     @model_validator(mode="after")
     def _check(self) -> QuorumConfig:
@@ -57,6 +66,12 @@ class QuorumConfig(ExperimentConfig):
             if name in self.swarm.model_fields_set:
                 raise ValueError(f"swarm.{name} is swept by the top-level '{name}' list; "
                                  "remove it from swarm")
+            values = getattr(self, name)
+            if len(set(values)) < len(values):
+                # a repeated value is the same point: its runs would repeat too
+                raise ValueError(f"{name}: values must differ, got {values}")
+        if self.swarm.n_sites > MAX_SITES:
+            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
         for q in self.quorum:
             if not 1 <= q <= self.swarm.n_agents:
                 raise ValueError(f"quorum: sizes must lie in 1..n_agents "
@@ -70,37 +85,47 @@ class QuorumConfig(ExperimentConfig):
 Config = QuorumConfig
 
 
-def sweep(config: QuorumConfig, log) -> pd.DataFrame:
-    threads = config.threads or os.cpu_count() or 1
-    rows = []
-    for i, lam in enumerate(config.interdependence):
-        for k, quorum in enumerate(sorted(config.quorum)):
-            params = NestSiteParams(**{**config.swarm.model_dump(), "quorum": quorum,
-                                       "interdependence": lam})
-            batch = simulate_swarms(params, replicate_seeds(config.seed, config.runs,
-                                                            key_prefix=(i, k)),
-                                    n_threads=threads)
-            summary = batch.summary()
-            row = {"interdependence": lam, "quorum": quorum}
-            row.update({key: v for key, v in summary.items() if not isinstance(v, list)})
-            decided = int(batch.decided.sum())
-            right = int((batch.best & batch.decided).sum())
-            row["decided_runs"] = decided
-            row["p_best_given_decided"] = right / decided if decided else float("nan")
-            row["p_best_given_decided_low"], row["p_best_given_decided_high"] = (
-                wilson_interval(right, decided))
-            for j, share in enumerate(summary["chosen_share"]):
-                row[f"chosen_share_{j}"] = share
-            rows.append(row)
-        part = rows[-len(config.quorum):]
-        log(f"lambda = {lam:g}: P(best) "
-            + ", ".join(f"{r['p_best']:.2f}" for r in part) + "; mean decision time "
-            + ", ".join(f"{r['mean_decision_time']:.0f}" for r in part)
-            + " for Q = " + ", ".join(str(r["quorum"]) for r in part))
-    return pd.DataFrame(rows)
+# ---------------------------------------------------------------------------------------------
+# design and analysis
 
 
-def verdicts(points: pd.DataFrame, config: QuorumConfig) -> list[dict]:
+def design(config: QuorumConfig) -> Stage:
+    """Every pair of interdependence and quorum (quorums in increasing order) as one stage."""
+    points = [{"interdependence": lam, "quorum": quorum}
+              for lam in config.interdependence for quorum in sorted(config.quorum)]
+    fixed = {k: v for k, v in config.swarm.model_dump(mode="json").items()
+             if k not in ("quorum", "interdependence")}
+    return Stage("quorum", SWARMS, points=points, replicates=config.runs, fixed=fixed,
+                 metrics=OUTCOMES + dancer_metrics(config.swarm.n_sites))
+
+
+def point_table(runs: pd.DataFrame, points: Sequence[Mapping], n_sites: int) -> pd.DataFrame:
+    """One row per point: its quorum and lambda, the shares of swarms (each with its Wilson
+    95 % interval) and decision times of :func:`~sim.models.nest_site.measures.point_summary`,
+    P(best | decided), the share of swarms choosing each site and the mean final dancers."""
+    summary = point_summary(runs, n_sites)
+    given = []
+    for _, part in runs.groupby("point_id", sort=True):
+        decided = part.decided.to_numpy() > 0.5
+        right = int(np.count_nonzero(decided & (part.chosen_best.to_numpy() > 0.5)))
+        n = int(decided.sum())
+        low, high = wilson_interval(right, n)
+        given.append({"decided_runs": n,
+                      "p_best_given_decided": right / n if n else float("nan"),
+                      "p_best_given_decided_low": low, "p_best_given_decided_high": high})
+    labels = pd.DataFrame([points[i] for i in summary.point_id])
+    # point_summary's plurality_share_<j> counts the swarm's choice: here the quorum site
+    summary = summary.drop(columns="point_id").rename(
+        columns={f"plurality_share_{j}": f"chosen_share_{j}" for j in range(n_sites)})
+    shares = [c for c in summary.columns if c.startswith(("chosen_share_", "mean_dancers_"))]
+    return pd.concat([labels, summary.drop(columns=shares), pd.DataFrame(given),
+                      summary[shares]], axis=1)
+
+
+def verdicts(points: pd.DataFrame, config: QuorumConfig) -> tuple[list[dict], dict]:
+    """The two verdict rows, and per lambda the quorums and times the speed verdict used."""
+    from scipy.stats import spearmanr
+
     slower, better = {}, {}
     for lam in config.interdependence:
         part = points[np.isclose(points.interdependence, lam)].sort_values("quorum")
@@ -115,8 +140,8 @@ def verdicts(points: pd.DataFrame, config: QuorumConfig) -> list[dict]:
         if len(well) >= 2:
             a, b = well.iloc[0], well.iloc[-1]
             diff = float(b.p_best_given_decided - a.p_best_given_decided)
-            se = float(np.hypot(_se(a.p_best_given_decided, int(a.decided_runs)),
-                                _se(b.p_best_given_decided, int(b.decided_runs))))
+            se = float(np.hypot(binomial_se(a.p_best_given_decided, int(a.decided_runs)),
+                                binomial_se(b.p_best_given_decided, int(b.decided_runs))))
             z = diff / se if se > 0 else (np.inf if diff > 0 else 0.0)
             better[f"lambda={lam:g}"] = {
                 "smallest_quorum": int(a.quorum), "p_best_given_decided_small":
@@ -128,24 +153,61 @@ def verdicts(points: pd.DataFrame, config: QuorumConfig) -> list[dict]:
                                                  "runs"}
     slower_ok = [v["spearman"] >= 0.9 for v in slower.values() if np.isfinite(v["spearman"])]
     better_ok = [v["z"] > 2 for v in better.values() if np.isfinite(v["z"])]
-    return [
+    rows = [
         {"effect": "larger quorums take longer: Spearman correlation of quorum and mean "
                    "decision time >= 0.9 at every lambda (quorums reached in >= 50 % of runs)",
-         "measured": {k: v["spearman"] for k, v in slower.items()},
-         "detail": slower,
+         "data": "Passino & Seeley (2006): a larger quorum decides more slowly",
+         "simulation": {k: v["spearman"] for k, v in slower.items()},
          "reproduced": bool(all(slower_ok)) if slower_ok else None, "note": ""},
         {"effect": "larger quorums are more accurate: P(best | decided) at the largest quorum "
                    "reached in >= 90 % of runs exceeds that at the smallest quorum by more "
                    "than two standard errors, at every lambda",
-         "measured": {k: {key: v[key] for key in v if key != "note"}
-                      for k, v in better.items()},
+         "data": "Passino & Seeley (2006): a larger quorum picks the best site more often",
+         "simulation": {k: {key: v[key] for key in v if key != "note"}
+                        for k, v in better.items()},
          "reproduced": bool(all(better_ok)) if better_ok else None,
          "note": "Passino & Seeley (2006): quorum size trades speed against accuracy"},
     ]
+    return rows, slower
+
+
+def run(config: QuorumConfig, engine: Engine) -> Outcome:
+    """Run the quorum stage; summarise each point and judge the trade-off."""
+    stage = design(config)
+    runs = engine.run(stage)
+    points = point_table(runs, stage.points, config.swarm.n_sites)
+    for lam in config.interdependence:
+        part = points[np.isclose(points.interdependence, lam)]
+        engine.log(f"lambda = {lam:g}: P(best) "
+                   + ", ".join(f"{p:.2f}" for p in part.p_best) + "; mean decision time "
+                   + ", ".join(f"{t:.0f}" for t in part.mean_decision_time)
+                   + " for Q = " + ", ".join(str(q) for q in part.quorum))
+    effects, speed = verdicts(points, config)
+    first_step = {}
+    for lam in config.interdependence:
+        # expected scouts finding each site alone in step 1 (everybody searches at once)
+        first_step[f"lambda={lam:g}"] = (config.swarm.n_agents * (1 - lam)
+                                         * config.swarm.discovery_array).tolist()
+    summary = {
+        "swarm": config.swarm.model_dump(mode="json"),
+        "grid": {"quorum": sorted(config.quorum), "interdependence": config.interdependence,
+                 "runs_per_point": config.runs},
+        "committed": "a scout counts towards a site's quorum while she dances for it",
+        "points": points.to_dict(orient="records"),
+        "speed": speed,
+    }
+    notes = ["every scout searches from step 1, so about n_agents (1 - lambda) pi_j "
+             "scouts find site j alone in the first step "
+             f"({first_step}); quorums of that order are met at once by a random site"]
+    return Outcome(summary=summary, tables={"points": points}, verdicts=effects, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# figure and key numbers
 
 
 def draw_figure(out_dir: Path, points: pd.DataFrame, swarm: dict,
-                provenance: dict) -> list[str]:
+                provenance: dict) -> list[Path]:
     """Figure ``speed_accuracy``, drawn from the points table and the swarm's settings alone,
     so :func:`figures` can redraw it."""
     import matplotlib.pyplot as plt
@@ -214,13 +276,13 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, swarm: dict,
     fig.legend([Line2D([], [], color=c, lw=2, marker="o", ms=4) for c in PALETTE[:len(lambdas)]],
                [f"interdependence λ = {lam:g}" for lam in lambdas], loc="lower center",
                ncol=len(lambdas), fontsize=9, frameon=False)
-    return [str(p) for p in save(fig, out_dir / "speed_accuracy", provenance)]
+    return save(fig, out_dir / "speed_accuracy", provenance)
 
 
-def figures(out_dir: Path, summary: dict) -> list[str]:
-    """Redraw the figure from ``points.parquet`` and the swarm in ``summary.json``."""
+def figures(out_dir: Path, summary: dict) -> list[Path]:
+    """Draw the figure from ``points.parquet`` and the swarm in ``summary.json``."""
     out_dir = Path(out_dir)
-    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    points = pd.read_parquet(out_dir / summary["files"]["tables"]["points"])
     return draw_figure(out_dir, points, summary["swarm"], summary.get("provenance", {}))
 
 
@@ -245,37 +307,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     rows.append(("effects reproduced",
                  f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
     return rows
-
-
-def run(config: QuorumConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run the sweep; write ``summary.json``, ``points.parquet`` and the figure."""
-    points = sweep(config, log)
-    effects = verdicts(points, config)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "points.parquet", points)
-    figures = draw_figure(out_dir, points, config.swarm.model_dump(), provenance)
-    first_step = {}
-    for lam in config.interdependence:
-        # expected scouts finding each site alone in step 1 (everybody searches at once)
-        first_step[f"lambda={lam:g}"] = (config.swarm.n_agents * (1 - lam)
-                                         * config.swarm.discovery_array).tolist()
-    summary = {
-        "experiment": config.experiment,
-        "title": config.title or "Quorum sensing: speed against accuracy",
-        "swarm": config.swarm.model_dump(),
-        "grid": {"quorum": sorted(config.quorum), "interdependence": config.interdependence,
-                 "runs_per_point": config.runs},
-        "committed": "a scout counts towards a site's quorum while she dances for it",
-        "points": points.to_dict(orient="records"),
-        "verdicts": effects,
-        "notes": ["every scout searches from step 1, so about n_agents (1 - lambda) pi_j "
-                  "scouts find site j alone in the first step "
-                  f"({first_step}); quorums of that order are met at once by a random site"],
-        "files": {"points": "points.parquet", "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    return summary

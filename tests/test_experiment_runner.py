@@ -67,8 +67,8 @@ def test_an_experiment_killed_part_way_resumes_to_identical_results(tmp_path, ph
     assert 0 < chunks_at_kill < 352 * 40 // 200 + 1
     assert not (out / "summary.json").exists()
 
-    resumed = run_sim("run", str(config), "--out", str(out), "--no-report", cwd=tmp_path,
-                      timeout=400)
+    resumed = run_sim("run", str(config), "--out", str(out), "--chunk-size", "200",
+                      "--no-report", cwd=tmp_path, timeout=400)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming" in resumed.stdout
     points, summary = _results(out)

@@ -11,23 +11,25 @@ import pytest
 import yaml
 from PIL import Image
 
+from experiments import experiment_module
+from experiments._runner import remake_figures
 from sim.cli import main
 from sim.config import load_yaml
-from sim.report import experiment_module, load_summary, remake_figures, write_report
+from sim.report import load_summary, write_report
 
 SMALL_SWARM = {"n_agents": 60, "qualities": [3, 5, 7, 9, 10], "discovery": 0.1,
                "decrement": 1.0, "horizon": 80}
 
 CASES = {
     "cascades": ({"precisions": [0.6, 0.8], "replicates": 300, "start_precisions": [0.6]},
-                 ["cascades"], ["simulate_cascades"]),
+                 ["cascades"], ["simulate_all"]),
     "nest_site_list2009": ({"runs": 20, "interdependence": [0.0, 0.8, 1.0],
                             "swarm": SMALL_SWARM, "examples": [[0.0, 0.2], [0.8, 0.2]]},
-                           ["p_best", "dancers"], ["simulate_swarms"]),
+                           ["p_best", "dancers"], []),  # simulates only through its stages
     "cross_inhibition": ({"sigma_points": 21, "swarm": {**SMALL_SWARM, "qualities": [10, 10]},
                           "swarm_interdependence": [0.8], "swarm_multiples": [0.0, 1.0, 4.0],
                           "swarm_runs": 20},
-                         ["cross_inhibition"], ["simulate_swarms", "solve", "ode_sweep"]),
+                         ["cross_inhibition"], ["solve", "ode_sweep", "swarm_design"]),
 }
 
 

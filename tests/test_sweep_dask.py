@@ -15,7 +15,7 @@ from pandas.testing import assert_frame_equal
 from test_sweep_support import (HEAVY, SMALL_GRID, chunk_files, cli_env, run_sim,
                                 sweep_command, write_config)
 
-from sim import results
+from sim.sweep import results
 from sim.sweep.config import load_sweep_config
 from sim.sweep.runner import run_sweep
 

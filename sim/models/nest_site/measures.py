@@ -81,28 +81,17 @@ def dancer_metrics(n_sites: int) -> tuple[str, ...]:
 def stage_fixed(swarm: NestSiteParams, swept: Sequence[str] = ()) -> dict:
     """The swarm's parameters as a stage's ``fixed``: those set to other than their defaults,
     less the ``swept`` ones (a default fills itself in; a point's key, and so its seeds,
-    depend on what differs from the defaults).
-
-    Raises
-    ------
-    ValueError
-        For ``qualities`` or ``discovery`` other than the defaults: the sweep store cannot
-        hold them yet (``sim.sweep.design.param_arrow_types`` types ``list[float]`` as a
-        float column, and a float given for ``float | list[float]`` is not written as text).
+    depend on what differs from the defaults, as in a sweep config naming only those).
 
     Examples
     --------
     >>> stage_fixed(NestSiteParams(n_agents=60, noise=1.0, interdependence=0.8), ["noise"])
     {'n_agents': 60}
+    >>> stage_fixed(NestSiteParams(qualities=[10.0, 10.0]))
+    {'qualities': [10.0, 10.0]}
     """
-    fixed = {k: v for k, v in swarm.model_dump(mode="json", exclude_defaults=True).items()
-             if k not in swept}
-    for name in ("qualities", "discovery"):
-        if name in fixed:
-            default = NestSiteParams().model_dump()[name]
-            raise ValueError(f"swarm.{name}: only the default ({default}) until the sweep "
-                             "store can hold list-valued parameters")
-    return fixed
+    return {k: v for k, v in swarm.model_dump(mode="json", exclude_defaults=True).items()
+            if k not in swept}
 
 
 def _per_site(counts: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
