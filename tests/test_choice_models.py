@@ -12,8 +12,8 @@ from sim.config import ConfigError, validate
 from sim.models.cascades import (CascadeParams, InformationCascade, mean_cascade_start,
                                  simulate_cascades, wrong_cascade_probability)
 from sim.models.cumulative_advantage import (CulturalMarket, MarketParams, gini, make_songs,
-                                             market_shares, simulate_markets,
-                                             unpredictability)
+                                             market_shares, quality_correlation,
+                                             simulate_markets, unpredictability)
 from sim.models.majority_vote import (MajorityParams, MajorityVote, condorcet_probability,
                                       correlated_majority_probability, jury_probability,
                                       simulate_votes)
@@ -244,6 +244,24 @@ def test_market_metrics():
     shares = market_shares([[2, 2], [4, 0], [0, 4]])
     assert unpredictability(shares) == pytest.approx((0.5 + 0.5 + 1.0) / 3)
     assert np.isnan(market_shares([0, 0])).all()
+
+
+def test_quality_correlation_is_scipys_spearman_to_the_bit():
+    # computed without scipy.stats (sweep workers need not load it), with scipy's numbers
+    import warnings
+
+    from scipy.stats import ConstantInputWarning, spearmanr
+
+    rng = generator(11)
+    cases = [(rng.random(m), rng.random(m)) for m in (2, 3, 48, 200)]
+    cases += [(rng.integers(0, 4, m) / 10, rng.integers(0, 3, m) * 1.0) for m in (5, 48, 97)]
+    cases += [([0.2, np.nan, 0.8], [0.1, 0.5, 0.9]), ([0.5, 0.5], [0.2, 0.8]), ([1.0], [2.0])]
+    for shares, quality in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConstantInputWarning)
+            expected = spearmanr(shares, quality).statistic
+        got = quality_correlation([shares], quality)[0]
+        assert got == expected or (np.isnan(got) and np.isnan(expected)), (shares, quality)
 
 
 # --------------------------------------------------------------------- validation

@@ -1,34 +1,40 @@
-"""What the sweep machinery needs to know about each model, in one place.
+"""The registry of sweepable models: what the sweep machinery needs to know about each.
 
-A model joins sweeps by registering a :class:`SweepModel` in :data:`MODELS`: its parameter
-schema (the names a sweep config may fix or sweep), a ``run_batch`` function that runs many
-replicates of one parameter point and returns per-replicate metrics, the metrics it offers,
-and the rounds it records. Nothing else in :mod:`sim.sweep` is model-specific.
+A model joins sweeps with a :class:`SweepModel` in its own folder (``MODEL`` in
+``sim/models/<model>/sweep.py``): its parameter schema (the names a sweep config may fix or
+sweep), a ``run_batch`` function that runs many replicates of one parameter point and returns
+per-replicate metrics, the metrics it offers and the rounds it records. :data:`MODELS` names
+where each registration lives; :func:`get_model` imports it on first use, so importing this
+module imports no model, and a sweep's processes load only the model they run. Nothing else
+in :mod:`sim.sweep` is model-specific.
+
+:func:`get_model` also takes the import path of any other :class:`SweepModel`,
+``"package.module:ATTRIBUTE"`` (an experiment's own measures, say); sweep configs, worker
+processes and Dask workers name models by the same string.
 
 Examples
 --------
 >>> from sim.seeding import replicate_seeds
->>> model = MODELS["estimation"]
+>>> model = get_model("estimation")
 >>> params = model.params_schema(n_agents=50, noise_scale=10.0)
 >>> values = model.run_batch(params, replicate_seeds(1, 4), ("error_of_mean", "diversity"))
 >>> sorted(values), values["diversity"].shape
 (['diversity', 'error_of_mean'], (4,))
+>>> get_model("sim.models.estimation.sweep:MODEL") is model
+True
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
-from sim import aggregate, metrics
-from sim.models.estimation import EstimationParams, simulate_crowds
-
-__all__ = ["SweepModel", "MODELS", "ESTIMATION_METRICS", "get_model"]
+__all__ = ["SweepModel", "MODELS", "get_model"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,13 @@ class SweepModel:
         (a dict of the fixed and swept values), used only to pick a chunk size.
     warm_up : callable
         Compiles or loads the model's kernels, so worker processes find them cached.
+    example : mapping
+        A small parameter point that runs in milliseconds; the model contract tests
+        (``tests/test_model_contract.py``) run there.
+    trajectories : callable or None
+        ``trajectories(params, seed) -> (mesa, kernel)``: one run of the Mesa model and one
+        of the kernel with the same seed, each as named arrays (states over time, draws,
+        outcomes); the contract tests check that the two engines agree. Imports Mesa itself.
     """
 
     params_schema: type[BaseModel]
@@ -65,189 +78,70 @@ class SweepModel:
     rounds: tuple[int, ...] | Callable[[Any], tuple[int, ...]] = (0,)
     seconds_per_run: Callable[[Mapping[str, Any]], float] = lambda point: 1e-3
     warm_up: Callable[[], None] = lambda: None
+    example: Mapping[str, Any] = field(default_factory=dict)
+    trajectories: Callable[[Any, int], tuple[dict[str, np.ndarray],
+                                             dict[str, np.ndarray]]] | None = None
 
     def rounds_of(self, params) -> tuple[int, ...]:
         """The rounds a run at the validated parameters ``params`` records."""
         return tuple(self.rounds(params)) if callable(self.rounds) else tuple(self.rounds)
 
 
-# ---------------------------------------------------------------------------------------------
-# the estimation model
-
-
-class _Crowds:
-    """A batch of crowds' estimates; aggregates are computed once and shared by metrics."""
-
-    def __init__(self, estimates: np.ndarray, truth: float):
-        self.estimates = estimates
-        self.truth = truth
-
-    @cached_property
-    def mean(self) -> np.ndarray:
-        return aggregate.mean(self.estimates)
-
-    @cached_property
-    def median(self) -> np.ndarray:
-        return aggregate.median(self.estimates)
-
-    @cached_property
-    def geometric_mean(self) -> np.ndarray:
-        # NaN for crowds with an estimate <= 0, where the geometric mean is undefined
-        positive = np.all(self.estimates > 0, axis=-1)
-        out = np.full(self.estimates.shape[0], np.nan)
-        if positive.any():
-            out[positive] = aggregate.geometric_mean(self.estimates[positive])
-        return out
-
-
-def _relative_error(values: np.ndarray, truth: float) -> np.ndarray:
-    if truth == 0:  # undefined, like the log error of a non-positive value
-        return np.full(values.shape, np.nan)
-    return metrics.collective_error(values, truth, "relative")
-
-
-def _log_error(values: np.ndarray, truth: float) -> np.ndarray:
-    out = np.full(values.shape, np.nan)
-    defined = (values > 0) & (truth > 0)
-    if defined.any():
-        out[defined] = metrics.collective_error(values[defined], truth, "log")
-    return out
-
-
-#: Metrics of the estimation model: name -> (function of a batch of crowds, description).
-ESTIMATION_METRICS: dict[str, tuple[Callable[[_Crowds], np.ndarray], str]] = {
-    "error_of_mean": (lambda c: metrics.collective_error(c.mean, c.truth),
-                      "|mean - truth|"),
-    "error_of_median": (lambda c: metrics.collective_error(c.median, c.truth),
-                        "|median - truth|"),
-    "error_of_geometric_mean": (lambda c: metrics.collective_error(c.geometric_mean, c.truth),
-                                "|geometric mean - truth| (NaN if an estimate is <= 0)"),
-    "relative_error_of_mean": (lambda c: _relative_error(c.mean, c.truth),
-                               "|mean - truth| / |truth|"),
-    "relative_error_of_median": (lambda c: _relative_error(c.median, c.truth),
-                                 "|median - truth| / |truth|"),
-    "log_error_of_median": (lambda c: _log_error(c.median, c.truth),
-                            "|ln(median / truth)| (NaN if median or truth <= 0)"),
-    "mean_individual_error": (lambda c: metrics.mean_individual_error(c.estimates, c.truth),
-                              "mean over agents of |estimate - truth|"),
-    "diversity": (lambda c: metrics.diversity(c.estimates),
-                  "variance of the estimates around their mean (Page 2007)"),
-    "collective_sq_error": (lambda c: metrics.collective_error(c.mean, c.truth, "squared"),
-                            "(mean - truth)^2 = mean individual squared error - diversity"),
-    "beaten_share_mean": (lambda c: metrics.beaten_share(c.estimates, c.mean, c.truth),
-                          "share of agents with a larger error than the mean"),
-    "beaten_share_median": (lambda c: metrics.beaten_share(c.estimates, c.median, c.truth),
-                            "share of agents with a larger error than the median"),
-    "woc_indicator": (lambda c: metrics.woc_indicator(c.estimates, c.truth),
-                      "Lorenz et al. (2011) wisdom-of-crowd indicator"),
-    "truth_in_range": (lambda c: metrics.truth_in_range(c.estimates, c.truth),
-                       "1 if min <= truth <= max of the estimates, else 0"),
+MODELS: dict[str, str | SweepModel] = {
+    "estimation": "sim.models.estimation.sweep:MODEL",
+    "nest_site": "sim.models.nest_site.sweep:MODEL",
+    "majority_vote": "sim.models.majority_vote.sweep:MODEL",
+    "cascades": "sim.models.cascades.sweep:MODEL",
+    "cumulative_advantage": "sim.models.cumulative_advantage.sweep:MODEL",
 }
-
-
-def estimation_rounds(params: EstimationParams) -> tuple[int, ...]:
-    """Rounds a run records: 0 (the private estimates) and each round of social influence.
-
-    Examples
-    --------
-    >>> estimation_rounds(EstimationParams())
-    (0,)
-    """
-    # a schema without social influence has no `rounds`: the private estimates only
-    return tuple(range(getattr(params, "rounds", 0) + 1))
-
-
-def run_estimation_batch(params: EstimationParams, seeds: np.ndarray,
-                         metric_names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Simulate one crowd per seed and compute the requested metrics, vectorised.
-
-    Returns arrays of shape ``(len(seeds),)`` for a crowd without rounds of social
-    influence, else ``(len(seeds), rounds + 1)``: the metrics of every round's estimates.
-
-    Examples
-    --------
-    >>> from sim.seeding import replicate_seeds
-    >>> out = run_estimation_batch(EstimationParams(n_agents=9), replicate_seeds(3, 2),
-    ...                            ["truth_in_range"])
-    >>> out["truth_in_range"].dtype, out["truth_in_range"].shape
-    (dtype('float64'), (2,))
-    """
-    batch = simulate_crowds(params, seeds)
-    # kernels without social influence give only the private estimates (no trajectory)
-    trajectory = getattr(batch, "trajectory", None)
-    if trajectory is None:
-        trajectory = batch.estimates[:, None, :]
-    by_round = [_Crowds(trajectory[:, j, :], params.truth) for j in range(trajectory.shape[1])]
-    out = {name: np.stack([np.asarray(ESTIMATION_METRICS[name][0](crowds), dtype=np.float64)
-                           for crowds in by_round], axis=1)
-           for name in metric_names}
-    return {name: values[:, 0] if values.shape[1] == 1 else values
-            for name, values in out.items()}
-
-
-def _estimation_seconds_per_run(point: Mapping[str, Any]) -> float:
-    # measured: ~60 us per run (generator, seed, bookkeeping) + ~60 ns per agent and
-    # recorded round (draws and the default metrics); only the order of magnitude matters
-    n_agents = point.get("n_agents", EstimationParams.model_fields["n_agents"].default)
-    rounds = point.get("rounds", 0)
-    return 60e-6 + 60e-9 * float(n_agents) * (1 + rounds)
-
-
-def _warm_up_estimation() -> None:
-    # a tiny crowd compiles the kernel into numba's cache (or loads it from there)
-    simulate_crowds(EstimationParams(n_agents=2), np.array([0], dtype=np.int64))
-
-
-MODELS: dict[str, SweepModel] = {
-    "estimation": SweepModel(
-        params_schema=EstimationParams,
-        run_batch=run_estimation_batch,
-        metrics=tuple(ESTIMATION_METRICS),
-        default_metrics=("error_of_mean", "error_of_median", "relative_error_of_median",
-                         "mean_individual_error", "diversity", "beaten_share_median"),
-        rounds=estimation_rounds,
-        seconds_per_run=_estimation_seconds_per_run,
-        warm_up=_warm_up_estimation,
-    ),
-}
-"""Models a sweep config can name (``model:``)."""
-
-
-def _register_choice_models() -> None:
-    from sim.sweep import choice_models as c
-
-    def small(per_run: float):
-        return lambda point: per_run
-
-    MODELS.update({
-        "nest_site": SweepModel(c.NestSiteParams, c.nest_site_batch, c.NEST_SITE_METRICS,
-                                ("chosen_best", "plurality_best", "twice_best",
-                                 "decision_time"), seconds_per_run=small(8e-4)),
-        "majority_vote": SweepModel(c.MajorityParams, c.majority_batch, c.MAJORITY_METRICS,
-                                    c.MAJORITY_METRICS, seconds_per_run=small(1e-4)),
-        "cascades": SweepModel(c.CascadeParams, c.cascade_batch, c.CASCADE_METRICS,
-                               c.CASCADE_METRICS, seconds_per_run=small(2e-4)),
-        "cumulative_advantage": SweepModel(c.MarketParams, c.market_batch, c.MARKET_METRICS,
-                                           c.MARKET_METRICS, seconds_per_run=small(5e-4)),
-    })
-
-
-_register_choice_models()
+"""Models a sweep config can name (``model:``), each by the import path of its registration.
+A :class:`SweepModel` may also be registered itself (a model defined at run time, as in
+tests); only processes that registered it can then run it."""
 
 
 def get_model(name: str) -> SweepModel:
-    """The registered model called ``name``.
+    """The model registered as ``name``, or the :class:`SweepModel` at the import path
+    ``name`` (``"package.module:ATTRIBUTE"``).
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is neither a registered name nor the path of an importable attribute.
+    TypeError
+        If the attribute at the path is not a :class:`SweepModel`.
 
     Examples
     --------
-    >>> get_model("estimation").rounds_of(EstimationParams())
-    (0,)
-    >>> get_model("ants")
+    >>> get_model("nest_site").params_schema.__name__
+    'NestSiteParams'
+    >>> get_model("ants")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    KeyError: "no sweep model 'ants'; known: cascades, cumulative_advantage, estimation, majority_vote, nest_site"
+    KeyError: "no sweep model 'ants'; known: cascades, cumulative_advantage, estimation, ..."
+    >>> get_model("sim.models.nest_site.sweep:NO_SUCH_MODEL")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    KeyError: "no sweep model '...': module sim.models.nest_site.sweep has no attribute ..."
     """
+    entry = MODELS.get(name, name)
+    if isinstance(entry, SweepModel):
+        return entry
+    module_name, _, attribute = entry.partition(":")
+    if not (module_name and attribute):
+        raise KeyError(f"no sweep model {name!r}; known: {', '.join(sorted(MODELS))}")
     try:
-        return MODELS[name]
-    except KeyError:
-        raise KeyError(f"no sweep model {name!r}; known: {', '.join(sorted(MODELS))}") from None
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        # only a missing module of the path itself; a module the model needs is a real error
+        if exc.name is None or not (module_name + ".").startswith(exc.name + "."):
+            raise
+        raise KeyError(f"no sweep model {name!r}: no module named {exc.name}") from None
+    try:
+        model = getattr(module, attribute)
+    except AttributeError:
+        raise KeyError(f"no sweep model {name!r}: module {module_name} has no attribute "
+                       f"{attribute}") from None
+    if not isinstance(model, SweepModel):
+        raise TypeError(f"sweep model {name!r}: {module_name}.{attribute} is not a SweepModel "
+                        f"(got {type(model).__name__})")
+    return model

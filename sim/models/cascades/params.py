@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from sim.config import Strict
 
 __all__ = ["CascadeParams", "TIE_RULES"]
 
@@ -13,7 +15,7 @@ __all__ = ["CascadeParams", "TIE_RULES"]
 TIE_RULES = ("coin", "own_signal")
 
 
-class CascadeParams(BaseModel):
+class CascadeParams(Strict):
     """Parameters of a sequence of agents choosing to adopt or reject (Bikhchandani,
     Hirshleifer & Welch 1992, JPE 100:992).
 
@@ -29,8 +31,6 @@ class CascadeParams(BaseModel):
       Input should be greater than 0.5 [type=greater_than, input_value=0.5, input_type=float]
         ...
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
     n_agents: int = Field(100, ge=1, description="agents choosing one after the other")
     precision: float = Field(0.6, gt=0.5, le=1,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.config import Strict
 
 __all__ = ["MarketParams"]
 
 
-class MarketParams(BaseModel):
+class MarketParams(Strict):
     """Parameters of a cultural market: listeners choose among songs one after the other.
 
     Defaults follow MusicLab's design (Salganik, Dodds & Watts 2006, Science 311:854): 48
@@ -25,8 +27,6 @@ class MarketParams(BaseModel):
     pydantic_core._pydantic_core.ValidationError: 1 validation error for MarketParams
       Value error, qualities: expected n_songs = 2 values, got 3 [type=value_error, ...
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
     n_songs: int = Field(48, ge=2, description="songs on offer (MusicLab: 48)")
     n_listeners: int = Field(700, ge=1, description="listeners arriving in turn in one world "

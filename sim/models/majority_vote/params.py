@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.config import Strict
 
 __all__ = ["MajorityParams", "HETEROGENEITY"]
 
@@ -16,7 +18,7 @@ __all__ = ["MajorityParams", "HETEROGENEITY"]
 HETEROGENEITY = ("none", "beta", "uniform")
 
 
-class MajorityParams(BaseModel):
+class MajorityParams(Strict):
     """Parameters of a jury of ``n_agents`` voters deciding a binary question by majority.
 
     Defaults: an 11-voter jury of competence 0.6, the textbook Condorcet example (P(majority
@@ -46,8 +48,6 @@ class MajorityParams(BaseModel):
     pydantic_core._pydantic_core.ValidationError: 1 validation error for MajorityParams
       Value error, spread: competence +- spread must stay in [0, 1], got 0.9 +- 0.2 ...
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
     n_agents: int = Field(11, ge=1, description="voters (odd: no ties; even: a tie is broken "
                                                "by a fair coin)")

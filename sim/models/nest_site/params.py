@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from sim.config import Strict
 
 __all__ = ["NestSiteParams", "LIST2009_QUALITIES"]
 
@@ -20,7 +22,7 @@ LIST2009_QUALITIES = (3.0, 5.0, 7.0, 9.0, 10.0)
 _SUM_SLACK = 1e-9
 
 
-class NestSiteParams(BaseModel):
+class NestSiteParams(Strict):
     """Parameters of a honeybee swarm choosing a nest site (List et al. 2009).
 
     Defaults are List, Elsholtz & Seeley's (2009) high-reliability, high-interdependence
@@ -40,8 +42,6 @@ class NestSiteParams(BaseModel):
       Value error, discovery has 3 chances but there are 2 sites (qualities); give one ...
         ...
     """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
     n_agents: int = Field(200, ge=1, description="scouts (List et al. 2009: 200)")
     qualities: list[float] = Field(

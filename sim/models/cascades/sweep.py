@@ -1,0 +1,89 @@
+"""Sweep registration of the information-cascade model: one sequence of agents per run,
+batched over replicates by the numba kernel (see :mod:`sim.sweep.models`).
+
+Examples
+--------
+>>> from sim.seeding import replicate_seeds
+>>> values = MODEL.run_batch(CascadeParams(n_agents=30), replicate_seeds(1, 4),
+...                          ("wrong_cascade", "right_cascade", "no_cascade"))
+>>> (values["wrong_cascade"] + values["right_cascade"] + values["no_cascade"]).tolist()
+[1.0, 1.0, 1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.models.cascades.kernel import simulate_cascades
+from sim.models.cascades.params import CascadeParams
+from sim.sweep.models import SweepModel
+
+__all__ = ["MODEL", "METRICS", "run_batch"]
+
+#: Metrics of one sequence (see :func:`run_batch`).
+METRICS = ("wrong_cascade", "right_cascade", "no_cascade", "cascade_start")
+
+#: A short sequence: contract tests and warm-up.
+EXAMPLE = {"n_agents": 20, "precision": 0.7}
+
+
+def run_batch(params: CascadeParams, seeds: np.ndarray,
+              metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    """Which cascade a sequence ends in, and after how many agents it started (NaN: none).
+
+    Examples
+    --------
+    >>> run_batch(CascadeParams(n_agents=1), np.array([3]), ["no_cascade"])["no_cascade"]
+    array([1.])
+    """
+    batch = simulate_cascades(params, seeds)
+    right_direction = np.where(batch.state == 1, 1, -1)
+    started = batch.cascade != 0
+    values = {"wrong_cascade": started & (batch.cascade != right_direction),
+              "right_cascade": started & (batch.cascade == right_direction),
+              "no_cascade": ~started,
+              "cascade_start": np.where(started, batch.cascade_start, np.nan)}
+    return {name: np.asarray(values[name], dtype=float) for name in metrics}
+
+
+def trajectories(params: CascadeParams, seed: int) -> tuple[dict, dict]:
+    """One sequence from the Mesa model and from the kernel: the true state, every signal
+    and action, the cascade and when it started (see :attr:`SweepModel.trajectories`).
+
+    Examples
+    --------
+    >>> mesa, kernel = trajectories(CascadeParams(**EXAMPLE), 1)
+    >>> all(np.array_equal(mesa[name], kernel[name]) for name in mesa)
+    True
+    """
+    from sim.models.cascades.model import InformationCascade
+
+    model = InformationCascade(rng=seed, **params.model_dump(exclude_unset=True))
+    model.run_for(params.n_agents)
+    batch = simulate_cascades(params, [seed])
+    mesa = {"state": model.state, "signals": model.signals, "actions": model.actions_array,
+            "cascade": model.cascade, "cascade_start": model.cascade_start}
+    kernel = {"state": batch.state[0], "signals": batch.signals[0],
+              "actions": batch.actions[0], "cascade": batch.cascade[0],
+              "cascade_start": batch.cascade_start[0]}
+    return mesa, kernel
+
+
+def _warm_up() -> None:
+    # a short sequence compiles the kernel into numba's cache (or loads it from there)
+    run_batch(CascadeParams(**EXAMPLE), np.array([0], dtype=np.int64), ())
+
+
+MODEL = SweepModel(
+    params_schema=CascadeParams,
+    run_batch=run_batch,
+    metrics=METRICS,
+    default_metrics=METRICS,
+    seconds_per_run=lambda point: 2e-4,
+    warm_up=_warm_up,
+    example=EXAMPLE,
+    trajectories=trajectories,
+)
+"""The information-cascade model as sweeps see it (registered as ``cascades``)."""

@@ -1,0 +1,117 @@
+"""Sweep registration of the estimation model: one crowd per run, its private estimates and
+every round of social influence simulated by the numba kernel and measured with the crowd
+metrics of :data:`sim.metrics.CROWD_METRICS` (see :mod:`sim.sweep.models`).
+
+Examples
+--------
+>>> from sim.seeding import replicate_seeds
+>>> params = EstimationParams(n_agents=50, noise_scale=10.0, rounds=2, information="full")
+>>> MODEL.rounds_of(params)
+(0, 1, 2)
+>>> MODEL.run_batch(params, replicate_seeds(1, 4), ("diversity",))["diversity"].shape
+(4, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.metrics import CROWD_METRICS, crowd_metrics
+from sim.models.estimation import EstimationParams, simulate_crowds
+from sim.sweep.models import SweepModel
+
+__all__ = ["MODEL", "run_batch", "rounds_of"]
+
+#: A small crowd with correlated, unequal experts revising towards the crowd's mean:
+#: contract tests and warm-up.
+EXAMPLE = {"n_agents": 20, "truth": 100.0, "noise": "lognormal", "noise_scale": 0.4,
+           "expertise_spread": 0.3, "correlation": 0.3, "n_groups": 2, "rounds": 2,
+           "information": "aggregate", "social_weight": 0.4}
+
+
+def rounds_of(params: EstimationParams) -> tuple[int, ...]:
+    """Rounds a run records: 0 (the private estimates) and each round of social influence.
+
+    Examples
+    --------
+    >>> rounds_of(EstimationParams())
+    (0,)
+    """
+    return tuple(range(params.rounds + 1))
+
+
+def run_batch(params: EstimationParams, seeds: np.ndarray,
+              metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    """Simulate one crowd per seed and compute the requested metrics, vectorised.
+
+    Returns arrays of shape ``(len(seeds),)`` for a crowd without rounds of social
+    influence, else ``(len(seeds), rounds + 1)``: the metrics of every round's estimates.
+
+    Examples
+    --------
+    >>> from sim.seeding import replicate_seeds
+    >>> out = run_batch(EstimationParams(n_agents=9), replicate_seeds(3, 2), ["truth_in_range"])
+    >>> out["truth_in_range"].dtype, out["truth_in_range"].shape
+    (dtype('float64'), (2,))
+    """
+    trajectory = simulate_crowds(params, seeds).trajectory  # (replicates, rounds, agents)
+    values = crowd_metrics(trajectory, params.truth, list(metrics))
+    return {name: array[:, 0] if array.shape[1] == 1 else array
+            for name, array in values.items()}
+
+
+def trajectories(params: EstimationParams, seed: int) -> tuple[dict, dict]:
+    """One crowd from the Mesa model and from the kernel: every agent's estimate in every
+    round, the expertise multipliers and the social weights (see
+    :attr:`SweepModel.trajectories`).
+
+    Examples
+    --------
+    >>> mesa, kernel = trajectories(EstimationParams(**EXAMPLE), 1)
+    >>> mesa["estimates"].shape, all(np.array_equal(mesa[k], kernel[k]) for k in mesa)
+    ((3, 20), True)
+    """
+    from sim.models.estimation import CrowdEstimation
+
+    model = CrowdEstimation(rng=seed, **params.model_dump(exclude_unset=True))
+    estimates = [model.estimates]
+    for _ in range(params.rounds):
+        model.step()
+        estimates.append(model.estimates)
+    batch = simulate_crowds(params, [seed])
+    mesa = {"estimates": np.array(estimates), "noise_multipliers": model.noise_multipliers,
+            "social_weights": model.social_weights}
+    kernel = {"estimates": batch.trajectory[0], "noise_multipliers": batch.noise_multipliers[0],
+              "social_weights": batch.social_weights[0]}
+    return mesa, kernel
+
+
+def _seconds_per_run(point: Mapping[str, Any]) -> float:
+    # measured: ~60 us per run (generator, seed, bookkeeping) + ~60 ns per agent and
+    # recorded round (draws and the default metrics); only the order of magnitude matters
+    n_agents = point.get("n_agents", EstimationParams.model_fields["n_agents"].default)
+    rounds = point.get("rounds", 0)
+    return 60e-6 + 60e-9 * float(n_agents) * (1 + rounds)
+
+
+def _warm_up() -> None:
+    # a tiny crowd compiles the kernel into numba's cache (or loads it from there)
+    simulate_crowds(EstimationParams(n_agents=2), np.array([0], dtype=np.int64))
+
+
+MODEL = SweepModel(
+    params_schema=EstimationParams,
+    run_batch=run_batch,
+    metrics=tuple(CROWD_METRICS),
+    default_metrics=("error_of_mean", "error_of_median", "relative_error_of_median",
+                     "mean_individual_error", "diversity", "beaten_share_median"),
+    rounds=rounds_of,
+    seconds_per_run=_seconds_per_run,
+    warm_up=_warm_up,
+    example=EXAMPLE,
+    trajectories=trajectories,
+)
+"""The estimation model as sweeps see it (registered as ``estimation``)."""
