@@ -10,8 +10,10 @@ What it runs
     2. The protocol simulated with the estimation model: private beliefs fitted to round 1
        (log-normal; individual noise plus an error shared by the group:
        :func:`sim.analysis.calibration.fit_first_round`), revision in log space, and per
-       condition the social weight fitted to the observed shrinkage of the SD of log
-       estimates from round 1 to round 5.
+       condition the social weight fitted by bisection to the observed shrinkage of the SD of
+       log estimates from round 1 to round 5 (stages ``fit-<condition>-<step>``, one per
+       candidate weight, ``groups_per_fit`` groups each); then stage ``conditions`` simulates
+       ``groups`` groups per condition at the fitted weights.
 What it reports
     ``summary.json``: the data's table, the fits, the simulated table, and a verdict per
     published effect (social influence effect, range reduction effect, confidence effect)
@@ -26,35 +28,68 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from sim.analysis.calibration import calibrate_monotone, fit_first_round
+from experiments._runner import Engine, Outcome, Stage
+from sim.analysis.calibration import (
+    calibrate_monotone,
+    crowd_settings,
+    fit_first_round,
+    round_means,
+)
 from sim.analysis.datasets import load_lorenz
 from sim.analysis.rounds import analyze_rounds, per_group_table
 from sim.config import ExperimentConfig
-from sim.io import write_json, write_parquet
-from sim.metrics import round_metrics
-from sim.models.estimation import EstimationParams, simulate_crowds
-from sim.seeding import replicate_seeds
+from sim.models.estimation import EstimationParams
+from sim.stats import direction, relative_change
 
-__all__ = ["LorenzConfig", "run"]
+__all__ = ["LorenzConfig", "Config", "run", "figures", "key_numbers"]
 
 ROUNDS = ["E1", "E2", "E3", "E4", "E5"]
+#: condition in the data -> the model's information
 CONDITIONS = {"no": "none", "aggregated": "aggregate", "full": "full"}
 METRICS = {"sd": "SD of ln(estimates)", "error_of_geometric_mean": "|ln(GM / truth)|",
            "woc_indicator": "wisdom-of-crowd indicator", "truth_in_range": "truth inside range"}
+#: the simulated per-round quantities (the data analysis' names, in log units) -> the
+#: estimation model's metrics (sim.metrics.CROWD_METRICS); the indicator and the range are
+#: the same in logs. (Not the error of the median: the data's is that of the median of the
+#: logs, which for an even group differs from log_error_of_median.)
+SIMULATED = {"sd": "log_sd", "error_of_geometric_mean": "log_error_of_geometric_mean",
+             "individual_error": "log_mean_individual_error",
+             "woc_indicator": "woc_indicator", "truth_in_range": "truth_in_range"}
+
+#: A group of the experiment as simulated, unless the config says otherwise: estimates
+#: relative to the truth, log-normal, revised in log space over four rounds after the private
+#: first answer, the aggregated condition showing the arithmetic mean.
+CROWD_DEFAULTS = {"n_agents": 12, "truth": 1.0, "noise": "lognormal", "rounds": 4,
+                  "signal": "mean", "revision_space": "log"}
+#: Parameters the experiment sets itself.
+SET_BY_EXPERIMENT = {
+    "noise_scale": "fitted to the data's first round", "bias_factor": "fitted to the data's "
+    "first round", "correlation": "fitted to the data's first round",
+    "information": "set per condition", "social_weight": "fitted per condition"}
+TOLERANCE = 0.05  # a relative change within +-5 % counts as "no change"
 
 
 class LorenzConfig(ExperimentConfig):
-    """Config of the Lorenz et al. (2011) reproduction (``configs/lorenz2011.yaml``)."""
+    """Config of the Lorenz et al. (2011) reproduction (``configs/lorenz2011.yaml``).
+
+    ``crowd`` is a group as the estimation model simulates it (its own schema,
+    :class:`sim.models.estimation.EstimationParams`) over :data:`CROWD_DEFAULTS`; the
+    private beliefs, the information and the social weight come from the data.
+    """
 
     experiment: Literal["lorenz2011"]
-    group_size: int = Field(12, ge=2, description="people per group (Lorenz: 12)")
-    rounds: int = Field(5, ge=2, description="answering rounds (Lorenz: 5)")
+    crowd: EstimationParams = Field(default_factory=lambda: EstimationParams(**CROWD_DEFAULTS),
+                                    description="a simulated group (Lorenz: 12 people, 4 "
+                                                "rounds of revision after the first answer)")
     groups_per_fit: int = Field(2000, ge=50, description="simulated groups per fit step")
     groups: int = Field(10_000, ge=10, description="simulated groups per condition")
-    aggregate_signal: Literal["mean", "median", "geometric_mean"] = Field(
-        "mean", description="what the aggregated condition shows (Lorenz: arithmetic mean)")
+
+    @field_validator("crowd", mode="before")
+    @classmethod
+    def _crowd_defaults(cls, value):
+        return crowd_settings(value, CROWD_DEFAULTS, SET_BY_EXPERIMENT)
 
 
 Config = LorenzConfig
@@ -75,63 +110,58 @@ def data_effects() -> tuple[dict, pd.DataFrame]:
     return table, groups
 
 
-def crowd_params(fit: dict, config: LorenzConfig, condition: str, weight: float
-                 ) -> EstimationParams:
-    """The simulated group: truth 1 (estimates are relative), log-normal private beliefs."""
+def shared_params(config: LorenzConfig, beliefs: dict) -> dict:
+    """What every simulated group shares (a stage's ``fixed``): the config's crowd with the
+    private beliefs fitted to round 1."""
+    crowd = config.crowd.model_dump(mode="json", exclude=set(SET_BY_EXPERIMENT))
+    return {**crowd, "noise_scale": beliefs["noise_scale"],
+            "bias_factor": float(np.exp(beliefs["bias"])), "correlation": beliefs["correlation"]}
+
+
+def condition_point(condition: str, weight: float) -> dict:
+    """The parameters of one condition: what is seen of the others, and the social weight."""
     information = CONDITIONS[condition]
-    return EstimationParams(
-        n_agents=config.group_size, truth=1.0, noise="lognormal",
-        noise_scale=fit["noise_scale"], bias_factor=float(np.exp(fit["bias"])),
-        correlation=fit["correlation"], rounds=config.rounds - 1, information=information,
-        signal=config.aggregate_signal, revision_space="log",
-        social_weight=weight if information != "none" else 0.0)
+    return {"information": information,
+            "social_weight": weight if information != "none" else 0.0}
 
 
-def simulate(params: EstimationParams, seed: int, groups: int, key: int) -> dict:
-    """Mean over simulated groups of each per-round metric (log units)."""
-    batch = simulate_crowds(params, replicate_seeds(seed, groups, key_prefix=(key,)))
-    metrics = round_metrics(batch.trajectory, truth=1.0, log=True)
-    return {name: np.nanmean(values, axis=0) for name, values in metrics.items()}
+def fit_weight(engine: Engine, config: LorenzConfig, fixed: dict, condition: str,
+               target: float) -> dict:
+    """Bisect the social weight of ``condition`` to the data's SD ratio (round 5 / round 1);
+    every candidate is a stage ``fit-<condition>-<step>`` of ``groups_per_fit`` groups."""
+    def sd_ratio(weight: float, step: int) -> float:
+        runs = engine.run(Stage(f"fit-{condition}-{step}", "estimation",
+                                points=[condition_point(condition, weight)],
+                                replicates=config.groups_per_fit, fixed=fixed,
+                                metrics=["log_sd"]))
+        sd = round_means(runs, {"sd": "log_sd"})[0]["sd"]
+        return sd[-1] / sd[0]
 
-
-def sd_ratio(params: EstimationParams, seed: int, groups: int, key: int) -> float:
-    result = simulate(params, seed, groups, key)
-    return float(result["sd"][-1] / result["sd"][0])
-
-
-TOLERANCE = 0.05  # a relative change within +-5 % counts as "no change"
-
-
-def direction(change: float) -> str:
-    """'down', 'up' or 'flat' for a relative change."""
-    if not np.isfinite(change) or abs(change) <= TOLERANCE:
-        return "flat"
-    return "down" if change < 0 else "up"
-
-
-def _change(values) -> float:
-    return (values[-1] - values[0]) / values[0] if values[0] else float("nan")
+    return calibrate_monotone(sd_ratio, target, tolerance=2e-3)
 
 
 def verdicts(data: dict, simulated: dict) -> list[dict]:
     """Each published effect: what the data show, what the model shows, and whether the
     model reproduces the data (the same direction of change, +-5 % counting as flat)."""
+    def trend(change: float) -> str:
+        return direction(change, TOLERANCE)
+
     out = []
     for condition in ("aggregated", "full"):
         d = data["by"][condition]["per_round"]
         sim_ = simulated[condition]
-        d_sd, s_sd = _change(d["sd"]), _change(sim_["sd"])
+        d_sd, s_sd = relative_change(d["sd"]), relative_change(sim_["sd"])
         out.append({
             "effect": f"social influence effect, {condition}: diversity (SD of log "
                       "estimates) shrinks",
             "data": {"sd_change": d_sd}, "simulation": {"sd_change": s_sd},
-            "reproduced": direction(d_sd) == direction(s_sd) == "down",
+            "reproduced": trend(d_sd) == trend(s_sd) == "down",
             "note": "the social weight is fitted to this shrinkage: agreement in size is by "
                     "construction, only the direction is a finding",
         })
-        d_err = _change(d["error_of_geometric_mean"])
-        s_err = _change(sim_["error_of_geometric_mean"])
-        d_none = _change(data["by"]["no"]["per_round"]["error_of_geometric_mean"])
+        d_err = relative_change(d["error_of_geometric_mean"])
+        s_err = relative_change(sim_["error_of_geometric_mean"])
+        d_none = relative_change(data["by"]["no"]["per_round"]["error_of_geometric_mean"])
         claim_in_data = d_err >= d_none - TOLERANCE
         out.append({
             "effect": f"social influence effect, {condition}: change of the collective error "
@@ -139,7 +169,7 @@ def verdicts(data: dict, simulated: dict) -> list[dict]:
             "data": {"error_change": d_err, "error_change_no_information": d_none,
                      "published_claim_holds_in_data": bool(claim_in_data)},
             "simulation": {"error_change": s_err},
-            "reproduced": direction(d_err) == direction(s_err),
+            "reproduced": trend(d_err) == trend(s_err),
             "note": "not fitted. 'reproduced' means the model's error moves in the data's "
                     "direction; in the shipped data the error falls in every condition",
         })
@@ -152,8 +182,8 @@ def verdicts(data: dict, simulated: dict) -> list[dict]:
                      "woc_indicator": [d_woc[0], d_woc[-1]]},
             "simulation": {"truth_in_range": [s_in[0], s_in[-1]],
                            "woc_indicator": [s_woc[0], s_woc[-1]]},
-            "reproduced": bool(direction(_change(d_woc)) == direction(_change(s_woc)) == "down"
-                               and d_in[-1] < d_in[0] and s_in[-1] < s_in[0]),
+            "reproduced": bool(trend(relative_change(d_woc)) == trend(relative_change(s_woc))
+                               == "down" and d_in[-1] < d_in[0] and s_in[-1] < s_in[0]),
             "note": "not fitted: a prediction of the calibrated model",
         })
         out.append({
@@ -164,43 +194,73 @@ def verdicts(data: dict, simulated: dict) -> list[dict]:
     return out
 
 
-def verdict_lines(effects: list[dict]) -> list[str]:
-    """One readable line per effect."""
-    lines = []
-    for effect in effects:
-        verdict = {True: "REPRODUCED", False: "NOT reproduced", None: "not simulated"}[
-            effect["reproduced"]]
-        numbers = ", ".join(f"data {k} {_fmt(v, k)}" for k, v in effect["data"].items()
-                            if k != "published_claim_holds_in_data")
-        if effect["simulation"]:
-            numbers += "; " + ", ".join(f"model {k} {_fmt(v, k)}"
-                                         for k, v in effect["simulation"].items())
-        lines.append(f"- {verdict}: {effect['effect']} ({numbers})")
-    return lines
+def rounds_table(data: dict, simulated: dict) -> pd.DataFrame:
+    """Per condition, round and metric of :data:`METRICS`: data and simulation."""
+    rows = []
+    for condition in CONDITIONS:
+        for r in range(len(ROUNDS)):
+            for metric in METRICS:
+                model = simulated[condition][metric]
+                rows.append({"condition": condition, "round": r + 1, "metric": metric,
+                             "data": data["by"][condition]["per_round"][metric][r],
+                             "simulation": model[r] if r < len(model) else None})
+    return pd.DataFrame(rows)
 
 
-def _fmt(value, key: str = "") -> str:
-    if isinstance(value, (list, tuple)):
-        return " -> ".join(_fmt(v, key) for v in value)
-    if isinstance(value, float):
-        return f"{value:+.1%}" if "change" in key else f"{value:.3g}"
-    return str(value)
+def run(config: LorenzConfig, engine: Engine) -> Outcome:
+    """Analyse the data, fit beliefs and social weights, simulate each condition."""
+    notes = []
+    if config.crowd.rounds + 1 != len(ROUNDS):
+        notes.append(f"the data have {len(ROUNDS)} rounds; simulated "
+                     f"{config.crowd.rounds + 1}")
+    data, groups = data_effects()
+    beliefs = fit_first_round(groups[groups["round"] == ROUNDS[0]])
+    engine.log(f"private beliefs fitted to round 1: ln-scale SD {beliefs['noise_scale']:.3f}, "
+               f"shared share {beliefs['correlation']:.2f}, bias "
+               f"x{np.exp(beliefs['bias']):.2f}")
+    fixed = shared_params(config, beliefs)
+    weights = {"no": {"value": 0.0, "reached": None, "note": "no information"}}
+    for condition in ("aggregated", "full"):
+        target_sd = data["by"][condition]["per_round"]["sd"]
+        target = target_sd[-1] / target_sd[0]
+        engine.log(f"fitting the social weight of the {condition} condition to the SD ratio "
+                   f"{target:.3f} ...")
+        weights[condition] = w = fit_weight(engine, config, fixed, condition, target)
+        engine.log(f"social weight, {condition}: {w['value']:.3f} (SD ratio "
+                   f"{w['achieved']:.3f}, target {w['target']:.3f}"
+                   f"{'' if w['reached'] else ': target out of reach'})")
+    runs = engine.run(Stage("conditions", "estimation",
+                            points=[condition_point(c, weights[c]["value"]) for c in CONDITIONS],
+                            replicates=config.groups, fixed=fixed,
+                            metrics=list(dict.fromkeys(SIMULATED.values()))))
+    means = round_means(runs, SIMULATED)
+    simulated = {condition: means[i] for i, condition in enumerate(CONDITIONS)}
+    return Outcome(
+        summary={"data": data, "fit": {"private_beliefs": beliefs, "social_weight": weights},
+                 "simulation": simulated},
+        tables={"rounds": rounds_table(data, simulated)},
+        verdicts=verdicts(data, simulated), notes=notes)
 
 
-def draw_figure(out_dir: Path, data: dict, simulated: dict, provenance: dict) -> list[str]:
+def figures(out_dir: Path, summary: dict) -> list[Path]:
+    """Data against the calibrated model per round, from ``rounds.parquet``."""
     import matplotlib.pyplot as plt
 
     from sim.plots import PALETTE, apply_theme, save
 
+    out_dir = Path(out_dir)
+    table = pd.read_parquet(out_dir / "rounds.parquet")
     apply_theme()
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
     rounds = np.arange(1, len(ROUNDS) + 1)
     for ax, (metric, label) in zip(axes.flat, METRICS.items()):
-        for colour, condition in zip(PALETTE, ("no", "aggregated", "full")):
-            ax.plot(rounds, data["by"][condition]["per_round"][metric], "o-", color=colour,
-                    lw=2, label=f"data: {condition}")
-            ax.plot(rounds, simulated[condition][metric], "s--", color=colour, alpha=0.8,
-                    mfc="white", label=f"model: {condition}")
+        for colour, condition in zip(PALETTE, CONDITIONS):
+            part = table[(table.condition == condition) & (table.metric == metric)]
+            part = part.sort_values("round")
+            ax.plot(part["round"], part["data"], "o-", color=colour, lw=2,
+                    label=f"data: {condition}")
+            ax.plot(part["round"], part["simulation"].astype(float), "s--", color=colour,
+                    alpha=0.8, mfc="white", label=f"model: {condition}")
         ax.set_title(label)
         ax.set_xticks(rounds)
     for ax in axes[1]:
@@ -210,13 +270,7 @@ def draw_figure(out_dir: Path, data: dict, simulated: dict, provenance: dict) ->
     fig.suptitle("Lorenz et al. (2011): data (filled) against the calibrated model (open)")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=9, frameon=False)
-    return [str(p) for p in save(fig, out_dir / "rounds", provenance)]
-
-
-def figures(out_dir: Path, summary: dict) -> list[str]:
-    """Redraw the figure from ``summary.json``."""
-    return draw_figure(Path(out_dir), summary["data"], summary["simulation"],
-                       summary.get("provenance", {}))
+    return save(fig, out_dir / "rounds", summary.get("provenance", {}))
 
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
@@ -228,7 +282,7 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     for condition in ("aggregated", "full"):
         w = summary["fit"]["social_weight"][condition]
         rows.append((f"social weight, {condition}", f"{w['value']:.3f}"))
-    for condition in ("no", "aggregated", "full"):
+    for condition in CONDITIONS:
         d = summary["data"]["by"][condition]["per_round"]
         m = summary["simulation"][condition]
         rows.append((f"{condition}: SD round 1 -> 5, data / model",
@@ -240,62 +294,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      f"{m['error_of_geometric_mean'][0]:.3f} -> "
                      f"{m['error_of_geometric_mean'][-1]:.3f}"))
     return rows
-
-
-def run(config: LorenzConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run the reproduction; write ``summary.json``, ``rounds.parquet`` and the figure."""
-    if config.rounds != len(ROUNDS):
-        log(f"note: the data have {len(ROUNDS)} rounds; simulating {config.rounds}")
-    data, groups = data_effects()
-    fit = fit_first_round(groups[groups["round"] == ROUNDS[0]])
-    log(f"private beliefs fitted to round 1: ln-scale SD {fit['noise_scale']:.3f}, shared "
-        f"share {fit['correlation']:.2f}, bias x{np.exp(fit['bias']):.2f}")
-    weights, simulated = {}, {}
-    for key, condition in enumerate(("no", "aggregated", "full")):
-        target_sd = data["by"][condition]["per_round"]["sd"]
-        if condition == "no":
-            weights[condition] = {"value": 0.0, "reached": None, "note": "no information"}
-        else:
-            target = target_sd[-1] / target_sd[0]
-            log(f"fitting the social weight of the {condition} condition to the SD ratio "
-                f"{target:.3f} ...")
-            weights[condition] = calibrate_monotone(
-                lambda w, c=condition, k=key: sd_ratio(crowd_params(fit, config, c, w),
-                                                       config.seed, config.groups_per_fit, k),
-                target, tolerance=2e-3)
-        params = crowd_params(fit, config, condition, weights[condition]["value"])
-        simulated[condition] = simulate(params, config.seed, config.groups, 100 + key)
-    simulated_lists = {c: {m: v.tolist() for m, v in table.items()}
-                       for c, table in simulated.items()}
-    effects = verdicts(data, simulated_lists)
-    for condition in ("aggregated", "full"):
-        w = weights[condition]
-        log(f"social weight, {condition}: {w['value']:.3f} (SD ratio {w['achieved']:.3f}, "
-            f"target {w['target']:.3f}{'' if w['reached'] else ': target out of reach'})")
-
-    rows = []
-    for condition in ("no", "aggregated", "full"):
-        for r in range(len(ROUNDS)):
-            for metric in METRICS:
-                rows.append({"condition": condition, "round": r + 1, "metric": metric,
-                             "data": data["by"][condition]["per_round"][metric][r],
-                             "simulation": simulated_lists[condition][metric][r]
-                             if r < len(simulated_lists[condition][metric]) else None})
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "rounds.parquet", pd.DataFrame(rows))
-    figures = draw_figure(out_dir, data, simulated_lists, provenance)
-    summary = {
-        "experiment": config.experiment,
-        "title": config.title or "Lorenz et al. (2011)",
-        "data": data,
-        "fit": {"private_beliefs": fit, "social_weight": weights},
-        "simulation": simulated_lists,
-        "verdicts": effects,
-        "files": {"rounds": "rounds.parquet", "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    return summary

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["binomial_se", "wilson_interval", "FAMILY_ALPHA", "family_limit", "z_fit_summary"]
+__all__ = ["binomial_se", "wilson_interval", "FAMILY_ALPHA", "family_limit", "z_fit_summary",
+           "relative_change", "direction"]
 
 #: False-alarm rate of one two-sided 3-standard-error test, used for a whole family of tests.
 FAMILY_ALPHA = 0.0027
@@ -85,3 +86,32 @@ def z_fit_summary(z) -> dict:
     return {"points": int(z.size), "max_abs_z": float(np.max(np.abs(z))),
             "z_limit": family_limit(z.size), "chi2": chi2_value,
             "chi2_p": float(chi2.sf(chi2_value, z.size))}
+
+
+def relative_change(values) -> float:
+    """Relative change from the first to the last of a series, ``(last - first) / first``;
+    NaN when the first value is 0 (no change is relative to nothing).
+
+    Examples
+    --------
+    >>> relative_change([2.0, 1.5, 1.0])
+    -0.5
+    >>> relative_change([0.0, 1.0])
+    nan
+    """
+    first, last = float(values[0]), float(values[-1])
+    return (last - first) / first if first else float("nan")
+
+
+def direction(change: float | None, tolerance: float) -> str:
+    """``"down"``, ``"up"`` or ``"flat"`` for a relative change: within ``+-tolerance``, or
+    undefined (None, NaN), counts as flat.
+
+    Examples
+    --------
+    >>> direction(-0.3, 0.05), direction(0.02, 0.05), direction(float("nan"), 0.05)
+    ('down', 'flat', 'flat')
+    """
+    if change is None or not np.isfinite(change) or abs(change) <= tolerance:
+        return "flat"
+    return "down" if change < 0 else "up"

@@ -7,15 +7,22 @@ within-group SD (both in the analysis' units: log units, or divided by a scale),
 individual noise variance is the mean of ``s_g**2`` and the shared error variance is what is
 left of the variance of ``e_g`` after the sampling variance ``s**2 / n`` (clipped at 0). The
 model's ``noise_scale`` is the total SD and ``correlation`` the shared share
-(:mod:`sim.beliefs`).
+(:mod:`sim.models.estimation.beliefs`).
+
+The dynamics are then fitted by simulating groups: :func:`calibrate_monotone` bisects on one
+parameter with an evaluator that may run a simulation stage per candidate, and
+:func:`round_means` reads a stage's runs as per-round means of each parameter point.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["fit_first_round", "calibrate_monotone"]
+__all__ = ["fit_first_round", "calibrate_monotone", "round_means", "crowd_settings"]
 
 
 def fit_first_round(groups: pd.DataFrame) -> dict:
@@ -56,25 +63,51 @@ def fit_first_round(groups: pd.DataFrame) -> dict:
             "groups": int(len(valid))}
 
 
-def calibrate_monotone(evaluate, target: float, low: float = 0.0, high: float = 1.0,
-                       tolerance: float = 1e-3, max_steps: int = 30) -> dict:
-    """Find ``x`` in [low, high] with ``evaluate(x) == target`` for a monotone ``evaluate``
-    by bisection; if the target is out of reach, return the nearer end and say so.
+def calibrate_monotone(evaluate: Callable[[float, int], float], target: float,
+                       low: float = 0.0, high: float = 1.0, tolerance: float = 1e-3,
+                       max_steps: int = 30) -> dict:
+    """Find ``x`` in [low, high] with ``evaluate(x, step) == target`` for a monotone
+    ``evaluate`` by bisection; if the target is out of reach, return the nearer end and say so.
+
+    ``evaluate(x, step)`` is called once per distinct ``x``, ``step`` counting the calls
+    (0, 1, ...): an evaluator that simulates can name each evaluation apart (one simulation
+    stage per step), and a deterministic one replays the same steps when run again.
+
+    Returns
+    -------
+    dict
+        ``value``, ``achieved`` (``evaluate`` there), ``target``, ``reached`` and
+        ``evaluations`` (``[x, evaluate(x)]`` in the order evaluated).
 
     Examples
     --------
-    >>> calibrate_monotone(lambda x: 1 - x, 0.25)["value"]  # doctest: +ELLIPSIS
+    >>> fit = calibrate_monotone(lambda x, step: 1 - x, 0.25)
+    >>> fit["value"]  # doctest: +ELLIPSIS
     0.75...
+    >>> fit["evaluations"][:3]
+    [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
+    >>> calibrate_monotone(lambda x, step: x, 2.0)["reached"]
+    False
     """
-    f_low, f_high = evaluate(low), evaluate(high)
+    evaluations: list[list[float]] = []
+    known: dict[float, float] = {}
+
+    def value_at(x: float) -> float:
+        if x not in known:
+            known[x] = float(evaluate(x, len(evaluations)))
+            evaluations.append([x, known[x]])
+        return known[x]
+
+    f_low, f_high = value_at(low), value_at(high)
     increasing = f_high >= f_low
     lo, hi = (low, high)
     if (target - f_low) * (target - f_high) > 0:  # target outside the reachable range
         best = low if abs(f_low - target) <= abs(f_high - target) else high
-        return {"value": best, "achieved": evaluate(best), "target": target, "reached": False}
+        return {"value": best, "achieved": value_at(best), "target": target, "reached": False,
+                "evaluations": evaluations}
     for _ in range(max_steps):
         mid = 0.5 * (lo + hi)
-        f_mid = evaluate(mid)
+        f_mid = value_at(mid)
         if (f_mid < target) == increasing:
             lo = mid
         else:
@@ -82,4 +115,67 @@ def calibrate_monotone(evaluate, target: float, low: float = 0.0, high: float = 
         if hi - lo < tolerance:
             break
     value = 0.5 * (lo + hi)
-    return {"value": value, "achieved": evaluate(value), "target": target, "reached": True}
+    return {"value": value, "achieved": value_at(value), "target": target, "reached": True,
+            "evaluations": evaluations}
+
+
+def round_means(runs: pd.DataFrame, columns: Mapping[str, str]) -> dict[int, dict[str, list]]:
+    """Per parameter point of a simulation stage, each metric's mean over the point's runs in
+    every recorded round (undefined values, NaN, skipped).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per run and round with ``point_id``, ``round`` and the metric columns (what
+        ``Engine.run`` of :mod:`experiments._runner` returns).
+    columns : mapping of str to str
+        ``{name in the result: metric column}``.
+
+    Returns
+    -------
+    dict
+        ``{point_id: {name: [mean in the first recorded round, the next, ...]}}``.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"point_id": [0, 0, 0, 0], "round": [0, 1, 0, 1],
+    ...                      "log_sd": [1.0, 0.5, 3.0, np.nan]})
+    >>> round_means(runs, {"sd": "log_sd"})
+    {0: {'sd': [2.0, 0.5]}}
+    """
+    wanted = list(dict.fromkeys(columns.values()))
+    means = runs.groupby(["point_id", "round"], sort=True)[wanted].mean()
+    return {int(point_id): {name: [float(v) for v in part[column]]
+                            for name, column in columns.items()}
+            for point_id, part in means.groupby(level="point_id")}
+
+
+def crowd_settings(value: Any, defaults: Mapping[str, Any], set_by_experiment: Mapping[str, str]
+                   ) -> Any:
+    """A config's ``crowd`` mapping with the experiment's defaults under it, for a pydantic
+    ``mode="before"`` validator; parameters the experiment sets itself are refused.
+
+    Parameters
+    ----------
+    value : Any
+        The config's value (a mapping; anything else is passed on to validation).
+    defaults : mapping
+        The experiment's crowd defaults; the config's values override them.
+    set_by_experiment : mapping of str to str
+        Parameter name -> why the config may not set it (fitted to data, set per condition).
+
+    Examples
+    --------
+    >>> crowd_settings({"n_agents": 20}, {"n_agents": 12, "noise": "lognormal"}, {})
+    {'n_agents': 20, 'noise': 'lognormal'}
+    >>> crowd_settings({"correlation": 0.2}, {}, {"correlation": "fitted to round 1"})
+    Traceback (most recent call last):
+    ...
+    ValueError: correlation is not set in the config: fitted to round 1
+    """
+    if not isinstance(value, Mapping):
+        return value
+    for name, why in set_by_experiment.items():
+        if name in value:
+            raise ValueError(f"{name} is not set in the config: {why}")
+    return {**defaults, **value}
