@@ -2,10 +2,10 @@
 rational agents herds on the wrong choice, simulation against the closed form.
 
 What it runs
-    Through the cascade kernel (:mod:`sim.models.cascades`), ``replicates`` sequences of
-    ``n_agents`` agents per signal precision p in ``precisions`` and per tie rule in
-    ``tie_rules`` (``coin``: an indifferent agent flips a fair coin, BHW's convention;
-    ``own_signal``: she follows her signal).
+    Stage ``sequences``: the cascade model (:mod:`sim.models.cascades`, one sequence of
+    ``sequence.n_agents`` agents per run), ``replicates`` sequences per signal precision p in
+    ``precisions`` and per tie rule in ``tie_rules`` (``coin``: an indifferent agent flips a
+    fair coin, BHW's convention; ``own_signal``: she follows her signal).
 What it reports
     ``summary.json``: per point the shares of sequences ending in the wrong cascade, the
     right one and none, the exact finite-n values (:mod:`sim.models.cascades.theory`) and the
@@ -13,8 +13,12 @@ What it reports
     z-scores (checked against a Bonferroni-corrected 3-SE band), the mean number of agents
     acting before the cascade against 2 / (1 - back); verdicts; the settings the figure needs.
     ``points.parquet`` (one row per point) and ``sequences.parquet`` (one row per simulated
-    sequence: state, cascade, start). Figure ``cascades``: the share of wrong cascades
-    against p, and the distribution of cascade start times against the geometric law.
+    sequence: its seed, which cascade it ended in and when that began; every run is also in
+    ``runs/sequences``). Figure ``cascades``: the share of wrong cascades against p, and the
+    distribution of cascade start times against the geometric law.
+
+Source: S. Bikhchandani, D. Hirshleifer & I. Welch (1992), "A theory of fads, fashion, custom,
+and cultural change as informational cascades", *J Political Economy* 100:992-1026.
 """
 
 from __future__ import annotations
@@ -24,31 +28,40 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
-from scipy.stats import chi2, norm
+from pydantic import Field, model_validator
 
-from sim.config import ConfigError, ExperimentConfig, describe_error
-from sim.io import write_json, write_parquet
-from sim.models.cascades import CascadeParams, simulate_cascades
-from sim.models.cascades.theory import (cascade_start_distribution, mean_cascade_start,
-                                        no_cascade_probability, wrong_cascade_probability)
-from sim.report import verdict_lines
-from sim.seeding import replicate_seeds
+from experiments._runner import Engine, Outcome, Stage
+from sim.config import ExperimentConfig, check_params
+from sim.models.cascades import CascadeParams
+from sim.models.cascades.theory import (
+    cascade_start_distribution,
+    mean_cascade_start,
+    no_cascade_probability,
+    wrong_cascade_probability,
+)
+from sim.stats import binomial_se, family_limit, z_fit_summary
 
-__all__ = ["CascadesConfig", "figures", "key_numbers", "run"]
+__all__ = ["CascadesConfig", "Config", "run", "figures", "key_numbers"]
 
 #: BHW's limit at the reference precisions (REFERENCES: choice among options).
 REFERENCE = {0.6: 0.368, 0.8: 0.143}
 Z_LIMIT = 3.0
-#: Family-wise false-alarm rate of the multi-point checks: that of one 3-SE test.
-FAMILY_ALPHA = 0.0027
+#: What the analysis needs of every sequence (the cascade model's metrics).
+OUTCOMES = ("wrong_cascade", "right_cascade", "no_cascade", "cascade_start")
+SWEPT = ("precision", "tie_rule")
 
 
 class CascadesConfig(ExperimentConfig):
-    """Config of the cascade experiment (``configs/cascades.yaml``)."""
+    """Config of the cascade experiment (``configs/cascades.yaml``).
+
+    ``sequence`` holds the cascade model's parameters that all points share (its own schema,
+    :class:`sim.models.cascades.CascadeParams`); ``precisions`` and ``tie_rules`` sweep the
+    rest.
+    """
 
     experiment: Literal["cascades"]
-    n_agents: int = Field(100, ge=2, description="agents per sequence")
+    sequence: CascadeParams = Field(default_factory=CascadeParams,
+                                    description="the sequence every point shares")
     precisions: list[float] = Field(min_length=2, description="signal precisions p in "
                                                               "(0.5, 1]")
     tie_rules: list[Literal["coin", "own_signal"]] = Field(["coin"], min_length=1)
@@ -59,78 +72,72 @@ class CascadesConfig(ExperimentConfig):
 
     @model_validator(mode="after")
     def _check(self) -> CascadesConfig:
+        for name in SWEPT:
+            if name in self.sequence.model_fields_set:
+                raise ValueError(f"sequence.{name}: swept by the top-level '{name}s' list; "
+                                 "remove it from sequence")
+        for name in ("precisions", "tie_rules"):
+            # a repeated value would be the same point, with the same seeds
+            if len(set(getattr(self, name))) != len(getattr(self, name)):
+                raise ValueError(f"{name}: must not repeat a value")
         for p in self.precisions:
-            try:
-                CascadeParams(n_agents=self.n_agents, precision=p)
-            except ValidationError as exc:
-                raise ValueError(f"precisions ({p}): "
-                                 f"{describe_error(exc, CascadeParams)}") from None
+            check_params(CascadeParams, f"precisions ({p})", n_agents=self.sequence.n_agents,
+                         precision=p)
         missing = [p for p in self.start_precisions if p not in self.precisions]
         if missing:
             raise ValueError(f"start_precisions: {missing} not among precisions")
         return self
 
+    def base(self) -> dict:
+        """The sequence's parameters as the points share them (``fixed`` of the stage)."""
+        return self.sequence.model_dump(mode="json", exclude=set(SWEPT))
+
 
 Config = CascadesConfig
 
 
-def family_limit(k: int) -> float:
-    """|z| bound for k points with the false-alarm rate of one 3-SE test (0.27 %) for the
-    whole family (Bonferroni): 3.0 for one point, about 3.9 for 32."""
-    return float(norm.isf(FAMILY_ALPHA / (2 * max(k, 1))))
-
-
-def fit_summary(z) -> dict:
-    """max |z|, its family-wise bound, and the chi-square goodness of fit of all points."""
-    z = np.asarray(z, dtype=float)
-    chi2_value = float(np.sum(z ** 2))
-    return {"points": int(z.size), "max_abs_z": float(np.max(np.abs(z))),
-            "z_limit": family_limit(z.size), "chi2": chi2_value,
-            "chi2_p": float(chi2.sf(chi2_value, z.size))}
-
-
-def simulate_all(config: CascadesConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per point and one per sequence."""
-    points, sequences = [], []
-    for t, tie_rule in enumerate(config.tie_rules):
-        for k, p in enumerate(config.precisions):
-            params = CascadeParams(n_agents=config.n_agents, precision=p, tie_rule=tie_rule)
-            batch = simulate_cascades(params, replicate_seeds(config.seed, config.replicates,
-                                                              key_prefix=(t, k)))
-            n = config.replicates
-            exact = wrong_cascade_probability(p, config.n_agents, tie_rule)
-            se_null = np.sqrt(exact * (1 - exact) / n)
-            started = batch.cascade_start[batch.cascade_start >= 0]
-            points.append({
-                "tie_rule": tie_rule, "precision": p, "replicates": n,
-                "wrong": batch.share_wrong, "right": batch.share_right,
-                "none": batch.share_none,
-                "se": float(np.sqrt(batch.share_wrong * (1 - batch.share_wrong) / n)),
-                "exact_wrong": exact,
-                "limit_wrong": wrong_cascade_probability(p, None, tie_rule),
-                "bhw_formula": wrong_cascade_probability(p, None, "coin"),
-                "exact_none": no_cascade_probability(p, config.n_agents, tie_rule),
-                "z": float((batch.share_wrong - exact) / se_null) if se_null > 0 else 0.0,
-                "z_vs_bhw": float((batch.share_wrong - wrong_cascade_probability(p, None))
-                                  / max(se_null, 1e-12)),
-                "mean_start": float(started.mean()) if started.size else np.nan,
-                "se_start": float(started.std(ddof=1) / np.sqrt(started.size))
-                if started.size > 1 else np.nan,
-                "exact_mean_start": mean_cascade_start(p, tie_rule),
-            })
-            sequences.append(pd.DataFrame({
-                "tie_rule": tie_rule, "precision": p, "replicate": np.arange(n),
-                "seed": batch.seeds, "state": batch.state, "cascade": batch.cascade,
-                "cascade_start": batch.cascade_start, "wrong": batch.wrong}))
-    return pd.DataFrame(points), pd.concat(sequences, ignore_index=True)
+def simulate_all(config: CascadesConfig, engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per point (tie rules, then precisions) and one per sequence."""
+    points = [{"tie_rule": t, "precision": p} for t in config.tie_rules for p in config.precisions]
+    runs = engine.run(Stage("sequences", "cascades", points, config.replicates,
+                            fixed=config.base(), metrics=OUTCOMES))
+    n_agents, n = config.sequence.n_agents, config.replicates
+    rows = []
+    for point_id, point in enumerate(points):
+        p, tie_rule = point["precision"], point["tie_rule"]
+        batch = runs[runs.point_id == point_id]
+        wrong = float(batch.wrong_cascade.mean())
+        exact = wrong_cascade_probability(p, n_agents, tie_rule)
+        se_null = binomial_se(exact, n)
+        started = batch.cascade_start.dropna().to_numpy()
+        rows.append({
+            "tie_rule": tie_rule, "precision": p, "replicates": n,
+            "wrong": wrong, "right": float(batch.right_cascade.mean()),
+            "none": float(batch.no_cascade.mean()),
+            "se": binomial_se(wrong, n),
+            "exact_wrong": exact,
+            "limit_wrong": wrong_cascade_probability(p, None, tie_rule),
+            "bhw_formula": wrong_cascade_probability(p, None, "coin"),
+            "exact_none": no_cascade_probability(p, n_agents, tie_rule),
+            "z": float((wrong - exact) / se_null) if se_null > 0 else 0.0,
+            "z_vs_bhw": float((wrong - wrong_cascade_probability(p, None))
+                              / max(se_null, 1e-12)),
+            "mean_start": float(started.mean()) if started.size else np.nan,
+            "se_start": float(started.std(ddof=1) / np.sqrt(started.size))
+            if started.size > 1 else np.nan,
+            "exact_mean_start": mean_cascade_start(p, tie_rule),
+        })
+    sequences = runs[["tie_rule", "precision", "replicate", "seed", *OUTCOMES]]
+    return pd.DataFrame(rows), sequences.reset_index(drop=True)
 
 
 def verdicts(points: pd.DataFrame) -> list[dict]:
+    """One row per published effect (see the module docstring)."""
     out = []
     coin = points[points.tie_rule == "coin"]
     if len(coin):
         worst = coin.loc[coin.z.abs().idxmax()]
-        fit = fit_summary(coin.z)
+        fit = z_fit_summary(coin.z)
         out.append({
             "effect": "BHW: with coin-flip ties the share of wrong cascades matches "
                       "(1 - p)(2 - p) / [2 (1 - p + p^2)] at every p",
@@ -144,7 +151,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
                     "Bonferroni-corrected 3-SE band; chi2_p: goodness of fit",
         })
         ref = {}
-        for p, published in REFERENCE.items():
+        for p in REFERENCE:
             row = coin[np.isclose(coin.precision, p)]
             if len(row):
                 row = row.iloc[0]
@@ -179,7 +186,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
                       "cascade is 2 / (1 - p + p^2) (2.63 at p = 0.6)",
             "data": {"precision": coin.precision.tolist(),
                      "exact_mean_start": coin.exact_mean_start.tolist()},
-            "simulation": {"mean_start": coin.mean_start.tolist(), **fit_summary(z_start)},
+            "simulation": {"mean_start": coin.mean_start.tolist(), **z_fit_summary(z_start)},
             "reproduced": bool(z_start.abs().max() <= family_limit(len(z_start))),
             "note": "the infinite-sequence mean; truncation at n agents is negligible here",
         })
@@ -202,6 +209,21 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
     return out
 
 
+def run(config: CascadesConfig, engine: Engine) -> Outcome:
+    """Simulate every point and compare it with the exact values."""
+    points, sequences = simulate_all(config, engine)
+    engine.log(f"{len(points)} points x {config.replicates:,} sequences of "
+               f"{config.sequence.n_agents} agents")
+    settings = {"n_agents": config.sequence.n_agents, "tie_rules": list(config.tie_rules),
+                "start_precisions": list(config.start_precisions),
+                "replicates": config.replicates}
+    return Outcome(summary={"settings": settings, "points": points.to_dict(orient="records")},
+                   tables={"points": points, "sequences": sequences},
+                   verdicts=verdicts(points))
+
+
+# ---------------------------------------------------------------------------------------------
+# figures and key numbers
 
 
 TIE_LABELS = {"coin": "coin-flip ties (BHW)", "own_signal": "own-signal ties"}
@@ -211,7 +233,7 @@ FORMULA_LABELS = {"coin": r"$(1-p)(2-p)\,/\,[2(1-p+p^2)]$",
 
 def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame, n_agents: int,
                 tie_rules: list[str], start_precisions: list[float],
-                provenance: dict) -> list[str]:
+                provenance: dict) -> list[Path]:
     """Figure ``cascades``: wrong cascades against p, and when cascades start (drawn from the
     stored tables and settings alone, so :func:`figures` can redraw it)."""
     import matplotlib.pyplot as plt
@@ -247,7 +269,7 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame, n_
         handles, labels = [], []
         for i, (colour, p) in enumerate(zip(PALETTE, start_precisions)):
             starts = chosen[np.isclose(chosen.precision, p)].cascade_start
-            starts = starts[starts >= 0]
+            starts = starts.dropna()  # NaN: the sequence never cascaded
             agents, prob = cascade_start_distribution(p, 12, tie_rule)
             observed = np.array([(starts == a).mean() for a in agents])
             bars = ax.bar(agents + (i - (len(start_precisions) - 1) / 2) * width * 2,
@@ -264,24 +286,16 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame, n_
         ax.legend(handles, labels, fontsize=10, loc="upper right",
                   title="bars: simulated; dashed: geometric law", title_fontsize=8.5)
     fig.tight_layout()
-    return [str(path) for path in save(fig, out_dir / "cascades", provenance)]
+    return save(fig, out_dir / "cascades", provenance)
 
 
-def figures(out_dir: Path, summary: dict) -> list[str]:
+def figures(out_dir: Path, summary: dict) -> list[Path]:
     """Redraw the figure from ``points.parquet``, ``sequences.parquet`` and the settings
     stored in ``summary.json``."""
     out_dir = Path(out_dir)
-    settings = summary.get("settings")
-    if settings is None:  # results from before the settings were stored: use the config
-        raw = summary.get("provenance", {}).get("config")
-        if not raw:
-            raise ConfigError(f"{out_dir}: written by an older crowdsim without the figure "
-                              "settings; run the experiment again to redraw its figures")
-        config = CascadesConfig.model_validate(raw)
-        settings = {"n_agents": config.n_agents, "tie_rules": list(config.tie_rules),
-                    "start_precisions": list(config.start_precisions)}
-    points = pd.read_parquet(out_dir / summary["files"]["points"])
-    sequences = (pd.read_parquet(out_dir / summary["files"]["sequences"])
+    settings = summary["settings"]
+    points = pd.read_parquet(out_dir / "points.parquet")
+    sequences = (pd.read_parquet(out_dir / "sequences.parquet")
                  if settings["start_precisions"] else pd.DataFrame())
     return draw_figure(out_dir, points, sequences, settings["n_agents"],
                        settings["tie_rules"], settings["start_precisions"],
@@ -310,7 +324,7 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                          f"{r.wrong:.3f} ± {2 * r.se:.3f}; own-signal formula "
                          f"{r.exact_wrong:.3f} (BHW {r.bhw_formula:.3f})"))
     if len(coin):
-        fit = fit_summary(coin.z)
+        fit = z_fit_summary(coin.z)
         rows.append(("coin ties against the exact values",
                      f"max |z| {fit['max_abs_z']:.2f} over {fit['points']} precisions (bound "
                      f"{fit['z_limit']:.2f})"))
@@ -326,33 +340,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     rows.append(("published effects reproduced",
                  f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
     return rows
-
-
-def run(config: CascadesConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run the experiment; write ``summary.json``, the tables and the figure."""
-    points, sequences = simulate_all(config)
-    log(f"{len(points)} points x {config.replicates:,} sequences of {config.n_agents} agents")
-    effects = verdicts(points)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "points.parquet", points)
-    write_parquet(out_dir / "sequences.parquet", sequences)
-    settings = {"n_agents": config.n_agents, "tie_rules": list(config.tie_rules),
-                "start_precisions": list(config.start_precisions),
-                "replicates": config.replicates}
-    figures = draw_figure(out_dir, points, sequences, config.n_agents, settings["tie_rules"],
-                          settings["start_precisions"], provenance)
-    summary = {
-        "experiment": config.experiment,
-        "title": config.title or "Information cascades (BHW 1992)",
-        "settings": settings,
-        "points": points.to_dict(orient="records"),
-        "verdicts": effects,
-        "files": {"points": "points.parquet", "sequences": "sequences.parquet",
-                  "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    return summary

@@ -2,16 +2,17 @@
 correlation between voters erodes the gain.
 
 What it runs
-    Through the majority-vote kernel (:mod:`sim.models.majority_vote`), ``juries`` juries per
-    point, each deciding ``elections`` independent questions:
-    1. independent voters of competence p for each p in ``competences`` and n in
+    Three stages of juries through the majority-vote kernel (:mod:`sim.models.majority_vote`),
+    ``juries`` juries per point, each deciding ``elections`` independent questions (model
+    :data:`JURIES`: one jury per run):
+    1. ``independent``: voters of competence p for each p in ``competences`` and n in
        ``jury_sizes``, against Condorcet's formula P_n(p) (even n: ties by a fair coin);
-    2. an opinion leader whom each voter copies with probability rho, for rho in
-       ``correlations`` and n in ``correlation_jury_sizes`` (p = ``correlation_competence``),
-       against the exact mixture formula
+    2. ``correlated``: an opinion leader whom each voter copies with probability rho, for rho
+       in ``correlations`` and n in ``correlation_jury_sizes`` (p =
+       ``correlation_competence``), against the exact mixture formula
        (:func:`~sim.models.majority_vote.theory.correlated_majority_probability`);
-    3. heterogeneous competences (``heterogeneities``: Beta or uniform around p), against
-       P_n(p): drawn independently, they leave the average unchanged.
+    3. ``heterogeneous``: heterogeneous competences (``heterogeneities``: Beta or uniform
+       around p), against P_n(p): drawn independently, they leave the average unchanged.
 What it reports
     ``summary.json``: every point (simulated share, its standard error with juries as units,
     the exact value, z = (simulated - exact) / SE) and verdicts: the formula reproduced
@@ -20,42 +21,93 @@ What it reports
     the theorem (P rises from n = 1 to the largest n), correlation eroding the gain, and
     heterogeneity leaving it unchanged. ``points.parquet``: the same table. Figure
     ``condorcet``: P against n per p, and P against rho per n, simulation against formula.
+
+Source: N. de Condorcet (1785), *Essai sur l'application de l'analyse à la probabilité des
+décisions rendues à la pluralité des voix*.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from scipy.stats import chi2, norm
+from pydantic import Field, model_validator
 
-from sim.config import ExperimentConfig, describe_error
-from sim.io import write_json, write_parquet
-from sim.models.majority_vote import (MajorityParams, condorcet_probability,
-                                      correlated_majority_probability, simulate_votes)
-from sim.report import verdict_lines
-from sim.seeding import replicate_seeds
+from experiments._runner import Engine, Outcome, Stage
+from sim.config import ExperimentConfig, Strict, check_params
+from sim.models.majority_vote import (
+    MajorityParams,
+    condorcet_probability,
+    correlated_majority_probability,
+    simulate_votes,
+)
+from sim.models.majority_vote.sweep import MODEL as VOTES
+from sim.stats import binomial_se, family_limit, z_fit_summary
+from sim.sweep.models import SweepModel
 
-__all__ = ["CondorcetConfig", "figures", "key_numbers", "run"]
+__all__ = ["CondorcetConfig", "Config", "Jury", "JURIES", "run", "figures", "key_numbers"]
 
 #: Published values of Condorcet's formula at p = 0.6 (REFERENCES: choice among options).
 REFERENCE = {3: 0.648, 5: 0.6826, 11: 0.7535, 101: 0.9791}
 Z_LIMIT = 3.0
-#: Family-wise false-alarm rate of the multi-point checks: that of one 3-SE test.
-FAMILY_ALPHA = 0.0027
 
 
-class Heterogeneity(BaseModel):
-    """A competence distribution around the mean (see MajorityParams)."""
+# ---------------------------------------------------------------------------------------------
+# one run: a jury deciding several questions
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+class Jury(MajorityParams):
+    """A jury of the majority-vote model (:class:`MajorityParams`) deciding ``elections``
+    independent questions with the same competences: one run of :data:`JURIES`."""
+
+    elections: int = Field(ge=1, description="independent questions the jury decides")
+
+
+def run_juries(params: Jury, seeds: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    """One jury per seed: the share of its elections the majority got right.
+
+    The majority-vote model registers one election per run; a jury's elections share its
+    competences, so the standard error of a share needs juries, not elections, as its units.
+
+    Examples
+    --------
+    >>> out = run_juries(Jury(n_agents=1, competence=1.0, elections=3), np.array([1, 2]),
+    ...                  ["share_right"])
+    >>> out["share_right"].tolist()
+    [1.0, 1.0]
+    """
+    batch = simulate_votes(params, seeds, params.elections)
+    values = {"share_right": batch.majority_right.mean(axis=1)}
+    return {name: np.asarray(values[name], dtype=float) for name in metrics}
+
+
+JURIES = SweepModel(
+    params_schema=Jury,
+    run_batch=run_juries,
+    metrics=("share_right",),
+    default_metrics=("share_right",),
+    seconds_per_run=lambda point: 2e-7 * point.get("n_agents", 11) * point.get("elections", 1),
+    warm_up=VOTES.warm_up,
+    example={"n_agents": 9, "competence": 0.6, "heterogeneity": "beta", "concentration": 3.0,
+             "correlation": 0.3, "elections": 4},
+)
+"""Juries as the sweep engine runs them (``"experiments.condorcet:JURIES"``)."""
+JURIES_PATH = "experiments.condorcet:JURIES"
+
+
+# ---------------------------------------------------------------------------------------------
+# the config
+
+
+class Heterogeneity(Strict):
+    """A competence distribution around the mean (its fields and ranges: MajorityParams)."""
 
     kind: Literal["beta", "uniform"]
-    concentration: float | None = Field(None, gt=0)
-    spread: float | None = Field(None, ge=0)
+    concentration: float | None = None
+    spread: float | None = None
 
 
 class CondorcetConfig(ExperimentConfig):
@@ -79,96 +131,99 @@ class CondorcetConfig(ExperimentConfig):
         for name in ("jury_sizes", "correlation_jury_sizes"):
             if any(n < 1 for n in getattr(self, name)):
                 raise ValueError(f"{name}: every jury size must be at least 1")
+        # a repeated value would be the same point, with the same seeds
+        for name in ("competences", "jury_sizes", "correlations", "correlation_jury_sizes",
+                     "heterogeneities"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name}: must not repeat a value")
         for p in self.competences:
-            _params(f"competences ({p})", n_agents=1, competence=p)
+            check_params(MajorityParams, f"competences ({p})", n_agents=1, competence=p)
         for rho in self.correlations:
-            _params(f"correlations ({rho})", correlation=rho)
+            check_params(MajorityParams, f"correlations ({rho})", correlation=rho)
         for h in self.heterogeneities:
-            _heterogeneous(self, h)
+            check_params(MajorityParams, f"heterogeneities ({h.kind})",
+                         **self.heterogeneous_point(h), n_agents=self.heterogeneity_jury_size,
+                         competence=self.heterogeneity_competence)
         if self.correlations and not self.correlation_jury_sizes:
             raise ValueError("correlation_jury_sizes: needed with correlations")
         return self
+
+    @staticmethod
+    def heterogeneous_point(h: Heterogeneity) -> dict:
+        """The model's parameters of one competence distribution."""
+        return {"heterogeneity": h.kind, "concentration": h.concentration, "spread": h.spread}
 
 
 Config = CondorcetConfig
 
 
-def family_limit(k: int) -> float:
-    """|z| bound for k points with the false-alarm rate of one 3-SE test (0.27 %) for the
-    whole family (Bonferroni): 3.0 for one point, about 3.9 for 32."""
-    return float(norm.isf(FAMILY_ALPHA / (2 * max(k, 1))))
+# ---------------------------------------------------------------------------------------------
+# the simulation
 
 
-def fit_summary(z) -> dict:
-    """max |z|, its family-wise bound, and the chi-square goodness of fit of all points."""
-    z = np.asarray(z, dtype=float)
-    chi2_value = float(np.sum(z ** 2))
-    return {"points": int(z.size), "max_abs_z": float(np.max(np.abs(z))),
-            "z_limit": family_limit(z.size), "chi2": chi2_value,
-            "chi2_p": float(chi2.sf(chi2_value, z.size))}
-
-
-def _params(where: str, **kwargs) -> MajorityParams:
-    try:
-        return MajorityParams(**kwargs)
-    except ValidationError as exc:
-        raise ValueError(f"{where}: {describe_error(exc, MajorityParams)}") from None
-
-
-def _heterogeneous(config: CondorcetConfig, h: Heterogeneity) -> MajorityParams:
-    return _params(f"heterogeneities ({h.kind})", n_agents=config.heterogeneity_jury_size,
-                   competence=config.heterogeneity_competence, heterogeneity=h.kind,
-                   concentration=h.concentration, spread=h.spread)
-
-
-def simulate_point(params: MajorityParams, config: CondorcetConfig, key: int, exact: float,
-                   **labels) -> dict:
-    """Simulate one point and compare it with its exact value."""
-    batch = simulate_votes(params, replicate_seeds(config.seed, config.juries,
-                                                   key_prefix=(key,)), config.elections)
-    share, se = batch.share_right, batch.standard_error
+def point_row(per_jury: np.ndarray, elections: int, exact: float, **labels) -> dict:
+    """One point's simulated share, its SE with juries as units, and z against ``exact``."""
+    juries = per_jury.size
+    share = float(per_jury.mean())
+    if elections == 1 or juries < 2:
+        se = binomial_se(share, juries * elections)
+    else:
+        # a jury's elections share its competences: juries are the independent units
+        se = float(per_jury.std(ddof=1) / np.sqrt(juries))
     # the SE under the exact value keeps z finite when every election went one way
-    null_se = np.sqrt(exact * (1.0 - exact) / batch.majority_right.size)
-    scale = max(se, null_se)
+    scale = max(se, binomial_se(exact, juries * elections))
     z = (share - exact) / scale if scale > 0 else (0.0 if share == exact else np.inf)
-    return {**labels, "n": params.n_agents, "p": params.competence,
-            "rho": params.correlation, "heterogeneity": params.heterogeneity,
-            "simulated": share, "se": se, "exact": exact, "z": float(z),
-            "elections": int(batch.majority_right.size)}
+    return {**labels, "simulated": share, "se": se, "exact": exact, "z": float(z),
+            "elections": int(juries * elections)}
 
 
-def simulate_all(config: CondorcetConfig, log=print) -> pd.DataFrame:
-    rows, key = [], 0
-    for p in config.competences:
-        for n in config.jury_sizes:
-            params = MajorityParams(n_agents=n, competence=p)
-            rows.append(simulate_point(params, config, key, condorcet_probability(n, p),
-                                       part="independent"))
-            key += 1
-    log(f"independent voters: {len(rows)} points, {config.juries * config.elections:,} "
-        "elections each")
-    for n in config.correlation_jury_sizes:
-        for rho in config.correlations:
-            params = MajorityParams(n_agents=n, competence=config.correlation_competence,
-                                    correlation=rho)
-            exact = correlated_majority_probability(n, config.correlation_competence, rho)
-            rows.append(simulate_point(params, config, 10_000 + key, exact, part="correlated"))
-            key += 1
-    for h in config.heterogeneities:
-        params = _heterogeneous(config, h)
-        exact = condorcet_probability(params.n_agents, params.competence)
-        row = simulate_point(params, config, 20_000 + key, exact, part="heterogeneous")
-        row["concentration"], row["spread"] = h.concentration, h.spread
-        rows.append(row)
-        key += 1
+def simulate_all(config: CondorcetConfig, engine: Engine) -> pd.DataFrame:
+    """One row per point of the three stages (a stage without points is not run)."""
+    fixed = {"elections": config.elections}
+
+    def stage(name: str, points: list[dict], shared: dict) -> list[np.ndarray]:
+        if not points:
+            return []
+        runs = engine.run(Stage(name, JURIES_PATH, points, config.juries,
+                                fixed={**shared, **fixed}))
+        shares = runs.groupby("point_id").share_right
+        return [shares.get_group(i).to_numpy() for i in range(len(points))]
+
+    rows = []
+    independent = [{"competence": p, "n_agents": n}
+                   for p in config.competences for n in config.jury_sizes]
+    for point, shares in zip(independent, stage("independent", independent, {})):
+        n, p = point["n_agents"], point["competence"]
+        rows.append(point_row(shares, config.elections, condorcet_probability(n, p),
+                              part="independent", n=n, p=p, rho=0.0, heterogeneity="none"))
+    engine.log(f"independent voters: {len(rows)} points, "
+               f"{config.juries * config.elections:,} elections each")
+    p = config.correlation_competence
+    correlated = [{"n_agents": n, "correlation": rho}
+                  for n in config.correlation_jury_sizes for rho in config.correlations]
+    for point, shares in zip(correlated, stage("correlated", correlated, {"competence": p})):
+        n, rho = point["n_agents"], point["correlation"]
+        rows.append(point_row(shares, config.elections,
+                              correlated_majority_probability(n, p, rho), part="correlated",
+                              n=n, p=p, rho=rho, heterogeneity="none"))
+    n, p = config.heterogeneity_jury_size, config.heterogeneity_competence
+    heterogeneous = [config.heterogeneous_point(h) for h in config.heterogeneities]
+    for point, shares in zip(heterogeneous, stage("heterogeneous", heterogeneous,
+                                                  {"n_agents": n, "competence": p})):
+        rows.append(point_row(shares, config.elections, condorcet_probability(n, p),
+                              part="heterogeneous", n=n, p=p, rho=0.0,
+                              heterogeneity=point["heterogeneity"],
+                              concentration=point["concentration"], spread=point["spread"]))
     return pd.DataFrame(rows)
 
 
-def verdicts(points: pd.DataFrame, config: CondorcetConfig) -> list[dict]:
+def verdicts(points: pd.DataFrame) -> list[dict]:
+    """One row per published effect (see the module docstring)."""
     out = []
     indep = points[points.part == "independent"]
     worst = indep.loc[indep.z.abs().idxmax()]
-    fit = fit_summary(indep.z)
+    fit = z_fit_summary(indep.z)
     out.append({
         "effect": "Condorcet's binomial formula: simulated P(majority right) agrees with it at "
                   "every (p, n)",
@@ -226,7 +281,7 @@ def verdicts(points: pd.DataFrame, config: CondorcetConfig) -> list[dict]:
                                                      / np.hypot(lo.se, hi.se)),
                                "exact_decreasing": bool(np.all(np.diff(group.exact) <= 1e-12)),
                                "max_abs_z": float(group.z.abs().max())}
-        fit = fit_summary(corr.z)
+        fit = z_fit_summary(corr.z)
         out.append({
             "effect": "correlation erodes the gain: P(majority right) falls as voters follow "
                       "an opinion leader, towards the leader's competence",
@@ -257,9 +312,18 @@ def verdicts(points: pd.DataFrame, config: CondorcetConfig) -> list[dict]:
     return out
 
 
+def run(config: CondorcetConfig, engine: Engine) -> Outcome:
+    """Simulate every point and compare it with its exact value."""
+    points = simulate_all(config, engine)
+    return Outcome(summary={"points": points.to_dict(orient="records")},
+                   tables={"points": points}, verdicts=verdicts(points))
 
 
-def draw_figure(out_dir: Path, points: pd.DataFrame, provenance: dict) -> list[str]:
+# ---------------------------------------------------------------------------------------------
+# figures and key numbers
+
+
+def draw_figure(out_dir: Path, points: pd.DataFrame, provenance: dict) -> list[Path]:
     """Figure ``condorcet``: P(majority right) against n per p, and against rho per n
     (drawn from the points table alone, so :func:`figures` can redraw it)."""
     import matplotlib.pyplot as plt
@@ -319,13 +383,13 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, provenance: dict) -> list[s
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.text(0.5, 0.01, "lines: exact formula; points: simulated, error bars 2 SE",
              ha="center", va="bottom", fontsize=10, color="0.3")
-    return [str(path) for path in save(fig, out_dir / "condorcet", provenance)]
+    return save(fig, out_dir / "condorcet", provenance)
 
 
-def figures(out_dir: Path, summary: dict) -> list[str]:
+def figures(out_dir: Path, summary: dict) -> list[Path]:
     """Redraw the figure from ``points.parquet``."""
     out_dir = Path(out_dir)
-    points = pd.read_parquet(out_dir / summary["files"]["points"])
+    points = pd.read_parquet(out_dir / "points.parquet")
     return draw_figure(out_dir, points, summary.get("provenance", {}))
 
 
@@ -339,7 +403,7 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
             rows.append((f"P(majority right) at p 0.6, n {int(r.n)}",
                          f"{r.simulated:.3f} ± {2 * r.se:.3f} (2 SE); formula {r.exact:.4f}"))
     if len(indep):
-        fit = fit_summary(indep.z)
+        fit = z_fit_summary(indep.z)
         rows.append(("simulation against Condorcet's formula",
                      f"max |z| {fit['max_abs_z']:.2f} over {fit['points']} points (bound "
                      f"{fit['z_limit']:.2f}); chi-square p {fit['chi2_p']:.2f}"))
@@ -360,25 +424,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     rows.append(("published effects reproduced",
                  f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
     return rows
-
-
-def run(config: CondorcetConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run the experiment; write ``summary.json``, ``points.parquet`` and the figure."""
-    points = simulate_all(config, log)
-    effects = verdicts(points, config)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "points.parquet", points)
-    figures = draw_figure(out_dir, points, provenance)
-    summary = {
-        "experiment": config.experiment,
-        "title": config.title or "Condorcet's jury theorem",
-        "points": points.to_dict(orient="records"),
-        "verdicts": effects,
-        "files": {"points": "points.parquet", "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    return summary

@@ -2,12 +2,13 @@
 of success as social influence grows.
 
 What it runs
-    ``repeats`` replications of the MusicLab design through the cumulative-advantage kernel
-    (:mod:`sim.models.cumulative_advantage`): each draws one set of ``n_songs`` songs
-    (qualities and appeals) and runs ``n_worlds`` worlds of ``n_listeners`` listeners for
-    every social weight s in ``social_weights`` (s = 0 is the independent condition). All
-    worlds of a replication share its songs; world w uses the same seed at every s (common
-    random numbers), so differences between weights are not differences of luck.
+    Stage ``replications``: ``repeats`` replications of the MusicLab design per social weight
+    s in ``social_weights`` (s = 0 is the independent condition), through the
+    cumulative-advantage kernel (:mod:`sim.models.cumulative_advantage`). One run is one
+    replication (model :data:`WORLDS`): it draws one set of ``market.n_songs`` songs
+    (qualities and appeals) and runs ``market.n_worlds`` worlds of ``market.n_listeners``
+    listeners that all share those songs. Seeds are value-keyed, so each social weight gets
+    its own songs and worlds (no common random numbers across weights).
     MusicLab had one independent world and eight social ones; the simulation runs
     ``n_worlds`` worlds in every condition so that unpredictability, which needs pairs of
     worlds, is measured alike in all of them.
@@ -16,108 +17,182 @@ What it reports
     market shares (mean over worlds), Salganik et al.'s unpredictability U (mean over songs
     of the mean absolute difference of market share over pairs of worlds) and the Spearman
     correlation of market share with quality (mean over worlds). Verdicts: whether Gini and U
-    rise with social influence, as Salganik et al. found, and the paired differences against
-    the independent condition. ``points.parquet`` (one row per weight), ``worlds.parquet``
-    (one row per world) and figure ``musiclab``.
+    rise with social influence, as Salganik et al. found, and the differences against the
+    independent condition (replication r at s against replication r at s = 0).
+    ``points.parquet`` (one row per weight), ``replications.parquet`` (one row per
+    replication and weight; every run is also in ``runs/replications``) and figure
+    ``musiclab``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from scipy.stats import spearmanr
 
-from sim.config import ConfigError, ExperimentConfig, describe_error
-from sim.io import write_json, write_parquet
-from sim.models.cumulative_advantage import (MarketParams, gini, make_songs, market_shares,
-                                             quality_correlation, simulate_markets,
-                                             unpredictability)
-from sim.report import verdict_lines
+from experiments._runner import Engine, Outcome, Stage
+from sim.config import ExperimentConfig
+from sim.models.cumulative_advantage import (
+    MarketParams,
+    gini,
+    make_songs,
+    market_shares,
+    quality_correlation,
+    simulate_markets,
+    unpredictability,
+)
+from sim.models.cumulative_advantage.sweep import MODEL as MARKETS
 from sim.seeding import derive_seed, generator, replicate_seeds
+from sim.sweep.models import SweepModel
 
-__all__ = ["MusicLabConfig", "figures", "key_numbers", "run"]
+__all__ = ["MusicLabConfig", "Config", "WORLDS", "run", "figures", "key_numbers"]
 
 Z_LIMIT = 3.0
-MARKET_KEYS = ("n_songs", "n_listeners", "n_worlds", "quality_low", "quality_high",
-               "appeal_spread")
+#: The measures of one replication (each world's, averaged over its worlds, except U).
+METRICS = ("gini", "unpredictability", "quality_correlation", "top_share")
+#: Keys under a replication's seed: the stream its songs are drawn from, and its worlds'.
+SONGS_KEY, WORLDS_KEY = 0, 1
+
+
+# ---------------------------------------------------------------------------------------------
+# one run: a replication (one set of songs, n_worlds worlds sharing it)
+
+
+def _mean_over_worlds(values: np.ndarray) -> float:
+    """Mean over the worlds that have a value (a world without downloads has none)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else float("nan")
+
+
+def replication_metrics(shares: np.ndarray, quality: np.ndarray) -> dict[str, float]:
+    """The measures of one replication from its worlds' market shares (worlds x songs).
+
+    Examples
+    --------
+    >>> out = replication_metrics(np.array([[0.5, 0.5], [1.0, 0.0]]), np.array([0.2, 0.8]))
+    >>> out["gini"], out["unpredictability"], out["top_share"]
+    (0.25, 0.5, 0.75)
+    """
+    return {"gini": _mean_over_worlds(gini(shares)),
+            "unpredictability": float(unpredictability(shares)),
+            "quality_correlation": _mean_over_worlds(quality_correlation(shares, quality)),
+            "top_share": _mean_over_worlds(shares.max(axis=-1))}
+
+
+def run_replications(params: MarketParams, seeds: np.ndarray,
+                     metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    """One replication per seed: songs drawn from the seed's songs stream, then
+    ``params.n_worlds`` worlds sharing them, each with its own seed under the run's seed.
+
+    Examples
+    --------
+    >>> out = run_replications(MarketParams(n_songs=4, n_listeners=40, n_worlds=3),
+    ...                        np.array([1, 2]), ["unpredictability"])
+    >>> out["unpredictability"].shape
+    (2,)
+    """
+    out = {name: np.empty(len(seeds)) for name in metrics}
+    for r, seed in enumerate(seeds):
+        songs = make_songs(params, generator(derive_seed(int(seed), SONGS_KEY)))
+        worlds = replicate_seeds(int(seed), params.n_worlds, key_prefix=(WORLDS_KEY,))
+        batch = simulate_markets(params, worlds, songs=songs)
+        values = replication_metrics(market_shares(batch.downloads), songs.quality)
+        for name in metrics:
+            out[name][r] = values[name]
+    return out
+
+
+WORLDS = SweepModel(
+    params_schema=MarketParams,
+    run_batch=run_replications,
+    metrics=METRICS,
+    default_metrics=METRICS,
+    seconds_per_run=lambda point: 5e-4 * point.get("n_worlds", 8),
+    warm_up=MARKETS.warm_up,
+    example={"n_songs": 6, "n_listeners": 60, "social_weight": 0.5, "appeal_spread": 0.3,
+             "n_worlds": 3},
+)
+"""Replications of the MusicLab design as the sweep engine runs them
+(``"experiments.musiclab:WORLDS"``)."""
+WORLDS_PATH = "experiments.musiclab:WORLDS"
+
+
+# ---------------------------------------------------------------------------------------------
+# the config
 
 
 class MusicLabConfig(ExperimentConfig):
-    """Config of the MusicLab experiment (``configs/musiclab.yaml``)."""
+    """Config of the MusicLab experiment (``configs/musiclab.yaml``).
+
+    ``market`` holds the cumulative-advantage model's parameters that every condition shares
+    (its own schema, :class:`sim.models.cumulative_advantage.MarketParams`); the social
+    weight is swept by ``social_weights``.
+    """
 
     experiment: Literal["musiclab"]
-    n_songs: int = Field(48, ge=2)
-    n_listeners: int = Field(700, ge=1)
-    n_worlds: int = Field(8, ge=2)
-    quality_low: float = Field(0.2, ge=0, le=1)
-    quality_high: float = Field(0.8, ge=0, le=1)
-    appeal_spread: float = Field(0.0, ge=0, lt=1)
+    market: MarketParams = Field(default_factory=MarketParams,
+                                 description="the market of every condition")
     social_weights: list[float] = Field(min_length=2, description="social weights s; must "
                                                                   "include 0 (independent)")
     repeats: int = Field(50, ge=2, description="replications of the whole design")
 
     @model_validator(mode="after")
     def _check(self) -> MusicLabConfig:
+        if "social_weight" in self.market.model_fields_set:
+            raise ValueError("market.social_weight: swept by the top-level 'social_weights' "
+                             "list; remove it from market")
         if any(s < 0 for s in self.social_weights):
             raise ValueError("social_weights: must all be >= 0")
         if 0.0 not in self.social_weights:
             raise ValueError("social_weights: must include 0 (the independent condition)")
         if len(set(self.social_weights)) != len(self.social_weights):
             raise ValueError("social_weights: must not repeat a value")
-        try:
-            self.market(0.0)
-        except ValidationError as exc:
-            raise ValueError(describe_error(exc, MarketParams)) from None
         return self
 
-    def market(self, social_weight: float) -> MarketParams:
-        """The market of one condition."""
-        return MarketParams(social_weight=social_weight,
-                            **{k: getattr(self, k) for k in MARKET_KEYS})
+    def base(self) -> dict:
+        """The market's parameters as the conditions share them (``fixed`` of the stage)."""
+        unused = {"social_weight"}
+        # given songs replace the ranges they would be drawn from (MarketParams rejects both)
+        if self.market.qualities is not None:
+            unused |= {"quality_low", "quality_high"}
+        if self.market.appeals is not None:
+            unused.add("appeal_spread")
+        return self.market.model_dump(mode="json", exclude=unused, exclude_none=True)
+
+    def design(self) -> dict:
+        """The design as the figure and the key numbers show it."""
+        market = self.market
+        return {"n_songs": market.n_songs, "n_listeners": market.n_listeners,
+                "n_worlds": market.n_worlds, "quality_low": market.quality_low,
+                "quality_high": market.quality_high, "appeal_spread": market.appeal_spread,
+                "repeats": self.repeats, "social_weights": sorted(self.social_weights)}
 
 
 Config = MusicLabConfig
 
 
-def simulate_all(config: MusicLabConfig) -> pd.DataFrame:
-    """One row per world: replication, social weight, world, seed and its outcomes."""
-    rows = []
-    for rep in range(config.repeats):
-        songs = make_songs(config.market(0.0), generator(derive_seed(config.seed, rep, 0)))
-        seeds = replicate_seeds(config.seed, config.n_worlds, key_prefix=(rep, 1))
-        for s in sorted(config.social_weights):
-            batch = simulate_markets(config.market(s), seeds, songs=songs)
-            shares = market_shares(batch.downloads)
-            world_gini = gini(shares)
-            corr = quality_correlation(shares, songs.quality)
-            u = float(unpredictability(shares))
-            for w in range(config.n_worlds):
-                rows.append({"repeat": rep, "social_weight": s, "world": w,
-                             "seed": int(seeds[w]), "downloads": int(batch.downloads[w].sum()),
-                             "gini": float(world_gini[w]), "top_share": float(shares[w].max()),
-                             "quality_correlation": float(corr[w]),
-                             "unpredictability": u})
-    return pd.DataFrame(rows)
+# ---------------------------------------------------------------------------------------------
+# the analysis
 
 
-def summarise(worlds: pd.DataFrame) -> pd.DataFrame:
+def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     """Per social weight: mean and SE over replications of the per-replication outcomes,
-    and paired differences against the independent condition (s = 0)."""
-    per_rep = worlds.groupby(["social_weight", "repeat"]).agg(
-        gini=("gini", "mean"), unpredictability=("unpredictability", "first"),
-        quality_correlation=("quality_correlation", "mean"),
-        top_share=("top_share", "mean")).reset_index()
-    base = per_rep[per_rep.social_weight == 0.0].set_index("repeat")
+    and differences against the independent condition (s = 0), replication r against
+    replication r (independent draws: the SE of the differences is that of two independent
+    means)."""
+    base = replications[replications.social_weight == 0.0].set_index("replicate")
     rows = []
-    for s, group in per_rep.groupby("social_weight"):
-        group = group.set_index("repeat")
+    for s, group in replications.groupby("social_weight"):
+        group = group.set_index("replicate")
         n = len(group)
         row = {"social_weight": s, "repeats": n}
-        for metric in ("gini", "unpredictability", "quality_correlation", "top_share"):
+        for metric in METRICS:
             values = group[metric]
             diff = values - base[metric].reindex(values.index)
             row[metric] = float(values.mean())
@@ -129,6 +204,7 @@ def summarise(worlds: pd.DataFrame) -> pd.DataFrame:
 
 
 def verdicts(points: pd.DataFrame) -> list[dict]:
+    """One row per published effect (see the module docstring)."""
     out = []
     social = points[points.social_weight > 0]
     for metric, label in (("gini", "inequality (Gini of market shares)"),
@@ -147,12 +223,12 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
                 "independent": float(points.loc[points.social_weight == 0, metric].iloc[0]),
                 "strongest_social": float(strongest[metric]),
                 "rank_correlation_with_weight": float(rho),
-                "paired_z_vs_independent": z.tolist(),
+                "z_vs_independent": z.tolist(),
             },
             "reproduced": bool(rho > 0.9 and z.iloc[-1] > Z_LIMIT),
             "note": "reproduced = rises with s (Spearman > 0.9 across the weights) and the "
-                    "strongest social condition exceeds the independent one by > 3 paired SE; "
-                    "the smallest weights may not differ detectably",
+                    "strongest social condition exceeds the independent one by > 3 SE of the "
+                    "difference; the smallest weights may not differ detectably",
         })
     rho = spearmanr(points.social_weight, points.quality_correlation).statistic
     out.append({
@@ -169,6 +245,27 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
     return out
 
 
+def run(config: MusicLabConfig, engine: Engine) -> Outcome:
+    """Run the replications at every social weight and compare the conditions."""
+    weights = sorted(config.social_weights)
+    runs = engine.run(Stage("replications", WORLDS_PATH, [{"social_weight": s} for s in weights],
+                            config.repeats, fixed=config.base(), metrics=METRICS))
+    replications = runs[["social_weight", "replicate", "seed", *METRICS]].reset_index(drop=True)
+    points = summarise(replications)
+    engine.log(f"{len(replications):,} replications of {config.market.n_worlds} worlds: "
+               f"{config.repeats} x {len(weights)} social weights")
+    summary = {
+        "model": "P(listen j) = (a_j + s d_j) / sum_k (a_k + s d_k), download with "
+                 "probability q_j (Krumme et al. 2012; Abeliuk et al. 2015 at s = 1)",
+        "design": config.design(),
+        "points": points.to_dict(orient="records"),
+    }
+    return Outcome(summary=summary, tables={"points": points, "replications": replications},
+                   verdicts=verdicts(points))
+
+
+# ---------------------------------------------------------------------------------------------
+# figures and key numbers
 
 
 PANELS = (("gini", "Inequality", "Gini coefficient of market shares"),
@@ -179,7 +276,7 @@ PANELS = (("gini", "Inequality", "Gini coefficient of market shares"),
 
 
 def draw_figure(out_dir: Path, points: pd.DataFrame, design: dict,
-                provenance: dict) -> list[str]:
+                provenance: dict) -> list[Path]:
     """Figure ``musiclab``: Gini, U and the quality correlation against the social weight
     (drawn from the points table and the design alone, so :func:`figures` can redraw it)."""
     import matplotlib.pyplot as plt
@@ -216,22 +313,14 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, design: dict,
                  f"listeners per world, {design['n_worlds']} worlds, {design['repeats']} "
                  "replications (error bars: 2 SE)", fontsize=11)
     fig.tight_layout()
-    return [str(path) for path in save(fig, out_dir / "musiclab", provenance)]
+    return save(fig, out_dir / "musiclab", provenance)
 
 
-def figures(out_dir: Path, summary: dict) -> list[str]:
+def figures(out_dir: Path, summary: dict) -> list[Path]:
     """Redraw the figure from ``points.parquet`` and the design in ``summary.json``."""
     out_dir = Path(out_dir)
-    design = summary.get("design")
-    if design is None:  # results from before the design was stored: use the config
-        raw = summary.get("provenance", {}).get("config")
-        if not raw:
-            raise ConfigError(f"{out_dir}: written by an older crowdsim without the design; "
-                              "run the experiment again to redraw its figures")
-        config = MusicLabConfig.model_validate(raw)
-        design = {k: getattr(config, k) for k in (*MARKET_KEYS, "repeats")}
-    points = pd.read_parquet(out_dir / summary["files"]["points"])
-    return draw_figure(out_dir, points, design, summary.get("provenance", {}))
+    points = pd.read_parquet(out_dir / "points.parquet")
+    return draw_figure(out_dir, points, summary["design"], summary.get("provenance", {}))
 
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
@@ -255,35 +344,3 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     rows.append(("published effects reproduced",
                  f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
     return rows
-
-
-def run(config: MusicLabConfig, out_dir: Path, provenance: dict, config_dir=None,
-        log=print) -> dict:
-    """Run the experiment; write ``summary.json``, the tables and the figure."""
-    worlds = simulate_all(config)
-    points = summarise(worlds)
-    log(f"{len(worlds):,} worlds: {config.repeats} replications x "
-        f"{len(config.social_weights)} social weights x {config.n_worlds} worlds")
-    effects = verdicts(points)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "points.parquet", points)
-    write_parquet(out_dir / "worlds.parquet", worlds)
-    design = {k: getattr(config, k) for k in (*MARKET_KEYS, "repeats")}
-    design["social_weights"] = sorted(config.social_weights)
-    figures = draw_figure(out_dir, points, design, provenance)
-    summary = {
-        "experiment": config.experiment,
-        "title": config.title or "MusicLab: cumulative advantage",
-        "model": "P(listen j) = (a_j + s d_j) / sum_k (a_k + s d_k), download with "
-                 "probability q_j (Krumme et al. 2012; Abeliuk et al. 2015 at s = 1)",
-        "design": design,
-        "points": points.to_dict(orient="records"),
-        "verdicts": effects,
-        "files": {"points": "points.parquet", "worlds": "worlds.parquet",
-                  "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    for line in verdict_lines(effects):
-        log(line)
-    return summary

@@ -16,7 +16,8 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["ConfigError", "Strict", "ExperimentConfig", "load_yaml", "validate", "config_hash"]
+__all__ = ["ConfigError", "Strict", "ExperimentConfig", "load_yaml", "validate", "config_hash",
+           "check_params"]
 
 
 class ConfigError(ValueError):
@@ -145,3 +146,28 @@ def config_hash(data: dict[str, Any]) -> str:
     """
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_params(schema: type[BaseModel], where: str, **values: Any) -> BaseModel:
+    """Validate ``values`` against a model's parameter schema from inside a config validator.
+
+    A config that builds model parameters from its own fields (one value of a swept list,
+    say) calls this in its ``model_validator``, so that a bad value fails as the config's own
+    one-line error: the model's ``ValidationError`` becomes a ``ValueError`` that says where
+    in the config the values came from (``where``) and names the model's field.
+
+    Examples
+    --------
+    >>> class Voter(Strict):
+    ...     competence: float = Field(0.6, ge=0, le=1)
+    >>> check_params(Voter, "competences (1.5)", competence=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: competences (1.5): competence: Input should be less than or equal to 1 (got 1.5)
+    >>> check_params(Voter, "competences", competence=0.25).competence
+    0.25
+    """
+    try:
+        return schema(**values)
+    except ValidationError as exc:
+        raise ValueError(f"{where}: {describe_error(exc, schema)}") from None
