@@ -72,6 +72,11 @@ class Stage:
         Parameters every point shares.
     metrics : sequence of str, optional
         Metrics to record (default: the model's).
+    paired : bool
+        Common random numbers: replicate ``r`` of every point draws from the same seed
+        ``derive_seed(seed, key of fixed, r)``, so that differences between points are
+        measured on the same draws (as when one set of songs is heard under every
+        condition). Adding a point still changes no other point's numbers.
     """
 
     name: str
@@ -80,6 +85,7 @@ class Stage:
     replicates: int
     fixed: Mapping[str, Any] = field(default_factory=dict)
     metrics: Sequence[str] | None = None
+    paired: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,7 @@ class Engine:
         try:
             config = SweepConfig(model=stage.model, seed=self.seed, design="points",
                                  fixed=dict(stage.fixed), points=[dict(p) for p in stage.points],
-                                 replicates=stage.replicates,
+                                 replicates=stage.replicates, paired=stage.paired,
                                  metrics=list(stage.metrics) if stage.metrics else None)
         except ValueError as exc:
             from pydantic import ValidationError

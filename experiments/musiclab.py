@@ -7,8 +7,9 @@ What it runs
     cumulative-advantage kernel (:mod:`sim.models.cumulative_advantage`). One run is one
     replication (model :data:`WORLDS`): it draws one set of ``market.n_songs`` songs
     (qualities and appeals) and runs ``market.n_worlds`` worlds of ``market.n_listeners``
-    listeners that all share those songs. Seeds are value-keyed, so each social weight gets
-    its own songs and worlds (no common random numbers across weights).
+    listeners that all share those songs. The stage is paired (common random numbers):
+    replication r draws from the same seed at every social weight, so every condition hears
+    the same songs, as in MusicLab, where one set of 48 songs was played in all worlds.
     MusicLab had one independent world and eight social ones; the simulation runs
     ``n_worlds`` worlds in every condition so that unpredictability, which needs pairs of
     worlds, is measured alike in all of them.
@@ -184,8 +185,7 @@ Config = MusicLabConfig
 def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     """Per social weight: mean and SE over replications of the per-replication outcomes,
     and differences against the independent condition (s = 0), replication r against
-    replication r (independent draws: the SE of the differences is that of two independent
-    means)."""
+    replication r (the same songs: a paired difference and its SE)."""
     base = replications[replications.social_weight == 0.0].set_index("replicate")
     rows = []
     for s, group in replications.groupby("social_weight"):
@@ -249,7 +249,8 @@ def run(config: MusicLabConfig, engine: Engine) -> Outcome:
     """Run the replications at every social weight and compare the conditions."""
     weights = sorted(config.social_weights)
     runs = engine.run(Stage("replications", WORLDS_PATH, [{"social_weight": s} for s in weights],
-                            config.repeats, fixed=config.base(), metrics=METRICS))
+                            config.repeats, fixed=config.base(), metrics=METRICS,
+                            paired=True))
     replications = runs[["social_weight", "replicate", "seed", *METRICS]].reset_index(drop=True)
     points = summarise(replications)
     engine.log(f"{len(replications):,} replications of {config.market.n_worlds} worlds: "

@@ -196,3 +196,17 @@ def test_every_registered_experiment_has_the_runner_interface():
         assert callable(module.run), name
         assert hasattr(module, "Config"), name
         assert (module.__doc__ or "").strip(), name
+
+
+def test_paired_stages_share_each_replicates_seed_across_points(tmp_path):
+    engine = Engine(tmp_path, seed=3, execution=Execution(workers=1, quiet=True))
+    points = [{"correlation": 0.0}, {"correlation": 0.5}]
+    paired = engine.run(Stage("paired", "estimation", points, 3, {"n_agents": 12},
+                              paired=True))
+    alone = engine.run(Stage("alone", "estimation", points[1:], 3, {"n_agents": 12},
+                             paired=True))
+    by_point = paired.groupby("point_id").seed.apply(list)
+    assert by_point[0] == by_point[1]
+    assert list(alone.seed) == by_point[1]  # adding a point changed nothing
+    independent = engine.run(Stage("independent", "estimation", points, 3, {"n_agents": 12}))
+    assert set(independent.seed).isdisjoint(paired.seed)

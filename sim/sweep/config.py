@@ -79,6 +79,9 @@ class SweepConfig(BaseModel):
                                 "lhs), base sample N (sobol), trajectories (morris)")
     levels: int | None = Field(None, ge=2, description="morris: grid levels (even; default 4)")
     replicates: int = Field(1, ge=1, description="runs per parameter point")
+    paired: bool = Field(False, description="common random numbers: replicate r of every "
+                         "point draws from the same seed, so differences between points are "
+                         "measured on the same draws (default: each point its own seeds)")
     metrics: list[str] | None = Field(None, min_length=1,
                                       description="metrics to record (default: the model's)")
     chunk_size: int | None = Field(None, ge=1,

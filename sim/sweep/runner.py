@@ -41,7 +41,7 @@ from pathlib import Path
 
 from sim.config import ConfigError
 from sim.sweep.config import SweepConfig, sweep_hash
-from sim.sweep.design import Design, build_design, param_arrow_types
+from sim.sweep.design import Design, build_design, param_arrow_types, point_key
 from sim.sweep.models import get_model
 from sim.sweep.progress import Progress, progress_mode
 from sim.sweep.store import SweepStore
@@ -139,6 +139,8 @@ def plan_chunks(design: Design, config: SweepConfig, chunk_size: int,
     replicates = config.replicates
     total = len(design) * replicates
     param_types = param_arrow_types(design.model, design.param_names)
+    # paired: every point's replicate r shares one seed, keyed by what the points share
+    seed_key = point_key(design.fixed) if config.paired else None
     for index in range(math.ceil(total / chunk_size)):
         if index in skip:
             continue
@@ -148,7 +150,7 @@ def plan_chunks(design: Design, config: SweepConfig, chunk_size: int,
             start = max(first - point_id * replicates, 0)
             end = min(stop - point_id * replicates, replicates)
             points.append(PointRuns(point_id, int(design.keys[point_id]),
-                                    design.point(point_id), start, end))
+                                    design.point(point_id), start, end, seed_key))
         yield ChunkTask(index=index, model=design.model, base_seed=config.seed,
                         replicates=replicates, metrics=config.recorded_metrics,
                         param_types=param_types, points=tuple(points))

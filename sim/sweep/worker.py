@@ -40,6 +40,12 @@ class PointRuns:
     params: dict[str, Any]
     start: int
     stop: int
+    seed_key: int | None = None   # the key seeds derive from, if not point_key (paired)
+
+    @property
+    def seeding_key(self) -> int:
+        """The key this point's seeds derive from."""
+        return self.point_key if self.seed_key is None else self.seed_key
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ def _run_point(task: ChunkTask, point: PointRuns, runs: list, failures: list) ->
 
     model = get_model(task.model)
     replicates = np.arange(point.start, point.stop)
-    seeds = np.array([run_seed(task.base_seed, point.point_key, int(r)) for r in replicates],
+    seeds = np.array([run_seed(task.base_seed, point.seeding_key, int(r)) for r in replicates],
                      dtype=np.int64)
     try:
         params = model.params_schema.model_validate(point.params)
