@@ -19,23 +19,15 @@ registry of sweepable models), ``worker`` (one chunk), ``runner`` (executors, re
 
 from __future__ import annotations
 
-import importlib
-
-__all__ = ["SweepConfig", "load_sweep_config", "build_design", "run_sweep", "MODELS",
-           "SweepModel"]
+from sim._lazy import attach
 
 # Attributes are imported on first use: a worker process imports sim.sweep.worker (and so
 # this package) before it may load numba, and must be able to limit numba's threads first.
-_HOME = {"SweepConfig": "sim.sweep.config", "load_sweep_config": "sim.sweep.config",
-         "build_design": "sim.sweep.design", "run_sweep": "sim.sweep.runner",
-         "MODELS": "sim.sweep.models", "SweepModel": "sim.sweep.models"}
-
-
-def __getattr__(name: str):
-    if name in _HOME:
-        return getattr(importlib.import_module(_HOME[name]), name)
-    raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "SweepConfig": "sim.sweep.config",
+    "load_sweep_config": "sim.sweep.config",
+    "build_design": "sim.sweep.design",
+    "run_sweep": "sim.sweep.runner",
+    "MODELS": "sim.sweep.models",
+    "SweepModel": "sim.sweep.models",
+})

@@ -52,16 +52,17 @@ class SweepModel:
         the rounds :meth:`rounds_of` gives for ``params``.
     metrics : tuple of str
         Names of the metrics ``run_batch`` can compute.
-    default_metrics : tuple of str
-        Metrics recorded when a config does not list any.
+    default_metrics : tuple of str, optional
+        Metrics recorded when a config does not list any (default: all of ``metrics``).
     rounds : tuple of int, or callable
         The rounds each run records (the ``round`` column of the results), or a function of
         the validated parameters giving them (when a parameter sets the number of rounds).
     seconds_per_run : callable
         ``seconds_per_run(point) -> float``: a rough cost of one run at a parameter point
         (a dict of the fixed and swept values), used only to pick a chunk size.
-    warm_up : callable
-        Compiles or loads the model's kernels, so worker processes find them cached.
+    warm_up : callable, optional
+        Compiles or loads the model's kernels, so worker processes find them cached
+        (default: one run at ``example``).
     example : mapping
         A small parameter point that runs in milliseconds; the model contract tests
         (``tests/test_model_contract.py``) run there.
@@ -74,13 +75,25 @@ class SweepModel:
     params_schema: type[BaseModel]
     run_batch: Callable[[Any, np.ndarray, Sequence[str]], dict[str, np.ndarray]]
     metrics: tuple[str, ...]
-    default_metrics: tuple[str, ...]
+    default_metrics: tuple[str, ...] | None = None
     rounds: tuple[int, ...] | Callable[[Any], tuple[int, ...]] = (0,)
     seconds_per_run: Callable[[Mapping[str, Any]], float] = lambda point: 1e-3
-    warm_up: Callable[[], None] = lambda: None
+    warm_up: Callable[[], None] | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
     trajectories: Callable[[Any, int], tuple[dict[str, np.ndarray],
                                              dict[str, np.ndarray]]] | None = None
+
+    def __post_init__(self) -> None:
+        # frozen: defaults that depend on other fields are set once, here
+        if self.default_metrics is None:
+            object.__setattr__(self, "default_metrics", tuple(self.metrics))
+        if self.warm_up is None:
+            object.__setattr__(self, "warm_up", self._run_example)
+
+    def _run_example(self) -> None:
+        """One run at the example point: compiles the kernel into numba's cache (or loads
+        it from there)."""
+        self.run_batch(self.params_schema(**self.example), np.zeros(1, dtype=np.int64), ())
 
     def rounds_of(self, params) -> tuple[int, ...]:
         """The rounds a run at the validated parameters ``params`` records."""

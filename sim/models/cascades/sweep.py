@@ -71,18 +71,11 @@ def trajectories(params: CascadeParams, seed: int) -> tuple[dict, dict]:
     return mesa, kernel
 
 
-def _warm_up() -> None:
-    # a short sequence compiles the kernel into numba's cache (or loads it from there)
-    run_batch(CascadeParams(**EXAMPLE), np.array([0], dtype=np.int64), ())
-
-
 MODEL = SweepModel(
     params_schema=CascadeParams,
     run_batch=run_batch,
     metrics=METRICS,
-    default_metrics=METRICS,
     seconds_per_run=lambda point: 2e-4,
-    warm_up=_warm_up,
     example=EXAMPLE,
     trajectories=trajectories,
 )

@@ -73,18 +73,11 @@ def trajectories(params: MajorityParams, seed: int) -> tuple[dict, dict]:
     return mesa, kernel
 
 
-def _warm_up() -> None:
-    # a small jury compiles the kernel into numba's cache (or loads it from there)
-    run_batch(MajorityParams(**EXAMPLE), np.array([0], dtype=np.int64), ())
-
-
 MODEL = SweepModel(
     params_schema=MajorityParams,
     run_batch=run_batch,
     metrics=METRICS,
-    default_metrics=METRICS,
     seconds_per_run=lambda point: 1e-4,
-    warm_up=_warm_up,
     example=EXAMPLE,
     trajectories=trajectories,
 )

@@ -71,18 +71,12 @@ def trajectories(params: NestSiteParams, seed: int) -> tuple[dict, dict]:
     return mesa, kernel
 
 
-def _warm_up() -> None:
-    # a small swarm compiles the kernel into numba's cache (or loads it from there)
-    run_batch(NestSiteParams(**EXAMPLE), np.array([0], dtype=np.int64), ())
-
-
 MODEL = SweepModel(
     params_schema=NestSiteParams,
     run_batch=run_batch,
     metrics=METRICS,
     default_metrics=("chosen_best", "plurality_best", "twice_best", "decision_time"),
     seconds_per_run=lambda point: 8e-4,
-    warm_up=_warm_up,
     example=EXAMPLE,
     trajectories=trajectories,
 )
