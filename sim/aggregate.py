@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sim._docs import fill_docstrings
+
 __all__ = [
     "AGGREGATES",
     "best_member",
@@ -84,8 +86,7 @@ def mean(estimates: ArrayLike) -> FloatResult:
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
 
     Returns
     -------
@@ -107,8 +108,7 @@ def median(estimates: ArrayLike) -> FloatResult:
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
 
     Returns
     -------
@@ -138,8 +138,7 @@ def geometric_mean(estimates: ArrayLike, nonpositive: str = "raise") -> FloatRes
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
     nonpositive : {"raise", "nan", "ignore"}, default "raise"
         For a crowd with an estimate <= 0 (or NaN): ``"raise"`` a ValueError;
         give ``"nan"`` for that crowd (undefined; what simulations report); or
@@ -202,8 +201,7 @@ def trimmed_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
     fraction : float, default 0.1
         Share of estimates cut from each end, in ``[0, 0.5)``.
 
@@ -242,8 +240,7 @@ def winsorized_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
     fraction : float, default 0.1
         Share of estimates clipped at each end, in ``[0, 0.5)``.
 
@@ -280,8 +277,7 @@ def weighted_mean(estimates: ArrayLike, weights: ArrayLike) -> FloatResult:
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
     weights : array_like
         Non-negative finite weights, broadcastable to ``estimates.shape``
         (e.g. one weight per agent, shape ``(n_agents,)``), with a positive
@@ -334,10 +330,8 @@ def best_member(estimates: ArrayLike, truth: ArrayLike) -> FloatResult:
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
-    truth : array_like
-        Finite true value, a scalar or broadcastable to ``estimates.shape[:-1]``.
+    %(estimates)s
+    %(truth)s
 
     Returns
     -------
@@ -372,8 +366,7 @@ def random_member(estimates: ArrayLike, rng: np.random.Generator) -> FloatResult
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
     rng : numpy.random.Generator
         Source of randomness; the draw is
         ``rng.integers(n_agents, size=estimates.shape[:-1])``.
@@ -413,3 +406,6 @@ AGGREGATES: dict[str, Callable[[ArrayLike], FloatResult]] = {
     "winsorized_mean": winsorized_mean,
 }
 """Aggregation rules that need only the estimates, keyed by name (for the CLI)."""
+
+
+fill_docstrings(globals())

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import aggregate
+from ._docs import fill_docstrings
 from .aggregate import FloatResult, _as_estimates, _as_truth, _broadcast_to_replicates, _unwrap_0d
 
 __all__ = [
@@ -141,8 +142,7 @@ def individual_errors(
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
     truth : array_like
         Finite true value, a scalar or broadcastable to ``estimates.shape[:-1]``
         (it is shared by all agents of a replicate).
@@ -179,10 +179,8 @@ def mean_individual_error(
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
-    truth : array_like
-        Finite true value, a scalar or broadcastable to ``estimates.shape[:-1]``.
+    %(estimates)s
+    %(truth)s
     kind : str, default "absolute"
         One of `ERROR_KINDS`; see `collective_error`.
 
@@ -209,8 +207,7 @@ def diversity(estimates: ArrayLike) -> FloatResult:
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
 
     Returns
     -------
@@ -257,10 +254,8 @@ def diversity_prediction(estimates: ArrayLike, truth: ArrayLike) -> DiversityDec
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
-    truth : array_like
-        Finite true value, a scalar or broadcastable to ``estimates.shape[:-1]``.
+    %(estimates)s
+    %(truth)s
 
     Returns
     -------
@@ -299,12 +294,10 @@ def beaten_share(estimates: ArrayLike, aggregate: ArrayLike, truth: ArrayLike) -
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
+    %(estimates)s
     aggregate : array_like
         Collective estimate, a scalar or broadcastable to ``estimates.shape[:-1]``.
-    truth : array_like
-        Finite true value, a scalar or broadcastable to ``estimates.shape[:-1]``.
+    %(truth)s
 
     Returns
     -------
@@ -339,10 +332,8 @@ def woc_indicator(estimates: ArrayLike, truth: ArrayLike) -> np.intp | NDArray[n
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
-    truth : array_like
-        Finite true value, a scalar or broadcastable to ``estimates.shape[:-1]``.
+    %(estimates)s
+    %(truth)s
 
     Returns
     -------
@@ -374,10 +365,8 @@ def truth_in_range(estimates: ArrayLike, truth: ArrayLike) -> np.bool_ | NDArray
 
     Parameters
     ----------
-    estimates : array_like, shape (..., n_agents)
-        Individual estimates; the last axis indexes agents.
-    truth : array_like
-        Finite true value, a scalar or broadcastable to ``estimates.shape[:-1]``.
+    %(estimates)s
+    %(truth)s
 
     Returns
     -------
@@ -757,3 +746,6 @@ def groupthink(diversity_ratio: ArrayLike, error_ratio: ArrayLike,
     diversity_ratio = np.asarray(diversity_ratio, dtype=float)
     error_ratio = np.asarray(error_ratio, dtype=float)
     return (diversity_ratio < collapse) & (error_ratio >= 1.0 - tolerance)
+
+
+fill_docstrings(globals())
