@@ -6,47 +6,52 @@ What it runs
        statistics (the 2012 TED ox), those statistics.
     2. A noise model fitted to the data (:mod:`sim.analysis.fitting`): a least-squares fit of
        each family's quantile function to the centiles, or a fit to (n, mean, min, max).
-    3. Many simulated fairs of the same size through the estimation kernel, one seed each,
-       derived from the config's seed.
+    3. Stage ``fairs``: ``replicates`` simulated fairs of the same size, the fitted crowd run
+       through the estimation kernel by the sweep engine (model :data:`FAIRS`, one fair per
+       run). A crowd known only by summary statistics also gets stage ``example``: one such
+       crowd, recorded by its centiles, for the ogive.
 What it reports (``summary.json``)
     The data's numbers (tickets, truth, median and its error, quartiles, probable error, the
     mean of the centiles), the fits and where they disagree with the table, and the simulated
     distribution of the median's and mean's errors, how often each lands within ``within`` of
-    the truth and how many individuals each beats.
+    the truth and how many individuals each beats. ``replicates.parquet`` holds one row per
+    fair; ``example_crowd.parquet`` the example crowd's centiles.
 Figures
     ``ogive``: the sorted estimates against Galton's normal curve and the fitted model, with
     the truth, median and mean marked; ``errors``: the simulated crowd errors against
     individual errors.
+
+Source: F. Galton (1907), "Vox Populi", *Nature* 75:450-451, and "The Ballot-Box",
+*Nature* 75:509.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from experiments._runner import Engine, Outcome, Stage
 from sim import aggregate, metrics
 from sim.analysis.datasets import data_path
 from sim.analysis.fitting import QUANTILE_FAMILIES, fit_quantiles, fit_summary, model_quantiles
-from sim.config import ConfigError, ExperimentConfig
-from sim.io import write_json, write_parquet
+from sim.config import ConfigError, ExperimentConfig, Strict
 from sim.models.estimation import EstimationParams, simulate_crowds
-from sim.seeding import derive_seed, generator, replicate_seeds
+from sim.models.estimation.sweep import MODEL as ESTIMATION
+from sim.seeding import derive_seed
+from sim.sweep.models import SweepModel
 
-__all__ = ["GaltonOxConfig", "run"]
+__all__ = ["GaltonOxConfig", "Config", "FairParams", "FAIRS", "run", "figures", "key_numbers",
+           "report_text"]
 
 PROBABLE_ERROR_FACTOR = 0.6744897501960817  # the normal quantile at 0.75: p.e. = 0.6745 sigma
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
-
-
-class CentileTable(_Strict):
+class CentileTable(Strict):
     """Observed estimates given as a centile table (Galton 1907)."""
 
     kind: Literal["centile_table"]
@@ -57,7 +62,7 @@ class CentileTable(_Strict):
     published_mean: float | None = Field(None, description="the mean as published, if any")
 
 
-class SummaryStatistics(_Strict):
+class SummaryStatistics(Strict):
     """Observed estimates known only by summary statistics (the 2012 TED ox)."""
 
     kind: Literal["summary"]
@@ -74,13 +79,18 @@ class SummaryStatistics(_Strict):
 
 
 class GaltonOxConfig(ExperimentConfig):
-    """Config of the ox experiment (see ``configs/galton_ox.yaml``)."""
+    """Config of the ox experiment (see ``configs/galton_ox.yaml``).
+
+    The simulated crowd is the one fitted to the data (size, truth, noise family and its
+    scales and centre), so the config names the data and the family, not the model's
+    parameters.
+    """
 
     experiment: Literal["galton_ox"]
     truth: float = Field(gt=0, description="the true weight")
     unit: str = Field("lb", min_length=1)
     observed: Annotated[CentileTable | SummaryStatistics, Field(discriminator="kind")]
-    noise: Literal["normal", "split_normal", "lognormal", "log_cauchy"] = Field(
+    noise: Literal[*QUANTILE_FAMILIES] = Field(
         "split_normal", description="noise family fitted to the data and simulated")
     replicates: int = Field(10_000, ge=1, description="simulated fairs")
     within: float = Field(0.01, gt=0, lt=1, description="'close' means |error| <= within*truth")
@@ -94,6 +104,86 @@ class GaltonOxConfig(ExperimentConfig):
 
 
 Config = GaltonOxConfig
+
+
+# ---------------------------------------------------------------------------------------------
+# the simulated fair: one crowd per run, measured as the experiment needs it
+
+
+class FairParams(EstimationParams):
+    """A crowd (the estimation model's parameters) and what counts as close to the truth."""
+
+    within: float = Field(gt=0, lt=1, description="'close' means |error| <= within*truth")
+
+
+#: Per-fair metrics: the aggregates' values, how many individuals each beats, the diversity
+#: prediction theorem's terms, individual errors and the crowd's range.
+FAIR_METRICS = ("median", "mean", "random_member", "median_beaten_share", "mean_beaten_share",
+                "collective_sq_error", "mean_individual_sq_error", "diversity",
+                "mean_individual_abs_error", "individual_within_share", "minimum", "maximum")
+#: The crowd's centiles in steps of 0.5 (0 and 100 are its minimum and maximum): its ogive.
+CENTILES = np.linspace(0.0, 100.0, 201)
+CENTILE_METRICS = tuple(f"centile_{c:g}" for c in CENTILES)
+#: Spawn key, under a run's seed, of the draw picking the run's random member (the crowd's
+#: own draws use the run's seed itself, so the two streams are independent).
+RANDOM_MEMBER_KEY = 1
+
+
+def run_fairs(params: FairParams, seeds: np.ndarray,
+              names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Simulate one fair per seed (the crowd's final estimates); the requested metrics.
+
+    Examples
+    --------
+    >>> params = FairParams(n_agents=50, truth=100.0, noise_scale=10.0, within=0.05)
+    >>> out = run_fairs(params, np.array([1, 2, 3]), ("mean", "individual_within_share"))
+    >>> out["mean"].shape, bool(np.all((out["individual_within_share"] >= 0)))
+    ((3,), True)
+    """
+    x, truth = simulate_crowds(params, seeds).estimates, params.truth
+    values: dict[str, np.ndarray] = {}
+    wanted = set(names)
+    if "median" in wanted or "median_beaten_share" in wanted:
+        values["median"] = aggregate.median(x)
+        values["median_beaten_share"] = metrics.beaten_share(x, values["median"], truth)
+    if "mean" in wanted or "mean_beaten_share" in wanted:
+        values["mean"] = aggregate.mean(x)
+        values["mean_beaten_share"] = metrics.beaten_share(x, values["mean"], truth)
+    if "random_member" in wanted:
+        # a randomly chosen fair-goer, to compare a lone individual with the crowd: a seed
+        # derived per run (uniform on [0, 2**63), so its remainder is uniform to within
+        # n / 2**63), so that a run's member does not depend on its chunk
+        chosen = [derive_seed(int(seed), RANDOM_MEMBER_KEY) % x.shape[1] for seed in seeds]
+        values["random_member"] = x[np.arange(len(x)), np.asarray(chosen, dtype=np.int64)]
+    if wanted & {"collective_sq_error", "mean_individual_sq_error", "diversity"}:
+        decomposition = metrics.diversity_prediction(x, truth)
+        values["collective_sq_error"] = decomposition.collective_sq_error
+        values["mean_individual_sq_error"] = decomposition.mean_individual_sq_error
+        values["diversity"] = decomposition.diversity
+    if "mean_individual_abs_error" in wanted:
+        values["mean_individual_abs_error"] = metrics.mean_individual_error(x, truth, "absolute")
+    if "individual_within_share" in wanted:
+        values["individual_within_share"] = np.mean(
+            metrics.individual_errors(x, truth, "relative") <= params.within, axis=-1)
+    values["minimum"], values["maximum"] = x.min(axis=-1), x.max(axis=-1)
+    if wanted & set(CENTILE_METRICS):
+        centiles = np.percentile(x, CENTILES, axis=-1)
+        values.update(zip(CENTILE_METRICS, centiles))
+    return {name: np.asarray(values[name], dtype=float) for name in names}
+
+
+FAIRS = SweepModel(
+    params_schema=FairParams,
+    run_batch=run_fairs,
+    metrics=FAIR_METRICS + CENTILE_METRICS,
+    default_metrics=FAIR_METRICS,
+    seconds_per_run=ESTIMATION.seconds_per_run,
+    warm_up=ESTIMATION.warm_up,
+    example={"n_agents": 20, "truth": 100.0, "noise": "split_normal", "noise_scale_below": 12.0,
+             "noise_scale_above": 8.0, "within": 0.05},
+)
+"""Simulated fairs as the sweep engine runs them (``"experiments.galton_ox:FAIRS"``)."""
+FAIRS_PATH = "experiments.galton_ox:FAIRS"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,34 +336,36 @@ def params_from_fit(fit: dict, n_agents: int, truth: float) -> EstimationParams:
 # the simulation
 
 
-def simulate_fairs(params: EstimationParams, seed: int, replicates: int,
-                   within: float) -> pd.DataFrame:
+def fairs_stage(params: EstimationParams, within: float, replicates: int, name: str = "fairs",
+                names: Sequence[str] = FAIR_METRICS) -> Stage:
+    """``replicates`` fairs of the fitted crowd: the parameters the fit set, one point."""
+    return Stage(name, FAIRS_PATH, points=[params.model_dump(exclude_unset=True)],
+                 replicates=replicates, fixed={"within": within}, metrics=names)
+
+
+def fairs_frame(runs: pd.DataFrame, truth: float, within: float) -> pd.DataFrame:
     """One row per simulated fair: aggregates, errors, and how many individuals each beats."""
-    seeds = replicate_seeds(seed, replicates, key_prefix=(0,))
-    batch = simulate_crowds(params, seeds)
-    x, truth = batch.estimates, params.truth
-    # a randomly chosen fair-goer, to compare a lone individual with the crowd
-    lone = aggregate.random_member(x, generator(derive_seed(seed, 1)))
-    frame = pd.DataFrame({"replicate": np.arange(replicates), "seed": seeds})
-    for name, values in (("median", aggregate.median(x)), ("mean", aggregate.mean(x)),
-                         ("random_member", lone)):
+    frame = pd.DataFrame({"replicate": runs["replicate"].to_numpy(),
+                          "seed": runs["seed"].to_numpy()})
+    for name in ("median", "mean", "random_member"):
+        values = runs[name].to_numpy()
         frame[name] = values
         frame[f"{name}_error"] = metrics.collective_error(values, truth, "signed")
         frame[f"{name}_error_pct"] = 100 * metrics.collective_error(values, truth,
                                                                    "signed_relative")
         frame[f"{name}_within"] = metrics.collective_error(values, truth, "relative") <= within
         if name != "random_member":
-            frame[f"{name}_beaten_share"] = metrics.beaten_share(x, values, truth)
-    decomposition = metrics.diversity_prediction(x, truth)
-    frame["collective_sq_error"] = decomposition.collective_sq_error
-    frame["mean_individual_sq_error"] = decomposition.mean_individual_sq_error
-    frame["diversity"] = decomposition.diversity
-    frame["mean_individual_abs_error"] = metrics.mean_individual_error(x, truth, "absolute")
-    frame["individual_within_share"] = np.mean(
-        metrics.individual_errors(x, truth, "relative") <= within, axis=-1)
-    frame["minimum"] = x.min(axis=-1)
-    frame["maximum"] = x.max(axis=-1)
+            frame[f"{name}_beaten_share"] = runs[f"{name}_beaten_share"].to_numpy()
+    for name in ("collective_sq_error", "mean_individual_sq_error", "diversity",
+                 "mean_individual_abs_error", "individual_within_share", "minimum", "maximum"):
+        frame[name] = runs[name].to_numpy()
     return frame
+
+
+def example_crowd(runs: pd.DataFrame) -> pd.DataFrame:
+    """The centiles of the one crowd of stage ``example``: ``centile``, ``estimate``."""
+    return pd.DataFrame({"centile": CENTILES,
+                         "estimate": runs.iloc[0][list(CENTILE_METRICS)].to_numpy(float)})
 
 
 def _distribution(values: np.ndarray) -> dict:
@@ -350,12 +442,57 @@ def disagreements(data: dict, fit: dict, simulation: dict, unit: str) -> list[st
 
 
 # ---------------------------------------------------------------------------------------------
+# the run
+
+
+def run(config: GaltonOxConfig, engine: Engine) -> Outcome:
+    """Describe and fit the data, simulate the fairs, and compare."""
+    title = config.title or "Galton's ox"
+    observed = config.observed
+    tables = {}
+    if isinstance(observed, CentileTable):
+        table = _read_table(observed, engine.config_dir)
+        data = describe_table(table, observed, config.truth)
+        fit = fit_table(table, config.noise, data)
+        observed_aggregates = {"truth": config.truth, "median": data["median"],
+                               "mean": observed.published_mean or data["mean_of_centiles"]}
+    else:
+        table = None
+        data = {"n": observed.n, "truth": config.truth, "mean": observed.mean,
+                "mean_error": observed.mean - config.truth,
+                "mean_error_pct": 100 * (observed.mean - config.truth) / config.truth,
+                "minimum": observed.minimum, "maximum": observed.maximum}
+        fit = fit_from_summary(observed, config.noise)
+        observed_aggregates = {"truth": config.truth, "mean": observed.mean}
+    params = params_from_fit(fit, observed.n, config.truth)
+
+    engine.log(f"simulating {config.replicates:,} crowds of {observed.n} agents "
+               f"({params.noise} noise fitted to the data) ...")
+    runs = engine.run(fairs_stage(params, config.within, config.replicates))
+    frame = fairs_frame(runs, params.truth, config.within)
+    tables["replicates"] = frame
+    if table is None:
+        # no table to draw: the ogive shows one simulated crowd instead (the same point and
+        # replicate 0, so the same seed: the first fair's crowd)
+        runs = engine.run(fairs_stage(params, config.within, 1, "example", CENTILE_METRICS))
+        tables["example_crowd"] = example_crowd(runs)
+    simulation = summarise_simulation(frame, observed_aggregates)
+    notes = disagreements(data, fit, simulation, config.unit)
+    summary = {"unit": config.unit, "within": config.within, "data": data, "fit": fit,
+               "model_params": params.model_dump(), "simulation": simulation}
+    engine.log(report_text({"title": title, **summary}))
+    return Outcome(summary=summary, tables=tables, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
 # figures
 
 
-def draw_figures(out_dir: Path, table: pd.DataFrame | None, data: dict, fit: dict,
-                 frame: pd.DataFrame, params: EstimationParams, unit: str, within: float,
-                 title: str, provenance: dict) -> list[str]:
+def draw_figures(out_dir: Path, table: pd.DataFrame | None, crowd: pd.DataFrame | None,
+                 data: dict, fit: dict, frame: pd.DataFrame, n_agents: int, unit: str,
+                 within: float, title: str, provenance: dict) -> list[str]:
+    """The ogive (Galton's table, else one simulated crowd's centiles ``crowd``) and the
+    errors of the simulated fairs ``frame``."""
     import matplotlib.pyplot as plt
 
     from sim.plots import PALETTE, apply_theme, save
@@ -378,10 +515,10 @@ def draw_figures(out_dir: Path, table: pd.DataFrame | None, data: dict, fit: dic
         median, mean = data["median"], data["mean_of_centiles"]
         mean_label = f"mean of centiles {mean:.1f}"
     else:
-        crowd = np.sort(simulate_crowds(params, replicate_seeds(0, 1)).estimates[0])
-        ax.plot(100 * (np.arange(len(crowd)) + 0.5) / len(crowd), crowd, ".", ms=3,
-                color=PALETTE[0], label=f"one simulated crowd (n = {len(crowd)})")
-        median, mean = float(np.median(crowd)), data["mean"]
+        ax.plot(crowd.centile, crowd.estimate, ".", ms=3, color=PALETTE[0],
+                label=f"one simulated crowd (n = {n_agents}), its centiles")
+        median = float(np.interp(50.0, crowd.centile, crowd.estimate))
+        mean = data["mean"]
         mean_label = f"observed mean {mean:g}"
     fitted = model_quantiles(fit["noise"], fit["centre"], fit["scale_below"], fit["scale_above"],
                              p_grid)
@@ -428,77 +565,23 @@ def draw_figures(out_dir: Path, table: pd.DataFrame | None, data: dict, fit: dic
     zoom.set_ylabel("density")
     zoom.set_title("the crowd's aggregates, close up")
     zoom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
-    fig.suptitle(f"{title}: {len(frame):,} simulated crowds of {params.n_agents}")
+    fig.suptitle(f"{title}: {len(frame):,} simulated crowds of {n_agents}")
     written += [str(p) for p in save(fig, out_dir / "errors", provenance)]
     return written
 
 
-# ---------------------------------------------------------------------------------------------
-
-
-def run(config: GaltonOxConfig, out_dir: Path, provenance: dict,
-        config_dir: Path | None = None, log=print) -> dict:
-    """Run the experiment and write ``summary.json``, ``replicates.parquet`` and figures."""
-    title = config.title or "Galton's ox"
-    observed = config.observed
-    if isinstance(observed, CentileTable):
-        table = _read_table(observed, config_dir)
-        data = describe_table(table, observed, config.truth)
-        fit = fit_table(table, config.noise, data)
-        n_agents = observed.n
-        observed_aggregates = {"truth": config.truth, "median": data["median"],
-                               "mean": observed.published_mean or data["mean_of_centiles"]}
-    else:
-        table = None
-        data = {"n": observed.n, "truth": config.truth, "mean": observed.mean,
-                "mean_error": observed.mean - config.truth,
-                "mean_error_pct": 100 * (observed.mean - config.truth) / config.truth,
-                "minimum": observed.minimum, "maximum": observed.maximum}
-        fit = fit_from_summary(observed, config.noise)
-        n_agents = observed.n
-        observed_aggregates = {"truth": config.truth, "mean": observed.mean}
-    params = params_from_fit(fit, n_agents, config.truth)
-
-    log(f"simulating {config.replicates:,} crowds of {n_agents} agents "
-        f"({params.noise} noise fitted to the data) ...")
-    frame = simulate_fairs(params, config.seed, config.replicates, config.within)
-    simulation = summarise_simulation(frame, observed_aggregates)
-    notes = disagreements(data, fit, simulation, config.unit)
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(out_dir / "replicates.parquet", frame)
-    figures = draw_figures(out_dir, table, data, fit, frame, params, config.unit,
-                           config.within, title, provenance)
-    summary = {
-        "experiment": config.experiment,
-        "title": title,
-        "unit": config.unit,
-        "within": config.within,
-        "data": data,
-        "fit": fit,
-        "model_params": params.model_dump(),
-        "simulation": simulation,
-        "disagreements": notes,
-        "files": {"replicates": "replicates.parquet",
-                  "figures": [Path(f).name for f in figures]},
-        "provenance": provenance,
-    }
-    write_json(out_dir / "summary.json", summary)
-    log(report_text(summary))
-    return summary
-
-
 def figures(out_dir: Path, summary: dict) -> list[str]:
-    """Redraw the figures from ``summary.json`` and ``replicates.parquet``."""
+    """Draw the figures from ``summary.json``, ``replicates.parquet`` and, for a crowd known
+    by summary statistics, ``example_crowd.parquet``."""
+    out_dir = Path(out_dir)
     data = summary["data"]
     table = (pd.DataFrame({"centile": data["centiles"], "estimate": data["estimates"]})
              if "centiles" in data else None)
-    frame = pd.read_parquet(Path(out_dir) / "replicates.parquet")
-    params = EstimationParams(**summary["model_params"])
-    return draw_figures(Path(out_dir), table, data, summary["fit"], frame, params,
-                        summary["unit"], summary["within"], summary["title"],
-                        summary.get("provenance", {}))
-
+    crowd = pd.read_parquet(out_dir / "example_crowd.parquet") if table is None else None
+    frame = pd.read_parquet(out_dir / "replicates.parquet")
+    return draw_figures(out_dir, table, crowd, data, summary["fit"], frame,
+                        summary["model_params"]["n_agents"], summary["unit"],
+                        summary["within"], summary["title"], summary.get("provenance", {}))
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
     """The numbers a report shows first."""
@@ -534,7 +617,7 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
 
 
 def report_text(summary: dict) -> str:
-    """A short human-readable account of a summary."""
+    """A short human-readable account of a summary (the runner prints the notes after it)."""
     data, sim_, unit = summary["data"], summary["simulation"], summary["unit"]
     lines = [f"== {summary['title']} =="]
     if "median" in data:
@@ -561,11 +644,4 @@ def report_text(summary: dict) -> str:
             f"{100 * s['beaten_share']['mean']:.1f} % of individuals")
     lines.append(f"a random individual is {within} in "
                  f"{100 * sim_['random_member']['within_share']:.1f} % of fairs")
-    lines += [f"- {note}" for note in summary["disagreements"]]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # pragma: no cover - convenience: python -m experiments.galton_ox
-    from sim.cli import main
-
-    sys.exit(main(["run", *(sys.argv[1:] or ["configs/galton_ox.yaml"])]))

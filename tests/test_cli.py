@@ -24,17 +24,18 @@ from sim.config import config_hash
 # crowdsim run
 
 RUNS = [
-    # config, replicates (reduced from 10,000 to keep the suite fast)
-    pytest.param("galton_ox.yaml", 500, id="galton"),
-    pytest.param("ted_ox.yaml", 200, id="ted"),
+    # config, replicates (reduced from 10,000 to keep the suite fast), tables written
+    pytest.param("galton_ox.yaml", 500, ["replicates.parquet"], id="galton"),
+    pytest.param("ted_ox.yaml", 200, ["replicates.parquet", "example_crowd.parquet"],
+                 id="ted"),
 ]
 
-FILES = ["summary.json", "replicates.parquet", "ogive.png", "ogive.svg", "errors.png",
-         "errors.svg", "report.md", "report.html"]
+FILES = ["summary.json", "ogive.png", "ogive.svg", "errors.png", "errors.svg", "report.md",
+         "report.html"]
 
 
-@pytest.mark.parametrize(("name", "replicates"), RUNS)
-def test_run_writes_results_with_provenance(tmp_path, name, replicates):
+@pytest.mark.parametrize(("name", "replicates", "tables"), RUNS)
+def test_run_writes_results_with_provenance(tmp_path, name, replicates, tables):
     config = config_copy(name, tmp_path, replicates=replicates)
     out = tmp_path / "results" / "here"
     done = run_cli("run", config.name, "--out", str(out), cwd=tmp_path)
@@ -42,7 +43,8 @@ def test_run_writes_results_with_provenance(tmp_path, name, replicates):
     assert "Traceback" not in done.stderr
     assert f"results written to {out}" in done.stdout
 
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    # the runs of every stage are stored under runs/, so a killed run resumes
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, *tables, "runs"])
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
     assert not leftovers, f"temporary files left behind: {leftovers}"
     # nothing written outside --out (e.g. no default results/<name>/ folder)
@@ -54,7 +56,7 @@ def test_run_writes_results_with_provenance(tmp_path, name, replicates):
     # ordinary files, not the 0600 of a temporary file
     umask = os.umask(0)
     os.umask(umask)
-    for name_ in FILES:
+    for name_ in [*FILES, *tables]:
         assert (out / name_).stat().st_mode & 0o777 == 0o666 & ~umask, name_
 
     frame = pd.read_parquet(out / "replicates.parquet")
@@ -73,10 +75,11 @@ def test_run_writes_results_with_provenance(tmp_path, name, replicates):
     assert record["experiment"] == "galton_ox"
     assert dt.datetime.fromisoformat(record["timestamp"]).tzinfo is not None
     assert summary["simulation"]["fairs"] == replicates
-    assert summary["files"]["replicates"] == "replicates.parquet"
+    assert sorted(summary["files"]["tables"].values()) == sorted(tables)
     assert sorted(summary["files"]["figures"]) == ["errors.png", "errors.svg", "ogive.png",
                                                    "ogive.svg"]
-    assert summary["disagreements"] and all(isinstance(s, str) for s in summary["disagreements"])
+    assert summary["notes"] and all(isinstance(s, str) for s in summary["notes"])
+    assert summary["verdicts"] == []  # the ox compares distributions: notes, no verdicts
 
 
 def test_version_and_console_script(tmp_path):

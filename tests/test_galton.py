@@ -1,17 +1,19 @@
-"""Galton's ox (1907) from the shipped centile table, and the fits behind the experiment."""
+"""Galton's ox (1907) from the shipped centile table, the fits behind the experiment, and
+its simulated fairs run through the experiment runner (reduced sizes)."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from conftest import CONFIGS
 from scipy import stats
 
 import experiments.galton_ox as galton
-from conftest import CONFIGS
+from experiments._runner import Engine, Execution, remake_figures, run_experiment
 from sim.analysis.fitting import (
     QUANTILE_FAMILIES,
     expected_normal_range,
@@ -22,10 +24,17 @@ from sim.analysis.fitting import (
 from sim.config import config_hash, load_yaml
 from sim.metrics import beaten_share
 from sim.models.estimation import simulate_crowds
-from sim.provenance import provenance
 
 TRUTH = 1198.0
 FAIRS = 2000
+QUIET = Execution(workers=1, quiet=True)
+
+
+def write_config(folder, name="galton_ox.yaml", **overrides):
+    raw = {**load_yaml(CONFIGS / name), **overrides}
+    path = folder / name
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path, raw
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +68,22 @@ def params(fit, config):
 
 
 @pytest.fixture(scope="module")
-def frame(params, config):
-    return galton.simulate_fairs(params, config.seed, FAIRS, config.within)
+def galton_run(tmp_path_factory):
+    """The experiment with FAIRS fairs: (output folder, summary, raw config)."""
+    folder = tmp_path_factory.mktemp("galton")
+    path, raw = write_config(folder, replicates=FAIRS)
+    summary = run_experiment(path, folder / "out", QUIET, report=False, log=None)
+    return folder / "out", summary, raw
 
 
 @pytest.fixture(scope="module")
-def simulation(frame, data):
-    return galton.summarise_simulation(frame, {"truth": TRUTH, "median": data["median"],
-                                               "mean": 1197.0})
+def frame(galton_run):
+    return pd.read_parquet(galton_run[0] / "replicates.parquet")
+
+
+@pytest.fixture(scope="module")
+def simulation(galton_run):
+    return galton_run[1]["simulation"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,7 +127,7 @@ def test_split_normal_fits_better_than_normal(fit):
 
 
 # ---------------------------------------------------------------------------------------------
-# the simulation
+# the simulated fairs
 
 
 def test_params_reproduce_the_fit(params, fit):
@@ -118,6 +135,29 @@ def test_params_reproduce_the_fit(params, fit):
     assert params.centre == pytest.approx(fit["centre"])
     assert params.scale_below == pytest.approx(fit["scale_below"])
     assert params.scale_above == pytest.approx(fit["scale_above"])
+
+
+def test_run_fairs_measures_the_kernels_crowds(params):
+    fair = galton.FairParams(**params.model_dump(exclude_unset=True), within=0.01)
+    seeds = np.array([11, 12, 13, 14], dtype=np.int64)
+    out = galton.run_fairs(fair, seeds, galton.FAIRS.metrics)
+    assert set(out) == set(galton.FAIRS.metrics)
+    assert all(values.shape == (4,) for values in out.values())
+    x = simulate_crowds(params, seeds).estimates
+    np.testing.assert_allclose(out["mean"], x.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(out["median"], np.median(x, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(out["median_beaten_share"], beaten_share(x, out["median"], TRUTH))
+    np.testing.assert_allclose(out["individual_within_share"],
+                               np.mean(np.abs(x - TRUTH) <= 0.01 * TRUTH, axis=1))
+    # the random member is a member of its crowd, chosen from the run's own seed
+    assert np.all(np.any(x == out["random_member"][:, None], axis=1))
+    alone = galton.run_fairs(fair, seeds[2:3], ("random_member",))
+    assert set(alone) == {"random_member"} and alone["random_member"][0] == out["random_member"][2]
+    # the centiles run from the crowd's minimum to its maximum
+    centiles = np.array([out[name] for name in galton.CENTILE_METRICS]).T
+    np.testing.assert_array_equal(centiles[:, 0], x.min(axis=1))
+    np.testing.assert_array_equal(centiles[:, -1], x.max(axis=1))
+    assert np.all(np.diff(centiles, axis=1) >= 0)
 
 
 def test_replicates_frame(frame):
@@ -153,12 +193,11 @@ def test_diversity_identity(frame, simulation):
 
 
 def test_mean_beats_a_random_member(frame, params, simulation):
+    # the stored seeds are the runs' seeds: the kernel gives back the very same crowds
     estimates = simulate_crowds(params, frame.seed.to_numpy()).estimates
-    # the frame was computed from these very crowds
     np.testing.assert_allclose(frame["mean"], estimates.mean(axis=1), rtol=1e-12)
     np.testing.assert_allclose(frame["mean_beaten_share"],
                                beaten_share(estimates, frame["mean"].to_numpy(), TRUTH))
-    # the random member is a member of its crowd
     member = frame["random_member"].to_numpy()
     assert np.all(np.any(estimates == member[:, None], axis=1))
     lone = beaten_share(estimates, member, TRUTH)
@@ -169,35 +208,70 @@ def test_mean_beats_a_random_member(frame, params, simulation):
         frame["mean_beaten_share"].mean())
 
 
-def test_same_seed_same_fairs_other_seed_other_fairs(params, frame, config):
-    again = galton.simulate_fairs(params, config.seed, FAIRS, config.within)
-    pd.testing.assert_frame_equal(frame, again)
-    other = galton.simulate_fairs(params, config.seed + 1, FAIRS, config.within)
+def test_fairs_are_value_keyed(params, frame, config, tmp_path):
+    def fairs(seed, replicates, folder):
+        engine = Engine(tmp_path / folder, seed, QUIET)
+        runs = engine.run(galton.fairs_stage(params, config.within, replicates))
+        return galton.fairs_frame(runs, params.truth, config.within)
+
+    # more fairs: the first FAIRS are the experiment's own, whatever else is run
+    more = fairs(config.seed, FAIRS + 50, "more")
+    pd.testing.assert_frame_equal(frame, more.iloc[:FAIRS])
+    other = fairs(config.seed + 1, FAIRS, "other")
     assert not frame.seed.isin(other.seed).any()
     assert not np.allclose(frame["mean"], other["mean"])
 
 
-def test_run_writes_summary_with_disagreements(raw, tmp_path):
-    small = {**raw, "replicates": 200}
-    config = galton.GaltonOxConfig.model_validate(small)
-    record = provenance(config_hash=config_hash(small), seed=config.seed,
-                        experiment="galton_ox")
-    out = tmp_path / "out"
-    returned = galton.run(config, out, record, config_dir=CONFIGS, log=lambda *a, **k: None)
-
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    notes = summary["disagreements"]
+def test_run_writes_summary_with_notes(galton_run):
+    out, summary, raw = galton_run
+    notes = summary["notes"]
     assert isinstance(notes, list) and notes and all(isinstance(n, str) and n for n in notes)
-    assert notes == returned["disagreements"]
+    assert summary["verdicts"] == []
     for key in ("crowdsim_version", "git_commit", "config_hash", "seed", "timestamp"):
         assert key in summary["provenance"], key
-    assert summary["provenance"]["config_hash"] == config_hash(small)
+    assert summary["provenance"]["config_hash"] == config_hash(raw)
     assert summary["provenance"]["seed"] == 1907
     assert summary["data"]["median"] == 1207 and summary["data"]["tickets"] == 787
-    assert summary["simulation"]["fairs"] == 200
+    assert summary["simulation"]["fairs"] == FAIRS
     assert summary["model_params"]["noise"] == "split_normal"
-    assert len(pd.read_parquet(out / "replicates.parquet")) == 200
+    assert summary["files"]["tables"] == {"replicates": "replicates.parquet"}
+    assert summary["files"]["runs"] == {"fairs": "runs/fairs"}
+    assert (out / "ogive.png").is_file() and (out / "errors.png").is_file()
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert "1207 lb (+9, +0.8 %)" in dict(summary["key_numbers"])["median (error)"]
+    text = galton.report_text(summary)
+    assert text.startswith("== Galton's ox, 1907 ==") and f"{FAIRS:,} fairs" in text
+
+
+def test_run_resumes_from_the_store(galton_run):
+    out, summary, _ = galton_run
+    lines = []
+    again = run_experiment(out.parent / "galton_ox.yaml", out, QUIET, report=False,
+                           log=lines.append)
+    assert any("nothing left to run" in line for line in lines)
+    stamps = [record["provenance"].pop("timestamp") for record in (summary, again)]
+    assert again == summary
+    summary["provenance"]["timestamp"] = stamps[0]
+
+
+def test_ted_ox_example_crowd_and_figures(tmp_path):
+    path, _ = write_config(tmp_path, "ted_ox.yaml", replicates=50)
+    out = tmp_path / "out"
+    summary = run_experiment(path, out, QUIET, report=False, log=None)
+    assert summary["files"]["runs"] == {"fairs": "runs/fairs", "example": "runs/example"}
+    crowd = pd.read_parquet(out / "example_crowd.parquet")
+    frame = pd.read_parquet(out / "replicates.parquet")
+    assert len(crowd) == len(galton.CENTILES) and crowd.estimate.is_monotonic_increasing
+    # the example crowd is the same point's first run: the first fair
+    assert crowd.estimate.iloc[0] == frame.minimum.iloc[0]
+    assert crowd.estimate.iloc[-1] == frame.maximum.iloc[0]
+    assert any("maximum" in note for note in summary["notes"])
+    for png in out.glob("*.png"):
+        png.unlink()
+    redrawn = remake_figures(out)
+    assert sorted(p.rsplit("/", 1)[-1] for p in redrawn) == ["errors.png", "errors.svg",
+                                                            "ogive.png", "ogive.svg"]
+    assert (out / "ogive.png").is_file()
 
 
 # ---------------------------------------------------------------------------------------------

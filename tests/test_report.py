@@ -1,6 +1,7 @@
 """Figures carry their provenance, can be redrawn from stored results, and reports embed them."""
 
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -12,8 +13,8 @@ from sim.cli import main
 def galton_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("galton")
     config = folder / "galton.yaml"
-    text = open("configs/galton_ox.yaml").read().replace("replicates: 10000", "replicates: 300")
-    config.write_text(text)
+    text = Path("configs/galton_ox.yaml").read_text(encoding="utf-8")
+    config.write_text(text.replace("replicates: 10000", "replicates: 300"), encoding="utf-8")
     assert main(["run", str(config), "--out", str(folder / "out"), "--quiet", "--pdf"]) == 0
     return folder / "out"
 
