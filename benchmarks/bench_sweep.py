@@ -127,7 +127,8 @@ def _prepare(config) -> tuple[Any, list[tuple[Any, np.ndarray]], float]:
 def measure_bare(config, repeat: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The kernel (and its metrics) on every run of the sweep, one process, one thread."""
     from sim.models.estimation import simulate_crowds
-    from sim.sweep.models import get_model, run_estimation_batch
+    from sim.models.estimation.sweep import run_batch as run_estimation_batch
+    from sim.sweep.models import get_model
 
     model = get_model(config.model)
     model.warm_up()
@@ -195,7 +196,7 @@ def measure_cli(config_path: Path, modes: dict[str, list[str]], repeat: int,
                 r = run_cli(config_path, extra, out_dir)
                 r["load_average_after"] = load_average()
                 if keep_first and frame is None and r["exit_code"] == 0:
-                    from sim import results
+                    from sim.sweep import results
 
                     frame = results.load(out_dir)
                 runs[label].append(r)
@@ -241,7 +242,8 @@ def measure_mesa(config, replicates: int, processes: int, repeat: int) -> dict[s
     from sim.seeding import replicate_seeds
     from sim.sweep.config import swept_axes
     from sim.sweep.design import build_design
-    from sim.sweep.models import get_model, run_estimation_batch
+    from sim.models.estimation.sweep import run_batch as run_estimation_batch
+    from sim.sweep.models import get_model
 
     design = build_design(config)
     if config.design != "grid":
@@ -351,7 +353,8 @@ def measure_chunk_path(config, repeat: int) -> dict[str, Any]:
     on the config's chunks (seeds, validation, kernel, metrics, Arrow table) and writing
     each chunk's Parquet file."""
     from sim.sweep.design import build_design
-    from sim.sweep.models import get_model, run_estimation_batch
+    from sim.models.estimation.sweep import run_batch as run_estimation_batch
+    from sim.sweep.models import get_model
     from sim.sweep.runner import auto_chunk_size, plan_chunks
     from sim.sweep.store import SweepStore
     from sim.sweep.worker import run_chunk
