@@ -25,17 +25,22 @@ What it reports
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.analysis.calibration import crowd_settings, fit_first_round, round_means
+from sim.analysis.calibration import (
+    crowd_field,
+    crowd_with_beliefs,
+    fit_first_round,
+    round_means,
+)
 from sim.analysis.datasets import load_becker
 from sim.analysis.rounds import analyze_rounds, per_group_table
-from sim.config import ExperimentConfig
+from sim.config import ExperimentConfig, UnitInterval
 from sim.models.estimation import EstimationParams
 from sim.stats import direction, relative_change
 
@@ -63,37 +68,32 @@ SET_BY_EXPERIMENT = {
     "social_weight": "fitted (grid: social_weights)",
     "weight_spread": "fitted (grid: accuracy_couplings)",
     "information": "set per network", "network": "set per network"}
-
-Unit = Annotated[float, Field(ge=0, le=1)]
+#: The type of the config's ``crowd``.
+Crowd = crowd_field(EstimationParams, CROWD_DEFAULTS, SET_BY_EXPERIMENT,
+                    "a simulated group (Becker: 40 people, 2 rounds of revision after the "
+                    "first answer)")
 
 
 class BeckerConfig(ExperimentConfig):
     """Config of the Becker et al. (2017) reproduction (``configs/becker2017.yaml``).
 
-    ``crowd`` is a group as the estimation model simulates it (its own schema,
-    :class:`sim.models.estimation.EstimationParams`) over :data:`CROWD_DEFAULTS`; the
+    ``crowd``: the simulated group over :data:`CROWD_DEFAULTS`
+    (:func:`~sim.analysis.calibration.crowd_field`), less :data:`SET_BY_EXPERIMENT`: the
     private beliefs come from the data, the social weight and the accuracy coupling from the
     grid search, the information and network from the condition.
     """
 
     experiment: Literal["becker2017"]
-    crowd: EstimationParams = Field(default_factory=lambda: EstimationParams(**CROWD_DEFAULTS),
-                                    description="a simulated group (Becker: 40 people, 2 "
-                                                "rounds of revision after the first answer)")
+    crowd: Crowd
     degree: int = Field(4, ge=1, description="degree of the decentralized network (4)")
-    social_weights: list[Unit] = Field(
+    social_weights: list[UnitInterval] = Field(
         default_factory=lambda: [round(0.1 * i, 1) for i in range(1, 10)],
         min_length=1, description="grid of social weights tried in the fit")
-    accuracy_couplings: list[Unit] = Field(
+    accuracy_couplings: list[UnitInterval] = Field(
         default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0], min_length=1,
         description="grid of accuracy couplings (weight_spread) tried in the fit")
     groups_per_fit: int = Field(300, ge=20, description="simulated groups per grid point")
     groups: int = Field(4000, ge=20, description="simulated groups per network reported")
-
-    @field_validator("crowd", mode="before")
-    @classmethod
-    def _crowd_defaults(cls, value):
-        return crowd_settings(value, CROWD_DEFAULTS, SET_BY_EXPERIMENT)
 
     @model_validator(mode="after")
     def _check_networks(self) -> BeckerConfig:
@@ -119,14 +119,6 @@ def data_changes() -> tuple[dict, pd.DataFrame]:
     groups = per_group_table(frame, ROUNDS, "truth", ["group_number", "task"], by="network",
                              scale_column="sd_pool")
     return table, groups
-
-
-def shared_params(config: BeckerConfig, beliefs: dict) -> dict:
-    """What every simulated group shares (a stage's ``fixed``): the config's crowd with the
-    private beliefs fitted to round 1, in units of the SD of independent answers."""
-    crowd = config.crowd.model_dump(mode="json", exclude=set(SET_BY_EXPERIMENT))
-    return {**crowd, "noise_scale": beliefs["noise_scale"], "bias_shift": beliefs["bias"],
-            "correlation": beliefs["correlation"]}
 
 
 def network_point(config: BeckerConfig, network: str, weight: float, coupling: float) -> dict:
@@ -195,7 +187,8 @@ def run(config: BeckerConfig, engine: Engine) -> Outcome:
     engine.log(f"private beliefs fitted to round 1 (units of sd_pool): SD "
                f"{beliefs['noise_scale']:.3f}, shared share {beliefs['correlation']:.2f}, "
                f"bias {beliefs['bias']:+.3f}")
-    fixed = shared_params(config, beliefs)
+    # every simulated group: the config's crowd with the beliefs, in units of sd_pool
+    fixed = crowd_with_beliefs(config.crowd, beliefs, SET_BY_EXPERIMENT)
     engine.log(f"fitting social weight x accuracy coupling ({len(config.social_weights)} x "
                f"{len(config.accuracy_couplings)} grid) to the decentralized changes ...")
     dynamics = fit_dynamics(engine, config, fixed, data["by"]["Decentralized"]["change"])

@@ -31,7 +31,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ExperimentConfig, check_params
+from sim.config import ExperimentConfig, check_distinct, check_params, reject_swept_settings
 from sim.models.cascades import CascadeParams
 from sim.models.cascades.theory import (
     cascade_start_distribution,
@@ -39,6 +39,7 @@ from sim.models.cascades.theory import (
     no_cascade_probability,
     wrong_cascade_probability,
 )
+from sim.report import reproduced_row, z_fit_line
 from sim.stats import binomial_se, family_limit, z_fit_summary
 
 __all__ = ["CascadesConfig", "Config", "run", "figures", "key_numbers"]
@@ -72,14 +73,9 @@ class CascadesConfig(ExperimentConfig):
 
     @model_validator(mode="after")
     def _check(self) -> CascadesConfig:
-        for name in SWEPT:
-            if name in self.sequence.model_fields_set:
-                raise ValueError(f"sequence.{name}: swept by the top-level '{name}s' list; "
-                                 "remove it from sequence")
-        for name in ("precisions", "tie_rules"):
-            # a repeated value would be the same point, with the same seeds
-            if len(set(getattr(self, name))) != len(getattr(self, name)):
-                raise ValueError(f"{name}: must not repeat a value")
+        reject_swept_settings(self.sequence, "sequence", {name: f"{name}s" for name in SWEPT})
+        check_distinct("precisions", self.precisions)
+        check_distinct("tie_rules", self.tie_rules)
         for p in self.precisions:
             check_params(CascadeParams, f"precisions ({p})", n_agents=self.sequence.n_agents,
                          precision=p)
@@ -131,6 +127,12 @@ def simulate_all(config: CascadesConfig, engine: Engine) -> tuple[pd.DataFrame, 
     return pd.DataFrame(rows), sequences.reset_index(drop=True)
 
 
+def _at_precision(points: pd.DataFrame, p: float) -> pd.Series | None:
+    """The row of ``points`` at precision ``p`` (None when there is none)."""
+    row = points[np.isclose(points.precision, p)]
+    return row.iloc[0] if len(row) else None
+
+
 def verdicts(points: pd.DataFrame) -> list[dict]:
     """One row per published effect (see the module docstring)."""
     out = []
@@ -152,9 +154,8 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
         })
         ref = {}
         for p in REFERENCE:
-            row = coin[np.isclose(coin.precision, p)]
-            if len(row):
-                row = row.iloc[0]
+            row = _at_precision(coin, p)
+            if row is not None:
                 ref[f"p={p:g}"] = {"formula": round(row.limit_wrong, 3),
                                    "simulated": row.wrong, "se": row.se}
         if ref:
@@ -302,41 +303,37 @@ def figures(out_dir: Path, summary: dict) -> list[Path]:
                        summary.get("provenance", {}))
 
 
+#: Key numbers of the wrong cascades at the reference precisions, per tie rule: its label
+#: and the point's numbers.
+WRONG_CASCADE_NUMBERS = {
+    "coin": ("coin ties", lambda r: f"{r.wrong:.3f} ± {2 * r.se:.3f} (2 SE); BHW limit "
+                                    f"{r.limit_wrong:.3f}"),
+    "own_signal": ("own-signal ties", lambda r: f"{r.wrong:.3f} ± {2 * r.se:.3f}; own-signal "
+                                                f"formula {r.exact_wrong:.3f} (BHW "
+                                                f"{r.bhw_formula:.3f})"),
+}
+
+
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
     """The numbers a report shows first."""
     points = pd.DataFrame(summary["points"])
     n_agents = summary.get("settings", {}).get("n_agents")
     rows = []
+    for tie_rule, (label, numbers) in WRONG_CASCADE_NUMBERS.items():
+        for p in REFERENCE:
+            r = _at_precision(points[points.tie_rule == tie_rule], p)
+            if r is not None:
+                rows.append((f"wrong cascades at p {p:g}, {label}", numbers(r)))
     coin = points[points.tie_rule == "coin"]
-    for p in REFERENCE:
-        row = coin[np.isclose(coin.precision, p)]
-        if len(row):
-            r = row.iloc[0]
-            rows.append((f"wrong cascades at p {p:g}, coin ties",
-                         f"{r.wrong:.3f} ± {2 * r.se:.3f} (2 SE); BHW limit "
-                         f"{r.limit_wrong:.3f}"))
-    own = points[points.tie_rule == "own_signal"]
-    for p in REFERENCE:
-        row = own[np.isclose(own.precision, p)]
-        if len(row):
-            r = row.iloc[0]
-            rows.append((f"wrong cascades at p {p:g}, own-signal ties",
-                         f"{r.wrong:.3f} ± {2 * r.se:.3f}; own-signal formula "
-                         f"{r.exact_wrong:.3f} (BHW {r.bhw_formula:.3f})"))
     if len(coin):
-        fit = z_fit_summary(coin.z)
         rows.append(("coin ties against the exact values",
-                     f"max |z| {fit['max_abs_z']:.2f} over {fit['points']} precisions (bound "
-                     f"{fit['z_limit']:.2f})"))
-        row = coin[np.isclose(coin.precision, 0.6)]
-        if len(row):
-            r = row.iloc[0]
+                     z_fit_line(z_fit_summary(coin.z), "precisions")))
+        r = _at_precision(coin, 0.6)
+        if r is not None:
             rows.append(("agents acting before the cascade, p 0.6 (mean)",
                          f"{r.mean_start:.2f} ± {2 * r.se_start:.2f}; theory "
                          f"{r.exact_mean_start:.2f}"))
         rows.append(("sequences per point" + (f" ({n_agents} agents each)" if n_agents else ""),
                      f"{int(coin.replicates.iloc[0]):,}"))
-    verdicts = summary.get("verdicts", [])
-    rows.append(("published effects reproduced",
-                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    rows.append(reproduced_row(summary.get("verdicts", [])))
     return rows

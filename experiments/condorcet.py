@@ -37,7 +37,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ExperimentConfig, Strict, check_params
+from sim.config import ExperimentConfig, Strict, check_distinct, check_params
 from sim.models.majority_vote import (
     MajorityParams,
     condorcet_probability,
@@ -45,6 +45,7 @@ from sim.models.majority_vote import (
     simulate_votes,
 )
 from sim.models.majority_vote.sweep import MODEL as VOTES
+from sim.report import reproduced_row, z_fit_line
 from sim.stats import binomial_se, family_limit, z_fit_summary
 from sim.sweep.models import SweepModel
 
@@ -131,12 +132,9 @@ class CondorcetConfig(ExperimentConfig):
         for name in ("jury_sizes", "correlation_jury_sizes"):
             if any(n < 1 for n in getattr(self, name)):
                 raise ValueError(f"{name}: every jury size must be at least 1")
-        # a repeated value would be the same point, with the same seeds
         for name in ("competences", "jury_sizes", "correlations", "correlation_jury_sizes",
                      "heterogeneities"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values):
-                raise ValueError(f"{name}: must not repeat a value")
+            check_distinct(name, getattr(self, name))
         for p in self.competences:
             check_params(MajorityParams, f"competences ({p})", n_agents=1, competence=p)
         for rho in self.correlations:
@@ -405,8 +403,7 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     if len(indep):
         fit = z_fit_summary(indep.z)
         rows.append(("simulation against Condorcet's formula",
-                     f"max |z| {fit['max_abs_z']:.2f} over {fit['points']} points (bound "
-                     f"{fit['z_limit']:.2f}); chi-square p {fit['chi2_p']:.2f}"))
+                     f"{z_fit_line(fit)}; chi-square p {fit['chi2_p']:.2f}"))
     corr = points[points.part == "correlated"]
     for n, group in corr.groupby("n"):
         group = group.sort_values("rho")
@@ -420,7 +417,5 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      f"{het.p.iloc[0]:g}",
                      "; ".join(f"{r.heterogeneity} {r.simulated:.3f}" for r in het.itertuples())
                      + f" (homogeneous formula {het.exact.iloc[0]:.4f})"))
-    verdicts = summary.get("verdicts", [])
-    rows.append(("published effects reproduced",
-                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    rows.append(reproduced_row(summary.get("verdicts", [])))
     return rows

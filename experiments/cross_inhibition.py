@@ -27,15 +27,15 @@ What it reports
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ExperimentConfig
-from sim.models.nest_site.measures import MAX_SITES, dancer_metrics
+from sim.config import ExperimentConfig, NonNegative, check_distinct
+from sim.models.nest_site.measures import MAX_SITES, SWARMS_PATH, dancer_metrics
 from sim.models.nest_site.odes import (
     SEELEY2012,
     CrossInhibition,
@@ -47,12 +47,10 @@ from sim.models.nest_site.odes import (
     symmetric_equilibrium,
 )
 from sim.models.nest_site.params import NestSiteParams
+from sim.report import reproduced_row
 from sim.stats import binomial_se, wilson_interval
 
 __all__ = ["CrossInhibitionConfig", "Config", "run", "figures", "key_numbers"]
-
-#: One swarm per run: the site with twice the other's dancers (-1: none), dancers per site.
-SWARMS = "sim.models.nest_site.measures:SWARMS"
 
 #: REFERENCES: equal sites with gamma = rho = 3, alpha = 1/3 settle at 0.4585 when sigma = 1.
 PUBLISHED_EQUILIBRIUM = {"sigma": 1.0, "value": 0.4585, "tolerance": 5e-5}
@@ -80,9 +78,9 @@ class CrossInhibitionConfig(ExperimentConfig):
     swarm: NestSiteParams = Field(
         default_factory=lambda: NestSiteParams(qualities=[10.0, 10.0]),
         description="the agent-based swarm: two (or more) sites of equal quality")
-    swarm_interdependence: list[float] = Field(default_factory=lambda: [0.5, 0.8],
-                                               min_length=1)
-    swarm_multiples: list[float] = Field(
+    swarm_interdependence: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
+        default_factory=lambda: [0.5, 0.8], min_length=1)
+    swarm_multiples: list[NonNegative] = Field(
         default_factory=lambda: [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], min_length=2,
         description="stop rates as multiples of the swarm's mean-field threshold")
     swarm_runs: int = Field(250, ge=2, description="swarms per point")
@@ -104,18 +102,8 @@ class CrossInhibitionConfig(ExperimentConfig):
         if self.swarm.decrement == 0:
             raise ValueError("swarm.decrement must be positive: dances that never end have "
                              "no abandonment rate")
-        for value in self.swarm_interdependence:
-            if not 0 < value < 1:
-                raise ValueError(f"swarm_interdependence: values must lie in (0, 1), got "
-                                 f"{value:g}")
-        for value in self.swarm_multiples:
-            if value < 0:
-                raise ValueError(f"swarm_multiples: values must be >= 0, got {value:g}")
-        for name in ("swarm_interdependence", "swarm_multiples"):
-            values = getattr(self, name)
-            if len(set(values)) < len(values):
-                # a repeated value is the same point: its runs would repeat too
-                raise ValueError(f"{name}: values must differ, got {values}")
+        check_distinct("swarm_interdependence", self.swarm_interdependence)
+        check_distinct("swarm_multiples", self.swarm_multiples)
         return self
 
 
@@ -154,7 +142,8 @@ def swarm_design(config: CrossInhibitionConfig) -> tuple[Stage, pd.DataFrame]:
                            **{f"mean_field_{k}": v for k, v in rates.items()}})
     fixed = {k: v for k, v in config.swarm.model_dump(mode="json").items()
              if k not in ("interdependence", "stop_rate")}
-    stage = Stage("swarm", SWARMS, points=points, replicates=config.swarm_runs, fixed=fixed,
+    # one swarm per run: the site with twice the other's dancers (-1: none), dancers per site
+    stage = Stage("swarm", SWARMS_PATH, points=points, replicates=config.swarm_runs, fixed=fixed,
                   metrics=("twice",) + dancer_metrics(config.swarm.n_sites))
     return stage, pd.DataFrame(labels)
 
@@ -364,9 +353,7 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
         rows.append((f"swarm λ {lam:g}: runs with a 2x leader at {lo:g}x -> {hi:g}x σ*",
                      f"{a.p_twice_any:.3f} -> {b.p_twice_any:.3f} ({b.p_twice_any_low:.3f}-"
                      f"{b.p_twice_any_high:.3f})"))
-    verdicts = summary.get("verdicts", [])
-    rows.append(("effects reproduced",
-                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    rows.append(reproduced_row(summary.get("verdicts", []), "effects reproduced"))
     return rows
 
 

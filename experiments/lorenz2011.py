@@ -28,12 +28,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from experiments._runner import Engine, Outcome, Stage
 from sim.analysis.calibration import (
     calibrate_monotone,
-    crowd_settings,
+    crowd_field,
+    crowd_with_beliefs,
     fit_first_round,
     round_means,
 )
@@ -69,27 +70,24 @@ SET_BY_EXPERIMENT = {
     "first round", "correlation": "fitted to the data's first round",
     "information": "set per condition", "social_weight": "fitted per condition"}
 TOLERANCE = 0.05  # a relative change within +-5 % counts as "no change"
+#: The type of the config's ``crowd``.
+Crowd = crowd_field(EstimationParams, CROWD_DEFAULTS, SET_BY_EXPERIMENT,
+                    "a simulated group (Lorenz: 12 people, 4 rounds of revision after the "
+                    "first answer)")
 
 
 class LorenzConfig(ExperimentConfig):
     """Config of the Lorenz et al. (2011) reproduction (``configs/lorenz2011.yaml``).
 
-    ``crowd`` is a group as the estimation model simulates it (its own schema,
-    :class:`sim.models.estimation.EstimationParams`) over :data:`CROWD_DEFAULTS`; the
-    private beliefs, the information and the social weight come from the data.
+    The private beliefs, the information and the social weight of the simulated group
+    (``crowd``, over :data:`CROWD_DEFAULTS`: :func:`~sim.analysis.calibration.crowd_field`)
+    come from the data.
     """
 
     experiment: Literal["lorenz2011"]
-    crowd: EstimationParams = Field(default_factory=lambda: EstimationParams(**CROWD_DEFAULTS),
-                                    description="a simulated group (Lorenz: 12 people, 4 "
-                                                "rounds of revision after the first answer)")
+    crowd: Crowd
     groups_per_fit: int = Field(2000, ge=50, description="simulated groups per fit step")
     groups: int = Field(10_000, ge=10, description="simulated groups per condition")
-
-    @field_validator("crowd", mode="before")
-    @classmethod
-    def _crowd_defaults(cls, value):
-        return crowd_settings(value, CROWD_DEFAULTS, SET_BY_EXPERIMENT)
 
 
 Config = LorenzConfig
@@ -108,14 +106,6 @@ def data_effects() -> tuple[dict, pd.DataFrame]:
                                                 "round_5": float(row.C5),
                                                 "change": float((row.C5 - row.C1) / row.C1)}
     return table, groups
-
-
-def shared_params(config: LorenzConfig, beliefs: dict) -> dict:
-    """What every simulated group shares (a stage's ``fixed``): the config's crowd with the
-    private beliefs fitted to round 1."""
-    crowd = config.crowd.model_dump(mode="json", exclude=set(SET_BY_EXPERIMENT))
-    return {**crowd, "noise_scale": beliefs["noise_scale"],
-            "bias_factor": float(np.exp(beliefs["bias"])), "correlation": beliefs["correlation"]}
 
 
 def condition_point(condition: str, weight: float) -> dict:
@@ -218,7 +208,7 @@ def run(config: LorenzConfig, engine: Engine) -> Outcome:
     engine.log(f"private beliefs fitted to round 1: ln-scale SD {beliefs['noise_scale']:.3f}, "
                f"shared share {beliefs['correlation']:.2f}, bias "
                f"x{np.exp(beliefs['bias']):.2f}")
-    fixed = shared_params(config, beliefs)
+    fixed = crowd_with_beliefs(config.crowd, beliefs, SET_BY_EXPERIMENT, log_units=True)
     weights = {"no": {"value": 0.0, "reached": None, "note": "no information"}}
     for condition in ("aggregated", "full"):
         target_sd = data["by"][condition]["per_round"]["sd"]

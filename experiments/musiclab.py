@@ -37,7 +37,7 @@ from pydantic import Field, model_validator
 from scipy.stats import spearmanr
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ExperimentConfig
+from sim.config import ExperimentConfig, NonNegative, check_distinct, reject_swept_settings
 from sim.models.cumulative_advantage import (
     MarketParams,
     gini,
@@ -48,6 +48,7 @@ from sim.models.cumulative_advantage import (
     unpredictability,
 )
 from sim.models.cumulative_advantage.sweep import MODEL as MARKETS
+from sim.report import reproduced_row
 from sim.seeding import derive_seed, generator, replicate_seeds
 from sim.sweep.models import SweepModel
 
@@ -139,21 +140,16 @@ class MusicLabConfig(ExperimentConfig):
     experiment: Literal["musiclab"]
     market: MarketParams = Field(default_factory=MarketParams,
                                  description="the market of every condition")
-    social_weights: list[float] = Field(min_length=2, description="social weights s; must "
-                                                                  "include 0 (independent)")
+    social_weights: list[NonNegative] = Field(
+        min_length=2, description="social weights s; must include 0 (independent)")
     repeats: int = Field(50, ge=2, description="replications of the whole design")
 
     @model_validator(mode="after")
     def _check(self) -> MusicLabConfig:
-        if "social_weight" in self.market.model_fields_set:
-            raise ValueError("market.social_weight: swept by the top-level 'social_weights' "
-                             "list; remove it from market")
-        if any(s < 0 for s in self.social_weights):
-            raise ValueError("social_weights: must all be >= 0")
+        reject_swept_settings(self.market, "market", {"social_weight": "social_weights"})
         if 0.0 not in self.social_weights:
             raise ValueError("social_weights: must include 0 (the independent condition)")
-        if len(set(self.social_weights)) != len(self.social_weights):
-            raise ValueError("social_weights: must not repeat a value")
+        check_distinct("social_weights", self.social_weights)
         return self
 
     def base(self) -> dict:
@@ -341,7 +337,5 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
         rows.append((f"{label}, s {base.social_weight:g} -> {top.social_weight:g}",
                      f"{base[metric]:{fmt}} -> {top[metric]:{fmt}} (± "
                      f"{2 * top[f'{metric}_se']:{fmt}}, 2 SE)"))
-    verdicts = summary.get("verdicts", [])
-    rows.append(("published effects reproduced",
-                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    rows.append(reproduced_row(summary.get("verdicts", [])))
     return rows

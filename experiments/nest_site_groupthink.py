@@ -26,59 +26,37 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ConfigError, ExperimentConfig
-from sim.models.nest_site import NestSiteParams
-from sim.models.nest_site.measures import MAX_SITES, dancer_metrics, point_summary, stage_fixed
+from sim.config import NonNegative, UnitInterval
+from sim.models.nest_site.measures import (
+    SWARMS_PATH,
+    SwarmSweepConfig,
+    plot_shares,
+    point_summary,
+    shares_legend,
+    summary_metrics,
+)
+from sim.report import reproduced_row, stored_table
 from sim.stats import binomial_se, wilson_interval
 
 __all__ = ["GroupthinkConfig", "Config", "figures", "key_numbers", "run"]
 
-SWARMS = "sim.models.nest_site.measures:SWARMS"
-#: What the points table needs of every swarm (besides the dancers per site).
-OUTCOMES = ("chosen", "chosen_best", "plurality", "plurality_best", "twice", "twice_best",
-            "decided", "decision_time")
-SWEPT = ("copying", "noise")
 
+class GroupthinkConfig(SwarmSweepConfig):
+    """Config of the copying sweep (``configs/nest_site_groupthink.yaml``): ``runs`` swarms per
+    point, the ``swarm`` besides the swept copying and noise (interdependence: default 0.8)."""
 
-class GroupthinkConfig(ExperimentConfig):
-    """Config of the copying sweep (``configs/nest_site_groupthink.yaml``)."""
+    SWEPT = ("copying", "noise")
+    TO_THE_HORIZON = True
 
     experiment: Literal["nest_site_groupthink"]
-    runs: int = Field(250, ge=2, description="swarms per point")
-    copying: list[float] = Field(min_length=2, description="mu values swept (0 -> 1)")
-    noise: list[float] = Field(min_length=1, description="assessment noise sigma values")
-    swarm: NestSiteParams = Field(default_factory=NestSiteParams,
-                                  description="the swarm besides the swept copying and noise "
-                                              "(interdependence: default 0.8)")
+    copying: list[UnitInterval] = Field(min_length=2, description="mu values swept (0 -> 1)")
+    noise: list[NonNegative] = Field(min_length=1, description="assessment noise sigma values")
     consensus_forms: float = Field(0.5, gt=0, le=1, description="'a consensus still forms' "
                                                                 "means in at least this share "
                                                                 "of runs")
-
-    @model_validator(mode="after")
-    def _check(self) -> GroupthinkConfig:
-        for name in SWEPT:
-            if name in self.swarm.model_fields_set:
-                raise ValueError(f"swarm.{name} is swept by the top-level '{name}' list; "
-                                 "remove it from swarm")
-        for value in self.copying:
-            if not 0 <= value <= 1:
-                raise ValueError(f"copying: values must lie in [0, 1], got {value:g}")
-        for value in self.noise:
-            if value < 0:
-                raise ValueError(f"noise: values must be >= 0, got {value:g}")
-        if self.swarm.quorum is not None:
-            raise ValueError("swarm.quorum: this experiment runs every swarm to the horizon")
-        if self.swarm.n_sites > MAX_SITES:
-            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
-        self.fixed()
-        return self
-
-    def fixed(self) -> dict:
-        """The swarm's parameters every point shares (``fixed`` of the stage)."""
-        return stage_fixed(self.swarm, SWEPT)
 
 
 Config = GroupthinkConfig
@@ -88,14 +66,14 @@ def design(config: GroupthinkConfig) -> Stage:
     """Every (mu, sigma) point, sigma by sigma."""
     points = [{"copying": mu, "noise": noise} for noise in config.noise
               for mu in config.copying]
-    return Stage("swarms", SWARMS, points=points, replicates=config.runs, fixed=config.fixed(),
-                 metrics=OUTCOMES + dancer_metrics(config.swarm.n_sites))
+    return Stage("swarms", SWARMS_PATH, points=points, replicates=config.runs,
+                 fixed=config.fixed(), metrics=summary_metrics(config.swarm.n_sites))
 
 
 def points_table(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
     """One row per point: mu, sigma, :func:`sim.models.nest_site.measures.point_summary` and
     ``p_twice_worse`` (a site that is not the best has twice the runner-up's dancers)."""
-    labels = runs.groupby("point_id", sort=True)[list(SWEPT)].first()
+    labels = runs.groupby("point_id", sort=True)[list(GroupthinkConfig.SWEPT)].first()
     table = point_summary(runs, n_sites).set_index("point_id")
     worse = ((runs.twice >= 0) & (runs.twice_best < 0.5)).groupby(runs.point_id).sum()
     counts = runs.groupby("point_id").size()
@@ -197,21 +175,15 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
               ("p_twice_worse", "a worse site wins: >= 2x the runner-up")]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), sharey=True)
     for ax, (key, title) in zip(axes, panels):
-        for colour, noise in zip(PALETTE, noises):
-            part = points[np.isclose(points.noise, noise)].sort_values("copying")
-            ax.fill_between(part.copying, part[f"{key}_low"], part[f"{key}_high"],
-                            color=colour, alpha=0.2, lw=0)
-            ax.plot(part.copying, part[key], "o-", color=colour, lw=2, ms=5)
-            if key == "p_best_twice":
-                ax.plot(part.copying, part.p_twice_any, ":", color=colour, lw=1.5)
+        plot_shares(ax, points, "copying", key, PALETTE,
+                    dotted=(lambda part: part.p_twice_any) if key == "p_best_twice" else None)
         ax.set_title(title)
         ax.set_xlabel("copying μ (share of recruits who copy)")
         ax.set_ylim(-0.02, 1.02)
     axes[0].set_ylabel(f"share of runs ({runs} per point)")
-    handles = [Line2D([], [], color=c, lw=2, marker="o", ms=5) for c in PALETTE[:len(noises)]]
-    labels = [f"assessment noise σ = {noise:g}" for noise in noises]
-    handles += [Patch(color="0.6", alpha=0.4), Line2D([], [], color="0.3", ls=":", lw=1.5)]
-    labels += ["95 % interval", "dotted (middle): any site >= 2x the runner-up"]
+    handles, labels = shares_legend(noises, PALETTE)
+    handles.append(Line2D([], [], color="0.3", ls=":", lw=1.5))
+    labels.append("dotted (middle): any site >= 2x the runner-up")
     fig.suptitle(f"Groupthink: interdependence λ = {swarm['interdependence']:g}, "
                  f"{swarm['n_agents']} scouts, site qualities "
                  f"{', '.join(f'{q:g}' for q in swarm['qualities'])}")
@@ -245,13 +217,8 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
 
 def figures(out_dir: Path, summary: dict) -> list[str]:
     """Redraw both figures from ``points.parquet`` and the swarm in ``summary.json``."""
-    out_dir = Path(out_dir)
-    tables = summary["files"].get("tables")
-    if tables is None:
-        raise ConfigError(f"{out_dir}: written by an older crowdsim; run the experiment "
-                          "again to redraw its figures")
-    points = pd.read_parquet(out_dir / tables["points"])
-    return draw_figures(out_dir, points, summary["swarm"], summary.get("provenance", {}))
+    points = stored_table(out_dir, summary, "points")
+    return draw_figures(Path(out_dir), points, summary["swarm"], summary.get("provenance", {}))
 
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
@@ -272,7 +239,5 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
             rows.append((f"σ {noise:g}: {label}, μ {lo_mu:g} -> {hi_mu:g}",
                          f"{a[key]:.3f} -> {b[key]:.3f} ({b[f'{key}_low']:.3f}-"
                          f"{b[f'{key}_high']:.3f} at μ {hi_mu:g})"))
-    verdicts = summary.get("verdicts", [])
-    rows.append(("effects reproduced",
-                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    rows.append(reproduced_row(summary.get("verdicts", []), "effects reproduced"))
     return rows

@@ -32,35 +32,40 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ConfigError, ExperimentConfig
-from sim.models.nest_site import NestSiteParams
-from sim.models.nest_site.measures import MAX_SITES, dancer_metrics, point_summary, stage_fixed
+from sim.config import NonNegative, UnitInterval
+from sim.models.nest_site.measures import (
+    SWARM_STEPS_PATH,
+    SWARMS_PATH,
+    SwarmSweepConfig,
+    dancer_metrics,
+    plot_shares,
+    point_summary,
+    shares_legend,
+    summary_metrics,
+)
+from sim.report import reproduced_row, stored_table
 from sim.stats import binomial_se
 
 __all__ = ["List2009Config", "Config", "figures", "key_numbers", "run"]
 
 CRITERIA = {"plurality": "plurality of dancers", "twice": "best site >= 2x the runner-up"}
-SWARMS = "sim.models.nest_site.measures:SWARMS"
-SWARM_STEPS = "sim.models.nest_site.measures:SWARM_STEPS"
-#: What the points table needs of every swarm (besides the dancers per site).
-OUTCOMES = ("chosen", "chosen_best", "plurality", "plurality_best", "twice", "twice_best",
-            "decided", "decision_time")
-SWEPT = ("interdependence", "noise")
 
 
-class List2009Config(ExperimentConfig):
-    """Config of the List et al. (2009) reproduction (``configs/nest_site_list2009.yaml``)."""
+class List2009Config(SwarmSweepConfig):
+    """Config of the List et al. (2009) reproduction (``configs/nest_site_list2009.yaml``):
+    ``runs`` swarms per point (List et al.: 250), every swarm run to the horizon (List et al.
+    used no quorum; see nest_site_quorum), the ``swarm`` besides the swept interdependence
+    and noise."""
+
+    SWEPT = ("interdependence", "noise")
+    TO_THE_HORIZON = True
 
     experiment: Literal["nest_site_list2009"]
-    runs: int = Field(250, ge=2, description="swarms per point (List et al. 2009: 250)")
-    interdependence: list[float] = Field(
+    interdependence: list[UnitInterval] = Field(
         min_length=1, description="lambda values swept (0 = independent search only)")
-    noise: list[float] = Field(
+    noise: list[NonNegative] = Field(
         min_length=1, description="assessment noise sigma values (0.2 high, 1.0 low "
                                   "reliability)")
-    swarm: NestSiteParams = Field(default_factory=NestSiteParams,
-                                  description="the swarm (NestSiteParams) besides the swept "
-                                              "interdependence and noise")
     examples: list[list[float]] = Field(
         default_factory=lambda: [[0.0, 0.2], [0.8, 0.2], [0.0, 1.0], [0.8, 1.0]],
         description="(lambda, sigma) pairs of the example swarms drawn step by step")
@@ -70,22 +75,7 @@ class List2009Config(ExperimentConfig):
                                                                 "at most this share of runs")
 
     @model_validator(mode="after")
-    def _check(self) -> List2009Config:
-        for name in SWEPT:
-            if name in self.swarm.model_fields_set:
-                raise ValueError(f"swarm.{name} is swept by the top-level '{name}' list; "
-                                 "remove it from swarm")
-        if self.swarm.quorum is not None:
-            raise ValueError("swarm.quorum: List et al. (2009) ran every swarm to the "
-                             "horizon; leave the quorum out (see nest_site_quorum)")
-        if self.swarm.n_sites > MAX_SITES:
-            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
-        for value in self.interdependence:
-            if not 0 <= value <= 1:
-                raise ValueError(f"interdependence: values must lie in [0, 1], got {value:g}")
-        for value in self.noise:
-            if value < 0:
-                raise ValueError(f"noise: values must be >= 0, got {value:g}")
+    def _check_examples(self) -> List2009Config:
         for pair in self.examples:
             if len(pair) != 2:
                 raise ValueError(f"examples: each entry is [lambda, sigma], got {pair}")
@@ -95,12 +85,7 @@ class List2009Config(ExperimentConfig):
         if len({tuple(pair) for pair in self.examples}) != len(self.examples):
             raise ValueError("examples: each (lambda, sigma) pair once (the same pair is the "
                              "same swarm)")
-        self.fixed()
         return self
-
-    def fixed(self) -> dict:
-        """The swarm's parameters every point shares (``fixed`` of the stages)."""
-        return stage_fixed(self.swarm, SWEPT)
 
 
 Config = List2009Config
@@ -108,21 +93,22 @@ Config = List2009Config
 
 def design(config: List2009Config) -> tuple[Stage, Stage]:
     """The two stages: every (lambda, sigma) point, sigma by sigma; the example swarms."""
-    sites = dancer_metrics(config.swarm.n_sites)
+    n_sites = config.swarm.n_sites
     points = [{"interdependence": lam, "noise": noise} for noise in config.noise
               for lam in config.interdependence]
-    swarms = Stage("swarms", SWARMS, points=points, replicates=config.runs,
-                   fixed=config.fixed(), metrics=OUTCOMES + sites)
-    examples = Stage("examples", SWARM_STEPS,
+    swarms = Stage("swarms", SWARMS_PATH, points=points, replicates=config.runs,
+                   fixed=config.fixed(), metrics=summary_metrics(n_sites))
+    examples = Stage("examples", SWARM_STEPS_PATH,
                      points=[{"interdependence": lam, "noise": noise}
                              for lam, noise in config.examples],
-                     replicates=1, fixed=config.fixed(), metrics=("plurality",) + sites)
+                     replicates=1, fixed=config.fixed(),
+                     metrics=("plurality",) + dancer_metrics(n_sites))
     return swarms, examples
 
 
 def points_table(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
     """One row per point: lambda, sigma and :func:`sim.models.nest_site.measures.point_summary`."""
-    labels = runs.groupby("point_id", sort=True)[list(SWEPT)].first()
+    labels = runs.groupby("point_id", sort=True)[list(List2009Config.SWEPT)].first()
     table = point_summary(runs, n_sites).set_index("point_id")
     return labels.join(table).reset_index(drop=True)
 
@@ -265,7 +251,6 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
     the example swarms, the swarm's settings), so :func:`figures` can redraw them."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     from sim.plots import PALETTE, apply_theme, save
 
@@ -274,16 +259,13 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
     noises = sorted(points.noise.unique())
     runs = int(points.runs.iloc[0])
     qualities = list(swarm["qualities"])
+    # dotted: the share of runs in which some site wins, by the panel's criterion
+    some_site_wins = {"plurality": lambda part: 1 - part.p_no_plurality,
+                      "twice": lambda part: part.p_twice_any}
     fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.6), sharey=True)
     for ax, (criterion, label) in zip(axes, CRITERIA.items()):
-        key = f"p_best_{criterion}"
-        for colour, noise in zip(PALETTE, noises):
-            part = points[np.isclose(points.noise, noise)].sort_values("interdependence")
-            ax.fill_between(part.interdependence, part[f"{key}_low"], part[f"{key}_high"],
-                            color=colour, alpha=0.2, lw=0)
-            ax.plot(part.interdependence, part[key], "o-", color=colour, lw=2, ms=5)
-            ax.plot(part.interdependence, part.p_twice_any if criterion == "twice"
-                    else 1 - part.p_no_plurality, ":", color=colour, lw=1.5)
+        plot_shares(ax, points, "interdependence", f"p_best_{criterion}", PALETTE,
+                    dotted=some_site_wins[criterion])
         ax.axhline(near_every_run, color="0.45", lw=0.9, ls="--")
         if np.isclose(points.interdependence, 1.0).any():
             ax.annotate("λ = 1: nobody searches alone,\nno dance starts", (1.0, 0.0),
@@ -293,12 +275,10 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
         ax.set_xlabel("interdependence λ (chance of following a dance)")
         ax.set_ylim(-0.02, 1.02)
     axes[0].set_ylabel(f"share of runs ({runs} per point)")
-    handles = [Line2D([], [], color=c, lw=2, marker="o", ms=5) for c in PALETTE[:len(noises)]]
-    labels = [f"assessment noise σ = {noise:g}" for noise in noises]
-    handles += [Patch(color="0.6", alpha=0.4), Line2D([], [], color="0.3", ls=":", lw=1.5),
+    handles, labels = shares_legend(noises, PALETTE)
+    handles += [Line2D([], [], color="0.3", ls=":", lw=1.5),
                 Line2D([], [], color="0.45", ls="--", lw=0.9)]
-    labels += ["95 % interval", "dotted: some site wins",
-               f"'nearly every run' ({100 * near_every_run:g} %)"]
+    labels += ["dotted: some site wins", f"'nearly every run' ({100 * near_every_run:g} %)"]
     fig.suptitle(f"List et al. (2009): {swarm['n_agents']} scouts, site qualities "
                  f"{', '.join(f'{q:g}' for q in qualities)}, T = {swarm['horizon']} steps")
     fig.tight_layout(rect=(0, 0.09, 1, 1))
@@ -341,15 +321,10 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
 def figures(out_dir: Path, summary: dict) -> list[str]:
     """Redraw both figures from ``points.parquet``, ``examples.parquet`` and the swarm
     stored in ``summary.json``."""
-    out_dir = Path(out_dir)
-    tables = summary["files"].get("tables")
-    if tables is None:
-        raise ConfigError(f"{out_dir}: written by an older crowdsim; run the experiment "
-                          "again to redraw its figures")
-    points = pd.read_parquet(out_dir / tables["points"])
-    samples = (samples_from_frame(pd.read_parquet(out_dir / tables["examples"]))
-               if "examples" in tables else [])
-    return draw_figures(out_dir, points, samples, summary["swarm"],
+    points = stored_table(out_dir, summary, "points")
+    samples = (samples_from_frame(stored_table(out_dir, summary, "examples"))
+               if "examples" in summary["files"]["tables"] else [])
+    return draw_figures(Path(out_dir), points, samples, summary["swarm"],
                         summary["criteria"]["near_every_run"], summary.get("provenance", {}))
 
 
@@ -378,9 +353,5 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
         top = part.loc[part.p_best_plurality.idxmax()]
         rows.append((f"σ {noise:g}: highest P(best), plurality",
                      f"{top.p_best_plurality:.3f} at λ {top.interdependence:g}"))
-    verdicts = summary.get("verdicts", [])
-    rows.append(("published findings reproduced",
-                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"
-                 + (f" ({sum(v['reproduced'] is None for v in verdicts)} not tested)"
-                    if any(v["reproduced"] is None for v in verdicts) else "")))
+    rows.append(reproduced_row(summary.get("verdicts", []), "published findings reproduced"))
     return rows

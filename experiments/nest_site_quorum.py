@@ -31,55 +31,49 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ExperimentConfig
-from sim.models.nest_site.measures import MAX_SITES, dancer_metrics, point_summary
-from sim.models.nest_site.params import NestSiteParams
+from sim.config import UnitInterval, check_distinct
+from sim.models.nest_site.measures import (
+    SWARMS_PATH,
+    SwarmSweepConfig,
+    point_summary,
+    summary_metrics,
+)
+from sim.report import reproduced_row, stored_table
 from sim.stats import binomial_se, wilson_interval
 
 __all__ = ["QuorumConfig", "Config", "run", "figures", "key_numbers"]
 
-#: One swarm per run: which site won, whether and when the quorum was reached, the dancers.
-SWARMS = "sim.models.nest_site.measures:SWARMS"
-OUTCOMES = ("chosen", "chosen_best", "plurality", "plurality_best", "twice", "twice_best",
-            "decided", "decision_time")
 
-
-class QuorumConfig(ExperimentConfig):
+class QuorumConfig(SwarmSweepConfig):
     """Config of the quorum sweep (``configs/nest_site_quorum.yaml``).
 
     ``swarm`` holds the nest-site model's parameters every point shares (the model's own
     schema, :class:`sim.models.nest_site.NestSiteParams`); ``quorum`` and
-    ``interdependence`` sweep the rest.
+    ``interdependence`` sweep the rest, ``runs`` swarms per point.
     """
 
+    SWEPT = ("quorum", "interdependence")
+
     experiment: Literal["nest_site_quorum"]
-    runs: int = Field(250, ge=2, description="swarms per point")
     quorum: list[int] = Field(min_length=2, description="quorum sizes Q swept (scouts)")
-    interdependence: list[float] = Field(min_length=1, description="lambda values swept")
-    swarm: NestSiteParams = Field(default_factory=NestSiteParams,
-                                  description="the swarm besides the swept quorum and "
-                                              "interdependence")
+    interdependence: list[UnitInterval] = Field(min_length=1,
+                                                description="lambda values swept")
 
     @model_validator(mode="after")
-    def _check(self) -> QuorumConfig:
-        for name in ("quorum", "interdependence"):
-            if name in self.swarm.model_fields_set:
-                raise ValueError(f"swarm.{name} is swept by the top-level '{name}' list; "
-                                 "remove it from swarm")
-            values = getattr(self, name)
-            if len(set(values)) < len(values):
-                # a repeated value is the same point: its runs would repeat too
-                raise ValueError(f"{name}: values must differ, got {values}")
-        if self.swarm.n_sites > MAX_SITES:
-            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
+    def _check_points(self) -> QuorumConfig:
+        for name in self.SWEPT:
+            check_distinct(name, getattr(self, name))
         for q in self.quorum:
             if not 1 <= q <= self.swarm.n_agents:
                 raise ValueError(f"quorum: sizes must lie in 1..n_agents "
                                  f"({self.swarm.n_agents}), got {q}")
-        for value in self.interdependence:
-            if not 0 <= value <= 1:
-                raise ValueError(f"interdependence: values must lie in [0, 1], got {value:g}")
         return self
+
+    def fixed(self) -> dict:
+        """The swarm's parameters every point shares (``fixed`` of the stage): all of them,
+        defaults included (unlike :func:`~sim.models.nest_site.measures.stage_fixed`, as this
+        experiment's points have always been keyed, and so seeded), less the swept ones."""
+        return self.swarm.model_dump(mode="json", exclude=set(self.SWEPT))
 
 
 Config = QuorumConfig
@@ -93,10 +87,8 @@ def design(config: QuorumConfig) -> Stage:
     """Every pair of interdependence and quorum (quorums in increasing order) as one stage."""
     points = [{"interdependence": lam, "quorum": quorum}
               for lam in config.interdependence for quorum in sorted(config.quorum)]
-    fixed = {k: v for k, v in config.swarm.model_dump(mode="json").items()
-             if k not in ("quorum", "interdependence")}
-    return Stage("quorum", SWARMS, points=points, replicates=config.runs, fixed=fixed,
-                 metrics=OUTCOMES + dancer_metrics(config.swarm.n_sites))
+    return Stage("quorum", SWARMS_PATH, points=points, replicates=config.runs,
+                 fixed=config.fixed(), metrics=summary_metrics(config.swarm.n_sites))
 
 
 def point_table(runs: pd.DataFrame, points: Sequence[Mapping], n_sites: int) -> pd.DataFrame:
@@ -281,9 +273,8 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, swarm: dict,
 
 def figures(out_dir: Path, summary: dict) -> list[Path]:
     """Draw the figure from ``points.parquet`` and the swarm in ``summary.json``."""
-    out_dir = Path(out_dir)
-    points = pd.read_parquet(out_dir / summary["files"]["tables"]["points"])
-    return draw_figure(out_dir, points, summary["swarm"], summary.get("provenance", {}))
+    points = stored_table(out_dir, summary, "points")
+    return draw_figure(Path(out_dir), points, summary["swarm"], summary.get("provenance", {}))
 
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
@@ -303,7 +294,5 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      f"mean decision time {a.mean_decision_time:.1f} -> "
                      f"{b.mean_decision_time:.1f} steps; P(best | decided) "
                      f"{a.p_best_given_decided:.3f} -> {b.p_best_given_decided:.3f}"))
-    verdicts = summary.get("verdicts", [])
-    rows.append(("effects reproduced",
-                 f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"))
+    rows.append(reproduced_row(summary.get("verdicts", []), "effects reproduced"))
     return rows

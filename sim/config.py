@@ -10,14 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["ConfigError", "Strict", "ExperimentConfig", "load_yaml", "validate", "config_hash",
-           "check_params"]
+           "check_params", "UnitInterval", "NonNegative", "check_distinct",
+           "reject_swept_settings"]
+
+#: A config field's type for a number in [0, 1] (a share, a probability, a weight); in a list,
+#: a bad value's error names the list and its index (``copying.1``).
+UnitInterval = Annotated[float, Field(ge=0, le=1)]
+#: A config field's type for a number >= 0.
+NonNegative = Annotated[float, Field(ge=0)]
 
 
 class ConfigError(ValueError):
@@ -171,3 +179,51 @@ def check_params(schema: type[BaseModel], where: str, **values: Any) -> BaseMode
         return schema(**values)
     except ValidationError as exc:
         raise ValueError(f"{where}: {describe_error(exc, schema)}") from None
+
+
+def check_distinct(name: str, values: Sequence[Any]) -> None:
+    """Refuse a swept list that repeats a value, from inside a config validator: a repeated
+    value is the same parameter point, with the same seeds, so its runs would repeat too.
+
+    Examples
+    --------
+    >>> check_distinct("quorum", [5, 10, 20])
+    >>> check_distinct("quorum", [5, 10, 5])
+    Traceback (most recent call last):
+    ...
+    ValueError: quorum: values must differ, got 5 more than once
+    """
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{name}: values must differ, got {value!r} more than once")
+        seen.add(value)
+
+
+def reject_swept_settings(params: BaseModel, where: str, swept_by: Mapping[str, str]) -> None:
+    """Refuse parameters that a config's shared parameters (``where``: the field holding the
+    model's parameters every point shares) set although a top-level list sweeps them.
+
+    Parameters
+    ----------
+    params : pydantic.BaseModel
+        The shared parameters as validated; only the ones the config set count.
+    where : str
+        The config field holding them (``swarm``, ``sequence`` ...).
+    swept_by : mapping of str to str
+        Parameter name -> the top-level list that sweeps it.
+
+    Examples
+    --------
+    >>> class Swarm(Strict):
+    ...     noise: float = 0.2
+    >>> reject_swept_settings(Swarm(), "swarm", {"noise": "noise"})
+    >>> reject_swept_settings(Swarm(noise=1.0), "swarm", {"noise": "noise"})
+    Traceback (most recent call last):
+    ...
+    ValueError: swarm.noise: swept by the top-level 'noise' list; remove it from swarm
+    """
+    for name, sweeping in swept_by.items():
+        if name in params.model_fields_set:
+            raise ValueError(f"{where}.{name}: swept by the top-level '{sweeping}' list; "
+                             f"remove it from {where}")

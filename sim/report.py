@@ -20,7 +20,8 @@ import yaml
 from sim.config import ConfigError
 from sim.io import write_text
 
-__all__ = ["load_summary", "write_report", "verdict_lines"]
+__all__ = ["load_summary", "write_report", "verdict_lines", "stored_table", "reproduced_row",
+           "z_fit_line"]
 
 
 def load_summary(folder: str | Path) -> dict:
@@ -32,6 +33,61 @@ def load_summary(folder: str | Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def stored_table(folder: str | Path, summary: dict, name: str):
+    """The table ``name`` an experiment stored in its results folder, found through its
+    summary's ``files.tables`` (as a figure is redrawn from stored results).
+
+    Raises
+    ------
+    ConfigError
+        When the summary lists no tables: the folder was written by an older crowdsim.
+
+    Examples
+    --------
+    >>> stored_table("old", {"files": {}}, "points")
+    Traceback (most recent call last):
+    ...
+    sim.config.ConfigError: old: written by an older crowdsim; run the experiment again to redraw its figures
+    """  # noqa: E501
+    import pandas as pd
+
+    tables = summary["files"].get("tables")
+    if tables is None:
+        raise ConfigError(f"{folder}: written by an older crowdsim; run the experiment again "
+                          "to redraw its figures")
+    return pd.read_parquet(Path(folder) / tables[name])
+
+
+def reproduced_row(verdicts: list[dict], label: str = "published effects reproduced"
+                   ) -> tuple[str, str]:
+    """The key-numbers row counting an experiment's verdicts that reproduced: ``k of n``, and
+    how many were not tested, if any.
+
+    Examples
+    --------
+    >>> reproduced_row([{"reproduced": True}, {"reproduced": False}])
+    ('published effects reproduced', '1 of 2')
+    >>> reproduced_row([{"reproduced": True}, {"reproduced": None}], "effects reproduced")
+    ('effects reproduced', '1 of 2 (1 not tested)')
+    """
+    untested = sum(v["reproduced"] is None for v in verdicts)
+    return (label, f"{sum(v['reproduced'] is True for v in verdicts)} of {len(verdicts)}"
+                   + (f" ({untested} not tested)" if untested else ""))
+
+
+def z_fit_line(fit: dict, units: str = "points") -> str:
+    """How simulated points match their exact values, in a line: the largest |z| and its
+    family-wise bound, from :func:`sim.stats.z_fit_summary`.
+
+    Examples
+    --------
+    >>> z_fit_line({"max_abs_z": 1.234, "points": 4, "z_limit": 3.4157}, "precisions")
+    'max |z| 1.23 over 4 precisions (bound 3.42)'
+    """
+    return (f"max |z| {fit['max_abs_z']:.2f} over {fit['points']} {units} (bound "
+            f"{fit['z_limit']:.2f})")
 
 
 # ---------------------------------------------------------------------------------------------

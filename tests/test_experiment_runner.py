@@ -6,15 +6,13 @@ from __future__ import annotations
 import ast
 import json
 import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import REPO, config_copy
 from pandas.testing import assert_frame_equal
-from test_sweep_support import cli_env, run_sim, sweep_command
+from test_sweep_support import run_sim, running_sim, wait_for_chunks
 
 from experiments import EXPERIMENTS
 from experiments._runner import Engine, Execution, Stage, run_experiment
@@ -46,23 +44,11 @@ def test_an_experiment_killed_part_way_resumes_to_identical_results(tmp_path, ph
     config, (expected_points, expected_summary) = phase_reference
     out = tmp_path / "killed"
     stage = out / "runs" / "phase"
-    process = subprocess.Popen(sweep_command("run", str(config), "--out", str(out),
-                                             "--workers", "2", "--chunk-size", "200",
-                                             "--no-report"),
-                               cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 240  # a cold numba compile takes 30-40 s under load
-        while not list(stage.glob("runs-*.parquet")):
-            assert process.poll() is None, f"run ended early: {process.communicate()}"
-            assert time.monotonic() < deadline, "no chunk written in time"
-            time.sleep(0.02)
+    with running_sim("run", str(config), "--out", str(out), "--workers", "2",
+                     "--chunk-size", "200", "--no-report", cwd=tmp_path) as process:
+        wait_for_chunks(process, stage)
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     chunks_at_kill = len(list(stage.glob("runs-*.parquet")))
     assert 0 < chunks_at_kill < 352 * 40 // 200 + 1
     assert not (out / "summary.json").exists()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from experiments import experiment_module
 from experiments._runner import Execution, run_experiment
 from sim.cli import main
 from sim.config import ConfigError, load_yaml, validate
@@ -95,20 +96,6 @@ def test_list2009(tmp_path, monkeypatch):
     assert_figures_come_back(out, monkeypatch)
 
 
-def test_list2009_config_is_checked():
-    from experiments import nest_site_list2009 as module
-
-    raw = load_yaml("configs/nest_site_list2009.yaml")
-    for bad, message in [({"swarm": {"interdependence": 0.5}}, "swept"),
-                         ({"swarm": {"quorum": 10}}, "quorum"),
-                         ({"interdependence": [0.2, 1.5]}, r"\[0, 1\]"),
-                         ({"swarm": {"qualities": [1, 2], "discovery": [0.1]}}, "discovery"),
-                         ({"examples": [[0.8, 0.2], [0.8, 0.2]]}, "once"),
-                         ({"runs": 1}, "runs")]:
-        with pytest.raises(ConfigError, match=message):
-            validate(module.Config, {**raw, **bad}, "configs/nest_site_list2009.yaml")
-
-
 def test_groupthink(tmp_path, monkeypatch):
     config = write_config(tmp_path, "nest_site_groupthink", runs=60,
                           copying=[0.0, 0.5, 1.0], noise=[1.0],
@@ -124,13 +111,23 @@ def test_groupthink(tmp_path, monkeypatch):
     assert_figures_come_back(out, monkeypatch)
 
 
-def test_groupthink_config_is_checked():
-    from experiments import nest_site_groupthink as module
-
-    raw = load_yaml("configs/nest_site_groupthink.yaml")
-    for bad, message in [({"swarm": {"copying": 0.5}}, "swept"),
-                         ({"swarm": {"quorum": 10}}, "quorum"),
-                         ({"copying": [0.0, 1.5]}, r"\[0, 1\]"),
-                         ({"copying": [0.0]}, "copying")]:
-        with pytest.raises(ConfigError, match=message):
-            validate(module.Config, {**raw, **bad}, "configs/nest_site_groupthink.yaml")
+@pytest.mark.parametrize("name, bad, message", [
+    ("nest_site_list2009", {"swarm": {"interdependence": 0.5}}, "swarm.interdependence: swept"),
+    ("nest_site_list2009", {"swarm": {"quorum": 10}}, "swarm.quorum"),
+    ("nest_site_list2009", {"interdependence": [0.2, 1.5]}, r"interdependence\.1: .* 1 "),
+    ("nest_site_list2009", {"noise": [-0.2]}, r"noise\.0: .* 0 "),
+    ("nest_site_list2009", {"swarm": {"qualities": [1, 2], "discovery": [0.1]}}, "discovery"),
+    ("nest_site_list2009", {"examples": [[0.8, 0.2], [0.8, 0.2]]}, "once"),
+    ("nest_site_list2009", {"runs": 1}, "runs"),
+    ("nest_site_groupthink", {"swarm": {"copying": 0.5}}, "swarm.copying: swept"),
+    ("nest_site_groupthink", {"swarm": {"quorum": 10}}, "swarm.quorum"),
+    ("nest_site_groupthink", {"copying": [0.0, 1.5]}, r"copying\.1: .* 1 "),
+    ("nest_site_groupthink", {"copying": [0.0]}, "copying"),
+    ("nest_site_groupthink", {"swarm": {"qualities": list(range(1, 23)), "discovery": 0.01}},
+     "at most 20 sites"),
+])
+def test_config_is_checked(name, bad, message):
+    config_file = f"configs/{name}.yaml"
+    with pytest.raises(ConfigError, match=message) as error:
+        validate(experiment_module(name).Config, {**load_yaml(config_file), **bad}, config_file)
+    assert "\n" not in str(error.value)

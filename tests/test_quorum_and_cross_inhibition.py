@@ -80,7 +80,7 @@ def test_quorum_config_is_checked():
     for change, message in (({"swarm": {"quorum": 10}}, "swept by the top-level"),
                             ({"quorum": [5, 5, 10]}, "values must differ"),
                             ({"quorum": [5, 500]}, "must lie in 1..n_agents"),
-                            ({"interdependence": [1.5]}, "must lie in")):
+                            ({"interdependence": [1.5]}, r"interdependence\.0: .* 1 ")):
         with pytest.raises(ConfigError, match=message):
             validate(module.Config, {**raw, **change}, "x.yaml")
 

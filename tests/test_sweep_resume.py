@@ -6,13 +6,19 @@ from __future__ import annotations
 import json
 import random
 import signal
-import subprocess
 import time
 
 import psutil
 import pytest
 from pandas.testing import assert_frame_equal
-from test_sweep_support import HEAVY, chunk_files, cli_env, run_sim, sweep_command, write_config
+from test_sweep_support import (
+    HEAVY,
+    chunk_files,
+    run_sim,
+    running_sim,
+    wait_for_chunks,
+    write_config,
+)
 
 from sim.sweep import results
 from sim.sweep.config import load_sweep_config
@@ -31,19 +37,9 @@ def heavy(tmp_path_factory):
     return config, results.load(folder / "reference")
 
 
-def start_sweep(config, out, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(sweep_command("sweep", str(config), "--out", str(out), *extra),
-                            cwd=out.parent, env=cli_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def wait_for_chunks(process: subprocess.Popen, out, count: int = 1,
-                    timeout: float = 240) -> None:  # a cold numba compile takes 30-40 s under load
-    deadline = time.monotonic() + timeout
-    while not (out.is_dir() and len(chunk_files(out)) >= count):
-        assert process.poll() is None, f"sweep ended early: {process.communicate()}"
-        assert time.monotonic() < deadline, "no chunk written in time"
-        time.sleep(0.02)
+def sweeping(config, out, *extra: str):
+    """The sweep of ``config`` into ``out`` running in a new process (a context manager)."""
+    return running_sim("sweep", str(config), "--out", str(out), *extra, cwd=out.parent)
 
 
 def wait_gone(processes: list[psutil.Process], timeout: float = 15) -> list[psutil.Process]:
@@ -54,8 +50,7 @@ def wait_gone(processes: list[psutil.Process], timeout: float = 15) -> list[psut
 def test_resume_after_sigkill_at_a_random_moment(tmp_path, heavy):
     config, expected = heavy
     out = tmp_path / "killed"
-    process = start_sweep(config, out, "--workers", "2")
-    try:
+    with sweeping(config, out, "--workers", "2") as process:
         # a random moment: after 1 to 15 of the 120 chunks, plus up to 50 ms
         wait_for_chunks(process, out, count=random.randint(1, 15))
         time.sleep(random.uniform(0.0, 0.05))
@@ -63,10 +58,6 @@ def test_resume_after_sigkill_at_a_random_moment(tmp_path, heavy):
         workers = psutil.Process(process.pid).children(recursive=True)
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == -signal.SIGKILL
     # the worker processes notice their parent is gone and exit: no orphans
     assert not wait_gone(workers), "worker processes outlived the killed sweep"
@@ -95,15 +86,10 @@ def test_resume_after_sigkill_at_a_random_moment(tmp_path, heavy):
 def test_ctrl_c_saves_what_is_done_exits_130_and_resumes(tmp_path, heavy):
     config, expected = heavy
     out = tmp_path / "interrupted"
-    process = start_sweep(config, out, "--workers", "1")
-    try:
+    with sweeping(config, out, "--workers", "1") as process:
         wait_for_chunks(process, out)
         process.send_signal(signal.SIGINT)
         _stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == 130, stderr
     assert "run the same command again to resume" in stderr
     assert "Traceback" not in stderr

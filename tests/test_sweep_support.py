@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -50,5 +53,32 @@ def run_sim(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Completed
                           text=True, timeout=timeout)
 
 
+@contextmanager
+def running_sim(*args: str, cwd: Path) -> Iterator[subprocess.Popen]:
+    """Start ``python -m sim ARGS`` (output captured as text); kill it on leaving the block if
+    it still runs, so that no test leaves a process behind."""
+    process = subprocess.Popen(sweep_command(*args), cwd=cwd, env=cli_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 def chunk_files(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob("runs-*.parquet"))
+
+
+def wait_for_chunks(process: subprocess.Popen, folder: Path, count: int = 1,
+                    timeout: float = 240) -> None:
+    """Wait until ``folder`` holds ``count`` chunk files, asserting that ``process`` still runs.
+
+    The default timeout allows for a cold numba compile, which takes 30-40 s under load.
+    """
+    deadline = time.monotonic() + timeout
+    while len(chunk_files(folder)) < count:
+        assert process.poll() is None, f"process ended early: {process.communicate()}"
+        assert time.monotonic() < deadline, "no chunk written in time"
+        time.sleep(0.02)

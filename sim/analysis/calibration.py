@@ -9,6 +9,10 @@ left of the variance of ``e_g`` after the sampling variance ``s**2 / n`` (clippe
 model's ``noise_scale`` is the total SD and ``correlation`` the shared share
 (:mod:`sim.models.estimation.beliefs`).
 
+A config's ``crowd`` (:func:`crowd_field`) is the model's parameters over the experiment's
+defaults, less what the experiment fits or sets itself; :func:`crowd_with_beliefs` adds the
+fitted private beliefs for the simulations.
+
 The dynamics are then fitted by simulating groups: :func:`calibrate_monotone` bisects on one
 parameter with an evaluator that may run a simulation stage per candidate, and
 :func:`round_means` reads a stage's runs as per-round means of each parameter point.
@@ -17,12 +21,14 @@ parameter with an evaluator that may run a simulation stage per candidate, and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, BeforeValidator, Field
 
-__all__ = ["fit_first_round", "calibrate_monotone", "round_means", "crowd_settings"]
+__all__ = ["fit_first_round", "calibrate_monotone", "round_means", "crowd_settings",
+           "crowd_field", "crowd_with_beliefs"]
 
 
 def fit_first_round(groups: pd.DataFrame) -> dict:
@@ -179,3 +185,57 @@ def crowd_settings(value: Any, defaults: Mapping[str, Any], set_by_experiment: M
         if name in value:
             raise ValueError(f"{name} is not set in the config: {why}")
     return {**defaults, **value}
+
+
+def crowd_field(schema: type[BaseModel], defaults: Mapping[str, Any],
+                set_by_experiment: Mapping[str, str], description: str) -> Any:
+    """The type of a config's ``crowd`` field: a group as the model simulates it (its own
+    parameter schema, ``schema``) over the experiment's ``defaults`` (:func:`crowd_settings`,
+    which refuses what the experiment sets itself); a config without a ``crowd`` gets the
+    defaults.
+
+    Examples
+    --------
+    >>> from sim.config import Strict
+    >>> from sim.models.estimation import EstimationParams
+    >>> Crowd = crowd_field(EstimationParams, {"n_agents": 12}, {"correlation": "fitted"},
+    ...                     "a simulated group")
+    >>> class Demo(Strict):
+    ...     crowd: Crowd
+    >>> Demo().crowd.n_agents, Demo(crowd={"rounds": 2}).crowd.n_agents
+    (12, 12)
+    >>> Demo(crowd={"correlation": 0.5})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Demo
+    crowd
+      Value error, correlation is not set in the config: fitted ...
+    """
+    def with_defaults(value: Any) -> Any:
+        return crowd_settings(value, defaults, set_by_experiment)
+
+    return Annotated[schema, BeforeValidator(with_defaults),
+                     Field(default_factory=lambda: schema(**defaults), description=description)]
+
+
+def crowd_with_beliefs(crowd: BaseModel, beliefs: Mapping[str, float],
+                       set_by_experiment: Mapping[str, str], log_units: bool = False) -> dict:
+    """What every simulated group shares (a stage's ``fixed``): the config's crowd less what
+    the experiment sets itself, with the private beliefs :func:`fit_first_round` fitted: the
+    noise scale, the correlation and the bias, an additive shift or, fitted in log units
+    (``log_units``), the factor ``exp(bias)`` on the truth.
+
+    Examples
+    --------
+    >>> from sim.models.estimation import EstimationParams
+    >>> beliefs = {"noise_scale": 0.5, "correlation": 0.25, "bias": 0.0}
+    >>> fixed = crowd_with_beliefs(EstimationParams(n_agents=12), beliefs,
+    ...                            {"correlation": "fitted"}, log_units=True)
+    >>> fixed["n_agents"], fixed["noise_scale"], fixed["bias_factor"], fixed["correlation"]
+    (12, 0.5, 1.0, 0.25)
+    """
+    params = crowd.model_dump(mode="json", exclude=set(set_by_experiment))
+    bias = ({"bias_factor": float(np.exp(beliefs["bias"]))} if log_units
+            else {"bias_shift": beliefs["bias"]})
+    return {**params, "noise_scale": beliefs["noise_scale"], **bias,
+            "correlation": beliefs["correlation"]}

@@ -16,7 +16,11 @@ import path):
 
 :func:`point_summary` turns the stored runs of ``SWARMS`` into one row per parameter point:
 the shares of :meth:`sim.models.nest_site.kernel.SwarmBatch.summary`, each with its Wilson
-95 % interval, the share of runs each site wins by plurality and the mean final dancers.
+95 % interval, the share of runs each site wins by plurality and the mean final dancers;
+:func:`plot_shares` draws such a share per assessment noise (legend: :func:`shares_legend`).
+
+:class:`SwarmSweepConfig` is what the nest-site experiments' configs share: ``runs`` swarms
+per point, the ``swarm`` every point shares and the checks on it.
 
 Examples
 --------
@@ -33,12 +37,14 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
+from sim.config import ExperimentConfig, reject_swept_settings
 from sim.models.nest_site.kernel import simulate_swarms
 from sim.models.nest_site.params import NestSiteParams
 from sim.models.nest_site.rules import consensus
@@ -46,8 +52,13 @@ from sim.models.nest_site.sweep import MODEL as NEST_SITE
 from sim.stats import wilson_interval
 from sim.sweep.models import SweepModel
 
-__all__ = ["SWARMS", "SWARM_STEPS", "MAX_SITES", "MODEL_METRICS", "dancer_metrics",
-           "stage_fixed", "point_summary"]
+__all__ = ["SWARMS", "SWARM_STEPS", "SWARMS_PATH", "SWARM_STEPS_PATH", "MAX_SITES",
+           "MODEL_METRICS", "SUMMARY_METRICS", "dancer_metrics", "summary_metrics", "stage_fixed",
+           "point_summary", "plot_shares", "shares_legend", "SwarmSweepConfig"]
+
+#: How a stage names :data:`SWARMS` and :data:`SWARM_STEPS` (by import path).
+SWARMS_PATH = "sim.models.nest_site.measures:SWARMS"
+SWARM_STEPS_PATH = "sim.models.nest_site.measures:SWARM_STEPS"
 
 #: Sites a swarm may have for these measures (one ``dancers_<j>`` metric per site).
 MAX_SITES = 20
@@ -64,6 +75,10 @@ SHARES = {"p_best": ("chosen_best", lambda v: v > 0.5),
           "p_no_plurality": ("plurality", lambda v: v < 0),
           "p_decided": ("decided", lambda v: v > 0.5)}
 
+#: What :func:`point_summary` needs of every swarm, besides the dancers per site.
+SUMMARY_METRICS = ("chosen", "chosen_best", "plurality", "plurality_best", "twice",
+                   "twice_best", "decided", "decision_time")
+
 
 def dancer_metrics(n_sites: int) -> tuple[str, ...]:
     """The ``dancers_<j>`` metric names of a swarm with ``n_sites`` sites.
@@ -76,6 +91,18 @@ def dancer_metrics(n_sites: int) -> tuple[str, ...]:
     if not 1 <= n_sites <= MAX_SITES:
         raise ValueError(f"these measures record at most {MAX_SITES} sites, got {n_sites}")
     return tuple(f"dancers_{j}" for j in range(n_sites))
+
+
+def summary_metrics(n_sites: int) -> tuple[str, ...]:
+    """The metrics a stage of :data:`SWARMS` records for :func:`point_summary`: the
+    :data:`SUMMARY_METRICS`, then the dancers per site.
+
+    Examples
+    --------
+    >>> summary_metrics(2)[-3:]
+    ('decision_time', 'dancers_0', 'dancers_1')
+    """
+    return SUMMARY_METRICS + dancer_metrics(n_sites)
 
 
 def stage_fixed(swarm: NestSiteParams, swept: Sequence[str] = ()) -> dict:
@@ -217,3 +244,100 @@ def point_summary(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
             row[f"mean_dancers_{j}"] = float(part[f"dancers_{j}"].mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def plot_shares(ax, points: pd.DataFrame, x: str, key: str, colours: Sequence,
+                dotted: Callable[[pd.DataFrame], Any] | None = None) -> None:
+    """Draw the share ``key`` of a :func:`point_summary` table against ``x``, one line per
+    assessment noise (``noise``, in increasing order, coloured by ``colours``) over its Wilson
+    95 % band (``key_low`` to ``key_high``), and ``dotted(part)`` of each noise's rows as a
+    dotted line when given.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> points = pd.DataFrame({"noise": [0.2, 0.2], "copying": [0.0, 1.0],
+    ...                        "p_best": [0.9, 0.5], "p_best_low": [0.8, 0.4],
+    ...                        "p_best_high": [0.95, 0.6]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_shares(ax, points, "copying", "p_best", ["C0"], dotted=lambda part: part.p_best / 2)
+    >>> len(ax.lines), len(ax.collections)
+    (2, 1)
+    >>> plt.close(fig)
+    """
+    for colour, noise in zip(colours, sorted(points.noise.unique())):
+        part = points[np.isclose(points.noise, noise)].sort_values(x)
+        ax.fill_between(part[x], part[f"{key}_low"], part[f"{key}_high"], color=colour,
+                        alpha=0.2, lw=0)
+        ax.plot(part[x], part[key], "o-", color=colour, lw=2, ms=5)
+        if dotted is not None:
+            ax.plot(part[x], dotted(part), ":", color=colour, lw=1.5)
+
+
+def shares_legend(noises: Sequence[float], colours: Sequence) -> tuple[list, list[str]]:
+    """Legend handles and labels of :func:`plot_shares`: a line per assessment noise and the
+    95 % band (lists, to add more entries to).
+
+    Examples
+    --------
+    >>> handles, labels = shares_legend([0.2, 1.0], ["C0", "C1"])
+    >>> labels
+    ['assessment noise σ = 0.2', 'assessment noise σ = 1', '95 % interval']
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=c, lw=2, marker="o", ms=5) for c in colours[:len(noises)]]
+    labels = [f"assessment noise σ = {noise:g}" for noise in noises]
+    return handles + [Patch(color="0.6", alpha=0.4)], labels + ["95 % interval"]
+
+
+class SwarmSweepConfig(ExperimentConfig):
+    """What the configs of the nest-site experiments share: ``runs`` swarms at every point of a
+    sweep over some of the swarm's parameters, and the ``swarm`` every point shares (the
+    model's own schema, :class:`NestSiteParams`).
+
+    A subclass names the parameters it sweeps in ``SWEPT`` (each swept by a top-level list of
+    the same name, so ``swarm`` may not set it) and sets ``TO_THE_HORIZON`` when every swarm
+    runs to the horizon (``swarm`` may then set no quorum).
+
+    Examples
+    --------
+    >>> class Noise(SwarmSweepConfig):
+    ...     SWEPT = ("noise",)
+    ...     noise: list[float]
+    >>> config = Noise(experiment="noise", seed=1, noise=[0.2, 1.0],
+    ...                swarm=NestSiteParams(n_agents=60))
+    >>> config.fixed()
+    {'n_agents': 60}
+    >>> Noise(experiment="noise", seed=1, noise=[0.2], swarm=NestSiteParams(noise=1.0))
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Noise
+      Value error, swarm.noise: swept by the top-level 'noise' list; remove it from swarm ...
+    """
+
+    #: The swarm's parameters the experiment sweeps (top-level lists of the same names).
+    SWEPT: ClassVar[tuple[str, ...]] = ()
+    #: Whether every swarm runs to the horizon, without a quorum.
+    TO_THE_HORIZON: ClassVar[bool] = False
+
+    runs: int = Field(250, ge=2, description="swarms per point")
+    swarm: NestSiteParams = Field(default_factory=NestSiteParams,
+                                  description="the swarm every point shares, besides the swept "
+                                              "parameters")
+
+    @model_validator(mode="after")
+    def _check_swarm(self) -> SwarmSweepConfig:
+        reject_swept_settings(self.swarm, "swarm", {name: name for name in self.SWEPT})
+        if self.TO_THE_HORIZON and self.swarm.quorum is not None:
+            raise ValueError("swarm.quorum: this experiment runs every swarm to the horizon; "
+                             "leave the quorum out (see nest_site_quorum)")
+        if self.swarm.n_sites > MAX_SITES:
+            raise ValueError(f"swarm.qualities: at most {MAX_SITES} sites")
+        return self
+
+    def fixed(self) -> dict:
+        """The swarm's parameters every point shares (``fixed`` of the stages):
+        :func:`stage_fixed` of the swarm, less the swept ones."""
+        return stage_fixed(self.swarm, self.SWEPT)
