@@ -9,13 +9,17 @@ TESTSTAMP := $(VENV)/.installed-test
 CONFIG    ?= configs/galton_ox.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test test-all bench clean clean-cache venv chromium
+.PHONY: run test test-all lint bench clean clean-cache venv chromium
 
 run: $(STAMP)
 	$(VENV)/bin/crowdsim run $(CONFIG)
 
-test: $(TESTSTAMP) chromium
+test: $(TESTSTAMP) chromium lint
 	$(VPY) -m pytest $(PYTEST_ARGS)
+
+# ruff keeps the style (configured in pyproject.toml)
+lint: $(TESTSTAMP)
+	$(VENV)/bin/ruff check .
 
 test-all: $(TESTSTAMP) chromium
 	$(VPY) -m pytest -m "slow or not slow" $(PYTEST_ARGS)
