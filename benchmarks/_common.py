@@ -7,6 +7,7 @@ average before and after the run).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -59,7 +60,7 @@ def _cpu_model() -> str | None:
 def _version(module: str) -> str | None:
     try:
         return __import__(module).__version__
-    except Exception:  # noqa: BLE001 - a missing package is reported as None
+    except Exception:
         return None
 
 
@@ -67,7 +68,7 @@ def _git(*args: str) -> str | None:
     try:
         return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
                               timeout=10, check=True).stdout.strip()
-    except Exception:  # noqa: BLE001 - not a checkout, no git: just omit
+    except Exception:
         return None
 
 
@@ -86,7 +87,7 @@ def machine_info() -> dict[str, Any]:
         usable = None
     status = _git("status", "--porcelain")
     return {
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
         "cpus_usable": usable,
         "cpu_model": _cpu_model(),
@@ -117,10 +118,8 @@ def atomic_write_json(path: Path, obj: Any) -> None:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -42,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fmt_rate, fmt_seconds, summarise, table, timings  # noqa: E402
+from _common import fmt_rate, fmt_seconds, summarise, table, timings
 
 
 def _models():

@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fmt_seconds, nogil_scaling, summarise, table  # noqa: E402
+from _common import fmt_seconds, nogil_scaling, summarise, table
 
 SWARMS = 10_000
 QUICK_SWARMS = 1_000

@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO_ROOT, fmt_seconds, fmt_total, summarise, table, timings  # noqa: E402
+from _common import REPO_ROOT, fmt_seconds, fmt_total, summarise, table, timings
 
 DEGREE = 10
 SIZES = (10**4, 10**5, 10**6)
@@ -95,7 +95,7 @@ def peak_memory(name: str, n: int, kwargs: dict[str, Any]) -> dict[str, Any] | N
                               json.dumps([name, n, DEGREE, kwargs, SEED])],
                              capture_output=True, text=True, timeout=600, check=True, env=env)
         record = json.loads(out.stdout.strip().splitlines()[-1])
-    except Exception as exc:  # noqa: BLE001 - report, go on
+    except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
     growth = max(0, record["after_kib"] - record["before_kib"]) * 1024
     return {"peak_rss_growth_bytes": growth, "peak_rss_growth_per_node": growth / n,
@@ -149,9 +149,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for n in sizes:
         reps = min(repeat, 3) if n >= 10**6 else repeat
         for label, name, kwargs in CASES:
-            last: dict[str, Any] = {}
+            last = {}
 
-            def build():
+            def build(last=last, name=name, n=n, kwargs=kwargs):
                 last.pop("g", None)                  # free the previous graph first
                 last["g"] = _call(name, n, kwargs, SEED)
 

@@ -56,8 +56,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (REPO_ROOT, fmt_seconds, load_average, nogil_scaling,  # noqa: E402
-                     summarise, table, timings)
+from _common import REPO_ROOT, fmt_seconds, load_average, nogil_scaling, summarise, table, timings
 
 CONFIG = REPO_ROOT / "configs" / "bench_sweep_10k.yaml"
 MESA_REPLICATES = 10                 # 100 points x 10 = 1,000 runs
@@ -187,7 +186,7 @@ def measure_cli(config_path: Path, modes: dict[str, list[str]], repeat: int,
     the stored runs of the first run (a DataFrame) for checking them."""
     runs: dict[str, list[dict]] = {label: [] for label in modes}
     frame = None
-    for i in range(max(1, repeat)):
+    for _ in range(max(1, repeat)):
         for label, extra in modes.items():
             if runs[label] and runs[label][-1]["exit_code"] != 0:
                 continue
@@ -239,10 +238,10 @@ def measure_mesa(config, replicates: int, processes: int, repeat: int) -> dict[s
     import mesa
 
     from sim.models.estimation import CrowdEstimation
+    from sim.models.estimation.sweep import run_batch as run_estimation_batch
     from sim.seeding import replicate_seeds
     from sim.sweep.config import swept_axes
     from sim.sweep.design import build_design
-    from sim.models.estimation.sweep import run_batch as run_estimation_batch
     from sim.sweep.models import get_model
 
     design = build_design(config)
@@ -288,7 +287,7 @@ def measure_mesa(config, replicates: int, processes: int, repeat: int) -> dict[s
         i = index[tuple(row[k] for k in swept)]
         j = seed_pos[int(row["rng"])]
         for name in MESA_METRICS:
-            if not row[name] == float(kern["out"][i][name][j]):
+            if row[name] != float(kern["out"][i][name][j]):
                 mismatches += 1
     return {"runs": n, "points": len(design), "replicates": replicates,
             "processes": processes, "rows_returned": len(data),
@@ -352,7 +351,6 @@ def measure_chunk_path(config, repeat: int) -> dict[str, Any]:
     hits all parts alike): the bare kernel and metrics, deriving the seeds, ``run_chunk``
     on the config's chunks (seeds, validation, kernel, metrics, Arrow table) and writing
     each chunk's Parquet file."""
-    from sim.sweep.design import build_design
     from sim.models.estimation.sweep import run_batch as run_estimation_batch
     from sim.sweep.models import get_model
     from sim.sweep.runner import auto_chunk_size, plan_chunks
@@ -554,8 +552,8 @@ def _report(results: dict[str, Any]) -> None:
         print(f"  stored metrics identical to the bare kernel's, run by run: "
               f"{'yes' if ident['identical'] else 'NO ' + str(ident['per_metric'])} "
               f"({ident['rows']:,} rows)")
-    print(f"  overhead/run = (end-to-end wall - bare kernel+metrics) / runs; the in-process "
-          f"part is manifest.json's session seconds (lock to final manifest).")
+    print("  overhead/run = (end-to-end wall - bare kernel+metrics) / runs; the in-process "
+          "part is manifest.json's session seconds (lock to final manifest).")
     if results.get("cli_has_no_report_option") and "default --no-report" in summary:
         d = summary["default"]["wall_s"] - summary["default --no-report"]["wall_s"]
         spread = max(r["wall"]["median_s"] - r["wall"]["best_s"]
@@ -588,7 +586,7 @@ def _report(results: dict[str, Any]) -> None:
             inner = r["in_process"]["median_s"]
             ratio = ms / inner
             mesa["ratios"][f"sweep {label} in-process part"] = ratio
-            rows.append([f"  ... its in-process part", fmt_seconds(inner), f"{m / inner:,.0f}",
+            rows.append(["  ... its in-process part", fmt_seconds(inner), f"{m / inner:,.0f}",
                          f"{ratio:,.1f}", _verdict(ratio >= TARGET_MESA_RATIO)])
         k = mesa["kernel_same_seeds"]["median_s"]
         ratio = ms / k
@@ -600,7 +598,7 @@ def _report(results: dict[str, Any]) -> None:
                            f">={TARGET_MESA_RATIO:.0f}x"], "<>>><"))
         print(f"  batch_run's numbers ({', '.join(mesa['mesa_metrics_compared'])}) equal the "
               f"kernel's for the same (point, seed): "
-              f"{'yes' if mesa['identical'] else 'NO (%d mismatches)' % mesa['mismatches']}")
+              f"{'yes' if mesa['identical'] else f'NO ({mesa['mismatches']} mismatches)'}")
 
     b = results["breakdown"]
     print()
@@ -628,7 +626,7 @@ def _report(results: dict[str, Any]) -> None:
     if ctl:
         print(f"  control: a GIL-free numba loop speeds up {ctl['speedup_median']:.2f}x on 2 "
               f"threads right now (ideal 2x; less = the cores are shared with other work)")
-    print(f"  load average (1/5/15 min): " + "; ".join(
+    print("  load average (1/5/15 min): " + "; ".join(
         f"{k} {v}" for k, v in results["load_average"].items()))
 
     print()

@@ -32,7 +32,7 @@ from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, OUT_DIR, atomic_write_json, load_average, machine_info  # noqa: E402
+from _common import BENCH_DIR, OUT_DIR, atomic_write_json, load_average, machine_info
 
 
 def discover() -> dict[str, Path]:
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results = load(name, available[name]).main(bench_argv)
             record["status"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - record it, run the other benchmarks
+        except Exception as exc:
             traceback.print_exc()
             results = None
             record["status"] = "error"

@@ -9,7 +9,8 @@ numba kernel that runs the same rules over arrays for fast, reproducible paramet
 '0.1.0'
 """
 
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 try:
     __version__ = _version("crowdsim")

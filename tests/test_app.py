@@ -17,15 +17,26 @@ import urllib.request
 import numpy as np
 import pytest
 import seaborn as sns
+from conftest import REPO, assert_one_line_error
 from mesa.visualization.solara_viz import _check_model_params
 
-from conftest import REPO, assert_one_line_error
 from sim import app as launcher
 from sim.cli import main
 from sim.models.estimation import EstimationParams
-from sim.models.estimation.app import (APP_ROUNDS, DEFAULTS, INFLUENCERS, INFORMATION,
-                                       MAX_AGENTS, MIN_AGENTS, TOPOLOGIES, EstimationApp,
-                                       app_params, draw_agents, model_params, parse_seed)
+from sim.models.estimation.app import (
+    APP_ROUNDS,
+    DEFAULTS,
+    INFLUENCERS,
+    INFORMATION,
+    MAX_AGENTS,
+    MIN_AGENTS,
+    TOPOLOGIES,
+    EstimationApp,
+    app_params,
+    draw_agents,
+    model_params,
+    parse_seed,
+)
 from sim.models.nest_site import NestSiteParams, NestSiteSelection
 from sim.models.nest_site import app as nest
 from sim.models.nest_site.app import NestSiteApp
@@ -266,7 +277,7 @@ def test_nest_site_copied_dancers_count_the_scouts_who_did_not_assess():
     many = NestSiteApp(n_agents=100, copying=0.9, seed=2)
     many.run_for(10)
     copied = many.copied_dancers()
-    assert 0 < copied.sum() and np.all(copied <= many.dancers)
+    assert copied.sum() > 0 and np.all(copied <= many.dancers)
     assert copied.sum() == sum(s.copied for s in many.scouts)
 
 
@@ -294,7 +305,7 @@ def test_nest_site_views_name_the_sites_with_their_qualities_and_counts():
 
 
 def test_nest_site_colours_are_colour_blind_safe_and_grey_is_only_uncommitted():
-    assert nest.COLORBLIND == sns.color_palette("colorblind").as_hex()
+    assert sns.color_palette("colorblind").as_hex() == nest.COLORBLIND
     palette = [tuple(c) for c in sns.color_palette("colorblind")]
     sites = [nest.site_colour(j) for j in range(5)]
     assert all(c in palette for c in sites) and len(set(sites)) == 5

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import BAD_CONFIGS, assert_one_line_error, run_cli
 from pydantic import ValidationError
 
-from conftest import BAD_CONFIGS, assert_one_line_error, run_cli
 from sim.cli import main
 from sim.models.estimation.params import EstimationParams
 

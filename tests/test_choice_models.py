@@ -9,14 +9,31 @@ import pytest
 from pydantic import ValidationError
 
 from sim.config import ConfigError, validate
-from sim.models.cascades import (CascadeParams, InformationCascade, mean_cascade_start,
-                                 simulate_cascades, wrong_cascade_probability)
-from sim.models.cumulative_advantage import (CulturalMarket, MarketParams, gini, make_songs,
-                                             market_shares, quality_correlation,
-                                             simulate_markets, unpredictability)
-from sim.models.majority_vote import (MajorityParams, MajorityVote, condorcet_probability,
-                                      correlated_majority_probability, jury_probability,
-                                      simulate_votes)
+from sim.models.cascades import (
+    CascadeParams,
+    InformationCascade,
+    mean_cascade_start,
+    simulate_cascades,
+    wrong_cascade_probability,
+)
+from sim.models.cumulative_advantage import (
+    CulturalMarket,
+    MarketParams,
+    gini,
+    make_songs,
+    market_shares,
+    quality_correlation,
+    simulate_markets,
+    unpredictability,
+)
+from sim.models.majority_vote import (
+    MajorityParams,
+    MajorityVote,
+    condorcet_probability,
+    correlated_majority_probability,
+    jury_probability,
+    simulate_votes,
+)
 from sim.seeding import generator, replicate_seeds
 
 SEEDS = list(replicate_seeds(2024, 3)) + [0, 7]

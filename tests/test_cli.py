@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import assert_one_line_error, config_copy, run_cli
 from scipy import stats
 
 import sim
-from conftest import assert_one_line_error, config_copy, run_cli
 from sim.cli import main
 from sim.config import config_hash
 

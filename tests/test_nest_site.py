@@ -6,8 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sim.models.nest_site import NestSiteParams, NestSiteSelection, simulate_swarms
-from sim.models.nest_site import odes, rules
+from sim.models.nest_site import NestSiteParams, NestSiteSelection, odes, rules, simulate_swarms
 from sim.models.nest_site.kernel import wilson_interval
 from sim.seeding import replicate_seeds
 

@@ -16,12 +16,12 @@ import yaml
 from pandas.testing import assert_frame_equal
 from test_sweep_support import SMALL_GRID, run_sim, write_config
 
-from sim.sweep import results
 from sim.cli import main
 from sim.config import ConfigError
 from sim.models.estimation import EstimationParams, simulate_crowds
 from sim.models.estimation.sweep import run_batch as run_estimation_batch
 from sim.seeding import derive_seed
+from sim.sweep import results
 from sim.sweep.config import SweepConfig, load_sweep_config
 from sim.sweep.design import build_design, point_key, split_key
 from sim.sweep.models import MODELS, get_model

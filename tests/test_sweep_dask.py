@@ -12,8 +12,15 @@ from pathlib import Path
 
 import pytest
 from pandas.testing import assert_frame_equal
-from test_sweep_support import (HEAVY, SMALL_GRID, chunk_files, cli_env, run_sim,
-                                sweep_command, write_config)
+from test_sweep_support import (
+    HEAVY,
+    SMALL_GRID,
+    chunk_files,
+    cli_env,
+    run_sim,
+    sweep_command,
+    write_config,
+)
 
 from sim.sweep import results
 from sim.sweep.config import load_sweep_config
@@ -39,7 +46,7 @@ def dask_cluster(folder: Path, n_workers: int):
     env = dict(cli_env(), NUMBA_NUM_THREADS="1")
 
     def start(args: list[str], name: str) -> subprocess.Popen:
-        log = open(folder / f"{name}.log", "w")
+        log = open(folder / f"{name}.log", "w")  # noqa: SIM115 - closed in the finally below
         logs.append(log)
         process = subprocess.Popen([sys.executable, "-m", *args], cwd=folder, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)

@@ -65,13 +65,38 @@ from sim.networks.analysis import components, neighbour_mean
 from sim.networks.convert import to_csr, to_networkx, to_scipy
 from sim.networks.csr import CSR, check_csr, from_edges
 from sim.networks.files import from_file
-from sim.networks.generators import (MAX_COMPLETE_ENTRIES, barabasi_albert, centralized,
-                                    communities, complete, empty, erdos_renyi, random_regular,
-                                    ring_lattice, star, stochastic_block, watts_strogatz)
-from sim.networks.specs import (SEEDED_KINDS, BarabasiAlbertSpec, CentralizedSpec, CompleteSpec,
-                                ErdosRenyiSpec, FileSpec, NetworkSpec, NoNetwork,
-                                RandomRegularSpec, RingLatticeSpec, StarSpec,
-                                StochasticBlockSpec, WattsStrogatzSpec, build, check, parse_spec)
+from sim.networks.generators import (
+                                    MAX_COMPLETE_ENTRIES,
+                                    barabasi_albert,
+                                    centralized,
+                                    communities,
+                                    complete,
+                                    empty,
+                                    erdos_renyi,
+                                    random_regular,
+                                    ring_lattice,
+                                    star,
+                                    stochastic_block,
+                                    watts_strogatz,
+)
+from sim.networks.specs import (
+                                    SEEDED_KINDS,
+                                    BarabasiAlbertSpec,
+                                    CentralizedSpec,
+                                    CompleteSpec,
+                                    ErdosRenyiSpec,
+                                    FileSpec,
+                                    NetworkSpec,
+                                    NoNetwork,
+                                    RandomRegularSpec,
+                                    RingLatticeSpec,
+                                    StarSpec,
+                                    StochasticBlockSpec,
+                                    WattsStrogatzSpec,
+                                    build,
+                                    check,
+                                    parse_spec,
+)
 
 __all__ = [
     "CSR", "from_edges", "to_csr", "to_networkx", "to_scipy", "check_csr",

@@ -23,8 +23,13 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.networks._checks import (check_int, check_lattice_degree, check_n_agents,
-                                 check_probability, check_regular_degree)
+from sim.networks._checks import (
+    check_int,
+    check_lattice_degree,
+    check_n_agents,
+    check_probability,
+    check_regular_degree,
+)
 from sim.networks._seeds import np_random_state, py_random_state
 from sim.networks.csr import CSR, _assemble, _index_dtype, _owned, _regular_rows
 from sim.networks.rewiring import rewire_ring_lattice

@@ -16,14 +16,29 @@ import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter
 
 from sim.config import Strict
-from sim.networks._checks import (check_int, check_lattice_degree, check_n_agents,
-                                 check_probability, check_regular_degree)
+from sim.networks._checks import (
+    check_int,
+    check_lattice_degree,
+    check_n_agents,
+    check_probability,
+    check_regular_degree,
+)
 from sim.networks.csr import CSR
 from sim.networks.files import from_file
-from sim.networks.generators import (MAX_COMPLETE_ENTRIES, _check_block, _check_centralized,
-                                    barabasi_albert, centralized, complete, erdos_renyi,
-                                    random_regular, ring_lattice, star, stochastic_block,
-                                    watts_strogatz)
+from sim.networks.generators import (
+    MAX_COMPLETE_ENTRIES,
+    _check_block,
+    _check_centralized,
+    barabasi_albert,
+    centralized,
+    complete,
+    erdos_renyi,
+    random_regular,
+    ring_lattice,
+    star,
+    stochastic_block,
+    watts_strogatz,
+)
 
 __all__ = ["NetworkSpec", "NoNetwork", "CompleteSpec", "RingLatticeSpec", "WattsStrogatzSpec",
            "BarabasiAlbertSpec", "ErdosRenyiSpec", "RandomRegularSpec", "StarSpec",

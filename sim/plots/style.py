@@ -12,10 +12,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: crowdsim draws files, never windows
 
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import seaborn as sns
 
-from sim.io import save_figure  # noqa: E402
+from sim.io import save_figure
 
 __all__ = ["PALETTE", "apply_theme", "save", "set_figure_options"]
 

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from sim.config import ConfigError, config_hash, load_yaml, validate
+from sim.config import config_hash, load_yaml, validate
 from sim.sweep.models import MODELS, get_model
 
 __all__ = ["SweepConfig", "GridAxis", "RangeAxis", "SAMPLED_DESIGNS", "load_sweep_config",

@@ -1,11 +1,12 @@
 """Designs: the parameter points of a sweep, each with a stable key.
 
 A design lists parameter points, each a dict of the fixed and swept values. ``points`` is an
-explicit list of points (what experiments declare); ``grid`` is the full factorial of the swept value lists (the last parameter varies fastest); ``random``
-(uniform) and ``lhs`` (:class:`scipy.stats.qmc.LatinHypercube`) sample ``samples`` points
-from the ranges; ``sobol`` (:func:`SALib.sample.sobol.sample`, ``N (2D + 2)`` points with
-second-order terms) and ``morris`` (:func:`SALib.sample.morris.sample`, ``N (D + 1)``
-points) give designs SALib can analyse. Ranges with ``log: true`` are sampled uniformly in
+explicit list of points (what experiments declare); ``grid`` is the full factorial of the
+swept value lists (the last parameter varies fastest); ``random`` (uniform) and ``lhs``
+(:class:`scipy.stats.qmc.LatinHypercube`) sample ``samples`` points from the ranges;
+``sobol`` (:func:`SALib.sample.sobol.sample`, ``N (2D + 2)`` points with second-order
+terms) and ``morris`` (:func:`SALib.sample.morris.sample`, ``N (D + 1)`` points) give
+designs SALib can analyse. Ranges with ``log: true`` are sampled uniformly in
 log10; integer parameters are rounded. The design's own random draws come from the config's
 seed, so the same config always gives the same points.
 
@@ -35,8 +36,14 @@ import numpy as np
 import pandas as pd
 
 from sim.seeding import derive_seed
-from sim.sweep.config import (GridAxis, RangeAxis, SweepConfig, canonical_value, point_columns,
-                              swept_axes)
+from sim.sweep.config import (
+    GridAxis,
+    RangeAxis,
+    SweepConfig,
+    canonical_value,
+    point_columns,
+    swept_axes,
+)
 from sim.sweep.models import get_model
 from sim.sweep.store import column_value
 

@@ -31,8 +31,8 @@ import datetime as _dt
 import math
 import os
 import signal
-import threading
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator

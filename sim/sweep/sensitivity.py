@@ -32,8 +32,8 @@ import numpy as np
 
 from sim.config import ConfigError
 from sim.io import write_json
-from sim.sweep.results import load_design, point_stats, read_manifest, status
 from sim.seeding import derive_seed
+from sim.sweep.results import load_design, point_stats, read_manifest, status
 
 __all__ = ["analyse", "format_indices", "draw_indices", "run_sensitivity", "ANALYSIS_SEED_KEY"]
 

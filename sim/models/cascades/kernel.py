@@ -14,7 +14,6 @@ import numpy as np
 from numba import njit
 
 from sim.batching import run_in_blocks
-
 from sim.models.cascades.params import CascadeParams
 from sim.models.cascades.rules import decide, draw_signal, draw_state, in_cascade, update_public
 

@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit
 
 from sim.batching import run_in_blocks
-
 from sim.models.cumulative_advantage.params import MarketParams
 from sim.models.cumulative_advantage.rules import draw_songs, listen
 

@@ -15,10 +15,13 @@ import numpy as np
 from numba import njit
 
 from sim.batching import run_in_blocks
-
 from sim.models.majority_vote.params import MajorityParams
-from sim.models.majority_vote.rules import (cast_vote, draw_competence, leader_signal,
-                                            majority_outcome)
+from sim.models.majority_vote.rules import (
+    cast_vote,
+    draw_competence,
+    leader_signal,
+    majority_outcome,
+)
 
 __all__ = ["VoteBatch", "run_jury", "simulate_votes"]
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.models.nest_site.rules import (UNCOMMITTED, decline, hears_stop_signal,
-                                        join_strength, visit)
+from sim.models.nest_site.rules import UNCOMMITTED, decline, hears_stop_signal, join_strength, visit
 
 __all__ = ["Scout", "Snapshot"]
 

@@ -32,9 +32,18 @@ from numba import njit
 
 from sim.batching import run_in_blocks
 from sim.models.nest_site.params import NestSiteParams
-from sim.models.nest_site.rules import (UNCOMMITTED, consensus, decline, hears_stop_signal,
-                                        join_strength, quorum_site, snapshot,
-                                        stop_probabilities, visit, visit_thresholds)
+from sim.models.nest_site.rules import (
+    UNCOMMITTED,
+    consensus,
+    decline,
+    hears_stop_signal,
+    join_strength,
+    quorum_site,
+    snapshot,
+    stop_probabilities,
+    visit,
+    visit_thresholds,
+)
 
 __all__ = ["SwarmBatch", "run_swarm", "simulate_swarms", "wilson_interval"]
 

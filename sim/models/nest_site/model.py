@@ -64,8 +64,7 @@ import numpy as np
 from sim.models.nest_site.agents import Scout, Snapshot
 from sim.models.nest_site.kernel import outcomes
 from sim.models.nest_site.params import NestSiteParams
-from sim.models.nest_site.rules import (quorum_site, snapshot, stop_probabilities,
-                                        visit_thresholds)
+from sim.models.nest_site.rules import quorum_site, snapshot, stop_probabilities, visit_thresholds
 
 __all__ = ["NestSiteSelection"]
 

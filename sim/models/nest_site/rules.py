@@ -111,9 +111,8 @@ def join_strength(rng, recruited, copying, quality, noise, strength_sum, dancers
     A recruited scout copies with probability ``copying`` (the mean strength of the site's
     current dancers, ``strength_sum / dancers``); otherwise she assesses the site.
     """
-    if recruited and copying > 0.0:
-        if rng.random() < copying:
-            return strength_sum / dancers, True
+    if recruited and copying > 0.0 and rng.random() < copying:
+        return strength_sum / dancers, True
     return assess(rng, quality, noise), False
 
 
