@@ -46,18 +46,28 @@ def _as_estimates(estimates: ArrayLike) -> NDArray[np.float64]:
     return values
 
 
+def _broadcast(
+    values: ArrayLike, shape: tuple[int, ...], name: str, target: str
+) -> NDArray[np.float64]:
+    """``values`` as floats broadcast to ``shape``, else a ValueError naming ``name`` and
+    the ``target`` shape."""
+    array = np.asarray(values, dtype=float)
+    try:
+        return np.broadcast_to(array, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} with shape {array.shape} cannot be broadcast to {target}"
+        ) from None
+
+
 def _broadcast_to_replicates(
     values: ArrayLike, replicate_shape: tuple[int, ...], name: str
 ) -> NDArray[np.float64]:
     """Broadcast a per-replicate quantity (truth, aggregate) to ``estimates.shape[:-1]``."""
-    array = np.asarray(values, dtype=float)
-    try:
-        return np.broadcast_to(array, replicate_shape)
-    except ValueError:
-        raise ValueError(
-            f"{name} with shape {array.shape} cannot be broadcast to the replicate shape "
-            f"{replicate_shape} (estimates.shape[:-1])"
-        ) from None
+    return _broadcast(
+        values, replicate_shape, name,
+        f"the replicate shape {replicate_shape} (estimates.shape[:-1])",
+    )
 
 
 def _as_truth(truth: ArrayLike, replicate_shape: tuple[int, ...]) -> NDArray[np.float64]:
@@ -76,6 +86,14 @@ def _check_fraction(fraction: float) -> float:
     return fraction
 
 
+def _sorted_and_count(estimates: ArrayLike, fraction: float) -> tuple[NDArray[np.float64], int]:
+    """The estimates sorted along the last axis, and how many of them ``fraction`` takes
+    from each end: ``int(fraction * n_agents)``, as SciPy rounds it."""
+    values = _as_estimates(estimates)
+    fraction = _check_fraction(fraction)
+    return np.sort(values, axis=-1), int(fraction * values.shape[-1])
+
+
 def _unwrap_0d(result: NDArray[np.float64]) -> FloatResult:
     """Return a NumPy scalar instead of a 0-d array, as NumPy reductions do."""
     return result[()]
@@ -84,14 +102,7 @@ def _unwrap_0d(result: NDArray[np.float64]) -> FloatResult:
 def mean(estimates: ArrayLike) -> FloatResult:
     """Arithmetic mean of the estimates: the classic wisdom of the crowd.
 
-    Parameters
-    ----------
-    %(estimates)s
-
-    Returns
-    -------
-    numpy.float64 or numpy.ndarray
-        The mean along the last axis, shape ``estimates.shape[:-1]``.
+    %(reduction)s
 
     Examples
     --------
@@ -106,18 +117,11 @@ def mean(estimates: ArrayLike) -> FloatResult:
 def median(estimates: ArrayLike) -> FloatResult:
     """Median of the estimates (average of the two middle values for even n).
 
-    Parameters
-    ----------
-    %(estimates)s
-
-    Returns
-    -------
-    numpy.float64 or numpy.ndarray
-        The median along the last axis, shape ``estimates.shape[:-1]``.
+    %(reduction)s
 
     Examples
     --------
-    >>> float(median([1, 2, 600]))
+    >>> float(median([1, 2, 600]))  # one wild estimate does not move it
     2.0
     >>> median([[1, 2, 600], [3, 4, 5]])
     array([2., 4.])
@@ -148,8 +152,7 @@ def geometric_mean(estimates: ArrayLike, nonpositive: str = "raise") -> FloatRes
 
     Returns
     -------
-    numpy.float64 or numpy.ndarray
-        The geometric mean along the last axis.
+    %(per_crowd)s
 
     Raises
     ------
@@ -203,17 +206,12 @@ def trimmed_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:
     ----------
     %(estimates)s
     fraction : float, default 0.1
-        Share of estimates cut from each end, in ``[0, 0.5)``.
+        Share of estimates cut from each end, in ``[0, 0.5)`` (else a ValueError).
 
     Returns
     -------
     numpy.float64 or numpy.ndarray
-        The trimmed mean along the last axis.
-
-    Raises
-    ------
-    ValueError
-        If `fraction` is outside ``[0, 0.5)``.
+        Per crowd, the mean of the estimates that are left.
 
     Examples
     --------
@@ -222,12 +220,9 @@ def trimmed_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:
     >>> trimmed_mean([[1, 2, 3, 10, 100], [5, 5, 5, 5, 5]], fraction=0.2)
     array([5., 5.])
     """
-    values = _as_estimates(estimates)
-    fraction = _check_fraction(fraction)
-    n_agents = values.shape[-1]
-    n_cut = int(fraction * n_agents)  # same rounding as scipy.stats.trim_mean
-    kept = np.sort(values, axis=-1)[..., n_cut : n_agents - n_cut]
-    return np.mean(kept, axis=-1)
+    ordered, n_cut = _sorted_and_count(estimates, fraction)
+    n_agents = ordered.shape[-1]
+    return np.mean(ordered[..., n_cut : n_agents - n_cut], axis=-1)
 
 
 def winsorized_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:
@@ -242,17 +237,12 @@ def winsorized_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:
     ----------
     %(estimates)s
     fraction : float, default 0.1
-        Share of estimates clipped at each end, in ``[0, 0.5)``.
+        Share of estimates clipped at each end; in ``[0, 0.5)``, else a ValueError.
 
     Returns
     -------
     numpy.float64 or numpy.ndarray
-        The winsorized mean along the last axis.
-
-    Raises
-    ------
-    ValueError
-        If `fraction` is outside ``[0, 0.5)``.
+        Per crowd, the mean of all its estimates once the extreme ones are clipped.
 
     Examples
     --------
@@ -261,11 +251,8 @@ def winsorized_mean(estimates: ArrayLike, fraction: float = 0.1) -> FloatResult:
     >>> winsorized_mean([[1, 2, 3, 10, 100], [5, 5, 5, 5, 5]], fraction=0.2)
     array([5.4, 5. ])
     """
-    values = _as_estimates(estimates)
-    fraction = _check_fraction(fraction)
-    n_agents = values.shape[-1]
-    n_clipped = int(fraction * n_agents)  # same rounding as scipy.stats.mstats.winsorize
-    ordered = np.sort(values, axis=-1)
+    ordered, n_clipped = _sorted_and_count(estimates, fraction)
+    n_agents = ordered.shape[-1]
     # fraction < 0.5 guarantees n_clipped <= n_agents - 1 - n_clipped, so both bounds exist.
     lowest_kept = ordered[..., n_clipped : n_clipped + 1]
     highest_kept = ordered[..., n_agents - 1 - n_clipped : n_agents - n_clipped]
@@ -302,14 +289,7 @@ def weighted_mean(estimates: ArrayLike, weights: ArrayLike) -> FloatResult:
     array([4., 4.])
     """
     values = _as_estimates(estimates)
-    weight_array = np.asarray(weights, dtype=float)
-    try:
-        weight_array = np.broadcast_to(weight_array, values.shape)
-    except ValueError:
-        raise ValueError(
-            f"weights with shape {weight_array.shape} cannot be broadcast to "
-            f"estimates shape {values.shape}"
-        ) from None
+    weight_array = _broadcast(weights, values.shape, "weights", f"estimates shape {values.shape}")
     if not np.all(np.isfinite(weight_array)):
         raise ValueError("weights must be finite")
     if np.any(weight_array < 0):
@@ -330,8 +310,7 @@ def best_member(estimates: ArrayLike, truth: ArrayLike) -> FloatResult:
 
     Parameters
     ----------
-    %(estimates)s
-    %(truth)s
+    %(estimates_and_truth)s
 
     Returns
     -------
@@ -373,8 +352,7 @@ def random_member(estimates: ArrayLike, rng: np.random.Generator) -> FloatResult
 
     Returns
     -------
-    numpy.float64 or numpy.ndarray
-        The chosen estimate for each replicate.
+    %(per_crowd)s
 
     Raises
     ------

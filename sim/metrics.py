@@ -179,8 +179,7 @@ def mean_individual_error(
 
     Parameters
     ----------
-    %(estimates)s
-    %(truth)s
+    %(estimates_and_truth)s
     kind : str, default "absolute"
         One of `ERROR_KINDS`; see `collective_error`.
 
@@ -202,17 +201,10 @@ def mean_individual_error(
 def diversity(estimates: ArrayLike) -> FloatResult:
     """Prediction diversity: mean squared distance of the estimates from their mean.
 
-    This is the population variance (``ddof=0``), the "diversity" term of
-    Page's (2007) diversity prediction theorem [Page2007]_.
+    ``mean_i (x_i - mean(x))**2`` for each crowd: the population variance (``ddof=0``), the
+    "diversity" term of Page's (2007) diversity prediction theorem [Page2007]_.
 
-    Parameters
-    ----------
-    %(estimates)s
-
-    Returns
-    -------
-    numpy.float64 or numpy.ndarray
-        ``mean_i (x_i - mean(x))**2`` along the last axis.
+    %(reduction)s
 
     Examples
     --------
@@ -254,8 +246,7 @@ def diversity_prediction(estimates: ArrayLike, truth: ArrayLike) -> DiversityDec
 
     Parameters
     ----------
-    %(estimates)s
-    %(truth)s
+    %(estimates_and_truth)s
 
     Returns
     -------
@@ -332,8 +323,7 @@ def woc_indicator(estimates: ArrayLike, truth: ArrayLike) -> np.intp | NDArray[n
 
     Parameters
     ----------
-    %(estimates)s
-    %(truth)s
+    %(estimates_and_truth)s
 
     Returns
     -------
@@ -365,12 +355,11 @@ def truth_in_range(estimates: ArrayLike, truth: ArrayLike) -> np.bool_ | NDArray
 
     Parameters
     ----------
-    %(estimates)s
-    %(truth)s
+    %(estimates_and_truth)s
 
     Returns
     -------
-    numpy.bool_ or numpy.ndarray of bool
+    numpy.bool_ or numpy.ndarray
         ``min(estimates) <= truth <= max(estimates)`` per replicate.
 
     Examples

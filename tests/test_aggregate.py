@@ -4,10 +4,11 @@ import doctest
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
+from strategies import crowds, fast, finite_floats, positive_crowds, seeds
 
 import sim.aggregate
 from sim.aggregate import (
@@ -22,20 +23,9 @@ from sim.aggregate import (
     winsorized_mean,
 )
 
-# Bounded, finite floats keep the properties about the algorithms, not about overflow.
-BOUND = 1e6
-finite_floats = st.floats(
-    -BOUND, BOUND, allow_nan=False, allow_infinity=False, allow_subnormal=False
-)
-positive_floats = st.floats(1e-3, BOUND, allow_nan=False, allow_infinity=False)
-crowds = arrays(np.float64, st.integers(1, 50), elements=finite_floats)
-positive_crowds = arrays(np.float64, st.integers(1, 50), elements=positive_floats)
 fractions = st.floats(0.0, 0.49)
 scales = st.floats(1e-3, 1e3)
 shifts = finite_floats
-seeds = st.integers(0, 2**32 - 1)
-
-fast = settings(max_examples=100, deadline=None)
 
 # Rules that are location-scale equivariant (L-estimators); geometric_mean is
 # only scale equivariant and needs positive inputs, so it is handled apart.

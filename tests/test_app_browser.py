@@ -164,6 +164,13 @@ class Page:
         box.fill(str(seed))
         box.press("Enter")
 
+    def reset_with_seed(self, seed: int) -> None:
+        """Type ``seed``, press Reset and wait for round 0 of the crowd the seed draws."""
+        self.type_seed(seed)
+        self.click("Reset")
+        self.wait_for_round(0)
+        self.page.get_by_text(f"seed {seed}", exact=False).wait_for()
+
     def nudge_slider(self, label: str, presses: int) -> str:
         slider = self.page.get_by_role("slider", name=label, exact=True)
         slider.focus()
@@ -177,15 +184,20 @@ class Page:
         self.shots.append(path)
 
 
-def test_page_steps_and_controls_change_the_views(server, browser_page, tmp_path):
+def _drive_keeping_screenshots(drive, browser_page, url: str, tmp_path: Path) -> None:
+    """Run ``drive(app, url, tmp_path)`` on the page; its screenshots are copied to
+    SCREENSHOTS afterwards, also when it fails."""
     shots: list[Path] = []
-    app = Page(browser_page, shots)
     try:
-        _drive(app, server, tmp_path)
+        drive(Page(browser_page, shots), url, tmp_path)
     finally:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for shot in shots:
             shutil.copy2(shot, SCREENSHOTS / shot.name)
+
+
+def test_page_steps_and_controls_change_the_views(server, browser_page, tmp_path):
+    _drive_keeping_screenshots(_drive, browser_page, server, tmp_path)
 
 
 def _drive(app: Page, url: str, tmp_path: Path) -> None:
@@ -240,17 +252,11 @@ def _drive(app: Page, url: str, tmp_path: Path) -> None:
     app.screenshot(tmp_path, "04-star-biased-hub-three-rounds.png")
 
     # another seed draws another crowd; the same seed and controls draw the same one again
-    app.type_seed(7)
-    app.click("Reset")
-    app.wait_for_round(0)
-    page.get_by_text("seed 7", exact=False).wait_for()
+    app.reset_with_seed(7)
     seven = app.wait_for_images_other_than(star)
     assert seven[AGENTS] != star[AGENTS]
     app.screenshot(tmp_path, "05-seed-7.png")
-    app.type_seed(42)
-    app.click("Reset")
-    app.wait_for_round(0)
-    page.get_by_text("seed 42", exact=False).wait_for()
+    app.reset_with_seed(42)
     again = app.wait_for_images(star)
     assert again == star, "a reset with the same seed and controls should draw the same crowd"
 
@@ -282,14 +288,7 @@ def nest_site_server():
 
 def test_nest_site_page_steps_and_controls_change_the_views(nest_site_server, browser_page,
                                                             tmp_path):
-    shots: list[Path] = []
-    app = Page(browser_page, shots)
-    try:
-        _drive_nest_site(app, nest_site_server, tmp_path)
-    finally:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for shot in shots:
-            shutil.copy2(shot, SCREENSHOTS / shot.name)
+    _drive_keeping_screenshots(_drive_nest_site, browser_page, nest_site_server, tmp_path)
 
 
 def _wait_for_step(app: Page, step: int) -> None:

@@ -5,9 +5,10 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from strategies import crowds, fast, finite_floats, positive_crowds, positive_floats, seeds
 
 import sim.metrics
 from sim.aggregate import geometric_mean
@@ -31,19 +32,8 @@ from sim.metrics import (
     woc_indicator,
 )
 
-# Bounded, finite floats keep the properties about the definitions, not about overflow.
-BOUND = 1e6
-finite_floats = st.floats(
-    -BOUND, BOUND, allow_nan=False, allow_infinity=False, allow_subnormal=False
-)
-positive_floats = st.floats(1e-3, BOUND, allow_nan=False, allow_infinity=False)
-crowds = arrays(np.float64, st.integers(1, 50), elements=finite_floats)
-positive_crowds = arrays(np.float64, st.integers(1, 50), elements=positive_floats)
 # Small integers make ties and truths equal to an estimate common.
 integer_crowds = arrays(np.float64, st.integers(1, 50), elements=st.integers(-10, 10).map(float))
-seeds = st.integers(0, 2**32 - 1)
-
-fast = settings(max_examples=100, deadline=None)
 
 
 def test_doctests() -> None:

@@ -101,13 +101,12 @@ def _random_state(argument: str, make: Callable[[int], Any]) -> Callable[[F], F]
 def np_random_state(argument: str = "seed") -> Callable[[F], F]:
     """Decorator: the builder receives its ``argument`` as a fresh ``numpy.random.Generator``.
 
-    Callers pass an int in ``[0, 2**63)`` or a Generator (see the module's docstring); the
-    builder gets ``numpy.random.default_rng(seed_integer(seed))``.
+    Callers pass an int in ``[0, 2**63)`` or a Generator (see the module's docstring).
 
     Parameters
     ----------
-    argument : str
-        Name of the builder's seed parameter.
+    argument : str, default "seed"
+        Name of the builder's parameter given ``numpy.random.default_rng(seed_integer(seed))``.
 
     Examples
     --------
@@ -133,8 +132,8 @@ def py_random_state(argument: str = "seed") -> Callable[[F], F]:
 
     Parameters
     ----------
-    argument : str
-        Name of the builder's seed parameter.
+    argument : str, default "seed"
+        Name of the builder's parameter given ``random.Random(seed_integer(seed))``.
 
     Examples
     --------

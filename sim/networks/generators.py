@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from sim._docs import fill_docstrings
 from sim.networks._checks import (
     check_int,
     check_lattice_degree,
@@ -85,14 +86,8 @@ def ring_lattice(n_agents: int, degree: int) -> CSR:
 
     Parameters
     ----------
-    n_agents : int
-        Number of nodes (>= 1).
-    degree : int
-        Even, ``0 <= degree < n_agents``.
-
-    Returns
-    -------
-    CSR
+    %(n_agents)s
+    %(lattice_degree)s
 
     References
     ----------
@@ -159,18 +154,11 @@ def watts_strogatz(n_agents: int, degree: int, rewire_p: float, seed) -> CSR:
 
     Parameters
     ----------
-    n_agents : int
-        Number of nodes (>= 1).
-    degree : int
-        Even, ``0 <= degree < n_agents``.
+    %(n_agents)s
+    %(lattice_degree)s
     rewire_p : float
         Probability in [0, 1] that a lattice tie is rewired.
-    seed : int or numpy.random.Generator
-        See "Seeding" in :mod:`sim.networks`; the result is a deterministic function of it.
-
-    Returns
-    -------
-    CSR
+    %(seed)s
 
     Notes
     -----
@@ -215,16 +203,10 @@ def erdos_renyi(n_agents: int, p: float, seed) -> CSR:
 
     Parameters
     ----------
-    n_agents : int
-        Number of nodes (>= 1).
+    %(n_agents)s
     p : float
         Tie probability in [0, 1]; mean degree ``p (n - 1)``.
-    seed : int or numpy.random.Generator
-        See "Seeding" in :mod:`sim.networks`.
-
-    Returns
-    -------
-    CSR
+    %(seed)s
 
     Notes
     -----
@@ -293,13 +275,7 @@ def barabasi_albert(n_agents: int, m: int, seed) -> CSR:
         Number of nodes (>= 2).
     m : int
         Ties per new node, ``1 <= m < n_agents``.
-    seed : int or numpy.random.Generator
-        Its integer ``s`` seeds networkx: the graph of ``networkx.barabasi_albert_graph(
-        n_agents, m, seed=s)``.
-
-    Returns
-    -------
-    CSR
+    %(networkx_seed)s
 
     References
     ----------
@@ -328,17 +304,10 @@ def random_regular(n_agents: int, degree: int, seed) -> CSR:
 
     Parameters
     ----------
-    n_agents : int
-        Number of nodes (>= 1).
+    %(n_agents)s
     degree : int
         ``0 <= degree < n_agents`` with ``n_agents * degree`` even.
-    seed : int or numpy.random.Generator
-        Its integer ``s`` seeds networkx: the graph of ``networkx.random_regular_graph(
-        degree, n_agents, seed=s)``.
-
-    Returns
-    -------
-    CSR
+    %(networkx_seed)s
 
     References
     ----------
@@ -385,8 +354,7 @@ def centralized(n_agents: int, degree: int, seed, hub_degree: int | None = None)
     degree : int
         Degree among peripheral nodes: ``0 <= degree < n_agents - 1``, with
         ``(n_agents - 1) * degree`` even.
-    seed : int or numpy.random.Generator
-        See "Seeding" in :mod:`sim.networks`.
+    %(seed)s
     hub_degree : int, optional
         Ties of the hub, ``1 <= hub_degree <= n_agents - 1``; default ``n_agents - 1``.
 
@@ -471,8 +439,7 @@ def stochastic_block(n_agents: int, n_communities: int, p_in: float, bridge_shar
 
     Parameters
     ----------
-    n_agents : int
-        Number of nodes (>= 1).
+    %(n_agents)s
     n_communities : int
         ``1 <= n_communities <= n_agents``.
     p_in : float
@@ -480,8 +447,7 @@ def stochastic_block(n_agents: int, n_communities: int, p_in: float, bridge_shar
     bridge_share : float
         Expected share of each node's ties that bridge communities, in [0, 1); must be 0
         with one community, and must not push ``p_out`` above 1.
-    seed : int or numpy.random.Generator
-        See "Seeding" in :mod:`sim.networks`.
+    %(seed)s
 
     Notes
     -----
@@ -557,3 +523,6 @@ def _check_block(n: int, n_communities, p_in, bridge_share) -> tuple[int, float,
         raise ValueError(f"{who}: bridge_share = {bridge_share} needs a between-community "
                          f"tie probability of {p_out:.3g} > 1; lower bridge_share or p_in")
     return c, p_in, bridge_share, p_out
+
+
+fill_docstrings(globals())

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from sim.config import Strict
+from sim.networks import generators
 from sim.networks._checks import (
     check_int,
     check_lattice_degree,
@@ -25,105 +26,112 @@ from sim.networks._checks import (
 )
 from sim.networks.csr import CSR
 from sim.networks.files import from_file
-from sim.networks.generators import (
-    MAX_COMPLETE_ENTRIES,
-    _check_block,
-    _check_centralized,
-    barabasi_albert,
-    centralized,
-    complete,
-    erdos_renyi,
-    random_regular,
-    ring_lattice,
-    star,
-    stochastic_block,
-    watts_strogatz,
-)
 
 __all__ = ["NetworkSpec", "NoNetwork", "CompleteSpec", "RingLatticeSpec", "WattsStrogatzSpec",
            "BarabasiAlbertSpec", "ErdosRenyiSpec", "RandomRegularSpec", "StarSpec",
            "CentralizedSpec", "StochasticBlockSpec", "FileSpec", "SEEDED_KINDS", "parse_spec",
            "check", "build"]
 
+# field types that several specs share
+NonNegativeInt = Annotated[int, Field(ge=0)]
+PositiveInt = Annotated[int, Field(ge=1)]
+Probability = Annotated[float, Field(ge=0, le=1)]
 
-class NoNetwork(Strict):
+
+class _Spec(Strict):
+    """A spec class; the docstring under a field is its description."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+class NoNetwork(_Spec):
     """No network: agents do not see each other (:func:`build` returns None)."""
 
     kind: Literal["none"]
 
 
-class CompleteSpec(Strict):
+class CompleteSpec(_Spec):
     """Everyone sees everyone (:func:`complete`)."""
 
     kind: Literal["complete"]
 
 
-class RingLatticeSpec(Strict):
+class RingLatticeSpec(_Spec):
     """Ring lattice (:func:`ring_lattice`)."""
 
     kind: Literal["ring_lattice"]
-    degree: int = Field(ge=0, description="even; degree/2 neighbours on each side")
+    degree: NonNegativeInt
+    """even; degree/2 neighbours on each side"""
 
 
-class WattsStrogatzSpec(Strict):
+class WattsStrogatzSpec(_Spec):
     """Small world (:func:`watts_strogatz`)."""
 
     kind: Literal["watts_strogatz"]
-    degree: int = Field(ge=0, description="even lattice degree k (Watts & Strogatz 1998)")
-    rewire_p: float = Field(ge=0, le=1, description="probability a lattice tie is rewired")
+    degree: NonNegativeInt
+    """even lattice degree k (Watts & Strogatz 1998)"""
+    rewire_p: Probability
+    """probability a lattice tie is rewired"""
 
 
-class BarabasiAlbertSpec(Strict):
+class BarabasiAlbertSpec(_Spec):
     """Preferential attachment (:func:`barabasi_albert`)."""
 
     kind: Literal["barabasi_albert"]
-    m: int = Field(ge=1, description="ties per new node")
+    m: PositiveInt
+    """ties per new node"""
 
 
-class ErdosRenyiSpec(Strict):
+class ErdosRenyiSpec(_Spec):
     """G(n, p) random graph (:func:`erdos_renyi`)."""
 
     kind: Literal["erdos_renyi"]
-    p: float = Field(ge=0, le=1, description="tie probability; mean degree p (n - 1)")
+    p: Probability
+    """tie probability; mean degree p (n - 1)"""
 
 
-class RandomRegularSpec(Strict):
+class RandomRegularSpec(_Spec):
     """Random regular graph (:func:`random_regular`); Becker et al. (2017): degree 4."""
 
     kind: Literal["random_regular"]
-    degree: int = Field(ge=0, description="every node's degree; n_agents * degree even")
+    degree: NonNegativeInt
+    """every node's degree; n_agents * degree even"""
 
 
-class StarSpec(Strict):
+class StarSpec(_Spec):
     """Star, node 0 the hub (:func:`star`); Becker et al. (2017)'s centralized network."""
 
     kind: Literal["star"]
 
 
-class CentralizedSpec(Strict):
+class CentralizedSpec(_Spec):
     """A hub over a random regular network (:func:`centralized`)."""
 
     kind: Literal["centralized"]
-    degree: int = Field(ge=0, description="degree among the non-hub nodes")
-    hub_degree: int | None = Field(None, ge=1, description="ties of the hub (default: all)")
+    degree: NonNegativeInt
+    """degree among the non-hub nodes"""
+    hub_degree: PositiveInt | None = None
+    """ties of the hub (default: all)"""
 
 
-class StochasticBlockSpec(Strict):
+class StochasticBlockSpec(_Spec):
     """Communities joined by bridging ties (:func:`stochastic_block`)."""
 
     kind: Literal["stochastic_block"]
-    n_communities: int = Field(ge=1, description="communities of near-equal size")
-    p_in: float = Field(ge=0, le=1, description="tie probability within a community")
-    bridge_share: float = Field(ge=0, lt=1,
-                                description="expected share of a node's ties between communities")
+    n_communities: PositiveInt
+    """communities of near-equal size"""
+    p_in: Probability
+    """tie probability within a community"""
+    bridge_share: Annotated[float, Field(ge=0, lt=1)]
+    """expected share of a node's ties between communities"""
 
 
-class FileSpec(Strict):
+class FileSpec(_Spec):
     """A network read from a file (:func:`from_file`); it must have ``n_agents`` nodes."""
 
     kind: Literal["file"]
-    path: str = Field(min_length=1, description="edge list or .graphml; relative to the "
-                                                "working folder unless the caller resolves it")
+    path: Annotated[str, Field(min_length=1)]
+    """edge list or .graphml; relative to the working folder unless the caller resolves it"""
 
 
 #: The ``network:`` block of a config: one of the classes above, chosen by ``kind``.
@@ -184,11 +192,11 @@ def check(spec: Mapping[str, Any] | BaseModel, n_agents: int) -> None:
     elif kind == "random_regular":
         check_regular_degree(n, spec.degree, kind)
     elif kind == "centralized":
-        _check_centralized(n, spec.degree, spec.hub_degree)
+        generators._check_centralized(n, spec.degree, spec.hub_degree)
     elif kind == "stochastic_block":
-        _check_block(n, spec.n_communities, spec.p_in, spec.bridge_share)
-    elif kind == "complete" and n * (n - 1) > MAX_COMPLETE_ENTRIES:
-        complete(n)                                     # raises its own message
+        generators._check_block(n, spec.n_communities, spec.p_in, spec.bridge_share)
+    elif kind == "complete" and n * (n - 1) > generators.MAX_COMPLETE_ENTRIES:
+        generators.complete(n)                          # raises its own message
     elif kind == "file":
         _read_spec_file(spec, n)
 
@@ -237,7 +245,7 @@ def build(spec: Mapping[str, Any] | BaseModel, n_agents: int,
     --------
     >>> rng = np.random.default_rng(42)
     >>> g = build({"kind": "erdos_renyi", "p": 0.1}, 100, rng)
-    >>> h = erdos_renyi(100, 0.1, seed=int(np.random.default_rng(42).integers(2**63)))
+    >>> h = generators.erdos_renyi(100, 0.1, seed=int(np.random.default_rng(42).integers(2**63)))
     >>> bool(np.array_equal(g.indices, h.indices))
     True
     >>> build({"kind": "none"}, 100, rng) is None
@@ -251,26 +259,26 @@ def build(spec: Mapping[str, Any] | BaseModel, n_agents: int,
     if kind == "none":
         return None
     if kind == "complete":
-        return complete(n_agents)
+        return generators.complete(n_agents)
     if kind == "star":
-        return star(n_agents)
+        return generators.star(n_agents)
     if kind == "ring_lattice":
-        return ring_lattice(n_agents, spec.degree)
+        return generators.ring_lattice(n_agents, spec.degree)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"build: kind {kind!r} draws its seed from rng, which must be a numpy "
                         f"Generator, got {type(rng).__name__}")
     # the builder's seed decorator draws the one integer from rng (sim.networks._seeds)
     if kind == "watts_strogatz":
-        return watts_strogatz(n_agents, spec.degree, spec.rewire_p, seed=rng)
+        return generators.watts_strogatz(n_agents, spec.degree, spec.rewire_p, seed=rng)
     if kind == "barabasi_albert":
-        return barabasi_albert(n_agents, spec.m, seed=rng)
+        return generators.barabasi_albert(n_agents, spec.m, seed=rng)
     if kind == "erdos_renyi":
-        return erdos_renyi(n_agents, spec.p, seed=rng)
+        return generators.erdos_renyi(n_agents, spec.p, seed=rng)
     if kind == "random_regular":
-        return random_regular(n_agents, spec.degree, seed=rng)
+        return generators.random_regular(n_agents, spec.degree, seed=rng)
     if kind == "centralized":
-        return centralized(n_agents, spec.degree, seed=rng, hub_degree=spec.hub_degree)
+        return generators.centralized(n_agents, spec.degree, seed=rng, hub_degree=spec.hub_degree)
     if kind == "stochastic_block":
-        return stochastic_block(n_agents, spec.n_communities, spec.p_in, spec.bridge_share,
-                                seed=rng)
+        return generators.stochastic_block(n_agents, spec.n_communities, spec.p_in,
+                                           spec.bridge_share, seed=rng)
     raise AssertionError(f"unhandled network kind {kind!r}")   # pragma: no cover
