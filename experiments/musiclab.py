@@ -38,15 +38,14 @@ from scipy.stats import spearmanr
 
 from experiments._runner import Engine, Outcome, Stage
 from sim.config import ExperimentConfig, NonNegative, check_distinct, reject_swept_settings
-from sim.models.cumulative_advantage import (
-    MarketParams,
+from sim.models.cumulative_advantage.kernel import make_songs, simulate_markets
+from sim.models.cumulative_advantage.metrics import (
     gini,
-    make_songs,
     market_shares,
     quality_correlation,
-    simulate_markets,
     unpredictability,
 )
+from sim.models.cumulative_advantage.params import MarketParams
 from sim.models.cumulative_advantage.sweep import MODEL as MARKETS
 from sim.report import reproduced_row
 from sim.seeding import derive_seed, generator, replicate_seeds

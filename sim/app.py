@@ -1,7 +1,8 @@
 """Serve a model's Mesa page in the browser: ``crowdsim app NAME [--host H] [--port P]``.
 
 Each model with a page has an ``app`` module whose module-level ``page`` is a Mesa
-``SolaraViz`` (see ``sim/models/estimation/app.py``); :data:`APPS` names them:
+``SolaraViz`` (see ``sim/models/estimation/app.py``; the parts the pages share are in
+:mod:`sim.app_parts`); :data:`APPS` names them:
 ``estimation`` (crowd estimation with social influence) and ``nest-site`` (nest-site
 selection by a honeybee swarm). :func:`launch` runs ``solara run MODULE`` in a
 subprocess, waits until it answers, prints the address and keeps serving until interrupted.

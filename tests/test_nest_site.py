@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from sim.models.nest_site import NestSiteParams, NestSiteSelection, odes, rules, simulate_swarms
-from sim.models.nest_site.kernel import wilson_interval
 from sim.seeding import replicate_seeds
+from sim.stats import wilson_interval
 
 SMALL = {"n_agents": 40, "horizon": 60}
 CASES = {

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+import sim.networks.generators as generators
 from sim.config import Strict
-from sim.networks import generators
 from sim.networks._checks import (
     check_int,
     check_lattice_degree,

@@ -12,6 +12,10 @@ in :mod:`sim.sweep` is model-specific.
 ``"package.module:ATTRIBUTE"`` (an experiment's own measures, say); sweep configs, worker
 processes and Dask workers name models by the same string.
 
+A model's ``trajectories`` hook runs both engines once: :func:`run_mesa_model` builds and runs
+its Mesa model (importing Mesa only then), :func:`first_replicate` picks the same arrays from
+its kernel's batch.
+
 Examples
 --------
 >>> from sim.seeding import replicate_seeds
@@ -27,14 +31,14 @@ True
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
-__all__ = ["SweepModel", "MODELS", "get_model"]
+__all__ = ["SweepModel", "MODELS", "get_model", "run_mesa_model", "first_replicate"]
 
 
 @dataclass(frozen=True)
@@ -158,3 +162,46 @@ def get_model(name: str) -> SweepModel:
         raise TypeError(f"sweep model {name!r}: {module_name}.{attribute} is not a SweepModel "
                         f"(got {type(model).__name__})")
     return model
+
+
+# ---------------------------------------------------------------------------------------------
+# for the models' trajectories hooks
+
+
+def run_mesa_model(model_path: str, params: BaseModel, seed: int, steps: int | None = None):
+    """The Mesa side of :attr:`SweepModel.trajectories`: the Mesa model class at
+    ``model_path`` (``"package.module:Class"``) built with ``rng=seed`` and the parameters
+    set in ``params``, run for ``steps`` steps (``None``: until it stops by itself).
+
+    The class is imported here, at the first call, so that a ``sweep.py`` naming it loads no
+    Mesa.
+
+    Examples
+    --------
+    >>> from sim.models.cascades.params import CascadeParams
+    >>> model = run_mesa_model("sim.models.cascades.model:InformationCascade",
+    ...                        CascadeParams(n_agents=8), seed=3, steps=5)
+    >>> type(model).__name__, len(model.actions), model.params.n_agents
+    ('InformationCascade', 5, 8)
+    """
+    module_name, _, class_name = model_path.partition(":")
+    model_class = getattr(importlib.import_module(module_name), class_name)
+    model = model_class(rng=seed, **params.model_dump(exclude_unset=True))
+    if steps is None:
+        model.run_model()
+    else:
+        model.run_for(steps)
+    return model
+
+
+def first_replicate(batch: Any, names: Iterable[str]) -> dict[str, np.ndarray]:
+    """The kernel side of :attr:`SweepModel.trajectories`: the arrays ``names`` of a kernel
+    batch (attributes with one row per replicate), each at its first replicate.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> first_replicate(SimpleNamespace(a=np.array([[1, 2], [3, 4]]), b=np.zeros(2)), "ab")
+    {'a': array([1, 2]), 'b': np.float64(0.0)}
+    """
+    return {name: getattr(batch, name)[0] for name in names}

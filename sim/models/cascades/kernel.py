@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.batching import run_in_blocks
+from sim.batching import run_replicates, seed_array
 from sim.models.cascades.params import CascadeParams
 from sim.models.cascades.rules import decide, draw_signal, draw_state, in_cascade, update_public
 
@@ -90,9 +90,7 @@ def simulate_cascades(params: CascadeParams, seeds, n_threads: int = 1) -> Casca
     >>> batch.actions.shape, batch.share_wrong + batch.share_right + batch.share_none
     ((5, 30), 1.0)
     """
-    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
-    if n_threads < 1:
-        raise ValueError(f"n_threads: must be >= 1, got {n_threads}")
+    seeds = seed_array(seeds)
     n_rep, n = seeds.shape[0], params.n_agents
     signals = np.empty((n_rep, n), dtype=np.int8)
     actions = np.empty((n_rep, n), dtype=np.int8)
@@ -101,15 +99,11 @@ def simulate_cascades(params: CascadeParams, seeds, n_threads: int = 1) -> Casca
     start = np.empty(n_rep, dtype=np.int64)
     precision, coin = params.precision, params.coin_ties
 
-    def run(rows: range) -> None:
-        for r in rows:
-            v, d, s = run_sequence(np.random.default_rng(int(seeds[r])), precision, coin,
-                                   signals[r], actions[r])
-            state[r] = v
-            cascade[r] = 0 if not in_cascade(d) else (1 if d > 0 else -1)
-            start[r] = s
+    def run_one(r: int, rng: np.random.Generator) -> None:
+        state[r], d, start[r] = run_sequence(rng, precision, coin, signals[r], actions[r])
+        cascade[r] = 0 if not in_cascade(d) else (1 if d > 0 else -1)
 
-    run_in_blocks(run, n_rep, n_threads)
+    run_replicates(run_one, seeds, n_threads)
     return CascadeBatch(state=state, signals=signals, actions=actions, cascade=cascade,
                         cascade_start=start, seeds=seeds)
 

@@ -48,6 +48,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.models.base import SeededModel
 from sim.models.cascades.agents import Chooser
 from sim.models.cascades.params import CascadeParams
 from sim.models.cascades.rules import draw_state, in_cascade, update_public
@@ -55,13 +56,8 @@ from sim.models.cascades.rules import draw_state, in_cascade, update_public
 __all__ = ["InformationCascade"]
 
 
-class InformationCascade(mesa.Model):
+class InformationCascade(SeededModel):
     """A sequence of :class:`Chooser` agents; each step the next one acts.
-
-    Args:
-        rng: seed (int) or generator; with an int seed the draws equal the kernel's for the
-            same seed (:func:`sim.models.cascades.kernel.simulate_cascades`).
-        **params: the parameters of :class:`CascadeParams` (validated there).
 
     Examples:
         >>> model = InformationCascade(n_agents=20, precision=0.7, rng=2)
@@ -72,9 +68,10 @@ class InformationCascade(mesa.Model):
         True
     """
 
+    params_schema = CascadeParams
+
     def __init__(self, rng=None, **params) -> None:
-        super().__init__(rng=rng)
-        self.params = CascadeParams(**params)
+        super().__init__(rng=rng, **params)
         self.state = int(draw_state(self.rng))
         Chooser.create_agents(self, self.params.n_agents,
                               index=list(range(self.params.n_agents)))

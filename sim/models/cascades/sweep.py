@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.models.cascades.kernel import simulate_cascades
 from sim.models.cascades.params import CascadeParams
-from sim.sweep.models import SweepModel
+from sim.sweep.models import SweepModel, first_replicate, run_mesa_model
 
 __all__ = ["MODEL", "METRICS", "run_batch"]
 
@@ -50,33 +50,14 @@ def run_batch(params: CascadeParams, seeds: np.ndarray,
 
 def trajectories(params: CascadeParams, seed: int) -> tuple[dict, dict]:
     """One sequence from the Mesa model and from the kernel: the true state, every signal
-    and action, the cascade and when it started (see :attr:`SweepModel.trajectories`).
-
-    Examples
-    --------
-    >>> mesa, kernel = trajectories(CascadeParams(**EXAMPLE), 1)
-    >>> all(np.array_equal(mesa[name], kernel[name]) for name in mesa)
-    True
-    """
-    from sim.models.cascades.model import InformationCascade
-
-    model = InformationCascade(rng=seed, **params.model_dump(exclude_unset=True))
-    model.run_for(params.n_agents)
-    batch = simulate_cascades(params, [seed])
+    and action, the cascade and when it started (see :attr:`SweepModel.trajectories`)."""
+    model = run_mesa_model("sim.models.cascades.model:InformationCascade", params, seed,
+                           steps=params.n_agents)
     mesa = {"state": model.state, "signals": model.signals, "actions": model.actions_array,
             "cascade": model.cascade, "cascade_start": model.cascade_start}
-    kernel = {"state": batch.state[0], "signals": batch.signals[0],
-              "actions": batch.actions[0], "cascade": batch.cascade[0],
-              "cascade_start": batch.cascade_start[0]}
-    return mesa, kernel
+    return mesa, first_replicate(simulate_cascades(params, [seed]), mesa)
 
 
-MODEL = SweepModel(
-    params_schema=CascadeParams,
-    run_batch=run_batch,
-    metrics=METRICS,
-    seconds_per_run=lambda point: 2e-4,
-    example=EXAMPLE,
-    trajectories=trajectories,
-)
+MODEL = SweepModel(params_schema=CascadeParams, run_batch=run_batch, metrics=METRICS,
+                   seconds_per_run=lambda point: 2e-4, example=EXAMPLE, trajectories=trajectories)
 """The information-cascade model as sweeps see it (registered as ``cascades``)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.batching import run_in_blocks
+from sim.batching import run_replicates, seed_array
 from sim.models.cumulative_advantage.params import MarketParams
 from sim.models.cumulative_advantage.rules import draw_songs, listen
 
@@ -99,7 +99,7 @@ def simulate_markets(params: MarketParams, seeds, songs: Songs | None = None,
         Songs shared by every world (an experiment's worlds); default: each world draws its
         own from its generator first, as :class:`CulturalMarket` does without ``songs``.
     n_threads : int, default 1
-        Threads running worlds concurrently; the result does not depend on it.
+        Threads running worlds concurrently; see :func:`sim.batching.run_replicates`.
 
     Examples
     --------
@@ -108,9 +108,7 @@ def simulate_markets(params: MarketParams, seeds, songs: Songs | None = None,
     >>> batch.downloads.shape, batch.listens.sum(axis=1).tolist()
     ((3, 4), [30, 30, 30])
     """
-    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
-    if n_threads < 1:
-        raise ValueError(f"n_threads: must be >= 1, got {n_threads}")
+    seeds = seed_array(seeds)
     n_rep, m = seeds.shape[0], params.n_songs
     shared = None if songs is None else songs.checked(m)
     downloads = np.empty((n_rep, m), dtype=np.int64)
@@ -119,14 +117,12 @@ def simulate_markets(params: MarketParams, seeds, songs: Songs | None = None,
     appeal = np.empty((n_rep, m))
     s, n_listeners = params.social_weight, params.n_listeners
 
-    def run(rows: range) -> None:
-        for r in rows:
-            rng = np.random.default_rng(int(seeds[r]))
-            world = make_songs(params, rng) if shared is None else shared
-            quality[r], appeal[r] = world.quality, world.appeal
-            run_world(rng, quality[r], appeal[r], s, n_listeners, downloads[r], listens[r])
+    def run_one(r: int, rng: np.random.Generator) -> None:
+        world = make_songs(params, rng) if shared is None else shared
+        quality[r], appeal[r] = world.quality, world.appeal
+        run_world(rng, quality[r], appeal[r], s, n_listeners, downloads[r], listens[r])
 
-    run_in_blocks(run, n_rep, n_threads)
+    run_replicates(run_one, seeds, n_threads)
     return MarketBatch(downloads=downloads, listens=listens, quality=quality, appeal=appeal,
                        seeds=seeds)
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.models.base import SeededModel, agent_array
 from sim.models.cumulative_advantage.agents import Listener, Song
 from sim.models.cumulative_advantage.kernel import Songs, make_songs
 from sim.models.cumulative_advantage.metrics import gini, market_shares
@@ -59,15 +60,12 @@ from sim.models.cumulative_advantage.params import MarketParams
 __all__ = ["CulturalMarket"]
 
 
-class CulturalMarket(mesa.Model):
+class CulturalMarket(SeededModel):
     """One world of a cultural market; each step one :class:`Listener` arrives.
 
     Args:
-        rng: seed (int) or generator; with an int seed the draws equal the kernel's for the
-            same seed (:func:`sim.models.cumulative_advantage.kernel.simulate_markets`).
         songs: the songs' qualities and appeals (:class:`Songs`), shared by the worlds of
             an experiment; default: drawn from ``rng`` first (or taken from the params).
-        **params: the parameters of :class:`MarketParams` (validated there).
 
     Examples:
         >>> market = CulturalMarket(n_songs=5, n_listeners=50, social_weight=1.0, rng=8)
@@ -76,9 +74,10 @@ class CulturalMarket(mesa.Model):
         (False, 50)
     """
 
+    params_schema = MarketParams
+
     def __init__(self, rng=None, songs: Songs | None = None, **params) -> None:
-        super().__init__(rng=rng)
-        self.params = MarketParams(**params)
+        super().__init__(rng=rng, **params)
         p = self.params
         songs = make_songs(p, self.rng) if songs is None else songs.checked(p.n_songs)
         self.quality = songs.quality.copy()
@@ -106,15 +105,9 @@ class CulturalMarket(mesa.Model):
         if self.arrived >= self.params.n_listeners:
             self.running = False
 
-    @property
-    def downloads(self) -> np.ndarray:
-        """Downloads per song, in index order (what the social worlds display)."""
-        return np.array([s.downloads for s in self.songs], dtype=np.int64)
-
-    @property
-    def listens(self) -> np.ndarray:
-        """Listens per song, in index order."""
-        return np.array([s.listens for s in self.songs], dtype=np.int64)
+    downloads = agent_array("songs", "downloads", np.int64,
+                            "Downloads per song, in index order (what the social worlds display).")
+    listens = agent_array("songs", "listens", np.int64, "Listens per song, in index order.")
 
     @property
     def shares(self) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 from sim.models.cumulative_advantage.kernel import simulate_markets
 from sim.models.cumulative_advantage.metrics import gini, market_shares, quality_correlation
 from sim.models.cumulative_advantage.params import MarketParams
-from sim.sweep.models import SweepModel
+from sim.sweep.models import SweepModel, first_replicate, run_mesa_model
 
 __all__ = ["MODEL", "METRICS", "run_batch"]
 
@@ -55,32 +55,15 @@ def run_batch(params: MarketParams, seeds: np.ndarray,
 def trajectories(params: MarketParams, seed: int) -> tuple[dict, dict]:
     """One world from the Mesa model and from the kernel: the songs' qualities and appeals,
     and the downloads and listens of every song at the end (see
-    :attr:`SweepModel.trajectories`).
-
-    Examples
-    --------
-    >>> mesa, kernel = trajectories(MarketParams(**EXAMPLE), 1)
-    >>> all(np.array_equal(mesa[name], kernel[name]) for name in mesa)
-    True
-    """
-    from sim.models.cumulative_advantage.model import CulturalMarket
-
-    model = CulturalMarket(rng=seed, **params.model_dump(exclude_unset=True))
-    model.run_for(params.n_listeners)
-    batch = simulate_markets(params, [seed])
+    :attr:`SweepModel.trajectories`)."""
+    model = run_mesa_model("sim.models.cumulative_advantage.model:CulturalMarket", params, seed,
+                           steps=params.n_listeners)
     names = ("quality", "appeal", "downloads", "listens")
     mesa = {name: getattr(model, name) for name in names}
-    kernel = {name: getattr(batch, name)[0] for name in names}
-    return mesa, kernel
+    return mesa, first_replicate(simulate_markets(params, [seed]), names)
 
 
-MODEL = SweepModel(
-    params_schema=MarketParams,
-    run_batch=run_batch,
-    metrics=METRICS,
-    seconds_per_run=lambda point: 5e-4,
-    example=EXAMPLE,
-    trajectories=trajectories,
-)
+MODEL = SweepModel(params_schema=MarketParams, run_batch=run_batch, metrics=METRICS,
+                   seconds_per_run=lambda point: 5e-4, example=EXAMPLE, trajectories=trajectories)
 """The cumulative-advantage model as sweeps see it (registered as
 ``cumulative_advantage``)."""

@@ -31,12 +31,12 @@ import numpy as np
 import solara
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz, make_plot_component
-from mesa.visualization.utils import update_counter
 
+from sim import app_parts
 from sim.models.estimation.model import CrowdEstimation
 from sim.models.estimation.params import EstimationParams
 
-__all__ = ["EstimationApp", "app_params", "parse_seed", "TOPOLOGIES", "INFORMATION",
+__all__ = ["EstimationApp", "app_params", "TOPOLOGIES", "INFORMATION",
            "INFLUENCERS", "DEFAULTS", "APP_ROUNDS", "model_params", "page"]
 
 #: Rounds the app's model may run before Mesa's Step and play buttons are disabled.
@@ -89,29 +89,6 @@ MIN_AGENTS = 5
 MAX_AGENTS = 300
 
 
-def _choice(table: dict, value, name: str):
-    if value not in table:
-        allowed = ", ".join(repr(k) for k in table)
-        raise ValueError(f"{name}: must be one of {allowed}; got {value!r}")
-    return table[value]
-
-
-def parse_seed(seed) -> int:
-    """The seed control's value (an int, or the text typed into the box) as an int >= 0.
-
-    >>> parse_seed(" 7 "), parse_seed(42)
-    (7, 42)
-    >>> parse_seed("x")
-    Traceback (most recent call last):
-    ...
-    ValueError: seed: must be a whole number >= 0; got 'x'
-    """
-    text = str(seed).strip()
-    if isinstance(seed, bool) or not text.isdigit():
-        raise ValueError(f"seed: must be a whole number >= 0; got {seed!r}")
-    return int(text)
-
-
 def app_params(n_agents: int = DEFAULTS["n_agents"],
                social_weight: float = DEFAULTS["social_weight"],
                information: str = DEFAULTS["information"],
@@ -128,9 +105,9 @@ def app_params(n_agents: int = DEFAULTS["n_agents"],
     >>> app_params(information="crowd mean (aggregate)").network.kind
     'none'
     """
-    info = _choice(INFORMATION, information, "information")
-    spec = _choice(TOPOLOGIES, topology, "topology")
-    influence = _choice(INFLUENCERS, influencer, "influencer")
+    info = app_parts.choose(INFORMATION, information, "information")
+    spec = app_parts.choose(TOPOLOGIES, topology, "topology")
+    influence = app_parts.choose(INFLUENCERS, influencer, "influencer")
     return EstimationParams(
         n_agents=int(n_agents), social_weight=float(social_weight), information=info,
         network=spec if info == "neighbours" else {"kind": "none"}, rounds=APP_ROUNDS,
@@ -162,11 +139,7 @@ class EstimationApp(CrowdEstimation):
                  influencer: str = DEFAULTS["influencer"],
                  seed: int | str = DEFAULTS["seed"]) -> None:
         params = app_params(n_agents, social_weight, information, topology, influencer)
-        try:
-            self.seed, self.seed_problem = parse_seed(seed), None
-        except ValueError as exc:
-            self.seed = DEFAULTS["seed"]
-            self.seed_problem = f"{exc}: used seed {self.seed}"
+        self.seed, self.seed_problem = app_parts.seed_or_default(seed, DEFAULTS["seed"])
         self.controls = {"n_agents": params.n_agents, "social_weight": params.social_weight,
                          "information": information, "topology": topology,
                          "influencer": influencer, "seed": self.seed}
@@ -243,34 +216,24 @@ def draw_agents(model: EstimationApp) -> Figure:
     return fig
 
 
-@solara.component
-def AgentView(model: EstimationApp):
-    """Mesa component: the agents on their network, coloured by estimate."""
-    update_counter.get()
-    # no bbox_inches="tight": the figure keeps the shape of a Mesa grid cell
-    solara.FigureMatplotlib(draw_agents(model), format="png",
-                            dependencies=[model, model.steps, update_counter.value])
+AgentView = app_parts.figure_view(
+    draw_agents, "Mesa component: the agents on their network, coloured by estimate.")
 
 
 @solara.component
 def RoundSummary(model: EstimationApp):
     """Mesa component: the current round's numbers, and the settings that made the crowd."""
-    update_counter.get()
     row = model.datacollector.get_model_vars_dataframe().iloc[-1]
     c = model.controls
     topology = c["topology"] if model.params.information == "neighbours" else "no network"
-    with solara.Column(style={"padding": "0.5em 1em"}):
-        solara.Text(f"Round {model.steps}", style={"font-weight": "bold", "font-size": "1.1em"})
-        if model.seed_problem:
-            solara.Warning(model.seed_problem)
+    with app_parts.summary_column(f"Round {model.steps}", [model.seed_problem],
+                                  app_parts.reset_note("crowd")):
         solara.Text(f"error of the mean {row['error_of_mean']:.2f} lb · error of the median "
                     f"{row['error_of_median']:.2f} lb · diversity {row['diversity']:.1f} lb² · "
                     f"mean individual error {row['mean_individual_error']:.1f} lb")
         solara.Text(f"{c['n_agents']} agents · social weight {c['social_weight']:.2f} · "
                     f"information: {c['information']} · topology: {topology} · influencer: "
                     f"{c['influencer']} · seed {c['seed']}")
-        solara.Text("Change a parameter, then press Reset: the same seed and parameters give "
-                    "the same crowd.", style={"color": "#666"})
 
 
 def _round_axes(ax) -> None:
@@ -315,14 +278,10 @@ model_params: dict = {
                  "label": "Topology (with network neighbours)", "values": list(TOPOLOGIES)},
     "influencer": {"type": "Select", "value": DEFAULTS["influencer"], "label": "Influencer",
                    "values": list(INFLUENCERS)},
-    "seed": {"type": "InputText", "value": DEFAULTS["seed"], "label": "Seed"},
+    "seed": app_parts.seed_control(DEFAULTS["seed"]),
 }
 
-model = EstimationApp()
-page = SolaraViz(
-    model,
-    components=[AgentView, ErrorPlot, DiversityPlot, RoundSummary],
-    model_params=model_params,
-    name="Crowd estimation with social influence (Galton's ox)",
-)
+page = SolaraViz(EstimationApp(), components=[AgentView, ErrorPlot, DiversityPlot, RoundSummary],
+                 model_params=model_params,
+                 name="Crowd estimation with social influence (Galton's ox)")
 page  # noqa: B018 - solara serves the module-level ``page``

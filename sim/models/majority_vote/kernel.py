@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.batching import run_in_blocks
+from sim.batching import run_replicates, seed_array
 from sim.models.majority_vote.params import MajorityParams
 from sim.models.majority_vote.rules import (
     cast_vote,
@@ -94,12 +94,12 @@ def simulate_votes(params: MajorityParams, seeds, n_elections: int = 1,
     params : MajorityParams
         The jury (validated parameters).
     seeds : array_like of int
-        One integer seed per jury (see :func:`sim.seeding.replicate_seeds`).
+        One integer seed per jury, from which it draws its competences, then its votes.
     n_elections : int, default 1
         Elections per jury (independent questions, the same competences).
     n_threads : int, default 1
-        Threads running juries concurrently (the kernel releases the GIL); the result does
-        not depend on it.
+        Threads running juries concurrently (the kernel releases the GIL); see
+        :func:`sim.batching.run_replicates`.
 
     Examples
     --------
@@ -108,11 +108,9 @@ def simulate_votes(params: MajorityParams, seeds, n_elections: int = 1,
     >>> batch.majority_right.shape, batch.competences.shape
     ((4, 2), (4, 3))
     """
-    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
+    seeds = seed_array(seeds)
     if n_elections < 1:
         raise ValueError(f"n_elections: must be >= 1, got {n_elections}")
-    if n_threads < 1:
-        raise ValueError(f"n_threads: must be >= 1, got {n_threads}")
     n_rep, n = seeds.shape[0], params.n_agents
     competences = np.empty((n_rep, n))
     right = np.empty((n_rep, n_elections), dtype=np.int64)
@@ -121,12 +119,11 @@ def simulate_votes(params: MajorityParams, seeds, n_elections: int = 1,
     kind, a, b = params.competence_codes
     p, rho, leader_p = params.competence, params.correlation, params.leader_p
 
-    def run(rows: range) -> None:
-        for r in rows:
-            run_jury(np.random.default_rng(int(seeds[r])), kind, p, a, b, rho, leader_p,
-                     competences[r], right[r], followers[r], outcome[r])
+    def run_one(r: int, rng: np.random.Generator) -> None:
+        run_jury(rng, kind, p, a, b, rho, leader_p, competences[r], right[r], followers[r],
+                 outcome[r])
 
-    run_in_blocks(run, n_rep, n_threads)
+    run_replicates(run_one, seeds, n_threads)
     return VoteBatch(majority_right=outcome, right_votes=right, followers=followers,
                      competences=competences, seeds=seeds)
 

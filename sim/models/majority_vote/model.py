@@ -51,6 +51,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.models.base import SeededModel, agent_array
 from sim.models.majority_vote.agents import Voter
 from sim.models.majority_vote.params import MajorityParams
 from sim.models.majority_vote.rules import leader_signal, majority_outcome
@@ -58,13 +59,8 @@ from sim.models.majority_vote.rules import leader_signal, majority_outcome
 __all__ = ["MajorityVote"]
 
 
-class MajorityVote(mesa.Model):
+class MajorityVote(SeededModel):
     """A jury of :class:`Voter` agents; each step is one election.
-
-    Args:
-        rng: seed (int) or generator; with an int seed the draws equal the kernel's for the
-            same seed (:func:`sim.models.majority_vote.kernel.simulate_votes`).
-        **params: the parameters of :class:`MajorityParams` (validated there).
 
     Examples:
         >>> model = MajorityVote(n_agents=5, competence=0.7, rng=3)
@@ -75,9 +71,10 @@ class MajorityVote(mesa.Model):
         ['right_votes', 'followers', 'majority_right']
     """
 
+    params_schema = MajorityParams
+
     def __init__(self, rng=None, **params) -> None:
-        super().__init__(rng=rng)
-        self.params = MajorityParams(**params)
+        super().__init__(rng=rng, **params)
         p = self.params
         Voter.create_agents(self, p.n_agents, index=list(range(p.n_agents)))
         self.jury = list(self.agents)  # index order: agents are created in order
@@ -109,12 +106,7 @@ class MajorityVote(mesa.Model):
             raise ValueError("no election yet: call step() first")
         return bool(self.outcomes[-1])
 
-    @property
-    def competences(self) -> np.ndarray:
-        """The voters' competences, in index order."""
-        return np.array([v.competence for v in self.jury], dtype=float)
-
-    @property
-    def votes(self) -> np.ndarray:
-        """The votes of the last election (1 right, 0 wrong), in index order."""
-        return np.array([v.vote for v in self.jury], dtype=np.int8)
+    competences = agent_array("jury", "competence", float,
+                              "The voters' competences, in index order.")
+    votes = agent_array("jury", "vote", np.int8,
+                        "The votes of the last election (1 right, 0 wrong), in index order.")

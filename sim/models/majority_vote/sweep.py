@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.models.majority_vote.kernel import simulate_votes
 from sim.models.majority_vote.params import MajorityParams
-from sim.sweep.models import SweepModel
+from sim.sweep.models import SweepModel, first_replicate, run_mesa_model
 
 __all__ = ["MODEL", "METRICS", "run_batch"]
 
@@ -52,33 +52,15 @@ def run_batch(params: MajorityParams, seeds: np.ndarray,
 def trajectories(params: MajorityParams, seed: int) -> tuple[dict, dict]:
     """One jury from the Mesa model and from the kernel, holding a few elections: the
     competences, then per election the right votes, the leader's followers and the outcome
-    (see :attr:`SweepModel.trajectories`).
-
-    Examples
-    --------
-    >>> mesa, kernel = trajectories(MajorityParams(**EXAMPLE), 1)
-    >>> all(np.array_equal(mesa[name], kernel[name]) for name in mesa)
-    True
-    """
-    from sim.models.majority_vote.model import MajorityVote
-
-    model = MajorityVote(rng=seed, **params.model_dump(exclude_unset=True))
-    model.run_for(_ELECTIONS)
+    (see :attr:`SweepModel.trajectories`)."""
+    model = run_mesa_model("sim.models.majority_vote.model:MajorityVote", params, seed,
+                           steps=_ELECTIONS)
     frame = model.datacollector.get_model_vars_dataframe()
-    batch = simulate_votes(params, [seed], n_elections=_ELECTIONS)
     mesa = {"competences": model.competences, "right_votes": frame.right_votes.to_numpy(),
             "followers": frame.followers.to_numpy(), "majority_right": np.array(model.outcomes)}
-    kernel = {"competences": batch.competences[0], "right_votes": batch.right_votes[0],
-              "followers": batch.followers[0], "majority_right": batch.majority_right[0]}
-    return mesa, kernel
+    return mesa, first_replicate(simulate_votes(params, [seed], n_elections=_ELECTIONS), mesa)
 
 
-MODEL = SweepModel(
-    params_schema=MajorityParams,
-    run_batch=run_batch,
-    metrics=METRICS,
-    seconds_per_run=lambda point: 1e-4,
-    example=EXAMPLE,
-    trajectories=trajectories,
-)
+MODEL = SweepModel(params_schema=MajorityParams, run_batch=run_batch, metrics=METRICS,
+                   seconds_per_run=lambda point: 1e-4, example=EXAMPLE, trajectories=trajectories)
 """The majority-vote model as sweeps see it (registered as ``majority_vote``)."""

@@ -42,12 +42,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 
+from sim import app_parts
 from sim.models.nest_site.model import NestSiteSelection
 from sim.models.nest_site.params import LIST2009_QUALITIES, NestSiteParams
 
-__all__ = ["NestSiteApp", "app_params", "parse_seed", "SITES", "DEFAULTS", "APP_HORIZON",
+__all__ = ["NestSiteApp", "app_params", "SITES", "DEFAULTS", "APP_HORIZON",
            "MIN_AGENTS", "MAX_AGENTS", "MAX_QUORUM", "COLORBLIND", "site_colour", "site_label",
            "draw_scouts", "draw_dancers", "draw_states", "model_params", "page"]
 
@@ -108,30 +108,6 @@ def site_label(j: int, quality: float) -> str:
     return f"site {j} (quality {quality:g})"
 
 
-def parse_seed(seed) -> int:
-    """The seed control's value (an int, or the text typed into the box) as an int >= 0
-    (the estimation app's rule; not imported from there, which would build that page too).
-
-    >>> parse_seed(" 7 "), parse_seed(42)
-    (7, 42)
-    >>> parse_seed("x")
-    Traceback (most recent call last):
-    ...
-    ValueError: seed: must be a whole number >= 0; got 'x'
-    """
-    text = str(seed).strip()
-    if isinstance(seed, bool) or not text.isdigit():
-        raise ValueError(f"seed: must be a whole number >= 0; got {seed!r}")
-    return int(text)
-
-
-def _choice(table: dict, value, name: str):
-    if value not in table:
-        allowed = ", ".join(repr(k) for k in table)
-        raise ValueError(f"{name}: must be one of {allowed}; got {value!r}")
-    return table[value]
-
-
 def app_params(sites: str = DEFAULTS["sites"], n_agents: int = DEFAULTS["n_agents"],
                interdependence: float = DEFAULTS["interdependence"],
                copying: float = DEFAULTS["copying"], noise: float = DEFAULTS["noise"],
@@ -147,7 +123,7 @@ def app_params(sites: str = DEFAULTS["sites"], n_agents: int = DEFAULTS["n_agent
     >>> app_params(quorum=0).quorum is None, app_params(n_agents=50, quorum=60).quorum is None
     (True, True)
     """
-    qualities = _choice(SITES, sites, "sites")
+    qualities = app_parts.choose(SITES, sites, "sites")
     n_agents = int(n_agents)
     q = int(quorum) if quorum else 0
     return NestSiteParams(
@@ -182,11 +158,7 @@ class NestSiteApp(NestSiteSelection):
                  quorum: int = DEFAULTS["quorum"],
                  seed: int | str = DEFAULTS["seed"]) -> None:
         params = app_params(sites, n_agents, interdependence, copying, noise, quorum)
-        try:
-            self.seed, self.seed_problem = parse_seed(seed), None
-        except ValueError as exc:
-            self.seed = DEFAULTS["seed"]
-            self.seed_problem = f"{exc}: used seed {self.seed}"
+        self.seed, self.seed_problem = app_parts.seed_or_default(seed, DEFAULTS["seed"])
         asked = int(quorum) if quorum else 0
         self.quorum_problem = (f"quorum {asked} is more than the {params.n_agents} scouts: "
                                "no quorum" if asked > params.n_agents else None)
@@ -363,44 +335,29 @@ def draw_states(model: NestSiteApp) -> Figure:
     return fig
 
 
-@solara.component
-def ScoutView(model: NestSiteApp):
-    """Mesa component: every scout, grouped by state and site."""
-    update_counter.get()
-    solara.FigureMatplotlib(draw_scouts(model), format="png",
-                            dependencies=[model, model.steps, update_counter.value])
-
-
-@solara.component
-def DancersPlot(model: NestSiteApp):
-    """Mesa component: dancers per site over time."""
-    update_counter.get()
-    solara.FigureMatplotlib(draw_dancers(model), format="png",
-                            dependencies=[model, model.steps, update_counter.value])
-
-
-@solara.component
-def StateBars(model: NestSiteApp):
-    """Mesa component: the scouts by state now, a bar per site."""
-    update_counter.get()
-    solara.FigureMatplotlib(draw_states(model), format="png",
-                            dependencies=[model, model.steps, update_counter.value])
+ScoutView = app_parts.figure_view(
+    draw_scouts, "Mesa component: every scout, grouped by state and site.")
+DancersPlot = app_parts.figure_view(draw_dancers, "Mesa component: dancers per site over time.")
+StateBars = app_parts.figure_view(
+    draw_states, "Mesa component: the scouts by state now, a bar per site.")
 
 
 @solara.component
 def StepSummary(model: NestSiteApp):
     """Mesa component: the current step's numbers, and the settings that made the swarm."""
-    update_counter.get()
     p = model.params
     c = model.controls
     counts = model.dancers
     dancing = int(counts.sum())
     best = f"best site: {p.best_site} (quality {p.qualities[p.best_site]:g})"
-    with solara.Column(style={"padding": "0.5em 1em"}):
-        solara.Text(f"Step {model.steps}", style={"font-weight": "bold", "font-size": "1.1em"})
-        for problem in (model.seed_problem, model.quorum_problem):
-            if problem:
-                solara.Warning(problem)
+    if model.running:
+        end = (f"runs until a site has {p.quorum} dancers or step {p.horizon}"
+               if p.quorum is not None else f"runs until step {p.horizon}")
+    else:
+        end = "has stopped: press Reset for a new swarm"
+    with app_parts.summary_column(f"Step {model.steps}",
+                                  [model.seed_problem, model.quorum_problem],
+                                  f"The swarm {end}. {app_parts.reset_note('swarm')}"):
         decision = _decision_text(model)
         if decision:
             solara.Success(decision)
@@ -414,13 +371,6 @@ def StepSummary(model: NestSiteApp):
         solara.Text(f"{c['n_agents']} scouts · sites {', '.join(f'{q:g}' for q in p.qualities)}"
                     f" · λ {c['interdependence']:.2f} · μ {c['copying']:.2f} · "
                     f"σ {c['noise']:.2f} · {quorum} · seed {c['seed']}")
-        if model.running:
-            end = (f"runs until a site has {p.quorum} dancers or step {p.horizon}"
-                   if p.quorum is not None else f"runs until step {p.horizon}")
-        else:
-            end = "has stopped: press Reset for a new swarm"
-        solara.Text(f"The swarm {end}. Change a parameter, then press Reset: the same seed "
-                    "and parameters give the same swarm.", style={"color": "#666"})
 
 
 #: SolaraViz controls -> keyword arguments of :class:`NestSiteApp`.
@@ -437,14 +387,10 @@ model_params: dict = {
               "min": 0.05, "max": 2.0, "step": 0.05},
     "quorum": {"type": "SliderInt", "value": DEFAULTS["quorum"], "label": "Quorum (0: none)",
                "min": 0, "max": MAX_QUORUM, "step": 5},
-    "seed": {"type": "InputText", "value": DEFAULTS["seed"], "label": "Seed"},
+    "seed": app_parts.seed_control(DEFAULTS["seed"]),
 }
 
-model = NestSiteApp()
-page = SolaraViz(
-    model,
-    components=[ScoutView, DancersPlot, StateBars, StepSummary],
-    model_params=model_params,
-    name="Nest-site selection by a honeybee swarm (List et al. 2009)",
-)
+page = SolaraViz(NestSiteApp(), components=[ScoutView, DancersPlot, StateBars, StepSummary],
+                 model_params=model_params,
+                 name="Nest-site selection by a honeybee swarm (List et al. 2009)")
 page  # noqa: B018 - solara serves the module-level ``page``

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.batching import run_in_blocks
+from sim.batching import run_replicates, seed_array
 from sim.models.nest_site.params import NestSiteParams
 from sim.models.nest_site.rules import (
     UNCOMMITTED,
@@ -44,8 +44,9 @@ from sim.models.nest_site.rules import (
     visit,
     visit_thresholds,
 )
+from sim.stats import wilson_interval
 
-__all__ = ["SwarmBatch", "run_swarm", "simulate_swarms", "wilson_interval"]
+__all__ = ["SwarmBatch", "run_swarm", "simulate_swarms", "outcomes"]
 
 
 @njit(cache=True, nogil=True)
@@ -209,31 +210,6 @@ def kernel_arguments(params: NestSiteParams) -> tuple:
             int(params.n_agents))
 
 
-def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054
-                    ) -> tuple[float, float]:
-    """Wilson score interval of a proportion (95 % by default); (nan, nan) for no trials.
-
-    Examples
-    --------
-    >>> [round(v, 4) for v in wilson_interval(250, 250)]
-    [0.9849, 1.0]
-    """
-    if trials == 0:
-        return float("nan"), float("nan")
-    p = successes / trials
-    denominator = 1.0 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
-
-
-def run_replicate(arguments: tuple, seed: int, record: bool, trajectory_out: np.ndarray,
-                  final_out: np.ndarray) -> tuple[int, int, int]:
-    """One swarm from its integer seed; ``arguments`` from :func:`kernel_arguments`."""
-    return run_swarm(np.random.default_rng(int(seed)), *arguments, record, trajectory_out,
-                     final_out)
-
-
 def outcomes(params: NestSiteParams, final_dancers: np.ndarray, decision: np.ndarray,
              quorum_sites: np.ndarray) -> dict[str, np.ndarray]:
     """Chosen site and both consensus criteria from the final dancers (both engines)."""
@@ -255,28 +231,23 @@ def outcomes(params: NestSiteParams, final_dancers: np.ndarray, decision: np.nda
 
 def simulate_swarms(params: NestSiteParams, seeds, record_dancers: bool = False,
                     n_threads: int = 1) -> SwarmBatch:
-    """Simulate one swarm per seed.
+    """Simulate one swarm per seed, as a :class:`SwarmBatch`.
 
     Parameters
     ----------
     params : NestSiteParams
-        The swarm (validated parameters).
+        The swarm (validated parameters; a TypeError for anything else).
     seeds : array_like of int
-        One integer seed per replicate (see :func:`sim.seeding.replicate_seeds`).
+        One integer seed per swarm.
     record_dancers : bool, default False
         Keep the dancers per site after every step, (replicates, horizon + 1, sites).
     n_threads : int, default 1
-        Threads running replicates concurrently (the kernel releases the GIL). The result
-        does not depend on it.
-
-    Returns
-    -------
-    SwarmBatch
+        Threads running swarms concurrently (the kernel releases the GIL); see
+        :func:`sim.batching.run_replicates`.
 
     Examples
     --------
-    >>> from sim.seeding import replicate_seeds
-    >>> batch = simulate_swarms(NestSiteParams(horizon=50), replicate_seeds(1, 4))
+    >>> batch = simulate_swarms(NestSiteParams(horizon=50), [11, 12, 13, 14])
     >>> batch.final_dancers.shape, batch.chosen.shape
     ((4, 5), (4,))
     >>> p = NestSiteParams(n_agents=20, qualities=[5, 10], horizon=10, quorum=5)
@@ -285,9 +256,7 @@ def simulate_swarms(params: NestSiteParams, seeds, record_dancers: bool = False,
     """
     if not isinstance(params, NestSiteParams):
         raise TypeError(f"params must be NestSiteParams, got {type(params).__name__}")
-    seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
-    if n_threads < 1:
-        raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+    seeds = seed_array(seeds)
     n_replicates, n_sites = seeds.shape[0], params.n_sites
     final = np.zeros((n_replicates, n_sites), dtype=np.int64)
     decision = np.full(n_replicates, -1, dtype=np.int64)
@@ -300,13 +269,12 @@ def simulate_swarms(params: NestSiteParams, seeds, record_dancers: bool = False,
 
     arguments = kernel_arguments(params)
 
-    def run(rows: range) -> None:
-        for r in rows:
-            out = trajectory[r] if record_dancers else trajectory[0]
-            decision[r], quorum_sites[r], steps[r] = run_replicate(
-                arguments, seeds[r], record_dancers, out, final[r])
+    def run_one(r: int, rng: np.random.Generator) -> None:
+        out = trajectory[r] if record_dancers else trajectory[0]
+        decision[r], quorum_sites[r], steps[r] = run_swarm(rng, *arguments, record_dancers, out,
+                                                           final[r])
 
-    run_in_blocks(run, n_replicates, n_threads)
+    run_replicates(run_one, seeds, n_threads)
     return SwarmBatch(decision_time=decision, steps=steps, final_dancers=final,
                       dancers=trajectory if record_dancers else None, seeds=seeds,
                       qualities=params.quality_array,

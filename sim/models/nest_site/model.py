@@ -61,6 +61,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.models.base import SeededModel, agent_array
 from sim.models.nest_site.agents import Scout, Snapshot
 from sim.models.nest_site.kernel import outcomes
 from sim.models.nest_site.params import NestSiteParams
@@ -69,13 +70,8 @@ from sim.models.nest_site.rules import quorum_site, snapshot, stop_probabilities
 __all__ = ["NestSiteSelection"]
 
 
-class NestSiteSelection(mesa.Model):
+class NestSiteSelection(SeededModel):
     """A swarm of :class:`Scout` agents choosing among candidate nest sites.
-
-    Args:
-        rng: seed (int) or generator; with an int seed the draws equal the kernel's for the
-            same seed (see :func:`sim.models.nest_site.kernel.simulate_swarms`).
-        **params: the parameters of :class:`NestSiteParams` (validated there).
 
     Attributes:
         params: the validated parameters.
@@ -96,9 +92,10 @@ class NestSiteSelection(mesa.Model):
         ['best', 'chosen', 'decision_time']
     """
 
+    params_schema = NestSiteParams
+
     def __init__(self, rng=None, **params) -> None:
-        super().__init__(rng=rng)
-        self.params = NestSiteParams(**params)
+        super().__init__(rng=rng, **params)
         p = self.params
         self.qualities = p.quality_array
         self.discovery = p.discovery_array
@@ -118,24 +115,17 @@ class NestSiteSelection(mesa.Model):
     # -- state -------------------------------------------------------------------------------
 
     def _take_snapshot(self) -> None:
-        sites = np.array([s.site for s in self.scouts], dtype=np.int64)
-        strengths = np.array([s.strength for s in self.scouts], dtype=np.float64)
-        snapshot(sites, strengths, self._counts, self._sums)
+        snapshot(self.sites, self.strengths, self._counts, self._sums)
 
     @property
     def dancers(self) -> np.ndarray:
         """Dancers per site now (a copy)."""
         return self._counts.copy()
 
-    @property
-    def strengths(self) -> np.ndarray:
-        """Each scout's dance strength, in index order (0 when uncommitted)."""
-        return np.array([s.strength for s in self.scouts], dtype=np.float64)
-
-    @property
-    def sites(self) -> np.ndarray:
-        """Each scout's site, in index order (-1 when uncommitted)."""
-        return np.array([s.site for s in self.scouts], dtype=np.int64)
+    strengths = agent_array("scouts", "strength", np.float64,
+                            "Each scout's dance strength, in index order (0 when uncommitted).")
+    sites = agent_array("scouts", "site", np.int64,
+                        "Each scout's site, in index order (-1 when uncommitted).")
 
     @property
     def trajectory(self) -> np.ndarray:

@@ -73,31 +73,30 @@ class CrossInhibition:
 SEELEY2012 = {"gamma": 3.0, "alpha": 1.0 / 3.0, "rho": 3.0}
 
 
-def rhs(t: float, y, model: CrossInhibition) -> np.ndarray:
-    """d(PsiA, PsiB)/dt."""
+def _shares_and_losses(y, model: CrossInhibition) -> tuple[float, float, float, float, float]:
+    """``PsiA``, ``PsiB``, ``PsiU`` at ``y = (PsiA, PsiB)``, and the rates at which each
+    site's committed scouts leave it, ``alpha - rho PsiU + sigma Psi_other`` (A, then B)."""
     a, b = y[0], y[1]
     u = 1.0 - a - b
+    (aa, ab), (ra, rb), s = model.alpha, model.rho, model.sigma
+    return a, b, u, aa - ra * u + s * b, ab - rb * u + s * a
+
+
+def rhs(t: float, y, model: CrossInhibition) -> np.ndarray:
+    """d(PsiA, PsiB)/dt."""
+    a, b, u, loss_a, loss_b = _shares_and_losses(y, model)
     ga, gb = model.gamma
-    aa, ab = model.alpha
-    ra, rb = model.rho
-    s = model.sigma
-    return np.array([ga * u - a * (aa - ra * u + s * b),
-                     gb * u - b * (ab - rb * u + s * a)])
+    return np.array([ga * u - a * loss_a, gb * u - b * loss_b])
 
 
 def jacobian(y, model: CrossInhibition) -> np.ndarray:
     """The Jacobian of :func:`rhs` at ``y = (PsiA, PsiB)`` (analytic)."""
-    a, b = y[0], y[1]
-    u = 1.0 - a - b
+    a, b, u, loss_a, loss_b = _shares_and_losses(y, model)
     ga, gb = model.gamma
-    aa, ab = model.alpha
-    ra, rb = model.rho
-    s = model.sigma
-    # d/da of  ga u - a (aa - ra u + s b)  with du/da = -1, du/db = -1
-    return np.array([
-        [-ga - (aa - ra * u + s * b) - ra * a, -ga - a * (ra + s)],
-        [-gb - b * (rb + s), -gb - (ab - rb * u + s * a) - rb * b],
-    ])
+    (ra, rb), s = model.rho, model.sigma
+    # d/da of  ga u - a loss_a  with du/da = du/db = -1, d loss_a/da = ra, d loss_a/db = ra + s
+    return np.array([[-ga - loss_a - ra * a, -ga - a * (ra + s)],
+                     [-gb - b * (rb + s), -gb - loss_b - rb * b]])
 
 
 def solve(model: CrossInhibition, y0=(0.0, 0.0), t_end: float = 100.0, t_eval=None,

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.models.nest_site.kernel import simulate_swarms
 from sim.models.nest_site.params import NestSiteParams
-from sim.sweep.models import SweepModel
+from sim.sweep.models import SweepModel, first_replicate, run_mesa_model
 
 __all__ = ["MODEL", "METRICS", "run_batch"]
 
@@ -49,35 +49,20 @@ def run_batch(params: NestSiteParams, seeds: np.ndarray,
 
 def trajectories(params: NestSiteParams, seed: int) -> tuple[dict, dict]:
     """One swarm from the Mesa model and from the kernel: dancers per site after each step,
-    the decision and the final outcome (see :attr:`SweepModel.trajectories`).
-
-    Examples
-    --------
-    >>> mesa, kernel = trajectories(NestSiteParams(**EXAMPLE), 1)
-    >>> all(np.array_equal(mesa[name], kernel[name]) for name in mesa)
-    True
-    """
-    from sim.models.nest_site.model import NestSiteSelection
-
-    model = NestSiteSelection(rng=seed, **params.model_dump(exclude_unset=True))
-    model.run_model()
+    the decision and the final outcome (see :attr:`SweepModel.trajectories`)."""
+    model = run_mesa_model("sim.models.nest_site.model:NestSiteSelection", params, seed)
     outcome = model.outcome()
-    batch = simulate_swarms(params, [seed], record_dancers=True)
-    steps = int(batch.steps[0])  # after a quorum decision the kernel repeats the last row
     mesa = {"dancers": model.trajectory, "decision_time": outcome["decision_time"],
             "chosen": outcome["chosen"], "final_dancers": outcome["final_dancers"]}
-    kernel = {"dancers": batch.dancers[0, :steps + 1], "decision_time": batch.decision_time[0],
-              "chosen": batch.chosen[0], "final_dancers": batch.final_dancers[0]}
+    batch = simulate_swarms(params, [seed], record_dancers=True)
+    kernel = first_replicate(batch, mesa)
+    # after a quorum decision the kernel repeats the last row up to the horizon
+    kernel["dancers"] = kernel["dancers"][:batch.steps[0] + 1]
     return mesa, kernel
 
 
-MODEL = SweepModel(
-    params_schema=NestSiteParams,
-    run_batch=run_batch,
-    metrics=METRICS,
-    default_metrics=("chosen_best", "plurality_best", "twice_best", "decision_time"),
-    seconds_per_run=lambda point: 8e-4,
-    example=EXAMPLE,
-    trajectories=trajectories,
-)
+MODEL = SweepModel(params_schema=NestSiteParams, run_batch=run_batch, metrics=METRICS,
+                   default_metrics=("chosen_best", "plurality_best", "twice_best",
+                                    "decision_time"),
+                   seconds_per_run=lambda point: 8e-4, example=EXAMPLE, trajectories=trajectories)
 """The nest-site model as sweeps see it (registered as ``nest_site``)."""
