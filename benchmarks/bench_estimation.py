@@ -40,8 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (fmt_rate, fmt_seconds, fmt_total, nogil_scaling,  # noqa: E402
-                     summarise, table, timings)
+from _common import fmt_rate, fmt_seconds, fmt_total, nogil_scaling, summarise, table, timings
 
 CROWD = 1_000
 TOTALS = (10**3, 10**5, 10**7)
@@ -87,21 +86,22 @@ def _verdict(value: float | None, target: float) -> str:
     return "PASS" if value >= target else "MISS"
 
 
-def _kernel_constants(params) -> tuple:
-    return (params.family_code, params.centre, params.scale_below, params.scale_above,
-            params.expertise_spread, params.correlation, params.n_groups)
-
-
 def _compile_helpers():
     """Small njit loops used by the breakdown (compiled here, not cached)."""
     from numba import njit
 
     from sim.models.estimation.kernel import draw_crowd
+    from sim.models.estimation.params import RuleSettings
 
     @njit(nogil=True)
-    def draw_many(rng, n_crowds, family, centre, below, above, spread, rho, n_groups, est, mult):
+    def draw_many(rng, n_crowds, settings, est, mult):
         for _ in range(n_crowds):
-            draw_crowd(rng, family, centre, below, above, spread, rho, n_groups, est, mult)
+            draw_crowd(rng, settings, est, mult)
+
+    @njit(nogil=True)
+    def draw_once(rng, settings_values, est, mult):
+        # the kernel's entry point (kernel._run_crowd) takes the settings as a plain tuple
+        draw_crowd(rng, RuleSettings(*settings_values), est, mult)
 
     @njit(nogil=True)
     def sum_normals(rng, n):
@@ -111,10 +111,10 @@ def _compile_helpers():
         return total
 
     @njit(nogil=True)
-    def no_generator(family, centre, below, above, spread, rho, n_groups, est, mult):
+    def no_generator(settings_values, est, mult):
         return est.shape[0] + mult.shape[0]
 
-    return draw_many, sum_normals, no_generator
+    return draw_many, draw_once, sum_normals, no_generator
 
 
 # --------------------------------------------------------------------------- measurements
@@ -163,19 +163,20 @@ def breakdown(params, n_generators: int, repeat: int, n_draws: int,
               helpers) -> dict[str, Any]:
     """Where the kernel's time per replicate goes (one thread, crowds of ``params.n_agents``).
 
-    seeding: ``np.random.default_rng(int(seed))``; dispatch: calling the njit ``draw_crowd``
-    (with empty output arrays, so nothing is drawn) with a Generator it has not seen - numba
+    seeding: ``np.random.default_rng(int(seed))``; dispatch: calling ``draw_crowd`` through
+    an njit function taking the settings as a plain tuple, as the kernel's entry point does
+    (with empty output arrays, so nothing is drawn), with a Generator it has not seen - numba
     unboxes it through its ``ctypes`` interface, which numpy builds on first use - and with one
     it has; the same call of an njit function without a Generator as a baseline; drawing:
     ``draw_crowd`` called in a compiled loop on one generator (no Python in between);
     end-to-end: ``simulate_crowds`` on the same seeds, per replicate. All per replicate.
     """
     from sim.models.estimation import simulate_crowds
-    from sim.models.estimation.kernel import draw_crowd
     from sim.seeding import replicate_seeds
 
-    draw_many, sum_normals, no_generator = helpers
-    consts = _kernel_constants(params)
+    draw_many, draw_once, sum_normals, no_generator = helpers
+    settings = params.rule_settings()
+    values = tuple(settings)
     seed_array = replicate_seeds(4242, n_generators)
     seeds = [int(s) for s in seed_array]
     empty = np.empty(0)
@@ -185,26 +186,26 @@ def breakdown(params, n_generators: int, repeat: int, n_draws: int,
     seeding = [t / n_generators for t in timings(
         lambda: [np.random.default_rng(s) for s in seeds], repeat)]
     baseline = [t / n_generators for t in timings(
-        lambda: [no_generator(*consts, empty, empty) for _ in seeds], repeat)]
+        lambda: [no_generator(values, empty, empty) for _ in seeds], repeat)]
     fresh, reused = [], []
     for _ in range(max(1, repeat)):
         gens = [np.random.default_rng(s) for s in seeds]
         start = time.perf_counter()
         for g in gens:
-            draw_crowd(g, *consts, empty, empty)
+            draw_once(g, values, empty, empty)
         fresh.append((time.perf_counter() - start) / n_generators)
         start = time.perf_counter()
         for g in gens:
-            draw_crowd(g, *consts, empty, empty)
+            draw_once(g, values, empty, empty)
         reused.append((time.perf_counter() - start) / n_generators)
 
     n = params.n_agents
     est, mult = np.empty(n), np.empty(n)
     rng = np.random.default_rng(1)
     n_crowds = max(1, n_draws // n)
-    draw_many(rng, 1, *consts, est, mult)
+    draw_many(rng, 1, settings, est, mult)
     drawing = [t / n_crowds for t in timings(
-        lambda: draw_many(rng, n_crowds, *consts, est, mult), repeat)]
+        lambda: draw_many(rng, n_crowds, settings, est, mult), repeat)]
 
     sum_normals(rng, 10)
     raw = [t / n_draws for t in timings(lambda: sum_normals(rng, n_draws), repeat)]
@@ -411,7 +412,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name, config in CONFIGS.items():
         params = EstimationParams(n_agents=CROWD, **config)
         b = breakdown(params, n_gen, repeat, n_draws, helpers)
-        best = lambda key: b[key]["best_s"]  # noqa: E731
+        best = lambda key: b[key]["best_s"]
         total = best("end_to_end_per_replicate_s")
         parts = [("seeding: np.random.default_rng(int)", best("seeding_s")),
                  ("dispatch: njit call unboxing a new Generator",

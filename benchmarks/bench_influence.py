@@ -52,8 +52,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (REPO_ROOT, fmt_rate, fmt_seconds, fmt_total, load_average,  # noqa: E402
-                     nogil_scaling, summarise, table, timings)
+from _common import (
+    REPO_ROOT,
+    fmt_rate,
+    fmt_seconds,
+    fmt_total,
+    load_average,
+    nogil_scaling,
+    summarise,
+    table,
+    timings,
+)
 
 SEED = 2017
 SIZES = (10**3, 10**4, 10**5, 10**6)
@@ -149,28 +158,23 @@ class Prepared:
         from sim.networks import build, empty
 
         self.params = params
+        self.settings = params.rule_settings()
         self.rng = np.random.default_rng(seed)
         self.graph = build(params.network, params.n_agents, self.rng) or empty(params.n_agents)
         self.x0 = np.empty(params.n_agents)
         self.multipliers = np.empty(params.n_agents)
-        draw_crowd(self.rng, params.family_code, params.centre, params.scale_below,
-                   params.scale_above, params.expertise_spread, params.correlation,
-                   params.n_groups, self.x0, self.multipliers)
+        draw_crowd(self.rng, self.settings, self.x0, self.multipliers)
         self.record_rounds = np.array([params.rounds], dtype=np.int64)
         self.record_out = np.empty((1, params.n_agents))
-        self.weights = np.empty(params.n_agents)
+        self.social_weights = np.empty(params.n_agents)
         self.x = np.empty_like(self.x0)
 
     def evolve(self) -> None:
         from sim.models.estimation.kernel import evolve
 
-        p, c, g = self.params, self.params.influence_codes, self.graph
         self.x[:] = self.x0
-        evolve(self.rng, self.x, p.truth, c["biased_influencers"], c["influencer_estimate"],
-               p.n_influencers, p.influencer_weight, c["weight_mode"], p.social_weight,
-               p.weight_spread, p.stubborn_share, p.rounds, c["rule"], c["information"],
-               c["signal"], c["log_space"], c["epsilon"], g.indptr, g.indices,
-               c["reach_all"], self.record_rounds, self.record_out, self.weights)
+        evolve(self.rng, self.settings, self.x, self.graph.indptr, self.graph.indices,
+               self.record_rounds, self.record_out, self.social_weights, True)
 
     @property
     def n_entries(self) -> int:
@@ -285,7 +289,7 @@ def peak_memory(params, seed: int, what: str = "run") -> dict[str, Any]:
                               json.dumps([params.model_dump(), seed, what])],
                              capture_output=True, text=True, timeout=1800, check=True, env=env)
         record = json.loads(out.stdout.strip().splitlines()[-1])
-    except Exception as exc:  # noqa: BLE001 - report, go on
+    except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
     if record["peak_bytes"] is None:
         return {"error": "no /proc/self/clear_refs (not Linux?): peak memory not measured"}

@@ -144,3 +144,29 @@ def test_mesa_model_rejects_bad_parameters():
         CrowdEstimation(n_agents=0, rng=1)
     with pytest.raises(ValidationError, match="positive centre"):
         CrowdEstimation(noise="lognormal", truth=-5.0, rng=1)
+
+
+def test_noise_families_are_listed_once():
+    from typing import get_args
+
+    from sim.analysis.fitting import QUANTILE_FAMILIES
+    from sim.models.estimation.beliefs import NOISE_FAMILIES
+
+    assert get_args(EstimationParams.model_fields["noise"].annotation) == NOISE_FAMILIES
+    # the fits of real data name the same families (in the order of their report)
+    assert sorted(QUANTILE_FAMILIES) == sorted(NOISE_FAMILIES)
+    for code, family in enumerate(NOISE_FAMILIES):
+        assert EstimationParams(noise=family, truth=5.0).rule_settings().family == code
+
+
+def test_rule_settings_have_one_numba_type():
+    # the kernel is compiled (and cached) once: whole numbers given for float parameters
+    # must not change the settings' types
+    from numba import typeof
+
+    floats = EstimationParams(truth=100.0, bias_shift=0.0, n_influencers=1,
+                              influencer_bias=0.5, confidence_bound=2.0)
+    whole = EstimationParams(truth=100, bias_shift=0, n_influencers=1, influencer_bias=1,
+                             confidence_bound=2)
+    assert typeof(whole.rule_settings()) == typeof(floats.rule_settings())
+    assert typeof(EstimationParams().rule_settings()) == typeof(floats.rule_settings())

@@ -77,6 +77,36 @@ def test_linear_noise_and_correlation_agree_too():
                                       "rewire_p": 0.1}})
 
 
+@pytest.mark.parametrize("options", [{}, {"confidence_bound": 3.0},
+                                     {"n_influencers": 3, "influencer_weight": 2.0}],
+                         ids=["plain", "bounded", "weighted"])
+def test_blocked_full_information_sums_match_the_agents(options):
+    # more agents than one block of the kernel's full-information loops (FULL_BLOCK)
+    assert_engines_agree({"n_agents": 300, "truth": 50.0, "noise_scale": 10.0, "rounds": 2,
+                          "information": "full", **options}, seeds=(3,))
+
+
+@pytest.mark.parametrize("options", [
+    {"information": "full", "n_agents": 6_000},
+    {"information": "full", "n_agents": 6_000, "confidence_bound": 0.05,
+     "revision_space": "log"},
+    {"information": "neighbours", "n_agents": 300_000, "revision_space": "log",
+     "network": {"kind": "watts_strogatz", "degree": 10, "rewire_p": 0.1}},
+], ids=["full", "full_bounded", "neighbours_prefetch"])
+def test_parallel_rounds_equal_serial_rounds(options):
+    # large rounds run in chunks on numba's threads (and prefetch on large random networks)
+    from sim.models.estimation.kernel import run_replicate
+
+    params = EstimationParams(**{**BASE, "rounds": 2, **options})
+    out = {}
+    for parallel_ok in (True, False):
+        trajectory = np.empty((1, params.n_agents))
+        run_replicate(params, 17, np.array([2]), trajectory, np.empty(params.n_agents),
+                      np.empty(params.n_agents), parallel_ok)
+        out[parallel_ok] = trajectory
+    np.testing.assert_array_equal(out[True], out[False])
+
+
 def crowd(**overrides):
     params = EstimationParams(**{**BASE, **overrides})
     return simulate_crowds(params, replicate_seeds(5, 20))

@@ -1,4 +1,5 @@
-"""Fit noise models (see :mod:`sim.beliefs`) to published summaries of real estimates.
+"""Fit noise models (see :mod:`sim.models.estimation.beliefs`) to published summaries of
+real estimates.
 
 Two kinds of evidence are handled:
 

@@ -1,4 +1,24 @@
-"""Crowds estimating a quantity: Mesa model (:class:`CrowdEstimation`) and numba kernel."""
+"""Crowds estimating a quantity (the wisdom of crowds; Galton 1907) and revising their
+estimates under social influence (DeGroot 1974; Hegselmann & Krause 2002; Deffuant et al.
+2000; Lorenz et al. 2011; Becker et al. 2017): Mesa model (:class:`CrowdEstimation`) and
+numba kernel (:func:`simulate_crowds`).
+
+The ODD description (purpose, entities, process, parameters with their defaults and sources)
+is in :mod:`sim.models.estimation.model`. The modules:
+
+- :mod:`~sim.models.estimation.params`: the parameter schema, :class:`EstimationParams`;
+- :mod:`~sim.models.estimation.beliefs`: private beliefs (noise families, expertise, bias,
+  correlated errors);
+- :mod:`~sim.models.estimation.rules`: social influence (what an agent sees, the revision
+  rule, bounded confidence, Deffuant meetings, social weights);
+- :mod:`~sim.models.estimation.agents` and :mod:`~sim.models.estimation.model`: the Mesa
+  agents and model;
+- :mod:`~sim.models.estimation.kernel`: many crowds at once, identical to the Mesa model for
+  the same seed;
+- :mod:`~sim.models.estimation.app`: the SolaraViz page (``crowdsim app estimation``).
+
+Beliefs and rules are compiled functions that both engines call.
+"""
 
 from sim.models.estimation.kernel import CrowdBatch, simulate_crowds
 from sim.models.estimation.params import EstimationParams

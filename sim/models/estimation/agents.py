@@ -1,4 +1,10 @@
-"""Agents of the estimation model: people with noisy private beliefs who may listen to others."""
+"""Agents of the estimation model: people with noisy private beliefs who may listen to others.
+
+The arithmetic and the random draws are the compiled functions of
+:mod:`sim.models.estimation.beliefs` and :mod:`sim.models.estimation.rules`, which the kernel
+calls too; the agents read the parameters as the model's
+:class:`~sim.models.estimation.params.RuleSettings` (``model.settings``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,13 @@ import math
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from sim.beliefs import apply_noise, combine_errors, expertise_multiplier, standard_error
-from sim.influence import agent_signal, meet, revised_estimate, to_space
+from sim.models.estimation.beliefs import (
+    apply_noise,
+    combine_errors,
+    expertise_multiplier,
+    standard_error,
+)
+from sim.models.estimation.rules import agent_signal, meet, revised_estimate, to_space
 
 __all__ = ["Estimator"]
 
@@ -42,30 +53,31 @@ class Estimator(FixedAgent):
         self.influence = 1.0
         self._next_estimate = math.nan
 
-    # -- private belief (sim.beliefs) -----------------------------------------------------
+    # -- private belief (beliefs.py) ------------------------------------------------------
 
     def form_private_belief(self) -> None:
-        """Draw expertise, then an error, and estimate the truth (see :mod:`sim.beliefs`).
+        """Draw expertise, then an error, and estimate the truth (see
+        :mod:`sim.models.estimation.beliefs`).
 
         Draw order (shared with the kernel): the expertise multiplier (only when the spread is
         positive), then the agent's own standardised error.
         """
-        params = self.model.params
+        settings = self.model.settings
         rng = self.model.rng
-        family = params.family_code
-        self.noise_multiplier = expertise_multiplier(rng, params.expertise_spread)
+        family = settings.family
+        self.noise_multiplier = expertise_multiplier(rng, settings.expertise_spread)
         own_error = standard_error(rng, family)
         error = combine_errors(self.model.common_errors[self.group], own_error,
-                               params.correlation, family)
-        self.estimate = apply_noise(params.centre, error, params.scale_below,
-                                    params.scale_above, self.noise_multiplier, family)
+                               settings.correlation, family)
+        self.estimate = apply_noise(settings.centre, error, settings.scale_below,
+                                    settings.scale_above, self.noise_multiplier, family)
 
     @property
     def precision_weight(self) -> float:
         """Weight of this agent's estimate in a precision-weighted mean."""
         return 1.0 / self.noise_multiplier**2
 
-    # -- social influence (sim.influence) -------------------------------------------------
+    # -- social influence (rules.py) ------------------------------------------------------
 
     @property
     def neighbour_indices(self) -> np.ndarray:
@@ -79,18 +91,17 @@ class Estimator(FixedAgent):
 
         ``answered`` limits the view to the first agents when answering in turn.
         """
-        params = self.model.params
-        codes = params.influence_codes
+        settings = self.model.settings
         stop = len(board.x) if answered is None else answered
-        return agent_signal(self.index, codes["information"], codes["signal"],
-                            codes["log_space"], codes["epsilon"], board.x, board.y,
+        return agent_signal(self.index, settings.information, settings.signal,
+                            settings.log_space, settings.epsilon, board.x, board.y,
                             board.influence, board.totals, board.sorted_x,
-                            self.neighbour_indices, codes["reach_all"], params.n_influencers,
-                            stop)
+                            self.neighbour_indices, settings.reach_all,
+                            settings.n_influencers, stop)
 
     def plan_revision(self, board) -> None:
         """Synchronous rounds: decide the next estimate from the previous round's board."""
-        log_space = self.model.params.influence_codes["log_space"]
+        log_space = self.model.settings.log_space
         signal, found = self.what_i_see(board)
         self._next_estimate = revised_estimate(self.estimate, board.y[self.index], signal,
                                                found, self.social_weight, log_space)
@@ -102,7 +113,7 @@ class Estimator(FixedAgent):
     def answer_in_turn(self, board) -> None:
         """Sequential answering: revise towards the answers given before mine, then post
         mine on the board."""
-        log_space = self.model.params.influence_codes["log_space"]
+        log_space = self.model.settings.log_space
         signal, found = self.what_i_see(board, answered=self.index)
         self.estimate = revised_estimate(self.estimate, board.y[self.index], signal, found,
                                          self.social_weight, log_space)
@@ -111,7 +122,7 @@ class Estimator(FixedAgent):
 
     def meet(self, other: Estimator) -> None:
         """A Deffuant meeting: both move towards each other if close enough."""
-        codes = self.model.params.influence_codes
+        settings = self.model.settings
         self.estimate, other.estimate = meet(self.estimate, other.estimate,
                                              self.social_weight, other.social_weight,
-                                             codes["log_space"], codes["epsilon"])
+                                             settings.log_space, settings.epsilon)

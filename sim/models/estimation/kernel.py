@@ -1,10 +1,32 @@
 """Numba kernel of the estimation model: many independent crowds at once.
 
-The same rules as :mod:`sim.models.estimation.agents` over arrays, with the same draw order:
-for each replicate, the group common errors (only when ``correlation > 0``), then for each
-agent in turn its expertise multiplier (only when ``expertise_spread > 0``) and its own
-error. Replicate ``r`` draws from ``numpy.random.default_rng(seeds[r])``, exactly the
-generator ``CrowdEstimation(rng=seeds[r])`` holds, so both give identical estimates.
+The same rules as the Mesa agents (:mod:`sim.models.estimation.agents`; both call
+:mod:`sim.models.estimation.beliefs` and :mod:`sim.models.estimation.rules`) over arrays.
+Replicate ``r`` draws from ``numpy.random.default_rng(seeds[r])``, exactly the generator
+``CrowdEstimation(rng=seeds[r])`` holds, so both engines give identical estimates, round by
+round.
+
+Draw order (shared with :class:`~sim.models.estimation.model.CrowdEstimation`)
+    The network (one integer, random topologies only); the group common errors (only when
+    ``correlation > 0``); for each agent in index order its expertise multiplier (only when
+    ``expertise_spread > 0``) and its own error; the social weights (see
+    :func:`~sim.models.estimation.rules.draw_social_weights`); then, round by round, the
+    Deffuant pairs (``rule="deffuant"``).
+Settings
+    The compiled functions take the parameters as one record,
+    :class:`~sim.models.estimation.params.RuleSettings` (built once by
+    :meth:`~sim.models.estimation.params.EstimationParams.rule_settings`), and the arrays of
+    a crowd: estimates, social weights, influence weights, the network as CSR (``indptr``,
+    ``indices``).
+Fast paths
+    Large rounds run in blocks and on numba's threads: the full-information sums of a block
+    of agents at once (:func:`_full_rows`), the neighbours' mean without a bound
+    (:func:`_neighbour_rows`), running sums when answering in turn
+    (:func:`_sequential_running`). Each adds what an agent sees and revises with the same
+    inlined rule functions as the agents (:func:`~sim.models.estimation.rules.add_seen`,
+    :func:`~sim.models.estimation.rules.within_confidence`,
+    :func:`~sim.models.estimation.rules.revised_from_sums`, ...), in the same order, so the
+    results are identical bit for bit.
 """
 
 from __future__ import annotations
@@ -20,16 +42,38 @@ from numba import get_num_threads, njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from sim.beliefs import apply_noise, combine_errors, expertise_multiplier, group_of, standard_error
-from sim.influence import (AGGREGATE, FULL, NEIGHBOURS, RULE_AVERAGE, RULE_DEFFUANT,
-                           SIGNAL_GEOMETRIC, SIGNAL_MEDIAN, agent_signal, board_totals,
-                           draw_pair, meet, revised_estimate, social_weights, to_space,
-                           to_space_array)
-from sim.models.estimation.params import EstimationParams
+from sim.models.estimation.beliefs import (
+    apply_noise,
+    combine_errors,
+    expertise_multiplier,
+    group_of,
+    standard_error,
+)
+from sim.models.estimation.params import EstimationParams, RuleSettings
+from sim.models.estimation.rules import (
+    AGGREGATE,
+    FULL,
+    NEIGHBOURS,
+    RULE_AVERAGE,
+    RULE_DEFFUANT,
+    SIGNAL_GEOMETRIC,
+    SIGNAL_MEDIAN,
+    add_seen,
+    agent_signal,
+    board_totals,
+    draw_pair,
+    draw_social_weights,
+    mean_seen,
+    meet,
+    revised_estimate,
+    revised_from_sums,
+    to_space,
+    within_confidence,
+)
 from sim.networks import build as build_network
 from sim.networks import empty as empty_network
 
-__all__ = ["CrowdBatch", "draw_crowd", "simulate_crowds"]
+__all__ = ["CrowdBatch", "draw_crowd", "evolve", "run_replicate", "simulate_crowds"]
 
 # Numba links the parallel rounds into the compiled functions that call them, and those call
 # numba's thread pool through symbols registered when the threading layer starts. A caller
@@ -41,20 +85,32 @@ get_num_threads()
 
 
 @njit(cache=True, nogil=True)
-def draw_crowd(rng, family, centre, scale_below, scale_above, expertise_spread, rho, n_groups,
-               estimates_out, multipliers_out):
-    """Fill one crowd's estimates and noise multipliers from ``rng`` (in place)."""
+def draw_crowd(rng, settings, estimates_out, multipliers_out):
+    """Fill one crowd's private estimates and noise multipliers from ``rng`` (in place).
+
+    Examples
+    --------
+    >>> settings = EstimationParams(n_agents=3, truth=10.0, noise_scale=1.0).rule_settings()
+    >>> x, m = np.empty(3), np.empty(3)
+    >>> draw_crowd(np.random.default_rng(1), settings, x, m)
+    >>> bool(np.all(np.abs(x - 10.0) < 5.0)), m.tolist()
+    (True, [1.0, 1.0, 1.0])
+    """
     n_agents = estimates_out.shape[0]
+    family = settings.family
+    correlation = settings.correlation
+    n_groups = settings.n_groups
     common = np.zeros(n_groups)
-    if rho > 0.0:
+    if correlation > 0.0:
         for g in range(n_groups):
             common[g] = standard_error(rng, family)
     for i in range(n_agents):
-        multiplier = expertise_multiplier(rng, expertise_spread)
+        multiplier = expertise_multiplier(rng, settings.expertise_spread)
         own = standard_error(rng, family)
-        error = combine_errors(common[group_of(i, n_agents, n_groups)], own, rho, family)
-        estimates_out[i] = apply_noise(centre, error, scale_below, scale_above, multiplier,
-                                       family)
+        error = combine_errors(common[group_of(i, n_agents, n_groups)], own, correlation,
+                               family)
+        estimates_out[i] = apply_noise(settings.centre, error, settings.scale_below,
+                                       settings.scale_above, multiplier, family)
         multipliers_out[i] = multiplier
 
 
@@ -126,92 +182,76 @@ def _into_space_parallel(x, log_space, y):
 
 
 @njit(cache=True, nogil=True)
-def _average_rows(start, stop, x, y, w, influence, information, signal, log_space, epsilon,
-                  indptr, indices, reach_all, n_influencers, totals, sorted_board, x_next):
-    """Agents ``start .. stop - 1`` of a synchronous round (see :func:`average_round`)."""
-    n = x.shape[0]
-    if information == FULL:
-        _full_rows(start, stop, x, y, w, influence, log_space, epsilon, x_next)
+def _average_rows(start, stop, settings, x, y, social_weights, influence, indptr, indices,
+                  totals, sorted_board, x_next):
+    """Agents ``start .. stop - 1`` of a synchronous round (see :func:`_average_round`):
+    each revises towards what it saw of the previous round, ``x`` (``y`` in revision
+    space)."""
+    log_space = settings.log_space
+    epsilon = settings.epsilon
+    if settings.information == FULL:
+        _full_rows(start, stop, x, y, social_weights, influence, log_space, epsilon, x_next)
         return
+    n = x.shape[0]
     for i in range(start, stop):
-        y_s, found = agent_signal(i, information, signal, log_space, epsilon, x, y, influence,
-                                  totals, sorted_board, indices[indptr[i]:indptr[i + 1]],
-                                  reach_all, n_influencers, n)
-        x_next[i] = revised_estimate(x[i], y[i], y_s, found, w[i], log_space)
+        y_s, found = agent_signal(i, settings.information, settings.signal, log_space, epsilon,
+                                  x, y, influence, totals, sorted_board,
+                                  indices[indptr[i]:indptr[i + 1]], settings.reach_all,
+                                  settings.n_influencers, n)
+        x_next[i] = revised_estimate(x[i], y[i], y_s, found, social_weights[i], log_space)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _average_rows_parallel(x, y, w, influence, information, signal, log_space, epsilon,
-                           indptr, indices, reach_all, n_influencers, totals, sorted_board,
-                           x_next, n_chunks):
+def _average_rows_parallel(settings, x, y, social_weights, influence, indptr, indices, totals,
+                           sorted_board, x_next, n_chunks):
     """:func:`_average_rows` over all agents, ``n_chunks`` chunks in parallel. Under full
     information an agent's work falls with its index (without a bound it adds only the later
     agents' values one by one), so each chunk takes an early and a late range of agents."""
     n = x.shape[0]
     halves = 2 * n_chunks
     for c in prange(n_chunks):
-        if information == FULL:
-            _average_rows(c * n // halves, (c + 1) * n // halves, x, y, w, influence,
-                          information, signal, log_space, epsilon, indptr, indices, reach_all,
-                          n_influencers, totals, sorted_board, x_next)
-            _average_rows((halves - 1 - c) * n // halves, (halves - c) * n // halves, x, y,
-                          w, influence, information, signal, log_space, epsilon, indptr,
-                          indices, reach_all, n_influencers, totals, sorted_board, x_next)
+        if settings.information == FULL:
+            _average_rows(c * n // halves, (c + 1) * n // halves, settings, x, y,
+                          social_weights, influence, indptr, indices, totals, sorted_board,
+                          x_next)
+            _average_rows((halves - 1 - c) * n // halves, (halves - c) * n // halves,
+                          settings, x, y, social_weights, influence, indptr, indices, totals,
+                          sorted_board, x_next)
         else:
-            _average_rows(c * n // n_chunks, (c + 1) * n // n_chunks, x, y, w, influence,
-                          information, signal, log_space, epsilon, indptr, indices, reach_all,
-                          n_influencers, totals, sorted_board, x_next)
+            _average_rows(c * n // n_chunks, (c + 1) * n // n_chunks, settings, x, y,
+                          social_weights, influence, indptr, indices, totals, sorted_board,
+                          x_next)
 
 
 @njit(cache=True, nogil=True)
-def _average_round_into(x, y, w, influence, information, signal, log_space, epsilon, indptr,
-                        indices, reach_all, n_influencers, x_next, parallel, n_chunks):
-    """One synchronous round with ``y`` already in revision space (``y`` may be ``x``);
-    ``parallel``: in ``n_chunks`` chunks of agents on numba's threads."""
+def _average_round(settings, x, y, social_weights, influence, indptr, indices, x_next,
+                   parallel, n_chunks):
+    """One synchronous round into ``x_next``, with ``y`` the estimates ``x`` in revision
+    space (``y`` may be ``x``); ``parallel``: in ``n_chunks`` chunks of agents on numba's
+    threads."""
     n = x.shape[0]
-    if information == AGGREGATE:
-        totals, sorted_board = board_totals(x, influence, signal)
+    if settings.information == AGGREGATE:
+        totals, sorted_board = board_totals(x, influence, settings.signal)
     else:  # only the aggregate condition reads the board's totals
         totals, sorted_board = np.zeros(3), x[:0]
     if parallel:
-        _average_rows_parallel(x, y, w, influence, information, signal, log_space, epsilon,
-                               indptr, indices, reach_all, n_influencers, totals,
-                               sorted_board, x_next, n_chunks)
+        _average_rows_parallel(settings, x, y, social_weights, influence, indptr, indices,
+                               totals, sorted_board, x_next, n_chunks)
     else:
-        _average_rows(0, n, x, y, w, influence, information, signal, log_space, epsilon,
-                      indptr, indices, reach_all, n_influencers, totals, sorted_board, x_next)
+        _average_rows(0, n, settings, x, y, social_weights, influence, indptr, indices, totals,
+                      sorted_board, x_next)
 
 
 @njit(cache=True, nogil=True)
-def average_round(x, w, influence, information, signal, log_space, epsilon, indptr, indices,
-                  reach_all, n_influencers, x_next):
-    """One synchronous round: every agent revises towards what it saw of the previous one."""
-    y = to_space_array(x, log_space) if log_space else x
-    _average_round_into(x, y, w, influence, information, signal, log_space, epsilon, indptr,
-                        indices, reach_all, n_influencers, x_next, False, 1)
-
-
-@njit(cache=True, nogil=True)
-def _row_estimate(x_i, y_i, total, weight_sum, w_i, log_space):
-    """An agent's new estimate from the weighted sum of what it sees: it revises towards
-    ``total / weight_sum``, or keeps its estimate when it sees nobody (``weight_sum == 0``)."""
-    if weight_sum > 0.0:
-        return revised_estimate(x_i, y_i, total / weight_sum, True, w_i, log_space)
-    return x_i
-
-
-@njit(cache=True, nogil=True)
-def _full_rows(start, stop, x, y, w, influence, log_space, epsilon, x_next):
+def _full_rows(start, stop, x, y, social_weights, influence, log_space, epsilon, x_next):
     """Agents ``start .. stop - 1`` of a synchronous round seeing everyone (``full``).
 
-    Each agent's sums are :func:`sim.influence.accumulate_range`'s, the same additions in the
-    same order, computed for ``FULL_BLOCK`` agents at once: the inner loop runs over the
-    block's running sums, which are independent, so the CPU overlaps them (and uses vector
-    instructions). Without a bound, an agent's sums over the agents before its block are the
-    running sums over those agents, shared by the block. With a bound, a value outside it
-    adds +0.0 instead of nothing, which changes no bit: a sum that starts at +0.0 is never
-    -0.0 (in round-to-nearest only -0.0 + -0.0 gives -0.0), and ``s + 0.0 == s`` for any
-    other ``s``.
+    Each agent's sums are :func:`~sim.models.estimation.rules.accumulate_range`'s, the same
+    additions (:func:`~sim.models.estimation.rules.add_seen`) in the same order, computed for
+    ``FULL_BLOCK`` agents at once: the inner loop runs over the block's running sums, which
+    are independent, so the CPU overlaps them (and uses vector instructions). Without a
+    bound, an agent's sums over the agents before its block are the running sums over those
+    agents, shared by the block.
     """
     n = x.shape[0]
     bounded = epsilon >= 0.0
@@ -221,8 +261,8 @@ def _full_rows(start, stop, x, y, w, influence, log_space, epsilon, x_next):
     prefix_weight = 0.0
     if not bounded:
         for j in range(start):
-            prefix_total += influence[j] * y[j]
-            prefix_weight += influence[j]
+            prefix_total, prefix_weight = add_seen(prefix_total, prefix_weight, y[j],
+                                                   influence[j], True)
     for i0 in range(start, stop, FULL_BLOCK):
         m = min(FULL_BLOCK, stop - i0)
         own = y[i0:i0 + m]
@@ -239,29 +279,27 @@ def _full_rows(start, stop, x, y, w, influence, log_space, epsilon, x_next):
         for j in range(first, n):
             v = y[j]
             u = influence[j]
-            p = u * v
             if i0 <= j < i0 + m:  # the block itself: each agent skips its own value
                 me = j - i0
                 for b in range(m):
-                    seen = b != me and (not bounded or abs(v - own[b]) <= epsilon)
-                    total[b] += p if seen else 0.0
-                    weight_sum[b] += u if seen else 0.0
+                    total[b], weight_sum[b] = add_seen(
+                        total[b], weight_sum[b], v, u,
+                        b != me and within_confidence(own[b], v, epsilon))
             elif bounded:
                 for b in range(m):
-                    seen = abs(v - own[b]) <= epsilon
-                    total[b] += p if seen else 0.0
-                    weight_sum[b] += u if seen else 0.0
+                    total[b], weight_sum[b] = add_seen(total[b], weight_sum[b], v, u,
+                                                       within_confidence(own[b], v, epsilon))
             else:
                 for b in range(m):
-                    total[b] += p
-                    weight_sum[b] += u
+                    total[b], weight_sum[b] = add_seen(total[b], weight_sum[b], v, u, True)
         for b in range(m):
             i = i0 + b
-            x_next[i] = _row_estimate(x[i], own[b], total[b], weight_sum[b], w[i], log_space)
+            x_next[i] = revised_from_sums(x[i], own[b], total[b], weight_sum[b],
+                                          social_weights[i], log_space)
         if not bounded:
             for j in range(i0, i0 + m):
-                prefix_total += influence[j] * y[j]
-                prefix_weight += influence[j]
+                prefix_total, prefix_weight = add_seen(prefix_total, prefix_weight, y[j],
+                                                       influence[j], True)
 
 
 @njit(cache=True, nogil=True)
@@ -282,18 +320,21 @@ def _worth_prefetching(indptr, indices):
 
 
 @njit(cache=True, nogil=True)
-def _neighbour_rows(start, stop, x, y, w, influence, weighted, log_space, indptr, indices,
-                    x_next, prefetch):
-    """Agents ``start .. stop - 1`` of :func:`neighbour_average_round`.
+def _neighbour_rows(start, stop, x, y, social_weights, influence, weighted, log_space, indptr,
+                    indices, x_next, prefetch):
+    """Agents ``start .. stop - 1`` of a synchronous round seeing their network neighbours'
+    mean without a confidence bound or influencer reach.
 
-    The same additions in the same order as :func:`sim.influence.accumulate` without a bound.
-    Unweighted (every influence weight 1.0) the loop skips the weights, bit for bit the same:
-    ``1.0 * v == v`` exactly, and adding 1.0 ``d`` times gives exactly ``d`` (d < 2**53).
-    Indices are read as unsigned integers (they are never negative), which spares numba's
-    negative-index handling in the inner loop. With ``prefetch`` (see
-    :func:`_worth_prefetching`) each step asks the CPU to fetch the estimate
-    ``PREFETCH_DISTANCE`` entries ahead, so the scattered reads of a large random network
-    overlap (a hint: it changes no value).
+    The same additions (:func:`~sim.models.estimation.rules.add_seen`) in the same order as
+    :func:`~sim.models.estimation.rules.accumulate` without a bound. Unweighted (every
+    influence weight 1.0) the loops add the estimates alone, bit for bit the same:
+    ``1.0 * v == v`` exactly, and adding 1.0 ``d`` times gives exactly ``d`` (d < 2**53), so
+    the weight sum is the count of neighbours. Indices are read as unsigned integers (they
+    are never negative), which spares numba's negative-index handling in the inner loop.
+    With ``prefetch`` (see :func:`_worth_prefetching`) each step asks the CPU to fetch the
+    estimate ``PREFETCH_DISTANCE`` entries ahead, so the scattered reads of a large random
+    network overlap (a hint: it changes no value). The three loops are written out so that
+    each inner loop is as tight as can be.
     """
     if stop <= start:
         return
@@ -310,9 +351,9 @@ def _neighbour_rows(start, stop, x, y, w, influence, weighted, log_space, indptr
                     _prefetch(y, ahead)
                     _prefetch(influence, ahead)
                 j = np.uint64(indices[e])
-                total += influence[j] * y[j]
-                weight_sum += influence[j]
-            x_next[i] = _row_estimate(x[i], y[i], total, weight_sum, w[i], log_space)
+                total, weight_sum = add_seen(total, weight_sum, y[j], influence[j], True)
+            x_next[i] = revised_from_sums(x[i], y[i], total, weight_sum, social_weights[i],
+                                          log_space)
     elif prefetch:
         for i in range(np.uint64(start), np.uint64(stop)):
             a = np.uint64(indptr[i])
@@ -320,26 +361,28 @@ def _neighbour_rows(start, stop, x, y, w, influence, weighted, log_space, indptr
             total = 0.0
             for e in range(a, b):
                 _prefetch(y, np.uint64(indices[min(e + distance, last)]))
-                total += y[np.uint64(indices[e])]
-            x_next[i] = _row_estimate(x[i], y[i], total, float(b - a), w[i], log_space)
+                total, _ = add_seen(total, 0.0, y[np.uint64(indices[e])], 1.0, True)
+            x_next[i] = revised_from_sums(x[i], y[i], total, float(b - a), social_weights[i],
+                                          log_space)
     else:
         for i in range(np.uint64(start), np.uint64(stop)):
             a = np.uint64(indptr[i])
             b = np.uint64(indptr[i + one])
             total = 0.0
             for e in range(a, b):
-                total += y[np.uint64(indices[e])]
-            x_next[i] = _row_estimate(x[i], y[i], total, float(b - a), w[i], log_space)
+                total, _ = add_seen(total, 0.0, y[np.uint64(indices[e])], 1.0, True)
+            x_next[i] = revised_from_sums(x[i], y[i], total, float(b - a), social_weights[i],
+                                          log_space)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _neighbour_rows_parallel(x, y, w, influence, weighted, log_space, indptr, indices, x_next,
-                             prefetch, n_chunks):
+def _neighbour_rows_parallel(x, y, social_weights, influence, weighted, log_space, indptr,
+                             indices, x_next, prefetch, n_chunks):
     """:func:`_neighbour_rows` over all agents, ``n_chunks`` contiguous chunks in parallel."""
     n = x.shape[0]
     for c in prange(n_chunks):
-        _neighbour_rows(c * n // n_chunks, (c + 1) * n // n_chunks, x, y, w, influence,
-                        weighted, log_space, indptr, indices, x_next, prefetch)
+        _neighbour_rows(c * n // n_chunks, (c + 1) * n // n_chunks, x, y, social_weights,
+                        influence, weighted, log_space, indptr, indices, x_next, prefetch)
 
 
 @njit(cache=True, nogil=True)
@@ -359,147 +402,128 @@ def _is_weighted(influence):
 
 
 @njit(cache=True, nogil=True)
-def neighbour_average_round(x, w, influence, log_space, indptr, indices, x_next):
-    """Fast path of :func:`average_round` for the neighbours' mean without a confidence
-    bound or influencer reach: the same additions in the same order, in parallel over
-    agents when the round is large (each reads only the previous round)."""
-    n = x.shape[0]
-    y = to_space_array(x, log_space) if log_space else x
-    weighted = _is_weighted(influence)
-    prefetch = _worth_prefetching(indptr, indices)
-    if n + indices.shape[0] >= PARALLEL_MIN_WORK:
-        _neighbour_rows_parallel(x, y, w, influence, weighted, log_space, indptr, indices,
-                                 x_next, prefetch, _n_chunks(n))
-    else:
-        _neighbour_rows(0, n, x, y, w, influence, weighted, log_space, indptr, indices, x_next,
-                        prefetch)
-
-
-@njit(cache=True, nogil=True)
-def _sequential_round_into(x, y, w, influence, information, signal, log_space, epsilon,
-                           indptr, indices, reach_all, n_influencers):
-    """:func:`sequential_round` with ``y`` already in revision space (``y`` may be ``x``).
+def _sequential_round(settings, x, y, social_weights, influence, indptr, indices):
+    """Agents answer in index order, each seeing the answers given before it (``x`` in
+    place; ``y`` the same in revision space, may be ``x``).
 
     The aggregate mean and geometric mean of the earlier answers, and their mean without a
-    bound under full information, are running sums: the same additions in the same order as
-    :func:`sim.influence.prefix_aggregate` and :func:`sim.influence.accumulate_range`
-    recompute for every agent, since earlier answers do not change during the pass.
+    bound under full information, are running sums (:func:`_sequential_running`): the same
+    additions in the same order as :func:`~sim.models.estimation.rules.prefix_aggregate` and
+    :func:`~sim.models.estimation.rules.accumulate_range` recompute for every agent, since
+    earlier answers do not change during the pass.
     """
-    n = x.shape[0]
-    if (information == AGGREGATE and signal != SIGNAL_MEDIAN) or (
+    information = settings.information
+    log_space = settings.log_space
+    epsilon = settings.epsilon
+    if (information == AGGREGATE and settings.signal != SIGNAL_MEDIAN) or (
             information == FULL and epsilon < 0.0):
-        _sequential_running(x, y, w, influence, information, signal, log_space, epsilon)
+        _sequential_running(x, y, social_weights, influence, information,
+                            settings.signal == SIGNAL_GEOMETRIC, log_space, epsilon)
         return
     totals = np.zeros(3)
-    for i in range(n):
-        y_s, found = agent_signal(i, information, signal, log_space, epsilon, x, y, influence,
-                                  totals, x[:0], indices[indptr[i]:indptr[i + 1]],
-                                  reach_all, n_influencers, i)
-        x[i] = revised_estimate(x[i], y[i], y_s, found, w[i], log_space)
+    for i in range(x.shape[0]):
+        y_s, found = agent_signal(i, information, settings.signal, log_space, epsilon, x, y,
+                                  influence, totals, x[:0], indices[indptr[i]:indptr[i + 1]],
+                                  settings.reach_all, settings.n_influencers, i)
+        x[i] = revised_estimate(x[i], y[i], y_s, found, social_weights[i], log_space)
         y[i] = to_space(x[i], log_space)
 
 
 @njit(cache=True, nogil=True)
-def _sequential_running(x, y, w, influence, information, signal, log_space, epsilon):
-    """Sequential answering with running sums (see :func:`_sequential_round_into`)."""
-    n = x.shape[0]
-    geometric = signal == SIGNAL_GEOMETRIC
+def _sequential_running(x, y, social_weights, influence, information, geometric, log_space,
+                        epsilon):
+    """Sequential answering with running sums (see :func:`_sequential_round`): of the
+    answers (their logarithms for a ``geometric`` mean) under ``aggregate``, of the
+    revision-space answers under ``full``."""
     total = 0.0
     weight_sum = 0.0
-    for i in range(n):
+    for i in range(x.shape[0]):
         own_y = y[i]
         if information == AGGREGATE:
-            # sim.influence.agent_signal -> prefix_aggregate over the first i answers
+            # rules.agent_signal -> prefix_aggregate over the first i answers
             if i == 0:
-                found = False
-                y_s = own_y
+                y_s, found = own_y, False
             else:
                 s = math.exp(total / weight_sum) if geometric else total / weight_sum
                 y_s = to_space(s, log_space)
-                found = not (epsilon >= 0.0 and abs(y_s - own_y) > epsilon)
-                if not found:
-                    y_s = own_y
+                found = within_confidence(own_y, y_s, epsilon)
         else:
-            # sim.influence.agent_signal -> accumulate_range over the first i answers
-            found = weight_sum > 0.0
-            y_s = total / weight_sum if found else own_y
-        x[i] = revised_estimate(x[i], own_y, y_s, found, w[i], log_space)
+            # rules.agent_signal -> accumulate_range over the first i answers
+            y_s, found = mean_seen(own_y, total, weight_sum)
+        x[i] = revised_estimate(x[i], own_y, y_s, found, social_weights[i], log_space)
         y[i] = to_space(x[i], log_space)
         if information == AGGREGATE:
-            total += influence[i] * (math.log(x[i]) if geometric else x[i])
+            total, weight_sum = add_seen(total, weight_sum,
+                                         math.log(x[i]) if geometric else x[i], influence[i],
+                                         True)
         else:
-            total += influence[i] * y[i]
-        weight_sum += influence[i]
+            total, weight_sum = add_seen(total, weight_sum, y[i], influence[i], True)
 
 
 @njit(cache=True, nogil=True)
-def sequential_round(x, w, influence, information, signal, log_space, epsilon, indptr,
-                     indices, reach_all, n_influencers):
-    """Agents answer in index order, each seeing the answers given before it (in place)."""
-    y = to_space_array(x, log_space) if log_space else x
-    _sequential_round_into(x, y, w, influence, information, signal, log_space, epsilon,
-                           indptr, indices, reach_all, n_influencers)
-
-
-@njit(cache=True, nogil=True)
-def deffuant_round(rng, x, w, information, log_space, epsilon, indptr, indices):
-    """n/2 random pairwise meetings, one after the other (in place)."""
+def _deffuant_round(rng, settings, x, social_weights, indptr, indices):
+    """n/2 random pairwise meetings, one after the other (``x`` in place)."""
     n = x.shape[0]
     for _ in range(n // 2):
-        i, j = draw_pair(rng, n, information, indptr, indices)
+        i, j = draw_pair(rng, n, settings.information, indptr, indices)
         if i < 0:
             return
-        x[i], x[j] = meet(x[i], x[j], w[i], w[j], log_space, epsilon)
+        x[i], x[j] = meet(x[i], x[j], social_weights[i], social_weights[j], settings.log_space,
+                          settings.epsilon)
 
 
 @njit(cache=True, nogil=True)
-def evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers,
-           influencer_weight, weight_mode, social_weight, weight_spread, stubborn_share, rounds, rule, information, signal,
-           log_space, epsilon, indptr, indices, reach_all, record_rounds, record_out,
-           weights_out):
+def evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
+           parallel_ok):
     """Rounds of social influence on a crowd's private estimates ``x`` (in place).
 
     Draw order after the private beliefs: the social weights (see
-    :func:`sim.influence.social_weights`), then the Deffuant pairs round by round.
-    ``record_rounds`` (ascending) says which rounds (0 = private estimates) are copied into
-    ``record_out``.
+    :func:`~sim.models.estimation.rules.draw_social_weights`, into ``social_weights_out``),
+    then the Deffuant pairs round by round. ``record_rounds`` (ascending) says which rounds
+    (0 = private estimates) are copied into ``record_out``. ``parallel_ok`` lets large
+    synchronous rounds use numba's threads (False when replicates already run on several
+    threads); the result is the same either way.
+
+    Examples
+    --------
+    >>> p = EstimationParams(n_agents=4, truth=10.0, rounds=1, information="full",
+    ...                      social_weight=0.5)
+    >>> x = np.array([8.0, 10.0, 12.0, 14.0])
+    >>> record, weights, graph = np.empty((2, 4)), np.empty(4), empty_network(4)
+    >>> evolve(np.random.default_rng(1), p.rule_settings(), x, graph.indptr, graph.indices,
+    ...        np.array([0, 1]), record, weights, False)
+    >>> x.round(6).tolist()  # each moves halfway to the mean of the others
+    [10.0, 10.666667, 11.333333, 12.0]
     """
-    _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers,
-            influencer_weight, weight_mode, social_weight, weight_spread, stubborn_share,
-            rounds, rule, information, signal, log_space, epsilon, indptr, indices, reach_all,
-            record_rounds, record_out, weights_out, True)
-
-
-@njit(cache=True, nogil=True)
-def _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers,
-            influencer_weight, weight_mode, social_weight, weight_spread, stubborn_share,
-            rounds, rule, information, signal, log_space, epsilon, indptr, indices, reach_all,
-            record_rounds, record_out, weights_out, parallel_ok):
-    """:func:`evolve`; ``parallel_ok`` lets large synchronous rounds use numba's threads
-    (False when replicates already run on several threads)."""
     n = x.shape[0]
-    if biased_influencers:
-        for i in range(min(n_influencers, n)):
-            x[i] = influencer_estimate
-    initial_errors = np.abs(x - truth)
-    social_weights(rng, weight_mode, social_weight, weight_spread, stubborn_share,
-                   initial_errors, weights_out)
+    n_influencers = min(settings.n_influencers, n)
+    if settings.biased_influencers:
+        for i in range(n_influencers):
+            x[i] = settings.influencer_estimate
+    initial_errors = np.abs(x - settings.truth)
+    draw_social_weights(rng, settings.weight_mode, settings.social_weight,
+                        settings.weight_spread, settings.stubborn_share, initial_errors,
+                        social_weights_out)
     influence = np.ones(n)
-    for i in range(min(n_influencers, n)):
-        influence[i] = influencer_weight
-        if biased_influencers:
-            weights_out[i] = 0.0  # a biased influencer keeps advocating its value
+    for i in range(n_influencers):
+        influence[i] = settings.influencer_weight
+        if settings.biased_influencers:
+            social_weights_out[i] = 0.0  # a biased influencer keeps advocating its value
     slot = 0
     if slot < record_rounds.shape[0] and record_rounds[slot] == 0:
         record_out[slot, :] = x
         slot += 1
+    rounds = settings.rounds
     if rounds == 0:
         return
+    rule = settings.rule
+    information = settings.information
+    log_space = settings.log_space
     # Synchronous rounds alternate between x and a second buffer (no copy per round); in
     # linear space the revision-space view y is x itself, in log space one buffer.
     other = np.empty_like(x) if rule == RULE_AVERAGE else x[:0]
     y_buffer = np.empty_like(x) if log_space else x[:0]
-    fast = information == NEIGHBOURS and epsilon < 0.0 and not reach_all
+    fast = information == NEIGHBOURS and settings.epsilon < 0.0 and not settings.reach_all
     weighted = _is_weighted(influence)
     prefetch = fast and rule == RULE_AVERAGE and _worth_prefetching(indptr, indices)
     work = n  # per round: agents plus what they read
@@ -523,24 +547,21 @@ def _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencer
         if rule == RULE_AVERAGE:
             if fast:
                 if parallel:
-                    _neighbour_rows_parallel(cur, y, weights_out, influence, weighted,
+                    _neighbour_rows_parallel(cur, y, social_weights_out, influence, weighted,
                                              log_space, indptr, indices, nxt, prefetch,
                                              n_chunks)
                 else:
-                    _neighbour_rows(0, n, cur, y, weights_out, influence, weighted, log_space,
-                                    indptr, indices, nxt, prefetch)
+                    _neighbour_rows(0, n, cur, y, social_weights_out, influence, weighted,
+                                    log_space, indptr, indices, nxt, prefetch)
             else:
-                _average_round_into(cur, y, weights_out, influence, information, signal,
-                                    log_space, epsilon, indptr, indices, reach_all,
-                                    n_influencers, nxt, parallel, n_chunks)
+                _average_round(settings, cur, y, social_weights_out, influence, indptr,
+                               indices, nxt, parallel, n_chunks)
             cur, nxt = nxt, cur
         elif rule == RULE_DEFFUANT:
-            deffuant_round(rng, cur, weights_out, information, log_space, epsilon, indptr,
-                           indices)
+            _deffuant_round(rng, settings, cur, social_weights_out, indptr, indices)
         else:
-            _sequential_round_into(cur, y, weights_out, influence, information, signal,
-                                   log_space, epsilon, indptr, indices, reach_all,
-                                   n_influencers)
+            _sequential_round(settings, cur, y, social_weights_out, influence, indptr,
+                              indices)
         if slot < record_rounds.shape[0] and record_rounds[slot] == r:
             record_out[slot, :] = cur
             slot += 1
@@ -549,18 +570,18 @@ def _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencer
 
 
 @njit(cache=True, nogil=True)
-def _run_crowd(rng, family, centre, scale_below, scale_above, expertise_spread, rho, n_groups,
-               x, multipliers_out, truth, biased_influencers, influencer_estimate,
-               n_influencers, influencer_weight, weight_mode, social_weight, weight_spread,
-               stubborn_share, rounds, rule, information, signal, log_space, epsilon, indptr,
-               indices, reach_all, record_rounds, record_out, weights_out, parallel_ok):
-    """:func:`draw_crowd` then :func:`evolve` in one compiled call (one Generator unboxing)."""
-    draw_crowd(rng, family, centre, scale_below, scale_above, expertise_spread, rho, n_groups,
-               x, multipliers_out)
-    _evolve(rng, x, truth, biased_influencers, influencer_estimate, n_influencers,
-            influencer_weight, weight_mode, social_weight, weight_spread, stubborn_share,
-            rounds, rule, information, signal, log_space, epsilon, indptr, indices, reach_all,
-            record_rounds, record_out, weights_out, parallel_ok)
+def _run_crowd(rng, settings_values, x, multipliers_out, indptr, indices, record_rounds,
+               record_out, social_weights_out, parallel_ok):
+    """:func:`draw_crowd` then :func:`evolve` in one compiled call (one Generator unboxing).
+
+    ``settings_values`` is ``tuple(settings)``: numba unboxes a plain tuple a few
+    microseconds faster than a named one, which is a few per cent of a replicate of 1,000
+    agents.
+    """
+    settings = RuleSettings(*settings_values)
+    draw_crowd(rng, settings, x, multipliers_out)
+    evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
+           parallel_ok)
 
 
 @dataclass(frozen=True)
@@ -610,26 +631,29 @@ def _record_rounds(params: EstimationParams, record_rounds) -> np.ndarray:
 
 def run_replicate(params: EstimationParams, seed: int, record_rounds: np.ndarray,
                   trajectory_out: np.ndarray, multipliers_out: np.ndarray,
-                  weights_out: np.ndarray, parallel_ok: bool = True) -> None:
+                  social_weights_out: np.ndarray, parallel_ok: bool = True,
+                  settings: RuleSettings | None = None) -> None:
     """One crowd from its seed: network, private beliefs, rounds of influence.
 
-    Draw order (shared with :class:`~sim.models.estimation.model.CrowdEstimation`): the
-    network (one integer, random topologies only), the group common errors, each agent's
-    expertise and error, the social weights, then the Deffuant pairs. ``parallel_ok``: large
-    rounds may use numba's threads (the result is the same either way).
+    Draw order: see the module docstring. ``parallel_ok``: large rounds may use numba's
+    threads (the result is the same either way). ``settings``: ``params.rule_settings()``,
+    when the caller has built it already (once for many replicates).
+
+    Examples
+    --------
+    >>> p = EstimationParams(n_agents=5, rounds=1, information="aggregate")
+    >>> trajectory, multipliers, weights = np.empty((1, 5)), np.empty(5), np.empty(5)
+    >>> run_replicate(p, 7, np.array([1]), trajectory, multipliers, weights)
+    >>> bool(np.array_equal(trajectory, simulate_crowds(p, [7], record_rounds=[1]).trajectory[0]))
+    True
     """
+    if settings is None:
+        settings = params.rule_settings()
     rng = np.random.default_rng(int(seed))
     graph = build_network(params.network, params.n_agents, rng) or empty_network(params.n_agents)
     x = np.empty(params.n_agents)
-    c = params.influence_codes
-    _run_crowd(rng, params.family_code, params.centre, params.scale_below, params.scale_above,
-               params.expertise_spread, params.correlation, params.n_groups, x,
-               multipliers_out, params.truth, c["biased_influencers"],
-               c["influencer_estimate"], params.n_influencers, params.influencer_weight,
-               c["weight_mode"], params.social_weight, params.weight_spread,
-               params.stubborn_share, params.rounds, c["rule"], c["information"],
-               c["signal"], c["log_space"], c["epsilon"], graph.indptr, graph.indices,
-               c["reach_all"], record_rounds, trajectory_out, weights_out, parallel_ok)
+    _run_crowd(rng, tuple(settings), x, multipliers_out, graph.indptr, graph.indices,
+               record_rounds, trajectory_out, social_weights_out, parallel_ok)
 
 
 def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
@@ -673,15 +697,16 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
     n_replicates, n_agents = seeds.shape[0], params.n_agents
     trajectory = np.empty((n_replicates, rounds.shape[0], n_agents))
     multipliers = np.empty((n_replicates, n_agents))
-    weights = np.empty((n_replicates, n_agents))
+    social_weights = np.empty((n_replicates, n_agents))
+    settings = params.rule_settings()
 
     # one crowd at a time: large rounds use numba's threads; several at once: one thread each
     parallel_ok = (n_threads == 1 or n_replicates < 2) and get_num_threads() > 1
 
     def run(rows: range) -> None:
         for r in rows:
-            run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r], weights[r],
-                          parallel_ok)
+            run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r],
+                          social_weights[r], parallel_ok, settings)
 
     if n_threads == 1 or n_replicates < 2:
         run(range(n_replicates))
@@ -690,4 +715,4 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
         with ThreadPoolExecutor(n_threads) as pool:
             list(pool.map(run, [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
     return CrowdBatch(trajectory=trajectory, rounds=rounds, noise_multipliers=multipliers,
-                      social_weights=weights, seeds=seeds)
+                      social_weights=social_weights, seeds=seeds)

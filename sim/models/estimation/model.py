@@ -6,8 +6,8 @@ ODD summary
 Purpose
     Study when the aggregate of many noisy estimates is close to the truth (the wisdom of
     crowds; Galton 1907, Nature 75:450) and how social influence changes that: whether
-    crowds stay wise or fall into groupthink (Lorenz et al. 2011, PNAS 108:9020; Becker et
-    al. 2017, PNAS 114:E5070).
+    crowds stay wise or fall into groupthink (Lorenz et al. 2011, PNAS 108:9020; Becker,
+    Brackbill & Centola 2017, PNAS 114:E5070).
 Entities
     :class:`~sim.models.estimation.agents.Estimator` agents, each with an index, a group, a
     noise multiplier (expertise), an estimate, a social weight and an influence weight;
@@ -16,21 +16,32 @@ Entities
 Process
     At creation: the network (if any) is built from the model's generator, one common error
     per group is drawn (only when ``correlation > 0``), each agent in index order forms its
-    private belief (:mod:`sim.beliefs`), biased influencers announce their value, and the
-    social weights are drawn (:func:`sim.influence.social_weights`). Each ``step`` is one
-    round of influence (:mod:`sim.influence`): synchronous revision towards what each agent
-    sees of the previous round (``rule="average"``), n/2 random pairwise meetings
-    (``"deffuant"``), or one pass of answering in index order (``"sequential"``). The
-    DataCollector records the crowd's aggregates and errors after creation and every step.
-    The model stops (``running = False``) after ``rounds`` steps.
+    private belief (:mod:`sim.models.estimation.beliefs`: ``truth * bias_factor +
+    bias_shift`` plus an error of the noise family, scaled by the agent's expertise), biased
+    influencers announce their value, and the social weights are drawn
+    (:func:`~sim.models.estimation.rules.draw_social_weights`). Each ``step`` is one round of
+    influence (:mod:`sim.models.estimation.rules`), in which an agent revises
+    ``y <- (1 - w) y + w s`` towards what it sees, ``s``, with ``y`` its estimate or its
+    logarithm (DeGroot 1974, JASA 69:118; Becker et al. 2017, eq. 1; log space as in Lorenz
+    et al. 2011): synchronous revision towards the aggregate, everyone's or the network
+    neighbours' mean of the previous round (``rule="average"``; with a ``confidence_bound``
+    only estimates within it count, Hegselmann & Krause 2002, JASSS 5(3)), n/2 random
+    pairwise meetings (``"deffuant"``; Deffuant et al. 2000, ACS 3:87), or one pass of
+    answering in index order (``"sequential"``, herding in continuous form after
+    Bikhchandani, Hirshleifer & Welch 1992). The DataCollector records the crowd's
+    aggregates and errors after creation and every step. The model stops
+    (``running = False``) after ``rounds`` steps.
 Parameters (defaults; source)
     ``n_agents`` 787 (Galton 1907, valid tickets); ``truth`` 1198 lb (Galton 1907);
     ``noise`` "normal" with ``noise_scale`` 54.86 (Galton's probable error 37 lb / 0.6745);
     ``noise_scale_below``/``noise_scale_above`` for the split normal (Galton's reading of the
-    ballots: p.e. 45 and 29 lb); ``bias_shift`` 0, ``bias_factor`` 1; ``expertise_spread`` 0;
-    ``correlation`` 0 and ``n_groups`` 1; ``rounds`` 0; ``information`` "none";
-    ``social_weight`` 0.3 (weight of advice, Yaniv 2004); ``rule`` "average" (DeGroot 1974;
-    Hegselmann & Krause 2002 with a ``confidence_bound``). All validated by
+    ballots: p.e. 45 and 29 lb); "lognormal" (Lorenz et al. 2011) and "log_cauchy" (Jayles
+    et al. 2017, PNAS 114:12620) for multiplicative errors; ``bias_shift`` 0,
+    ``bias_factor`` 1; ``expertise_spread`` 0; ``correlation`` 0 and ``n_groups`` 1;
+    ``rounds`` 0 (Lorenz et al. 2011: 4; Becker et al. 2017: 2); ``information`` "none";
+    ``social_weight`` 0.3 (weight of advice, Yaniv 2004, OBHDP 93:1); ``weight_mode``
+    "constant" ("accuracy": Becker et al. 2017); ``rule`` "average" (DeGroot 1974);
+    ``confidence_bound`` None (Hegselmann & Krause 2002); no influencers. All validated by
     :class:`~sim.models.estimation.params.EstimationParams`.
 
 The numba kernel (:mod:`sim.models.estimation.kernel`) runs the same rules over arrays and,
@@ -46,11 +57,18 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from sim import aggregate, metrics
-from sim.beliefs import standard_error
-from sim.influence import (RULE_AVERAGE, RULE_DEFFUANT, NO_INFO, board_totals, draw_pair,
-                           social_weights, to_space_array)
 from sim.models.estimation.agents import Estimator
+from sim.models.estimation.beliefs import standard_error
 from sim.models.estimation.params import EstimationParams
+from sim.models.estimation.rules import (
+    NO_INFO,
+    RULE_AVERAGE,
+    RULE_DEFFUANT,
+    board_totals,
+    draw_pair,
+    draw_social_weights,
+    to_space_array,
+)
 from sim.networks import build as build_network
 from sim.networks import empty as empty_network
 from sim.networks import to_networkx
@@ -95,6 +113,7 @@ class CrowdEstimation(mesa.Model):
     def __init__(self, rng=None, **params) -> None:
         super().__init__(rng=rng)
         self.params = EstimationParams(**params)
+        self.settings = self.params.rule_settings()
         p = self.params
         self.truth = p.truth
         self.graph = build_network(p.network, p.n_agents, self.rng) or empty_network(p.n_agents)
@@ -125,28 +144,29 @@ class CrowdEstimation(mesa.Model):
 
     def _prepare_influence(self) -> None:
         """Influencers' announced values, then everybody's social and influence weights."""
-        p, codes = self.params, self.params.influence_codes
-        influencers = self.crowd[:p.n_influencers]
+        settings = self.settings
+        influencers = self.crowd[:settings.n_influencers]
         for agent in influencers:
-            agent.influence = p.influencer_weight
-            if codes["biased_influencers"]:
-                agent.estimate = codes["influencer_estimate"]
-        weights = np.empty(p.n_agents)
-        social_weights(self.rng, codes["weight_mode"], p.social_weight, p.weight_spread,
-                       p.stubborn_share, np.abs(self.estimates - p.truth), weights)
-        for agent, weight in zip(self.crowd, weights):
-            agent.social_weight = float(weight)
-        if codes["biased_influencers"]:
+            agent.influence = settings.influencer_weight
+            if settings.biased_influencers:
+                agent.estimate = settings.influencer_estimate
+        social_weights = np.empty(self.params.n_agents)
+        draw_social_weights(self.rng, settings.weight_mode, settings.social_weight,
+                            settings.weight_spread, settings.stubborn_share,
+                            np.abs(self.estimates - settings.truth), social_weights)
+        for agent, social_weight in zip(self.crowd, social_weights):
+            agent.social_weight = float(social_weight)
+        if settings.biased_influencers:
             for agent in influencers:
                 agent.social_weight = 0.0  # a biased influencer keeps advocating its value
 
     def board(self) -> Board:
         """The current estimates as the agents see them."""
-        codes = self.params.influence_codes
+        settings = self.settings
         x = self.estimates
         influence = np.array([a.influence for a in self.crowd])
-        totals, sorted_x = board_totals(x, influence, codes["signal"])
-        return Board(x=x, y=to_space_array(x, codes["log_space"]), influence=influence,
+        totals, sorted_x = board_totals(x, influence, settings.signal)
+        return Board(x=x, y=to_space_array(x, settings.log_space), influence=influence,
                      totals=totals, sorted_x=sorted_x)
 
     def _draw_common_errors(self) -> np.ndarray:
@@ -154,7 +174,7 @@ class CrowdEstimation(mesa.Model):
         common = np.zeros(self.params.n_groups)
         if self.params.correlation > 0:
             for g in range(self.params.n_groups):
-                common[g] = standard_error(self.rng, self.params.family_code)
+                common[g] = standard_error(self.rng, self.settings.family)
         return common
 
     @property
@@ -174,17 +194,17 @@ class CrowdEstimation(mesa.Model):
 
     def step(self) -> None:
         """One round of social influence, then record the crowd's aggregates and errors."""
-        codes = self.params.influence_codes
-        if codes["information"] != NO_INFO:
-            if codes["rule"] == RULE_AVERAGE:
+        settings = self.settings
+        if settings.information != NO_INFO:
+            if settings.rule == RULE_AVERAGE:
                 board = self.board()
                 for agent in self.crowd:
                     agent.plan_revision(board)
                 for agent in self.crowd:
                     agent.commit_revision()
-            elif codes["rule"] == RULE_DEFFUANT:
+            elif settings.rule == RULE_DEFFUANT:
                 for _ in range(self.params.n_agents // 2):
-                    i, j = draw_pair(self.rng, self.params.n_agents, codes["information"],
+                    i, j = draw_pair(self.rng, self.params.n_agents, settings.information,
                                      self.graph.indptr, self.graph.indices)
                     if i < 0:
                         break
@@ -194,5 +214,5 @@ class CrowdEstimation(mesa.Model):
                 for agent in self.crowd:  # in index order: each sees the earlier answers
                     agent.answer_in_turn(board)
         self.datacollector.collect(self)
-        if self.steps >= self.params.rounds:
+        if self.steps >= settings.rounds:
             self.running = False

@@ -1,27 +1,85 @@
 """The one parameter schema of the estimation model (defaults, valid ranges, sources).
 
 The Mesa model, the kernel, configs and the CLI all validate through
-:class:`EstimationParams`; nothing else declares a default.
+:class:`EstimationParams`; nothing else declares a default. The choices of the named
+parameters (``noise``, ``information``, ...) are derived from the one tuple of names each in
+:mod:`sim.models.estimation.beliefs` and :mod:`sim.models.estimation.rules`, whose order gives
+the integer codes of :class:`RuleSettings`, the parameters as the compiled rules take them.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from sim.beliefs import MULTIPLICATIVE_FAMILIES, family_code
-from sim.influence import INFORMATION, RULES, SIGNALS
+from sim.config import Strict
+from sim.models.estimation.beliefs import MULTIPLICATIVE_FAMILIES, NOISE_FAMILIES
+from sim.models.estimation.rules import (
+    INFLUENCER_REACH,
+    INFORMATION,
+    REVISION_SPACES,
+    RULES,
+    SIGNALS,
+    WEIGHT_MODES,
+)
 from sim.networks import NetworkSpec
 from sim.networks import check as check_network
 
-__all__ = ["EstimationParams", "GALTON_NORMAL_SD"]
+__all__ = ["EstimationParams", "RuleSettings", "GALTON_NORMAL_SD"]
 
 #: Galton's (1907) probable error of 37 lb read as a normal standard deviation (37 / 0.6745).
 GALTON_NORMAL_SD = 37.0 / 0.6744897501960817
 
+# The allowed names, from the one tuple of each (their order is the order of the codes).
+NoiseFamily = Literal[*NOISE_FAMILIES]
+Information = Literal[*INFORMATION]
+Signal = Literal[*SIGNALS]
+Rule = Literal[*RULES]
+RevisionSpace = Literal[*REVISION_SPACES]
+WeightMode = Literal[*WEIGHT_MODES]
+InfluencerReach = Literal[*INFLUENCER_REACH]
 
-class EstimationParams(BaseModel):
+
+class RuleSettings(NamedTuple):
+    """:class:`EstimationParams` as the compiled rules take them: numbers only.
+
+    A name is its index in its tuple of names (``family`` in
+    :data:`~sim.models.estimation.beliefs.NOISE_FAMILIES`, ``information`` in
+    :data:`~sim.models.estimation.rules.INFORMATION`, ...); ``epsilon`` is the confidence
+    bound, -1.0 for none. Built once per model or batch by
+    :meth:`EstimationParams.rule_settings`; numba passes it to the kernel as a tuple of
+    scalars (every field has one type, so the kernel is compiled once).
+    """
+
+    # private beliefs (sim.models.estimation.beliefs)
+    family: int
+    centre: float
+    scale_below: float
+    scale_above: float
+    expertise_spread: float
+    correlation: float
+    n_groups: int
+    # social influence (sim.models.estimation.rules)
+    truth: float
+    rounds: int
+    information: int
+    signal: int
+    rule: int
+    log_space: bool
+    epsilon: float
+    social_weight: float
+    weight_mode: int
+    weight_spread: float
+    stubborn_share: float
+    n_influencers: int
+    influencer_weight: float
+    reach_all: bool
+    biased_influencers: bool
+    influencer_estimate: float
+
+
+class EstimationParams(Strict):
     """Parameters of a crowd estimating one quantity.
 
     Defaults describe Galton's (1907) fair-goers read as an unbiased normal crowd: 787 valid
@@ -32,21 +90,20 @@ class EstimationParams(BaseModel):
     >>> p = EstimationParams(n_agents=12, noise="lognormal", noise_scale=0.5, truth=100.0)
     >>> p.centre
     100.0
-    >>> EstimationParams(n_agents=0)
+    >>> EstimationParams(n_agents=0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     pydantic_core._pydantic_core.ValidationError: 1 validation error for EstimationParams
     n_agents
-      Input should be greater than or equal to 1 [type=greater_than_equal, input_value=0, input_type=int]
+      Input should be greater than or equal to 1 [type=greater_than_equal, input_value=0, ...
         ...
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
-
     n_agents: int = Field(787, ge=1, description="crowd size (Galton 1907: 787 valid tickets)")
     truth: float = Field(1198.0, description="the true value (Galton 1907: 1198 lb)")
-    noise: Literal["normal", "lognormal", "split_normal", "log_cauchy"] = Field(
-        "normal", description="noise family of private estimates (see sim.beliefs)")
+    noise: NoiseFamily = Field(
+        "normal", description="noise family of private estimates "
+                              "(see sim.models.estimation.beliefs)")
     noise_scale: float = Field(
         GALTON_NORMAL_SD, ge=0,
         description="SD of the error (normal), of ln-error (lognormal), scale of ln-error "
@@ -63,22 +120,22 @@ class EstimationParams(BaseModel):
         0.0, ge=0, le=1, description="share rho of the error common to the agent's group")
     n_groups: int = Field(1, ge=1, description="groups sharing a common error (1: whole crowd)")
 
-    # --- social influence (sim.influence) ---
+    # --- social influence (sim.models.estimation.rules) ---
     rounds: int = Field(0, ge=0, description="revision rounds after the private estimates "
                                              "(Lorenz et al. 2011: 4; Becker et al. 2017: 2)")
-    information: Literal["none", "aggregate", "full", "neighbours"] = Field(
+    information: Information = Field(
         "none", description="what each agent sees of the others' previous estimates")
-    signal: Literal["mean", "median", "geometric_mean"] = Field(
+    signal: Signal = Field(
         "mean", description="the aggregate shown under information=aggregate")
-    rule: Literal["average", "deffuant", "sequential"] = Field(
+    rule: Rule = Field(
         "average", description="synchronous averaging (DeGroot / Hegselmann-Krause), pairwise "
                                "meetings (Deffuant) or sequential answering (herding)")
-    revision_space: Literal["linear", "log"] = Field(
+    revision_space: RevisionSpace = Field(
         "linear", description="revise x (linear) or ln x (log; Lorenz et al. 2011)")
     social_weight: float = Field(
         0.3, ge=0, le=1, description="w in x <- (1 - w) x + w s (weight of advice about 0.2-0.3:"
                                      " Yaniv 2004, OBHDP 93:1)")
-    weight_mode: Literal["constant", "random", "accuracy"] = Field(
+    weight_mode: WeightMode = Field(
         "constant", description="w the same for all, drawn per agent, or larger for agents "
                                 "further from the truth (Becker et al. 2017)")
     weight_spread: float = Field(
@@ -90,7 +147,7 @@ class EstimationParams(BaseModel):
     n_influencers: int = Field(0, ge=0, description="the first agents (a star's hub) are "
                                                     "influencers")
     influencer_weight: float = Field(1.0, ge=0, description="influencers' weight in every mean")
-    influencer_reach: Literal["network", "all"] = Field(
+    influencer_reach: InfluencerReach = Field(
         "network", description="all: every agent sees the influencers besides its neighbours")
     influencer_bias: float | None = Field(
         None, gt=-1, description="a biased influencer announces truth * (1 + bias), never moves")
@@ -108,7 +165,8 @@ class EstimationParams(BaseModel):
             raise ValueError(f"noise={self.noise} is multiplicative and needs a positive centre "
                              f"(truth * bias_factor + bias_shift), got {self.centre:g}")
         if self.n_groups > self.n_agents:
-            raise ValueError(f"n_groups ({self.n_groups}) cannot exceed n_agents ({self.n_agents})")
+            raise ValueError(f"n_groups ({self.n_groups}) cannot exceed n_agents "
+                             f"({self.n_agents})")
         if self.n_influencers > self.n_agents:
             raise ValueError(f"n_influencers ({self.n_influencers}) cannot exceed n_agents "
                              f"({self.n_agents})")
@@ -116,7 +174,7 @@ class EstimationParams(BaseModel):
             self.information != "none" and self.signal == "geometric_mean")
         if needs_positive and self.noise not in MULTIPLICATIVE_FAMILIES:
             raise ValueError("revision_space=log and signal=geometric_mean need positive "
-                             "estimates: use noise=lognormal or log_cauchy")
+                             f"estimates: use noise={' or '.join(MULTIPLICATIVE_FAMILIES)}")
         has_network = self.network.kind != "none"
         if self.information == "neighbours" and not has_network:
             raise ValueError("information=neighbours needs a network (network.kind)")
@@ -146,23 +204,39 @@ class EstimationParams(BaseModel):
         """Noise scale applied to non-negative standardised errors."""
         return self.noise_scale if self.noise_scale_above is None else self.noise_scale_above
 
-    @property
-    def family_code(self) -> int:
-        """Integer code of the noise family for the kernels."""
-        return family_code(self.noise)
+    def rule_settings(self) -> RuleSettings:
+        """The parameters as the compiled rules and the kernel take them.
 
-    @property
-    def influence_codes(self) -> dict:
-        """The influence settings as the kernels take them (codes, -1 for 'no bound')."""
-        return {
-            "information": INFORMATION.index(self.information),
-            "signal": SIGNALS.index(self.signal),
-            "rule": RULES.index(self.rule),
-            "weight_mode": ("constant", "random", "accuracy").index(self.weight_mode),
-            "log_space": self.revision_space == "log",
-            "epsilon": -1.0 if self.confidence_bound is None else self.confidence_bound,
-            "reach_all": self.influencer_reach == "all",
-            "biased_influencers": self.influencer_bias is not None,
-            "influencer_estimate": (0.0 if self.influencer_bias is None
-                                    else self.truth * (1.0 + self.influencer_bias)),
-        }
+        Examples
+        --------
+        >>> s = EstimationParams(noise="lognormal", noise_scale=0.5, information="full",
+        ...                      confidence_bound=0.2).rule_settings()
+        >>> s.family, s.information, s.epsilon, s.log_space
+        (1, 2, 0.2, False)
+        """
+        return RuleSettings(
+            family=NOISE_FAMILIES.index(self.noise),
+            centre=float(self.centre),
+            scale_below=float(self.scale_below),
+            scale_above=float(self.scale_above),
+            expertise_spread=float(self.expertise_spread),
+            correlation=float(self.correlation),
+            n_groups=int(self.n_groups),
+            truth=float(self.truth),
+            rounds=int(self.rounds),
+            information=INFORMATION.index(self.information),
+            signal=SIGNALS.index(self.signal),
+            rule=RULES.index(self.rule),
+            log_space=self.revision_space == "log",
+            epsilon=-1.0 if self.confidence_bound is None else float(self.confidence_bound),
+            social_weight=float(self.social_weight),
+            weight_mode=WEIGHT_MODES.index(self.weight_mode),
+            weight_spread=float(self.weight_spread),
+            stubborn_share=float(self.stubborn_share),
+            n_influencers=int(self.n_influencers),
+            influencer_weight=float(self.influencer_weight),
+            reach_all=self.influencer_reach == "all",
+            biased_influencers=self.influencer_bias is not None,
+            influencer_estimate=(0.0 if self.influencer_bias is None
+                                 else self.truth * (1.0 + self.influencer_bias)),
+        )

@@ -1,17 +1,25 @@
-"""Private beliefs: how an agent's noisy estimate of a true value is formed.
+"""Private beliefs of the estimation model: how an agent's noisy estimate of the truth is formed.
 
-An agent's estimate is ``centre`` (the truth moved by a crowd-wide bias) plus an error whose
-shape is one of four noise families:
+These compiled functions are shared by the Mesa agents
+(:class:`~sim.models.estimation.agents.Estimator`) and the numba kernel
+(:func:`~sim.models.estimation.kernel.draw_crowd`), so both do the same arithmetic and draw
+from the generator in the same order. After editing this file run ``make clean-cache``:
+numba's cache of the kernel does not notice changes in the functions it calls from here.
+
+An agent's estimate is ``centre`` (the truth moved by a crowd-wide bias:
+``truth * bias_factor + bias_shift``) plus an error whose shape is one of four noise families
+(:data:`NOISE_FAMILIES`, the one list of them):
 
 ``normal``
     additive: ``x = c + s * e``, e ~ N(0, 1).
 ``lognormal``
     multiplicative: ``x = c * exp(s * e)``; errors are proportional to the quantity, as in
-    Lorenz et al. (2011), whose estimates are roughly log-normal.
+    Lorenz et al. (2011, PNAS 108:9020), whose estimates are roughly log-normal.
 ``split_normal``
     two-piece normal with the centre as median: ``x = c + s_below * e`` for e < 0 and
-    ``c + s_above * e`` for e >= 0. This is Galton's (1907) reading of the ox ballots: each
-    half of the crowd normal, with probable error 45 lb below and 29 lb above the median.
+    ``c + s_above * e`` for e >= 0. This is Galton's (1907, Nature 75:450) reading of the ox
+    ballots: each half of the crowd normal, with probable error 45 lb below and 29 lb above
+    the median.
 ``log_cauchy``
     heavy-tailed multiplicative: ``x = c * exp(s * e)`` with e standard Cauchy; Jayles et al.
     (2017, PNAS 114:12620) found log-estimates close to Cauchy.
@@ -25,9 +33,7 @@ Options (all drawn from the run's generator):
   variance; for Cauchy errors ``e_i = rho c_g + (1 - rho) u_i`` keeps a unit scale (a sum of
   Cauchy variables is Cauchy).
 
-Every standard draw is a standard normal (a Cauchy deviate is a ratio of two), so the Mesa
-agents and the numba kernel consume the generator identically. The functions here are
-compiled with numba and shared by both engines, so both do the same arithmetic.
+Every standard draw is a standard normal (a Cauchy deviate is a ratio of two).
 """
 
 from __future__ import annotations
@@ -41,12 +47,14 @@ __all__ = [
     "standard_error", "expertise_multiplier", "combine_errors", "apply_noise", "group_of",
 ]
 
-#: Noise family names, in the order of their integer codes used by the kernels.
+#: The noise families, in the order of their integer codes: the one list of them (the
+#: parameter schema's choices are derived from it).
 NOISE_FAMILIES = ("normal", "lognormal", "split_normal", "log_cauchy")
 #: Families whose estimates are ``centre * exp(...)``: they need a positive centre.
 MULTIPLICATIVE_FAMILIES = ("lognormal", "log_cauchy")
 
-NORMAL, LOGNORMAL, SPLIT_NORMAL, LOG_CAUCHY = range(4)
+# the codes in the order of NOISE_FAMILIES (the unpacking fails if a family has no code)
+NORMAL, LOGNORMAL, SPLIT_NORMAL, LOG_CAUCHY = range(len(NOISE_FAMILIES))
 
 #: Largest |log-error| of a multiplicative estimate (keeps estimates finite and positive).
 MAX_LOG_ERROR = 700.0
@@ -61,12 +69,19 @@ def family_code(name: str) -> int:
     try:
         return NOISE_FAMILIES.index(name)
     except ValueError:
-        raise ValueError(f"noise must be one of {', '.join(NOISE_FAMILIES)}; got {name!r}") from None
+        allowed = ", ".join(NOISE_FAMILIES)
+        raise ValueError(f"noise must be one of {allowed}; got {name!r}") from None
 
 
 @njit(cache=True, nogil=True)
 def standard_error(rng, family):
-    """One standardised error draw: N(0, 1), or standard Cauchy (two normal draws)."""
+    """One standardised error draw: N(0, 1), or standard Cauchy (two normal draws).
+
+    >>> import numpy as np
+    >>> a, b = np.random.default_rng(1), np.random.default_rng(1)
+    >>> standard_error(a, NORMAL) == b.standard_normal()
+    True
+    """
     if family == LOG_CAUCHY:
         numerator = rng.standard_normal()
         return numerator / rng.standard_normal()
@@ -75,7 +90,8 @@ def standard_error(rng, family):
 
 @njit(cache=True, nogil=True)
 def expertise_multiplier(rng, expertise_spread):
-    """Agent's noise-scale multiplier, log-normal with median 1; no draw when the spread is 0."""
+    """An agent's noise-scale multiplier, log-normal with median 1; no draw when the spread
+    is 0."""
     if expertise_spread > 0.0:
         return math.exp(expertise_spread * rng.standard_normal())
     return 1.0
@@ -83,7 +99,11 @@ def expertise_multiplier(rng, expertise_spread):
 
 @njit(cache=True, nogil=True)
 def combine_errors(common, own, rho, family):
-    """Mix a group-common and an individual standardised error; ``rho`` is the common share."""
+    """Mix a group-common and an individual standardised error; ``rho`` is the common share.
+
+    >>> combine_errors(1.0, 0.0, 0.25, NORMAL), combine_errors(1.0, 0.0, 0.25, LOG_CAUCHY)
+    (0.5, 0.25)
+    """
     if rho == 0.0:
         return own
     if family == LOG_CAUCHY:
@@ -97,6 +117,11 @@ def apply_noise(centre, error, scale_below, scale_above, multiplier, family):
 
     ``scale_below`` is used for negative errors and ``scale_above`` for the others; they are
     equal except for the split normal.
+
+    >>> apply_noise(100.0, -1.0, 20.0, 10.0, 1.0, SPLIT_NORMAL)
+    80.0
+    >>> round(apply_noise(100.0, 1.0, 0.5, 0.5, 1.0, LOGNORMAL), 4)
+    164.8721
     """
     scale = scale_below if error < 0.0 else scale_above
     if family == NORMAL or family == SPLIT_NORMAL:
@@ -109,5 +134,9 @@ def apply_noise(centre, error, scale_below, scale_above, multiplier, family):
 
 @njit(cache=True, nogil=True)
 def group_of(agent_index, n_agents, n_groups):
-    """Group of an agent: the crowd is cut into ``n_groups`` contiguous, near-equal blocks."""
+    """Group of an agent: the crowd is cut into ``n_groups`` contiguous, near-equal blocks.
+
+    >>> [group_of(i, 7, 3) for i in range(7)]
+    [0, 0, 0, 1, 1, 2, 2]
+    """
     return agent_index * n_groups // n_agents
