@@ -7,7 +7,7 @@ VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 CONFIG    ?= configs/galton_ox.yaml
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto   # pytest-xdist: one worker per core
 
 .PHONY: run test test-all lint bench clean clean-cache venv chromium
 
