@@ -272,8 +272,8 @@ def accumulate(own_y, own_index, ids, y_all, weights, epsilon, total, weight_sum
         j = ids[t]
         if j == own_index:
             continue
-        total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j],
-                                     within_confidence(own_y, y_all[j], epsilon))
+        if within_confidence(own_y, y_all[j], epsilon):
+            total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j], True)
     return total, weight_sum
 
 
@@ -283,8 +283,8 @@ def accumulate_range(own_y, own_index, stop, y_all, weights, epsilon, total, wei
     for j in range(stop):
         if j == own_index:
             continue
-        total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j],
-                                     within_confidence(own_y, y_all[j], epsilon))
+        if within_confidence(own_y, y_all[j], epsilon):
+            total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j], True)
     return total, weight_sum
 
 
@@ -299,8 +299,8 @@ def accumulate_influencers(own_y, own_index, stop, neighbour_ids, y_all, weights
         position = np.searchsorted(neighbour_ids, j)
         if position < neighbour_ids.shape[0] and neighbour_ids[position] == j:
             continue
-        total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j],
-                                     within_confidence(own_y, y_all[j], epsilon))
+        if within_confidence(own_y, y_all[j], epsilon):
+            total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j], True)
     return total, weight_sum
 
 
