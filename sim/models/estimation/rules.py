@@ -50,7 +50,8 @@ __all__ = ["INFORMATION", "SIGNALS", "RULES", "WEIGHT_MODES", "REVISION_SPACES",
            "INFLUENCER_REACH", "to_space", "from_space", "to_space_array", "within_confidence",
            "add_seen", "mean_seen", "revise", "revised_estimate", "revised_from_sums",
            "weighted_total", "others_aggregate", "prefix_aggregate", "board_totals",
-           "accumulate", "accumulate_range", "accumulate_influencers", "agent_signal",
+           "add_if_seen", "accumulate", "accumulate_range", "accumulate_influencers",
+           "agent_signal",
            "draw_social_weights", "draw_pair", "meet"]
 
 #: What an agent sees of the others (the names the parameters take; their index is the code).
@@ -259,6 +260,19 @@ def board_totals(x_board, weights, signal):
     return np.array([total, weight_sum, log_total]), sorted_board
 
 
+@njit(cache=True, nogil=True, inline="always")
+def add_if_seen(own_y, own_index, j, y_all, weights, epsilon, total, weight_sum):
+    """Add agent ``j``'s value to a running weighted sum, unless ``j`` is the agent itself or
+    further than ``epsilon`` (when ``epsilon >= 0``): the one rule of what an agent takes in.
+
+    >>> add_if_seen(1.0, 0, 1, np.array([1.0, 2.0]), np.ones(2), -1.0, 0.0, 0.0)
+    (2.0, 1.0)
+    """
+    if j != own_index and within_confidence(own_y, y_all[j], epsilon):
+        return add_seen(total, weight_sum, y_all[j], weights[j], True)
+    return total, weight_sum
+
+
 @njit(cache=True, nogil=True)
 def accumulate(own_y, own_index, ids, y_all, weights, epsilon, total, weight_sum):
     """Add the seen values ``y_all[ids]`` (skipping the agent itself, and values further than
@@ -269,11 +283,8 @@ def accumulate(own_y, own_index, ids, y_all, weights, epsilon, total, weight_sum
     (2.0, 1.0)
     """
     for t in range(ids.shape[0]):
-        j = ids[t]
-        if j == own_index:
-            continue
-        if within_confidence(own_y, y_all[j], epsilon):
-            total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j], True)
+        total, weight_sum = add_if_seen(own_y, own_index, ids[t], y_all, weights, epsilon,
+                                        total, weight_sum)
     return total, weight_sum
 
 
@@ -281,10 +292,8 @@ def accumulate(own_y, own_index, ids, y_all, weights, epsilon, total, weight_sum
 def accumulate_range(own_y, own_index, stop, y_all, weights, epsilon, total, weight_sum):
     """As :func:`accumulate` over agents ``0 .. stop - 1``."""
     for j in range(stop):
-        if j == own_index:
-            continue
-        if within_confidence(own_y, y_all[j], epsilon):
-            total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j], True)
+        total, weight_sum = add_if_seen(own_y, own_index, j, y_all, weights, epsilon, total,
+                                        weight_sum)
     return total, weight_sum
 
 
@@ -294,13 +303,11 @@ def accumulate_influencers(own_y, own_index, stop, neighbour_ids, y_all, weights
     """Influencers ``0 .. stop - 1`` seen by everyone (reach ``all``), unless already a
     neighbour (``neighbour_ids`` sorted) or the agent itself."""
     for j in range(stop):
-        if j == own_index:
-            continue
         position = np.searchsorted(neighbour_ids, j)
         if position < neighbour_ids.shape[0] and neighbour_ids[position] == j:
             continue
-        if within_confidence(own_y, y_all[j], epsilon):
-            total, weight_sum = add_seen(total, weight_sum, y_all[j], weights[j], True)
+        total, weight_sum = add_if_seen(own_y, own_index, j, y_all, weights, epsilon, total,
+                                        weight_sum)
     return total, weight_sum
 
 
