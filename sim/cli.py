@@ -11,7 +11,19 @@ Subcommands:
     Aggregates, errors and the diversity decomposition of one column of real guesses.
 ``crowdsim analyze FILE.csv --rounds C1,C2,... --truth-column T --group-columns G1[,G2]
 [--by COLUMN] [--scale-column S] [--log] [--json]``
-    Aggregates, errors and the diversity decomposition of a real set of guesses.
+    Per-round wisdom-of-crowd metrics of a multi-round experiment, averaged over groups.
+``crowdsim analyze --spec FILE.yaml [--json]``
+    The same table for the data a dataset spec describes (``configs/datasets/*.yaml``:
+    data, columns, units, conditions; :mod:`sim.analysis.specs`), with its drops per
+    condition.
+``crowdsim calibrate SPEC.yaml [--model NAME] [--out DIR] [--seed N] [--workers N |
+--scheduler ADDRESS] [--population N] [--generations N] [--folds N] [--quiet]``
+    Fit the estimation model's revision rules to a multi-round dataset (a dataset spec,
+    ``configs/datasets/``) by ABC-SMC; without ``--model`` the rule set is chosen by
+    cross-validation over groups. Writes ``calibration.json``, a posterior figure, a report.
+``crowdsim predict CALIBRATION.json SPEC.yaml [--out DIR] [--draws N] [--seed N] [--json]``
+    Simulate every group of a dataset from its own first answers with the calibrated rules
+    and compare model and data per condition, with 90 % intervals and a verdict.
 ``crowdsim sweep CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
 [--chunk-size N] [--quiet]``
     Run (or resume) a parameter sweep; results land in ``results/<config name>/``.
@@ -136,12 +148,48 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "report.html for an experiment or a sweep")
     report.add_argument("folder", help="an experiment's or a sweep's results folder")
 
+    calibrate = commands.add_parser(
+        "calibrate", help="fit the revision rules to a multi-round dataset (ABC-SMC)")
+    calibrate.add_argument("spec", help="dataset spec (YAML), e.g. "
+                                        "configs/datasets/becker2017.yaml")
+    calibrate.add_argument("--model", help="rule set: degroot, anchored, distance or full "
+                                           "(default: chosen by cross-validation)")
+    calibrate.add_argument("--out", help="output folder (default results/calibration_<spec>)")
+    calibrate.add_argument("--seed", type=int, default=1, help="base seed (default 1)")
+    where = calibrate.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, default=1,
+                       help="local worker processes (default 1; the result is the same)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
+    calibrate.add_argument("--population", type=_positive_int, metavar="N",
+                           help="ABC particles per generation (default 200)")
+    calibrate.add_argument("--generations", type=_positive_int, metavar="N",
+                           help="at most N ABC generations (default 6)")
+    calibrate.add_argument("--folds", type=_positive_int, metavar="N",
+                           help="cross-validation folds over groups (default 2; >= 2)")
+    calibrate.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    predict = commands.add_parser(
+        "predict", help="predict a multi-round dataset from a calibration, with intervals")
+    predict.add_argument("calibration", help="calibration.json written by crowdsim calibrate")
+    predict.add_argument("spec", help="dataset spec (YAML) of the experiment to predict")
+    predict.add_argument("--out", help="output folder (default results/prediction_<spec>)")
+    predict.add_argument("--draws", type=_positive_int, default=200,
+                         help="simulations of every group, each with a posterior draw "
+                              "(default 200)")
+    predict.add_argument("--seed", type=int, default=1, help="base seed (default 1)")
+    predict.add_argument("--json", action="store_true", help="print one JSON object")
+
     analyze = commands.add_parser(
-        "analyze", help="analyse real guesses: one column (--column) or rounds (--rounds)")
-    analyze.add_argument("file", help="CSV file with a header row")
+        "analyze", help="analyse real guesses: one column (--column), rounds (--rounds) or "
+                        "a dataset spec (--spec)")
+    analyze.add_argument("file", nargs="?", metavar="FILE",
+                         help="CSV file with a header row (not with --spec)")
     mode = analyze.add_mutually_exclusive_group(required=True)
     mode.add_argument("--column", help="column holding the estimates (one round)")
     mode.add_argument("--rounds", help="columns of the rounds, in order: E1,E2,E3")
+    mode.add_argument("--spec", metavar="FILE.yaml",
+                      help="a dataset spec (YAML), e.g. configs/datasets/becker2017.yaml")
     analyze.add_argument("--truth", type=_finite_float, help="the true value (with --column)")
     analyze.add_argument("--truth-column", help="column of the true value (with --rounds)")
     analyze.add_argument("--group-columns",
@@ -151,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="divide SD and errors by this column (with --rounds)")
     analyze.add_argument("--log", action="store_true",
                          help="log-transform estimates and truth first (with --rounds)")
-    analyze.add_argument("--trim", type=_finite_float, default=0.1,
+    analyze.add_argument("--trim", type=_finite_float,
                          help="fraction cut from each end for the trimmed mean (default 0.1)")
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
     analyze.add_argument("--figure", help="save a histogram here (.png, .svg or .pdf)")
@@ -215,6 +263,10 @@ def _report(args) -> int:
 
 
 def _analyze(args) -> int:
+    if args.spec is not None:
+        return _analyze_spec(args)
+    if args.file is None:
+        raise ConfigError("FILE: required with --column and --rounds (the CSV file to analyse)")
     if args.rounds is not None:
         return _analyze_rounds(args)
     for option, value in (("--truth-column", args.truth_column),
@@ -228,6 +280,8 @@ def _analyze(args) -> int:
         raise ConfigError("--truth: required with --column")
     from sim.analysis.guesses import analyze_guesses, draw_histogram, format_table, read_column
 
+    if args.trim is None:
+        args.trim = 0.1
     if not 0 <= args.trim < 0.5:
         raise ConfigError(f"--trim: must be in [0, 0.5), got {args.trim:g}")
     if args.figure and Path(args.figure).suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -295,6 +349,61 @@ def _app(args) -> int:
         return 1
 
 
+def _calibrate(args) -> int:
+    from dataclasses import replace
+
+    from sim.inference.calibrate import AbcSettings, calibrate
+    from sim.inference.output import format_calibration, write_calibration
+
+    _check_scheduler(args.scheduler)
+    if args.seed < 0:
+        raise ConfigError(f"--seed: must be >= 0, got {args.seed}")
+    settings = AbcSettings()
+    for option, field in (("population", "population_size"), ("generations", "generations"),
+                          ("folds", "folds")):
+        value = getattr(args, option)
+        if value is not None:
+            settings = replace(settings, **{field: value})
+    if settings.folds < 2:
+        raise ConfigError(f"--folds: must be at least 2, got {settings.folds}")
+    client = None
+    if args.scheduler:
+        from sim.sweep.runner import connect
+
+        client = connect(args.scheduler)
+    out_dir = Path(args.out or Path("results") / f"calibration_{Path(args.spec).stem}")
+    record = calibrate(args.spec, model=args.model, seed=args.seed, settings=settings,
+                       workers=args.workers or 1, client=client,
+                       log=None if args.quiet else print)
+    written = write_calibration(out_dir, record)
+    if not args.quiet:
+        print(format_calibration(record))
+        print("written: " + ", ".join(str(path) for path in written))
+    return 0
+
+
+def _predict(args) -> int:
+    from sim.inference.output import format_prediction, prediction_json, write_prediction
+    from sim.inference.predict import load_calibration, predict
+
+    if args.seed < 0:
+        raise ConfigError(f"--seed: must be >= 0, got {args.seed}")
+    record = load_calibration(args.calibration)
+    out_dir = Path(args.out or Path("results") / f"prediction_{Path(args.spec).stem}")
+    result = predict(record, args.spec, draws=args.draws, seed=args.seed)
+    from sim.provenance import provenance
+
+    result["provenance"] = provenance(config_hash=result["data_hash"][:16], seed=args.seed,
+                                      experiment="predict")
+    written = write_prediction(out_dir, result)
+    if args.json:
+        print(prediction_json(result))
+    else:
+        print(format_prediction(result))
+        print("written: " + ", ".join(str(path) for path in written))
+    return 0
+
+
 def _analyze_rounds(args) -> int:
     from sim.analysis.rounds import analyze_rounds_command
 
@@ -307,12 +416,31 @@ def _analyze_rounds(args) -> int:
     return 0
 
 
+def _analyze_spec(args) -> int:
+    from sim.analysis.specs import analyze_spec_command
+
+    if args.file is not None:
+        raise ConfigError(f"FILE: not with --spec (the spec names its data), got {args.file!r}")
+    for option, value in (("--truth", args.truth), ("--trim", args.trim),
+                          ("--figure", args.figure)):
+        if value is not None:
+            raise ConfigError(f"{option}: only with --column")
+    for option, value in (("--truth-column", args.truth_column),
+                          ("--group-columns", args.group_columns), ("--by", args.by),
+                          ("--scale-column", args.scale_column), ("--log", args.log or None)):
+        if value is not None:
+            raise ConfigError(f"{option}: not with --spec (the spec sets it)")
+    print(analyze_spec_command(args.spec, as_json=args.json))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``crowdsim``; returns the exit code."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         handler = {"run": _run, "figures": _figures, "report": _report, "analyze": _analyze,
+                   "calibrate": _calibrate, "predict": _predict,
                    "sweep": _sweep, "results": _results,
                    "sensitivity": _sensitivity, "app": _app}[args.command]
         return handler(args)

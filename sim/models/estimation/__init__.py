@@ -14,13 +14,13 @@ is in :mod:`sim.models.estimation.model`. The modules:
 - :mod:`~sim.models.estimation.agents` and :mod:`~sim.models.estimation.model`: the Mesa
   agents and model;
 - :mod:`~sim.models.estimation.kernel`: many crowds at once, identical to the Mesa model for
-  the same seed;
+  the same seed, and many observed groups in one call (:func:`simulate_groups`);
 - :mod:`~sim.models.estimation.app`: the SolaraViz page (``crowdsim app estimation``).
 
 Beliefs and rules are compiled functions that both engines call.
 """
 
-from sim.models.estimation.kernel import CrowdBatch, simulate_crowds
+from sim.models.estimation.kernel import CrowdBatch, GroupBatch, simulate_crowds, simulate_groups
 from sim.models.estimation.params import EstimationParams
 
 
@@ -38,4 +38,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["CrowdEstimation", "Estimator", "EstimationParams", "simulate_crowds", "CrowdBatch"]
+__all__ = ["CrowdEstimation", "Estimator", "EstimationParams", "simulate_crowds", "CrowdBatch",
+           "simulate_groups", "GroupBatch"]

@@ -19,7 +19,7 @@ from sim.models.estimation.beliefs import (
     expertise_multiplier,
     standard_error,
 )
-from sim.models.estimation.rules import agent_signal, meet, revised_estimate, to_space
+from sim.models.estimation.rules import agent_signal, drift_agent, meet, revise_agent, to_space
 
 __all__ = ["Estimator"]
 
@@ -41,6 +41,8 @@ class Estimator(FixedAgent):
         estimate: the agent's current estimate.
         social_weight: how far the agent moves towards what it sees (0: stubborn).
         influence: the weight of the agent's estimate in others' means (influencers > 1).
+        first_estimate: the agent's first answer (round 0, after any influencer's
+            announcement), the anchor of ``anchoring``.
     """
 
     def __init__(self, model, index: int, group: int = 0) -> None:
@@ -51,6 +53,7 @@ class Estimator(FixedAgent):
         self.estimate = math.nan
         self.social_weight = 0.0
         self.influence = 1.0
+        self.first_estimate = math.nan
         self._next_estimate = math.nan
 
     # -- private belief (beliefs.py) ------------------------------------------------------
@@ -99,12 +102,19 @@ class Estimator(FixedAgent):
                             self.neighbour_indices, settings.reach_all,
                             settings.n_influencers, stop)
 
+    def _revised(self, board, signal: float, found: bool) -> float:
+        """:func:`~sim.models.estimation.rules.revise_agent` towards ``signal`` in the
+        model's current round."""
+        s = self.model.settings
+        return revise_agent(self.estimate, board.y[self.index], signal, found,
+                            self.social_weight, self.model.round >= 2, self.first_estimate,
+                            s.later_weight_factor, s.distance_scale, s.asymmetry, s.anchoring,
+                            s.log_space)
+
     def plan_revision(self, board) -> None:
         """Synchronous rounds: decide the next estimate from the previous round's board."""
-        log_space = self.model.settings.log_space
         signal, found = self.what_i_see(board)
-        self._next_estimate = revised_estimate(self.estimate, board.y[self.index], signal,
-                                               found, self.social_weight, log_space)
+        self._next_estimate = self._revised(board, signal, found)
 
     def commit_revision(self) -> None:
         """Synchronous rounds: everybody adopts their planned estimate at once."""
@@ -115,10 +125,20 @@ class Estimator(FixedAgent):
         mine on the board."""
         log_space = self.model.settings.log_space
         signal, found = self.what_i_see(board, answered=self.index)
-        self.estimate = revised_estimate(self.estimate, board.y[self.index], signal, found,
-                                         self.social_weight, log_space)
+        self.estimate = self._revised(board, signal, found)
         board.x[self.index] = self.estimate
         board.y[self.index] = to_space(self.estimate, log_space)
+
+    def drift(self) -> None:
+        """A round without social information: move towards the truth by ``drift``, plus
+        ``drift_noise`` times a standard normal (see
+        :func:`~sim.models.estimation.rules.drift_agent`); a biased influencer draws all the
+        same and keeps its value."""
+        s = self.model.settings
+        moves = not (s.biased_influencers and self.index < s.n_influencers)
+        self.estimate = drift_agent(self.model.rng, self.estimate, self.first_estimate,
+                                    self.model.truth, s.drift, s.drift_noise, s.anchoring,
+                                    s.log_space, moves)
 
     def meet(self, other: Estimator) -> None:
         """A Deffuant meeting: both move towards each other if close enough."""

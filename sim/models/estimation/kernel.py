@@ -9,9 +9,18 @@ round.
 Draw order (shared with :class:`~sim.models.estimation.model.CrowdEstimation`)
     The network (one integer, random topologies only); the group common errors (only when
     ``correlation > 0``); for each agent in index order its expertise multiplier (only when
-    ``expertise_spread > 0``) and its own error; the social weights (see
-    :func:`~sim.models.estimation.rules.draw_social_weights`); then, round by round, the
-    Deffuant pairs (``rule="deffuant"``).
+    ``expertise_spread > 0``) and its own error (none of these with observed
+    ``initial_estimates``); the social weights (see
+    :func:`~sim.models.estimation.rules.draw_social_weights`: per agent in index order a
+    uniform for ``weight_mode="random"`` or a beta variate for ``"beta"``, then a uniform
+    when ``stubborn_share > 0``); then, round by round, the Deffuant pairs
+    (``rule="deffuant"``) or, under ``information="none"`` with ``drift_noise > 0``, one
+    standard normal per agent in index order (:func:`~sim.models.estimation.rules.drift_agent`).
+Observed groups
+    :func:`simulate_groups` runs the groups of a :class:`GroupBatch` (observed first
+    answers, truths, networks) in order with one generator in one compiled call: the social
+    weights of group 0, its rounds, then group 1, ... (no network or belief draws); equal to
+    :func:`run_group` group after group.
 Settings
     The compiled functions take the parameters as one record,
     :class:`~sim.models.estimation.params.RuleSettings` (built once by
@@ -26,7 +35,10 @@ Fast paths
     inlined rule functions as the agents (:func:`~sim.models.estimation.rules.add_seen`,
     :func:`~sim.models.estimation.rules.within_confidence`,
     :func:`~sim.models.estimation.rules.revised_from_sums`, ...), in the same order, so the
-    results are identical bit for bit.
+    results are identical bit for bit. With any of the revision options of
+    :func:`~sim.models.estimation.rules.revise_agent` away from its default
+    (``later_weight_factor``, ``anchoring``, ``distance_scale``, ``asymmetry``) every agent
+    takes the general per-agent path instead (:func:`_average_rows`).
 """
 
 from __future__ import annotations
@@ -54,26 +66,35 @@ from sim.models.estimation.rules import (
     AGGREGATE,
     FULL,
     NEIGHBOURS,
+    NO_INFO,
     RULE_AVERAGE,
     RULE_DEFFUANT,
     SIGNAL_GEOMETRIC,
     SIGNAL_MEDIAN,
+    accumulate_range,
+    accuracy_errors,
     add_seen,
     agent_signal,
+    aggregate_signal,
     board_totals,
     draw_pair,
     draw_social_weights,
+    drift_agent,
+    general_revision,
     mean_seen,
     meet,
+    revise_agent,
     revised_estimate,
     revised_from_sums,
     to_space,
     within_confidence,
 )
+from sim.networks import CSR
 from sim.networks import build as build_network
 from sim.networks import empty as empty_network
 
-__all__ = ["CrowdBatch", "draw_crowd", "evolve", "run_replicate", "simulate_crowds"]
+__all__ = ["CrowdBatch", "GroupBatch", "draw_crowd", "evolve", "evolve_with_truth",
+           "run_replicate", "simulate_crowds", "simulate_groups", "run_group"]
 
 # Numba links the parallel rounds into the compiled functions that call them, and those call
 # numba's thread pool through symbols registered when the threading layer starts. A caller
@@ -183,27 +204,45 @@ def _into_space_parallel(x, log_space, y):
 
 @njit(cache=True, nogil=True)
 def _average_rows(start, stop, settings, x, y, social_weights, influence, indptr, indices,
-                  totals, sorted_board, x_next):
+                  totals, sorted_board, x_next, later, x_first):
     """Agents ``start .. stop - 1`` of a synchronous round (see :func:`_average_round`):
     each revises towards what it saw of the previous round, ``x`` (``y`` in revision
-    space)."""
+    space), by :func:`~sim.models.estimation.rules.revise_agent` (``later``: round r >= 2;
+    ``x_first``: the first answers, read only with anchoring). Full information without the
+    new revision options takes the blocked sums of :func:`_full_rows`."""
     log_space = settings.log_space
     epsilon = settings.epsilon
-    if settings.information == FULL:
+    if settings.information == FULL and not general_revision(
+            settings.later_weight_factor, settings.anchoring, settings.distance_scale,
+            settings.asymmetry):
         _full_rows(start, stop, x, y, social_weights, influence, log_space, epsilon, x_next)
         return
     n = x.shape[0]
+    information = settings.information
     for i in range(start, stop):
-        y_s, found = agent_signal(i, settings.information, settings.signal, log_space, epsilon,
-                                  x, y, influence, totals, sorted_board,
-                                  indices[indptr[i]:indptr[i + 1]], settings.reach_all,
-                                  settings.n_influencers, n)
-        x_next[i] = revised_estimate(x[i], y[i], y_s, found, social_weights[i], log_space)
+        # rules.agent_signal's branches for a synchronous round, called directly (a call of
+        # agent_signal costs more than the arithmetic of a small group's agent)
+        if information == FULL:
+            total, weight_sum = accumulate_range(y[i], i, n, y, influence, epsilon, 0.0, 0.0)
+            y_s, found = mean_seen(y[i], total, weight_sum)
+        elif information == AGGREGATE:
+            y_s, found = aggregate_signal(x[i], y[i], influence[i], n, settings.signal,
+                                          log_space, epsilon, totals, sorted_board)
+        elif information == NEIGHBOURS:
+            y_s, found = agent_signal(i, information, settings.signal, log_space, epsilon,
+                                      x, y, influence, totals, sorted_board,
+                                      indices[indptr[i]:indptr[i + 1]], settings.reach_all,
+                                      settings.n_influencers, n)
+        else:  # nothing to see
+            y_s, found = y[i], False
+        x_next[i] = revise_agent(x[i], y[i], y_s, found, social_weights[i], later, x_first[i],
+                                 settings.later_weight_factor, settings.distance_scale,
+                                 settings.asymmetry, settings.anchoring, log_space)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _average_rows_parallel(settings, x, y, social_weights, influence, indptr, indices, totals,
-                           sorted_board, x_next, n_chunks):
+                           sorted_board, x_next, n_chunks, later, x_first):
     """:func:`_average_rows` over all agents, ``n_chunks`` chunks in parallel. Under full
     information an agent's work falls with its index (without a bound it adds only the later
     agents' values one by one), so each chunk takes an early and a late range of agents."""
@@ -213,22 +252,22 @@ def _average_rows_parallel(settings, x, y, social_weights, influence, indptr, in
         if settings.information == FULL:
             _average_rows(c * n // halves, (c + 1) * n // halves, settings, x, y,
                           social_weights, influence, indptr, indices, totals, sorted_board,
-                          x_next)
+                          x_next, later, x_first)
             _average_rows((halves - 1 - c) * n // halves, (halves - c) * n // halves,
                           settings, x, y, social_weights, influence, indptr, indices, totals,
-                          sorted_board, x_next)
+                          sorted_board, x_next, later, x_first)
         else:
             _average_rows(c * n // n_chunks, (c + 1) * n // n_chunks, settings, x, y,
                           social_weights, influence, indptr, indices, totals, sorted_board,
-                          x_next)
+                          x_next, later, x_first)
 
 
 @njit(cache=True, nogil=True)
 def _average_round(settings, x, y, social_weights, influence, indptr, indices, x_next,
-                   parallel, n_chunks):
+                   parallel, n_chunks, later, x_first):
     """One synchronous round into ``x_next``, with ``y`` the estimates ``x`` in revision
     space (``y`` may be ``x``); ``parallel``: in ``n_chunks`` chunks of agents on numba's
-    threads."""
+    threads; ``later``: round r >= 2; ``x_first``: the first answers."""
     n = x.shape[0]
     if settings.information == AGGREGATE:
         totals, sorted_board = board_totals(x, influence, settings.signal)
@@ -236,10 +275,10 @@ def _average_round(settings, x, y, social_weights, influence, indptr, indices, x
         totals, sorted_board = np.zeros(3), x[:0]
     if parallel:
         _average_rows_parallel(settings, x, y, social_weights, influence, indptr, indices,
-                               totals, sorted_board, x_next, n_chunks)
+                               totals, sorted_board, x_next, n_chunks, later, x_first)
     else:
         _average_rows(0, n, settings, x, y, social_weights, influence, indptr, indices, totals,
-                      sorted_board, x_next)
+                      sorted_board, x_next, later, x_first)
 
 
 @njit(cache=True, nogil=True)
@@ -402,21 +441,26 @@ def _is_weighted(influence):
 
 
 @njit(cache=True, nogil=True)
-def _sequential_round(settings, x, y, social_weights, influence, indptr, indices):
+def _sequential_round(settings, x, y, social_weights, influence, indptr, indices, later,
+                      x_first):
     """Agents answer in index order, each seeing the answers given before it (``x`` in
-    place; ``y`` the same in revision space, may be ``x``).
+    place; ``y`` the same in revision space, may be ``x``; ``later``: round r >= 2;
+    ``x_first``: the first answers).
 
     The aggregate mean and geometric mean of the earlier answers, and their mean without a
     bound under full information, are running sums (:func:`_sequential_running`): the same
     additions in the same order as :func:`~sim.models.estimation.rules.prefix_aggregate` and
     :func:`~sim.models.estimation.rules.accumulate_range` recompute for every agent, since
-    earlier answers do not change during the pass.
+    earlier answers do not change during the pass. With the new revision options (see
+    :func:`~sim.models.estimation.rules.general_revision`) every agent takes the general path.
     """
     information = settings.information
     log_space = settings.log_space
     epsilon = settings.epsilon
-    if (information == AGGREGATE and settings.signal != SIGNAL_MEDIAN) or (
-            information == FULL and epsilon < 0.0):
+    general = general_revision(settings.later_weight_factor, settings.anchoring,
+                               settings.distance_scale, settings.asymmetry)
+    if not general and ((information == AGGREGATE and settings.signal != SIGNAL_MEDIAN) or (
+            information == FULL and epsilon < 0.0)):
         _sequential_running(x, y, social_weights, influence, information,
                             settings.signal == SIGNAL_GEOMETRIC, log_space, epsilon)
         return
@@ -425,7 +469,9 @@ def _sequential_round(settings, x, y, social_weights, influence, indptr, indices
         y_s, found = agent_signal(i, information, settings.signal, log_space, epsilon, x, y,
                                   influence, totals, x[:0], indices[indptr[i]:indptr[i + 1]],
                                   settings.reach_all, settings.n_influencers, i)
-        x[i] = revised_estimate(x[i], y[i], y_s, found, social_weights[i], log_space)
+        x[i] = revise_agent(x[i], y[i], y_s, found, social_weights[i], later, x_first[i],
+                            settings.later_weight_factor, settings.distance_scale,
+                            settings.asymmetry, settings.anchoring, log_space)
         y[i] = to_space(x[i], log_space)
 
 
@@ -473,16 +519,28 @@ def _deffuant_round(rng, settings, x, social_weights, indptr, indices):
 
 
 @njit(cache=True, nogil=True)
+def _drift_round(rng, settings, truth, x, x_first, n_fixed):
+    """A round without social information (``x`` in place): every agent in index order
+    :func:`~sim.models.estimation.rules.drift_agent`; the first ``n_fixed`` (biased
+    influencers) draw but keep their estimates."""
+    for i in range(x.shape[0]):
+        x[i] = drift_agent(rng, x[i], x_first[i], truth, settings.drift, settings.drift_noise,
+                           settings.anchoring, settings.log_space, i >= n_fixed)
+
+
+@njit(cache=True, nogil=True)
 def evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
            parallel_ok):
     """Rounds of social influence on a crowd's private estimates ``x`` (in place).
 
     Draw order after the private beliefs: the social weights (see
     :func:`~sim.models.estimation.rules.draw_social_weights`, into ``social_weights_out``),
-    then the Deffuant pairs round by round. ``record_rounds`` (ascending) says which rounds
-    (0 = private estimates) are copied into ``record_out``. ``parallel_ok`` lets large
-    synchronous rounds use numba's threads (False when replicates already run on several
-    threads); the result is the same either way.
+    then round by round the Deffuant pairs (``rule="deffuant"``) or, under
+    ``information="none"`` with ``drift_noise > 0``, one standard normal per agent in index
+    order. ``record_rounds`` (ascending) says which rounds (0 = private estimates) are copied
+    into ``record_out``. ``parallel_ok`` lets large synchronous rounds use numba's threads
+    (False when replicates already run on several threads); the result is the same either
+    way.
 
     Examples
     --------
@@ -495,12 +553,24 @@ def evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_
     >>> x.round(6).tolist()  # each moves halfway to the mean of the others
     [10.0, 10.666667, 11.333333, 12.0]
     """
+    evolve_with_truth(rng, settings, settings.truth, settings.influencer_estimate, x, indptr,
+                      indices, record_rounds, record_out, social_weights_out, parallel_ok)
+
+
+@njit(cache=True, nogil=True)
+def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indices,
+                      record_rounds, record_out, social_weights_out, parallel_ok):
+    """:func:`evolve` with the truth (accuracy weights, drift) and the biased influencers'
+    announced value given explicitly instead of ``settings.truth`` and
+    ``settings.influencer_estimate`` (:func:`simulate_groups`: one settings record, one
+    truth per group)."""
     n = x.shape[0]
     n_influencers = min(settings.n_influencers, n)
     if settings.biased_influencers:
         for i in range(n_influencers):
-            x[i] = settings.influencer_estimate
-    initial_errors = np.abs(x - settings.truth)
+            x[i] = influencer_estimate
+    log_space = settings.log_space
+    initial_errors = accuracy_errors(x, truth, log_space)
     draw_social_weights(rng, settings.weight_mode, settings.social_weight,
                         settings.weight_spread, settings.stubborn_share, initial_errors,
                         social_weights_out)
@@ -518,12 +588,18 @@ def evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_
         return
     rule = settings.rule
     information = settings.information
-    log_space = settings.log_space
+    general = general_revision(settings.later_weight_factor, settings.anchoring,
+                               settings.distance_scale, settings.asymmetry)
+    drifting = information == NO_INFO and (settings.drift > 0.0 or settings.drift_noise > 0.0)
+    # the first answers (after any influencer override), read only when anchoring
+    x_first = x.copy() if settings.anchoring > 0.0 else x
+    n_fixed = n_influencers if settings.biased_influencers else 0
     # Synchronous rounds alternate between x and a second buffer (no copy per round); in
     # linear space the revision-space view y is x itself, in log space one buffer.
-    other = np.empty_like(x) if rule == RULE_AVERAGE else x[:0]
+    other = np.empty_like(x) if rule == RULE_AVERAGE and not drifting else x[:0]
     y_buffer = np.empty_like(x) if log_space else x[:0]
-    fast = information == NEIGHBOURS and settings.epsilon < 0.0 and not settings.reach_all
+    fast = (information == NEIGHBOURS and settings.epsilon < 0.0 and not settings.reach_all
+            and not general)
     weighted = _is_weighted(influence)
     prefetch = fast and rule == RULE_AVERAGE and _worth_prefetching(indptr, indices)
     work = n  # per round: agents plus what they read
@@ -536,7 +612,15 @@ def evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_
     parallel = parallel_ok and work >= PARALLEL_MIN_WORK
     cur = x
     nxt = other
+    swapped = False
     for r in range(1, rounds + 1):
+        later = r >= 2
+        if drifting:
+            _drift_round(rng, settings, truth, cur, x_first, n_fixed)
+            if slot < record_rounds.shape[0] and record_rounds[slot] == r:
+                record_out[slot, :] = cur
+                slot += 1
+            continue
         y = cur
         if log_space and rule != RULE_DEFFUANT:
             y = y_buffer
@@ -555,17 +639,18 @@ def evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_
                                     log_space, indptr, indices, nxt, prefetch)
             else:
                 _average_round(settings, cur, y, social_weights_out, influence, indptr,
-                               indices, nxt, parallel, n_chunks)
+                               indices, nxt, parallel, n_chunks, later, x_first)
             cur, nxt = nxt, cur
+            swapped = not swapped
         elif rule == RULE_DEFFUANT:
             _deffuant_round(rng, settings, cur, social_weights_out, indptr, indices)
         else:
             _sequential_round(settings, cur, y, social_weights_out, influence, indptr,
-                              indices)
+                              indices, later, x_first)
         if slot < record_rounds.shape[0] and record_rounds[slot] == r:
             record_out[slot, :] = cur
             slot += 1
-    if rule == RULE_AVERAGE and rounds % 2 == 1:
+    if swapped:
         x[:] = cur  # the last round was written into the second buffer
 
 
@@ -582,6 +667,41 @@ def _run_crowd(rng, settings_values, x, multipliers_out, indptr, indices, record
     draw_crowd(rng, settings, x, multipliers_out)
     evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
            parallel_ok)
+
+
+@njit(cache=True, nogil=True)
+def _run_observed(rng, settings_values, x, indptr, indices, record_rounds, record_out,
+                  social_weights_out, parallel_ok):
+    """:func:`evolve` from observed first answers ``x`` (no private-belief draws)."""
+    settings = RuleSettings(*settings_values)
+    evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
+           parallel_ok)
+
+
+@njit(cache=True, nogil=True)
+def _run_groups(rng, settings_values, starts, offsets, truths, indptr, indptr_offsets,
+                indices, indices_offsets, record_rounds, out):
+    """All groups of a :class:`GroupBatch` in order with one generator: group ``g``'s
+    agents are ``offsets[g] .. offsets[g + 1] - 1`` of ``starts``; its network rows are
+    ``indptr[indptr_offsets[g]:indptr_offsets[g + 1]]`` into
+    ``indices[indices_offsets[g]:indices_offsets[g + 1]]``; rows of ``out`` are agents,
+    columns the recorded rounds."""
+    settings = RuleSettings(*settings_values)
+    for g in range(truths.shape[0]):
+        a = offsets[g]
+        b = offsets[g + 1]
+        n = b - a
+        x = starts[a:b].copy()
+        record = np.empty((record_rounds.shape[0], n))
+        weights = np.empty(n)
+        truth = truths[g]
+        evolve_with_truth(rng, settings, truth, truth * (1.0 + settings.influencer_bias), x,
+                          indptr[indptr_offsets[g]:indptr_offsets[g + 1]],
+                          indices[indices_offsets[g]:indices_offsets[g + 1]], record_rounds,
+                          record, weights, False)
+        for k in range(record_rounds.shape[0]):
+            for i in range(n):
+                out[a + i, k] = record[k, i]
 
 
 @dataclass(frozen=True)
@@ -632,12 +752,15 @@ def _record_rounds(params: EstimationParams, record_rounds) -> np.ndarray:
 def run_replicate(params: EstimationParams, seed: int, record_rounds: np.ndarray,
                   trajectory_out: np.ndarray, multipliers_out: np.ndarray,
                   social_weights_out: np.ndarray, parallel_ok: bool = True,
-                  settings: RuleSettings | None = None) -> None:
+                  settings: RuleSettings | None = None,
+                  initial_estimates: np.ndarray | None = None) -> None:
     """One crowd from its seed: network, private beliefs, rounds of influence.
 
     Draw order: see the module docstring. ``parallel_ok``: large rounds may use numba's
     threads (the result is the same either way). ``settings``: ``params.rule_settings()``,
     when the caller has built it already (once for many replicates).
+    ``initial_estimates``: observed first answers (checked, float64, shape (n_agents,)) used
+    instead of drawn private beliefs; the noise multipliers are then 1.0.
 
     Examples
     --------
@@ -651,13 +774,19 @@ def run_replicate(params: EstimationParams, seed: int, record_rounds: np.ndarray
         settings = params.rule_settings()
     rng = np.random.default_rng(int(seed))
     graph = build_network(params.network, params.n_agents, rng) or empty_network(params.n_agents)
+    if initial_estimates is not None:
+        x = np.array(initial_estimates, dtype=np.float64)
+        multipliers_out[:] = 1.0
+        _run_observed(rng, tuple(settings), x, graph.indptr, graph.indices, record_rounds,
+                      trajectory_out, social_weights_out, parallel_ok)
+        return
     x = np.empty(params.n_agents)
     _run_crowd(rng, tuple(settings), x, multipliers_out, graph.indptr, graph.indices,
                record_rounds, trajectory_out, social_weights_out, parallel_ok)
 
 
 def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
-                    record_rounds=None) -> CrowdBatch:
+                    record_rounds=None, initial_estimates=None) -> CrowdBatch:
     """Simulate one crowd per seed: private estimates, then ``params.rounds`` of influence.
 
     Parameters
@@ -675,6 +804,11 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
     record_rounds : array_like of int, optional
         Rounds to keep (0 = private estimates); default all. Keep only the last round for
         very large crowds.
+    initial_estimates : array_like, shape (n_agents,) or (replicates, n_agents), optional
+        Observed first answers (round 0) used instead of drawn private beliefs: no
+        private-belief draws at all, noise multipliers 1.0 (biased influencers still
+        announce their value). Finite, and positive in log space
+        (:meth:`~sim.models.estimation.params.EstimationParams.check_initial_estimates`).
 
     Returns
     -------
@@ -689,10 +823,15 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
     >>> p = EstimationParams(n_agents=10, rounds=2, information="aggregate")
     >>> simulate_crowds(p, [7]).trajectory.shape
     (1, 3, 10)
+    >>> p = EstimationParams(n_agents=3, rounds=1, information="full", social_weight=0.5)
+    >>> simulate_crowds(p, [7], initial_estimates=[1.0, 2.0, 3.0]).estimates.tolist()
+    [[1.75, 2.0, 2.25]]
     """
     seeds = np.asarray(seeds, dtype=np.int64).reshape(-1)
     if n_threads < 1:
         raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+    starts = (None if initial_estimates is None
+              else params.check_initial_estimates(initial_estimates, seeds.shape[0]))
     rounds = _record_rounds(params, record_rounds)
     n_replicates, n_agents = seeds.shape[0], params.n_agents
     trajectory = np.empty((n_replicates, rounds.shape[0], n_agents))
@@ -706,7 +845,8 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
     def run(rows: range) -> None:
         for r in rows:
             run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r],
-                          social_weights[r], parallel_ok, settings)
+                          social_weights[r], parallel_ok, settings,
+                          None if starts is None else starts[r])
 
     if n_threads == 1 or n_replicates < 2:
         run(range(n_replicates))
@@ -716,3 +856,158 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
             list(pool.map(run, [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
     return CrowdBatch(trajectory=trajectory, rounds=rounds, noise_multipliers=multipliers,
                       social_weights=social_weights, seeds=seeds)
+
+
+@dataclass(frozen=True)
+class GroupBatch:
+    """Many observed groups, concatenated once for :func:`simulate_groups`.
+
+    Attributes:
+        starts: array (total_agents,), every group's first answers, group after group.
+        offsets: array (groups + 1,), group ``g``'s agents are rows
+            ``offsets[g] .. offsets[g + 1] - 1``.
+        truths: array (groups,), each group's true value.
+        indptr, indptr_offsets: the groups' CSR row offsets concatenated (each group's own,
+            starting at 0), and where each group's begin (groups + 1).
+        indices, indices_offsets: the groups' neighbour ids (local to the group)
+            concatenated, and where each group's begin (groups + 1).
+    """
+
+    starts: np.ndarray
+    offsets: np.ndarray
+    truths: np.ndarray
+    indptr: np.ndarray
+    indptr_offsets: np.ndarray
+    indices: np.ndarray
+    indices_offsets: np.ndarray
+
+    @classmethod
+    def build(cls, starts: list[np.ndarray], truths: list[float],
+              graphs: list[CSR | None] | None = None) -> GroupBatch:
+        """Concatenate groups: their first answers, truths and networks (None: no network;
+        ``graphs`` None: none for any group).
+
+        Examples
+        --------
+        >>> batch = GroupBatch.build([np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])],
+        ...                          [1.5, 4.0], [None, None])
+        >>> batch.offsets.tolist(), batch.n_groups, batch.n_agents
+        ([0, 2, 5], 2, 5)
+        """
+        if graphs is None:
+            graphs = [None] * len(starts)
+        if not len(starts) == len(truths) == len(graphs):
+            raise ValueError(f"starts, truths and graphs differ in length: {len(starts)}, "
+                             f"{len(truths)}, {len(graphs)}")
+        if not starts:
+            raise ValueError("a GroupBatch needs at least one group")
+        arrays = [np.asarray(x, dtype=np.float64).reshape(-1) for x in starts]
+        sizes = np.array([x.shape[0] for x in arrays], dtype=np.int64)
+        if np.any(sizes < 1):
+            raise ValueError("every group needs at least one agent")
+        indptrs, index_parts = [], []
+        for g, (size, graph) in enumerate(zip(sizes, graphs)):
+            if graph is None:
+                indptrs.append(np.zeros(size + 1, dtype=np.int64))
+                index_parts.append(np.zeros(0, dtype=np.int32))
+                continue
+            if graph.n_nodes != size:
+                raise ValueError(f"group {g}: network of {graph.n_nodes} nodes for {size} "
+                                 "agents")
+            indptrs.append(np.asarray(graph.indptr, dtype=np.int64))
+            index_parts.append(np.asarray(graph.indices, dtype=np.int32))
+        starts_all = np.concatenate(arrays)
+        truths_all = np.asarray(truths, dtype=np.float64).reshape(-1)
+        if not (np.all(np.isfinite(starts_all)) and np.all(np.isfinite(truths_all))):
+            raise ValueError("starts and truths must be finite")
+        return cls(
+            starts=starts_all,
+            offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            truths=truths_all,
+            indptr=np.concatenate(indptrs),
+            indptr_offsets=np.concatenate([[0], np.cumsum(sizes + 1)]).astype(np.int64),
+            indices=np.concatenate(index_parts),
+            indices_offsets=np.concatenate(
+                [[0], np.cumsum([p.shape[0] for p in index_parts])]).astype(np.int64),
+        )
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups."""
+        return int(self.truths.shape[0])
+
+    @property
+    def n_agents(self) -> int:
+        """Agents of all groups together."""
+        return int(self.starts.shape[0])
+
+
+def _check_group_values(params: EstimationParams, groups: GroupBatch) -> None:
+    if params.needs_positive and not (np.all(groups.starts > 0) and np.all(groups.truths > 0)):
+        raise ValueError("starts and truths must be positive with revision_space=log or "
+                         "signal=geometric_mean")
+
+
+def simulate_groups(params: EstimationParams, groups: GroupBatch,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Run every group of ``groups`` from its observed first answers, in one compiled call.
+
+    The groups run in order with the one generator ``rng`` and one settings record
+    (``params.rule_settings()``, the truth and a biased influencer's value taken per group
+    from the batch): the same as :func:`run_group` group after group with the same
+    generator, bit for bit. ``params.n_agents`` and ``params.network`` are ignored (sizes
+    and networks come from the batch; ``params.information`` decides what agents see).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (total agents, ``params.rounds + 1``): each agent's estimates, round 0 (the
+        given starts) to the last round, groups concatenated as in the batch.
+
+    Examples
+    --------
+    >>> p = EstimationParams(rounds=1, information="full", social_weight=0.5)
+    >>> batch = GroupBatch.build([np.array([1.0, 3.0]), np.array([10.0, 20.0])],
+    ...                          [2.0, 15.0], [None, None])
+    >>> simulate_groups(p, batch, np.random.default_rng(1)).tolist()
+    [[1.0, 2.0], [3.0, 2.0], [10.0, 15.0], [20.0, 15.0]]
+    """
+    _check_group_values(params, groups)
+    record_rounds = np.arange(params.rounds + 1, dtype=np.int64)
+    out = np.empty((groups.n_agents, params.rounds + 1))
+    _run_groups(rng, tuple(params.rule_settings()), groups.starts, groups.offsets,
+                groups.truths, groups.indptr, groups.indptr_offsets, groups.indices,
+                groups.indices_offsets, record_rounds, out)
+    return out
+
+
+def run_group(params: EstimationParams, start, rng: np.random.Generator,
+              truth: float | None = None, graph: CSR | None = None) -> np.ndarray:
+    """One group from its observed first answers ``start`` with the generator ``rng``, by
+    :func:`evolve` (``params.truth`` replaced by ``truth`` when given; ``params.n_agents``
+    and ``params.network`` ignored, ``graph`` the group's network or None).
+
+    Returns the trajectory, shape (len(start), ``params.rounds + 1``), as one group's rows of
+    :func:`simulate_groups`.
+
+    Examples
+    --------
+    >>> p = EstimationParams(rounds=1, information="full", social_weight=0.5)
+    >>> run_group(p, [1.0, 3.0], np.random.default_rng(1), truth=2.0).tolist()
+    [[1.0, 2.0], [3.0, 2.0]]
+    """
+    x = np.array(start, dtype=np.float64).reshape(-1)
+    n = x.shape[0]
+    truth = params.truth if truth is None else float(truth)
+    _check_group_values(params, GroupBatch.build([x], [truth], [graph]))
+    settings = params.rule_settings()
+    settings = settings._replace(
+        truth=truth,
+        influencer_estimate=(0.0 if params.influencer_bias is None
+                             else truth * (1.0 + params.influencer_bias)))
+    graph = empty_network(n) if graph is None else graph
+    record = np.empty((params.rounds + 1, n))
+    weights = np.empty(n)
+    _run_observed(rng, tuple(settings), x, graph.indptr, graph.indices,
+                  np.arange(params.rounds + 1, dtype=np.int64), record, weights, False)
+    return record.T.copy()

@@ -28,7 +28,15 @@ Process
     only estimates within it count, Hegselmann & Krause 2002, JASSS 5(3)), n/2 random
     pairwise meetings (``"deffuant"``; Deffuant et al. 2000, ACS 3:87), or one pass of
     answering in index order (``"sequential"``, herding in continuous form after
-    Bikhchandani, Hirshleifer & Welch 1992). The DataCollector records the crowd's
+    Bikhchandani, Hirshleifer & Welch 1992). An agent's effective weight in a round is
+    ``w_i`` times ``later_weight_factor`` in rounds r >= 2, times ``1 - exp(-|s - y| /
+    distance_scale)``, times ``1 + asymmetry`` (signal above) or ``1 - asymmetry`` (below),
+    clipped to [0, 1]; after revising it is pulled back to its first answer ``y0``: ``y <-
+    (1 - anchoring) y + anchoring y0`` (:func:`~sim.models.estimation.rules.revise_agent`).
+    Under ``information="none"`` a step moves every agent in index order ``y <- y + drift
+    (truth - y) + drift_noise z`` (revision space, ``z`` standard normal), then anchoring.
+    With ``initial_estimates`` the first answers are observed values instead of private
+    beliefs (no belief draws; noise multipliers 1). The DataCollector records the crowd's
     aggregates and errors after creation and every step. The model stops
     (``running = False``) after ``rounds`` steps.
 Parameters (defaults; source)
@@ -41,7 +49,19 @@ Parameters (defaults; source)
     ``rounds`` 0 (Lorenz et al. 2011: 4; Becker et al. 2017: 2); ``information`` "none";
     ``social_weight`` 0.3 (weight of advice, Yaniv 2004, OBHDP 93:1); ``weight_mode``
     "constant" ("accuracy": Becker et al. 2017); ``rule`` "average" (DeGroot 1974);
-    ``confidence_bound`` None (Hegselmann & Krause 2002); no influencers. All validated by
+    ``confidence_bound`` None (Hegselmann & Krause 2002); no influencers;
+    ``weight_mode`` "beta" draws ``w_i ~ Beta`` with mean ``social_weight`` and SD
+    ``weight_spread * sqrt(m (1 - m))`` (weights of advice differ widely between people:
+    Soll & Larrick 2009, JEP:LMC 35:780); "accuracy" ranks agents by their distance to the
+    truth in revision space; ``later_weight_factor`` 1.0 (Lorenz et al. 2011's data: first
+    revision weight about 0.58, later 0.14-0.27; Mavrodiev, Tessone & Schweitzer 2013, Sci.
+    Rep. 3:1360); ``anchoring`` 0.0 (Friedkin & Johnsen 1990, J. Math. Sociol. 15:193);
+    ``distance_scale`` None (revision grows with the distance to the signal: Moussaid et al.
+    2013, PLoS ONE 8:e78433; Becker et al. 2017, rho = 0.41); ``asymmetry`` 0.0 (Jayles et
+    al. 2017, PNAS 114:12620); ``drift`` 0.0 and ``drift_noise`` 0.0 (second estimates
+    without social information differ and are a little better: Vul & Pashler 2008, Psych.
+    Sci. 19:645; Herzog & Hertwig 2009, Psych. Sci. 20:231). Deffuant meetings take none of
+    the revision options; drift needs ``information="none"``. All validated by
     :class:`~sim.models.estimation.params.EstimationParams`.
 
 The numba kernel (:mod:`sim.models.estimation.kernel`) runs the same rules over arrays and,
@@ -64,6 +84,7 @@ from sim.models.estimation.rules import (
     NO_INFO,
     RULE_AVERAGE,
     RULE_DEFFUANT,
+    accuracy_errors,
     board_totals,
     draw_pair,
     draw_social_weights,
@@ -98,6 +119,9 @@ class CrowdEstimation(mesa.Model):
     Args:
         rng: seed (int) or generator; with an int seed the draws equal the kernel's for the
             same seed (see :func:`sim.models.estimation.kernel.simulate_crowds`).
+        initial_estimates: observed first answers, array (n_agents,), used instead of drawn
+            private beliefs (no private-belief draws; noise multipliers 1.0); finite, and
+            positive in log space.
         **params: the parameters of :class:`EstimationParams` (validated there).
 
     Examples:
@@ -110,12 +134,15 @@ class CrowdEstimation(mesa.Model):
         ['mean', 'median', 'error_of_mean']
     """
 
-    def __init__(self, rng=None, **params) -> None:
+    def __init__(self, rng=None, initial_estimates=None, **params) -> None:
         super().__init__(rng=rng)
         self.params = EstimationParams(**params)
         self.settings = self.params.rule_settings()
         p = self.params
+        starts = (None if initial_estimates is None
+                  else p.check_initial_estimates(initial_estimates))
         self.truth = p.truth
+        self.round = 0  # the current round of influence (0: the first answers)
         self.graph = build_network(p.network, p.n_agents, self.rng) or empty_network(p.n_agents)
         self.network = (Network(to_networkx(self.graph), layout=None, random=self.random)
                         if p.network.kind != "none" else None)
@@ -126,8 +153,13 @@ class CrowdEstimation(mesa.Model):
         if self.network is not None:
             for agent in self.crowd:
                 agent.cell = self.network[agent.index]
-        self.common_errors = self._draw_common_errors()
-        self.agents.do("form_private_belief")
+        if starts is None:
+            self.common_errors = self._draw_common_errors()
+            self.agents.do("form_private_belief")
+        else:
+            self.common_errors = np.zeros(p.n_groups)
+            for agent, start in zip(self.crowd, starts):
+                agent.estimate = float(start)
         self._prepare_influence()
         self.datacollector = mesa.DataCollector(model_reporters={
             "mean": lambda m: float(aggregate.mean(m.estimates)),
@@ -150,10 +182,13 @@ class CrowdEstimation(mesa.Model):
             agent.influence = settings.influencer_weight
             if settings.biased_influencers:
                 agent.estimate = settings.influencer_estimate
+        for agent in self.crowd:
+            agent.first_estimate = agent.estimate
         social_weights = np.empty(self.params.n_agents)
         draw_social_weights(self.rng, settings.weight_mode, settings.social_weight,
                             settings.weight_spread, settings.stubborn_share,
-                            np.abs(self.estimates - settings.truth), social_weights)
+                            accuracy_errors(self.estimates, settings.truth, settings.log_space),
+                            social_weights)
         for agent, social_weight in zip(self.crowd, social_weights):
             agent.social_weight = float(social_weight)
         if settings.biased_influencers:
@@ -195,7 +230,12 @@ class CrowdEstimation(mesa.Model):
     def step(self) -> None:
         """One round of social influence, then record the crowd's aggregates and errors."""
         settings = self.settings
-        if settings.information != NO_INFO:
+        self.round += 1
+        if settings.information == NO_INFO:
+            if settings.drift > 0 or settings.drift_noise > 0:
+                for agent in self.crowd:  # in index order: one normal each with drift_noise
+                    agent.drift()
+        else:
             if settings.rule == RULE_AVERAGE:
                 board = self.board()
                 for agent in self.crowd:

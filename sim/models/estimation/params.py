@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from sim.config import Strict
@@ -31,6 +32,10 @@ __all__ = ["EstimationParams", "RuleSettings", "GALTON_NORMAL_SD"]
 #: Galton's (1907) probable error of 37 lb read as a normal standard deviation (37 / 0.6745).
 GALTON_NORMAL_SD = 37.0 / 0.6744897501960817
 
+#: The revision options of rules.revise_agent at their defaults (rule=deffuant takes none).
+REVISION_DEFAULTS = {"later_weight_factor": 1.0, "anchoring": 0.0, "distance_scale": None,
+                     "asymmetry": 0.0}
+
 # The allowed names, from the one tuple of each (their order is the order of the codes).
 NoiseFamily = Literal[*NOISE_FAMILIES]
 Information = Literal[*INFORMATION]
@@ -47,7 +52,8 @@ class RuleSettings(NamedTuple):
     A name is its index in its tuple of names (``family`` in
     :data:`~sim.models.estimation.beliefs.NOISE_FAMILIES`, ``information`` in
     :data:`~sim.models.estimation.rules.INFORMATION`, ...); ``epsilon`` is the confidence
-    bound, -1.0 for none. Built once per model or batch by
+    bound, -1.0 for none; ``distance_scale`` -1.0 for none; ``influencer_bias`` 0.0 for none
+    (``influencer_estimate`` is ``truth * (1 + influencer_bias)``). Built once per model or batch by
     :meth:`EstimationParams.rule_settings`; numba passes it to the kernel as a tuple of
     scalars (every field has one type, so the kernel is compiled once).
     """
@@ -77,6 +83,14 @@ class RuleSettings(NamedTuple):
     reach_all: bool
     biased_influencers: bool
     influencer_estimate: float
+    influencer_bias: float
+    # revision rules for multi-round data (sim.models.estimation.rules.revise_agent)
+    later_weight_factor: float
+    anchoring: float
+    distance_scale: float
+    asymmetry: float
+    drift: float
+    drift_noise: float
 
 
 class EstimationParams(Strict):
@@ -136,11 +150,35 @@ class EstimationParams(Strict):
         0.3, ge=0, le=1, description="w in x <- (1 - w) x + w s (weight of advice about 0.2-0.3:"
                                      " Yaniv 2004, OBHDP 93:1)")
     weight_mode: WeightMode = Field(
-        "constant", description="w the same for all, drawn per agent, or larger for agents "
-                                "further from the truth (Becker et al. 2017)")
+        "constant", description="w the same for all, drawn per agent (random: uniform; beta: "
+                                "Soll & Larrick 2009), or larger for agents further from the "
+                                "truth in revision space (accuracy; Becker et al. 2017)")
     weight_spread: float = Field(
         0.0, ge=0, description="random: half-width of w's uniform range; accuracy: strength "
-                               "of the coupling, in [0, 1]")
+                               "of the coupling, in [0, 1]; beta: SD of w as a share of its "
+                               "maximum sqrt(m (1 - m)), in [0, 1)")
+    later_weight_factor: float = Field(
+        1.0, ge=0, description="w is multiplied by this in revision rounds r >= 2 (Lorenz et "
+                               "al. 2011 data: about 0.58 first, 0.14-0.27 later; Mavrodiev, "
+                               "Tessone & Schweitzer 2013, Sci. Rep. 3:1360)")
+    anchoring: float = Field(
+        0.0, ge=0, le=1, description="a in y <- (1 - a) y' + a y0 after each revision, y0 the "
+                                     "agent's first answer (Friedkin & Johnsen 1990, J. Math. "
+                                     "Sociol. 15:193)")
+    distance_scale: float | None = Field(
+        None, gt=0, description="w is multiplied by 1 - exp(-|s - y| / distance_scale), "
+                                "revision-space units (Moussaid et al. 2013, PLoS ONE "
+                                "8:e78433; None: not)")
+    asymmetry: float = Field(
+        0.0, ge=-1, le=1, description="w times 1 + asymmetry when the signal is above the "
+                                      "estimate, 1 - asymmetry when below (Jayles et al. 2017,"
+                                      " PNAS 114:12620)")
+    drift: float = Field(
+        0.0, ge=0, le=1, description="information=none: each round y moves this share towards "
+                                     "the truth (Vul & Pashler 2008; Herzog & Hertwig 2009)")
+    drift_noise: float = Field(
+        0.0, ge=0, description="information=none: SD of a normal step added each round, "
+                               "revision-space units")
     stubborn_share: float = Field(0.0, ge=0, le=1, description="chance an agent never moves")
     confidence_bound: float | None = Field(
         None, gt=0, description="bounded confidence epsilon in revision space (None: none)")
@@ -170,9 +208,7 @@ class EstimationParams(Strict):
         if self.n_influencers > self.n_agents:
             raise ValueError(f"n_influencers ({self.n_influencers}) cannot exceed n_agents "
                              f"({self.n_agents})")
-        needs_positive = self.revision_space == "log" or (
-            self.information != "none" and self.signal == "geometric_mean")
-        if needs_positive and self.noise not in MULTIPLICATIVE_FAMILIES:
+        if self.needs_positive and self.noise not in MULTIPLICATIVE_FAMILIES:
             raise ValueError("revision_space=log and signal=geometric_mean need positive "
                              f"estimates: use noise={' or '.join(MULTIPLICATIVE_FAMILIES)}")
         has_network = self.network.kind != "none"
@@ -187,6 +223,15 @@ class EstimationParams(Strict):
                              "or along the network (information=neighbours)")
         if self.weight_mode == "accuracy" and self.weight_spread > 1:
             raise ValueError("weight_spread must be in [0, 1] with weight_mode=accuracy")
+        if self.weight_mode == "beta" and self.weight_spread >= 1:
+            raise ValueError("weight_spread must be in [0, 1) with weight_mode=beta")
+        if self.rule == "deffuant":
+            for name, default in REVISION_DEFAULTS.items():
+                if getattr(self, name) != default:
+                    raise ValueError(f"{name} applies only to rule=average or "
+                                     "rule=sequential")
+        if (self.drift > 0 or self.drift_noise > 0) and self.information != "none":
+            raise ValueError("drift and drift_noise apply only to information=none")
         return self
 
     @property
@@ -239,4 +284,51 @@ class EstimationParams(Strict):
             biased_influencers=self.influencer_bias is not None,
             influencer_estimate=(0.0 if self.influencer_bias is None
                                  else self.truth * (1.0 + self.influencer_bias)),
+            influencer_bias=(0.0 if self.influencer_bias is None
+                             else float(self.influencer_bias)),
+            later_weight_factor=float(self.later_weight_factor),
+            anchoring=float(self.anchoring),
+            distance_scale=-1.0 if self.distance_scale is None else float(self.distance_scale),
+            asymmetry=float(self.asymmetry),
+            drift=float(self.drift),
+            drift_noise=float(self.drift_noise),
         )
+
+    @property
+    def needs_positive(self) -> bool:
+        """Whether estimates must be positive: revision in log space, or a geometric mean
+        shown."""
+        return self.revision_space == "log" or (
+            self.information != "none" and self.signal == "geometric_mean")
+
+    def check_initial_estimates(self, values, replicates: int | None = None) -> np.ndarray:
+        """Observed round-0 estimates as float64, checked: shape ``(n_agents,)`` (or
+        ``(replicates, n_agents)`` when ``replicates`` is given; a 1-d array is then
+        repeated), finite, positive when :attr:`needs_positive`.
+
+        Examples
+        --------
+        >>> EstimationParams(n_agents=2).check_initial_estimates([1, 2]).tolist()
+        [1.0, 2.0]
+        >>> EstimationParams(n_agents=3).check_initial_estimates([1.0, 2.0])
+        Traceback (most recent call last):
+        ...
+        ValueError: initial_estimates must have n_agents = 3 values per crowd, got shape (2,)
+        """
+        x = np.array(values, dtype=np.float64)
+        n = self.n_agents
+        if replicates is not None and x.ndim == 1 and x.shape[0] == n:
+            x = np.broadcast_to(x, (replicates, n)).copy()
+        ok = x.shape == ((n,) if replicates is None else (replicates, n))
+        if not ok and replicates is not None and x.ndim == 2 and x.shape[1] == n:
+            raise ValueError(f"initial_estimates has {x.shape[0]} rows for {replicates} "
+                             "seeds")
+        if not ok:
+            raise ValueError(f"initial_estimates must have n_agents = {n} values per crowd, "
+                             f"got shape {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("initial_estimates must be finite")
+        if self.needs_positive and not np.all(x > 0):
+            raise ValueError("initial_estimates must be positive with revision_space=log or "
+                             "signal=geometric_mean")
+        return x

@@ -7,7 +7,9 @@ both do the same arithmetic in the same order. The kernel's fast paths for large
 (blocked sums under full information, the neighbours' mean without a bound, running sums when
 answering in turn) call the same small functions as the agents - :func:`within_confidence`,
 :func:`add_seen`, :func:`mean_seen`, :func:`revised_estimate` - which the compiler inlines
-into their loops. After editing this file run ``make clean-cache``: numba's cache of the
+into their loops. The kernel's general path
+(any of the options of :func:`revise_agent` away from its default) calls the per-agent
+functions. After editing this file run ``make clean-cache``: numba's cache of the
 kernel does not notice changes in the functions it calls from here.
 
 Revision (DeGroot 1974, JASA 69:118; Becker, Brackbill & Centola 2017, PNAS 114:E5070, eq. 1)
@@ -27,8 +29,28 @@ Bounded confidence (Hegselmann & Krause 2002, JASSS 5(3); Deffuant et al. 2000, 
     revises in random pairwise meetings instead of synchronous rounds.
 Social weights
     ``constant``: everyone ``social_weight``; ``random`` (susceptibility): uniform around it;
-    ``accuracy``: larger for agents further from the truth (Becker et al. 2017); a share of
-    stubborn agents never moves.
+    ``beta``: drawn per agent from a beta distribution with mean ``social_weight`` (weights
+    of advice differ widely between people: Soll & Larrick 2009, JEP:LMC 35:780);
+    ``accuracy``: larger for agents further from the truth in revision space (Becker et al.
+    2017); a share of stubborn agents never moves.
+The effective weight in a round (:func:`effective_weight`, :func:`revise_agent`)
+    ``w = w_i * f_r * d * a`` clipped to [0, 1], then ``y' = (1 - w) y + w s``, then
+    anchoring. ``f_r = later_weight_factor`` in rounds r >= 2, else 1 (the first revision
+    weighs most: Lorenz et al. 2011's data; Mavrodiev, Tessone & Schweitzer 2013, Sci. Rep.
+    3:1360); ``d = 1 - exp(-|s - y| / distance_scale)`` (revision grows with the distance to
+    the signal: Moussaid et al. 2013, PLoS ONE 8:e78433; Becker et al. 2017); ``a = 1 +
+    asymmetry`` when ``s > y``, ``1 - asymmetry`` when ``s < y`` (Jayles et al. 2017, PNAS
+    114:12620). Anchoring on the own first answer ``y0`` (Friedkin & Johnsen 1990, J. Math.
+    Sociol. 15:193): ``y'' = (1 - anchoring) y' + anchoring y0``. With the defaults
+    (factor 1, no distance scale, no asymmetry, no anchoring) the result is bit for bit
+    :func:`revised_estimate`'s.
+Drift without social information (:func:`drift_agent`)
+    Under ``information="none"`` each round every agent moves ``y <- (1 - drift) y + drift
+    t + drift_noise z`` (``t`` the truth in revision space, ``z`` a standard normal drawn
+    only when ``drift_noise > 0``, one per agent in index order), then anchoring: second
+    estimates differ from the first and are a little better on average (Vul & Pashler 2008,
+    Psych. Sci. 19:645; Herzog & Hertwig 2009, Psych. Sci. 20:231). Biased influencers draw
+    but do not move.
 Influencers
     The first ``n_influencers`` agents (on a star network: the hub) weigh
     ``influencer_weight`` times as much in every mean they enter; with reach ``all`` every
@@ -51,7 +73,8 @@ __all__ = ["INFORMATION", "SIGNALS", "RULES", "WEIGHT_MODES", "REVISION_SPACES",
            "add_seen", "mean_seen", "revise", "revised_estimate", "revised_from_sums",
            "weighted_total", "others_aggregate", "prefix_aggregate", "board_totals",
            "add_if_seen", "accumulate", "accumulate_range", "accumulate_influencers",
-           "agent_signal",
+           "agent_signal", "aggregate_signal", "effective_weight", "revise_agent",
+           "general_revision", "drift_agent", "accuracy_errors",
            "draw_social_weights", "draw_pair", "meet"]
 
 #: What an agent sees of the others (the names the parameters take; their index is the code).
@@ -61,7 +84,7 @@ SIGNALS = ("mean", "median", "geometric_mean")
 #: How the crowd revises: synchronous rounds, pairwise meetings, answering in turn.
 RULES = ("average", "deffuant", "sequential")
 #: How the social weights are drawn (see :func:`draw_social_weights`).
-WEIGHT_MODES = ("constant", "random", "accuracy")
+WEIGHT_MODES = ("constant", "random", "accuracy", "beta")
 #: Where estimates are averaged: ``x`` or ``ln x``.
 REVISION_SPACES = ("linear", "log")
 #: Whom the influencers reach: their network neighbours, or everyone.
@@ -71,7 +94,7 @@ INFLUENCER_REACH = ("network", "all")
 NO_INFO, AGGREGATE, FULL, NEIGHBOURS = range(len(INFORMATION))
 SIGNAL_MEAN, SIGNAL_MEDIAN, SIGNAL_GEOMETRIC = range(len(SIGNALS))
 RULE_AVERAGE, RULE_DEFFUANT, RULE_SEQUENTIAL = range(len(RULES))
-WEIGHT_CONSTANT, WEIGHT_RANDOM, WEIGHT_ACCURACY = range(len(WEIGHT_MODES))
+WEIGHT_CONSTANT, WEIGHT_RANDOM, WEIGHT_ACCURACY, WEIGHT_BETA = range(len(WEIGHT_MODES))
 
 
 # -- the revision rule ------------------------------------------------------------------------
@@ -177,6 +200,111 @@ def revised_from_sums(x_own, y_own, total, weight_sum, social_weight, log_space)
         return revised_estimate(x_own, y_own, total / weight_sum, True, social_weight,
                                 log_space)
     return x_own
+
+
+@njit(cache=True, nogil=True, inline="always")
+def general_revision(later_weight_factor, anchoring, distance_scale, asymmetry):
+    """Whether any option of :func:`effective_weight` or anchoring departs from its default
+    (then the kernel takes its general per-agent path instead of the fast paths).
+
+    >>> general_revision(1.0, 0.0, -1.0, 0.0), general_revision(1.0, 0.5, -1.0, 0.0)
+    (False, True)
+    """
+    return (later_weight_factor != 1.0 or anchoring > 0.0 or distance_scale > 0.0
+            or asymmetry != 0.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def effective_weight(social_weight, later, own_y, signal_y, later_weight_factor,
+                     distance_scale, asymmetry):
+    """An agent's weight in one round: ``w_i`` times ``later_weight_factor`` (rounds
+    r >= 2: ``later``), times ``1 - exp(-|s - y| / distance_scale)`` (``distance_scale > 0``),
+    times ``1 + asymmetry`` (signal above, ``s > y``) or ``1 - asymmetry`` (below), clipped
+    to [0, 1]. Each factor is applied only when its option is active.
+
+    >>> effective_weight(0.5, True, 0.0, 1.0, 0.5, -1.0, 0.0)
+    0.25
+    >>> effective_weight(0.5, False, 0.0, 1.0, 0.5, -1.0, 0.5), effective_weight(
+    ...     0.5, False, 1.0, 0.0, 0.5, -1.0, 0.5)
+    (0.75, 0.25)
+    """
+    w = social_weight
+    if later and later_weight_factor != 1.0:
+        w = w * later_weight_factor
+    if distance_scale > 0.0:
+        w = w * (1.0 - math.exp(-abs(signal_y - own_y) / distance_scale))
+    if asymmetry != 0.0:
+        if signal_y > own_y:
+            w = w * (1.0 + asymmetry)
+        elif signal_y < own_y:
+            w = w * (1.0 - asymmetry)
+    return min(max(w, 0.0), 1.0)
+
+
+@njit(cache=True, nogil=True)
+def revise_agent(x_own, y_own, y_signal, found, social_weight, later, x_first,
+                 later_weight_factor, distance_scale, asymmetry, anchoring, log_space):
+    """An agent's new estimate in a round of social revision, the one rule both engines
+    call: :func:`effective_weight`, :func:`revise` towards the signal, then anchoring on the
+    agent's first answer ``x_first`` (``y'' = (1 - a) y' + a y0``, ``y0`` = ``x_first`` in
+    revision space). Unchanged (bit for bit) when nothing is seen, or when the weight is 0
+    without anchoring; with the default options equal to :func:`revised_estimate`.
+
+    >>> revise_agent(10.0, 10.0, 20.0, True, 0.5, False, 10.0, 1.0, -1.0, 0.0, 0.0, False)
+    15.0
+    >>> revise_agent(10.0, 10.0, 20.0, True, 0.5, False, 8.0, 1.0, -1.0, 0.0, 0.5, False)
+    11.5
+    >>> revise_agent(10.0, 10.0, 20.0, False, 0.5, False, 8.0, 1.0, -1.0, 0.0, 0.5, False)
+    10.0
+    """
+    if not found:
+        return x_own
+    w = effective_weight(social_weight, later, y_own, y_signal, later_weight_factor,
+                         distance_scale, asymmetry)
+    if anchoring > 0.0:
+        y = revise(y_own, y_signal, w)
+        return from_space(revise(y, to_space(x_first, log_space), anchoring), log_space)
+    if w == 0.0:
+        return x_own
+    return from_space(revise(y_own, y_signal, w), log_space)
+
+
+@njit(cache=True, nogil=True)
+def drift_agent(rng, x_own, x_first, truth, drift, drift_noise, anchoring, log_space, moves):
+    """One agent's round without social information (``information="none"``): in revision
+    space ``y <- (1 - drift) y + drift * truth_y`` (i.e. ``y + drift (truth_y - y)``), plus
+    ``drift_noise * z`` with ``z`` a standard normal drawn from ``rng`` (only when
+    ``drift_noise > 0``), then anchoring on ``x_first``. An agent that does not ``move`` (a
+    biased influencer) draws all the same and keeps its estimate.
+
+    >>> drift_agent(np.random.default_rng(1), 10.0, 10.0, 20.0, 0.25, 0.0, 0.0, False, True)
+    12.5
+    >>> drift_agent(np.random.default_rng(1), 10.0, 10.0, 20.0, 1.0, 0.0, 0.0, False, True)
+    20.0
+    """
+    y = revise(to_space(x_own, log_space), to_space(truth, log_space), drift)
+    if drift_noise > 0.0:
+        y = y + drift_noise * rng.standard_normal()
+    if not moves:
+        return x_own
+    if anchoring > 0.0:
+        y = revise(y, to_space(x_first, log_space), anchoring)
+    return from_space(y, log_space)
+
+
+@njit(cache=True, nogil=True)
+def accuracy_errors(x, truth, log_space):
+    """Each agent's distance to the truth in revision space, ``|y_i - truth_y|`` (the
+    ranks of ``weight_mode="accuracy"``); in linear space bit for bit ``|x_i - truth|``.
+
+    >>> accuracy_errors(np.array([5.0, 20.0]), 10.0, True).round(4).tolist()
+    [0.6931, 0.6931]
+    """
+    truth_y = to_space(truth, log_space)
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = abs(to_space(x[i], log_space) - truth_y)
+    return out
 
 
 # -- what an agent sees -----------------------------------------------------------------------
@@ -311,6 +439,28 @@ def accumulate_influencers(own_y, own_index, stop, neighbour_ids, y_all, weights
     return total, weight_sum
 
 
+@njit(cache=True, nogil=True, inline="always")
+def aggregate_signal(own_x, own_y, own_weight, n, signal, log_space, epsilon, totals,
+                     sorted_board):
+    """What an agent sees in a synchronous round under ``aggregate`` (see
+    :func:`agent_signal`), in revision space: (signal, found); nothing in a crowd of one or
+    beyond the confidence bound.
+
+    >>> board = np.array([1.0, 2.0, 6.0])
+    >>> aggregate_signal(1.0, 1.0, 1.0, 3, SIGNAL_MEAN, False, -1.0,
+    ...                  np.array([9.0, 3.0, 0.0]), board[:0])
+    (4.0, True)
+    """
+    if n < 2:
+        return own_y, False
+    s = others_aggregate(signal, own_x, own_weight, totals[0], totals[1], totals[2],
+                         sorted_board)
+    y_s = to_space(s, log_space)
+    if not within_confidence(own_y, y_s, epsilon):
+        return own_y, False
+    return y_s, True
+
+
 @njit(cache=True, nogil=True)
 def agent_signal(i, information, signal, log_space, epsilon, x_board, y_board, weights,
                  totals, sorted_board, neighbours, reach_all, n_influencers, stop):
@@ -330,10 +480,8 @@ def agent_signal(i, information, signal, log_space, epsilon, x_board, y_board, w
     own_y = y_board[i]
     if information == AGGREGATE:
         if stop == x_board.shape[0]:  # synchronous: the others' aggregate
-            if weights.shape[0] < 2:
-                return own_y, False
-            s = others_aggregate(signal, x_board[i], weights[i], totals[0], totals[1],
-                                 totals[2], sorted_board)
+            return aggregate_signal(x_board[i], own_y, weights[i], weights.shape[0], signal,
+                                    log_space, epsilon, totals, sorted_board)
         else:
             if stop == 0:
                 return own_y, False
@@ -367,14 +515,19 @@ def agent_signal(i, information, signal, log_space, epsilon, x_board, y_board, w
 def draw_social_weights(rng, weight_mode, social_weight, weight_spread, stubborn_share,
                         initial_errors, social_weights_out):
     """Each agent's social weight, in place; draws (in agent order) a uniform for ``random``
-    weights, then a uniform for stubbornness when ``stubborn_share > 0``.
+    weights or a beta variate for ``beta`` weights, then a uniform for stubbornness when
+    ``stubborn_share > 0``.
 
     ``constant``: ``w_i = social_weight``. ``random`` (susceptibility): uniform on
     ``[social_weight - weight_spread, social_weight + weight_spread]`` clipped to [0, 1].
+    ``beta`` (Soll & Larrick 2009): ``w_i ~ Beta(m k, (1 - m) k)``, mean ``m =
+    social_weight``, ``k = 1 / h**2 - 1`` with ``h = weight_spread`` in [0, 1) the standard
+    deviation as a share of its largest possible value ``sqrt(m (1 - m))``; ``h = 0`` or
+    ``m`` in {0, 1} gives ``m`` without a draw.
     ``accuracy`` (Becker et al. 2017: agents further from the truth revise more):
     ``w_i = social_weight * (1 + weight_spread * (2 q_i - 1))`` clipped to [0, 1], with
     ``q_i`` the agent's rank of initial absolute error scaled to [0, 1] (0 the most
-    accurate). Stubborn agents get 0.
+    accurate; ``initial_errors`` as :func:`accuracy_errors` gives them). Stubborn agents get 0.
 
     >>> out = np.empty(3)
     >>> draw_social_weights(np.random.default_rng(1), WEIGHT_ACCURACY, 0.4, 0.5, 0.0,
@@ -383,6 +536,9 @@ def draw_social_weights(rng, weight_mode, social_weight, weight_spread, stubborn
     [0.6000000000000001, 0.2, 0.4]
     """
     n = social_weights_out.shape[0]
+    beta_draws = (weight_mode == WEIGHT_BETA and weight_spread > 0.0
+                  and 0.0 < social_weight < 1.0)
+    concentration = 1.0 / (weight_spread * weight_spread) - 1.0 if beta_draws else 0.0
     if weight_mode == WEIGHT_ACCURACY:
         order = np.argsort(initial_errors, kind="mergesort")
         ranks = np.empty(n)
@@ -393,6 +549,8 @@ def draw_social_weights(rng, weight_mode, social_weight, weight_spread, stubborn
             w = social_weight + weight_spread * (2.0 * rng.random() - 1.0)
         elif weight_mode == WEIGHT_ACCURACY:
             w = social_weight * (1.0 + weight_spread * (2.0 * ranks[i] - 1.0))
+        elif beta_draws:
+            w = rng.beta(social_weight * concentration, (1.0 - social_weight) * concentration)
         else:
             w = social_weight
         w = min(max(w, 0.0), 1.0)

@@ -1,0 +1,188 @@
+"""What ``crowdsim calibrate`` and ``crowdsim predict`` print and write (atomically)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sim.io import write_json, write_text
+
+__all__ = ["LABELS", "format_calibration", "format_prediction", "write_calibration",
+           "write_prediction"]
+
+#: Parameter and metric names as a reader knows them.
+LABELS = {
+    "social_weight": "social weight (first revision)",
+    "later_weight_factor": "later revisions' weight / first's",
+    "anchoring": "anchoring on own first answer",
+    "distance_scale": "distance scale of revision",
+    "asymmetry": "upward vs downward asymmetry",
+    "weight_spread": "spread of personal weights (Beta)",
+    "drift": "drift towards the truth without information",
+    "drift_noise": "noise of revisions without information",
+    "error_of_mean": "error of the mean",
+    "error_of_median": "error of the median",
+    "sd": "SD of estimates",
+    "share_improved_mean": "share of groups whose mean improved",
+}
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{100 * value:+.1f} %"
+
+
+def format_calibration(record: dict) -> str:
+    """The calibration as text: scores, then parameters with 90 % intervals."""
+    lines = [f"calibration of the estimation model on {record['dataset']} "
+             f"({record['groups']} groups; data {record['data_hash'][:12]})",
+             f"rule set: {record['model']} - {record['model_description']}"]
+    if record["scores"]:
+        lines.append("held-out scores (" + record["score_rule"] + "):")
+        best = min(record["scores"].values())
+        for name, score in sorted(record["scores"].items(), key=lambda kv: kv[1]):
+            lines.append(f"  {name:<10} {score:8.3f}{'   <- chosen' if score == best else ''}")
+    lines.append(f"parameters (posterior median, 90 % interval; revision space "
+                 f"{record['revision_space']}):")
+    for name, value in record["parameters"].items():
+        lo, hi = value["interval90"]
+        lines.append(f"  {LABELS.get(name, name):<45} {value['estimate']:7.3f}  "
+                     f"[{lo:.3f}, {hi:.3f}]")
+    abc = record["abc"]
+    lines.append(f"ABC-SMC: {abc['generations_run']} generations, {abc['simulations']} "
+                 f"simulations, {abc['seconds']} s")
+    return "\n".join(lines)
+
+
+def format_prediction(result: dict) -> str:
+    """The prediction as a table: per condition and metric, data and model with 90 %
+    intervals and the verdict."""
+    cal = result["calibration"]
+    lines = [f"prediction of {result['dataset']} from the {cal['model']} rule set calibrated "
+             f"on {cal['dataset']} ({result['draws']} posterior draws)",
+             f"change from the first to the last round; 90 % intervals; {result['verdict_rule']}",
+             ""]
+    header = f"{'condition':<16}{'metric':<38}{'data':>10}{'':>22}{'model':>10}{'':>22}  verdict"
+    lines.append(header)
+    for condition, part in result["conditions"].items():
+        for name, m in part["metrics"].items():
+            obs_ci = "[" + ", ".join(_pct(v) for v in m["observed_ci"]) + "]"
+            pred_ci = "[" + ", ".join(_pct(v) for v in m["predicted_ci"]) + "]"
+            lines.append(f"{condition + ' (' + str(part['groups']) + ')':<16}"
+                         f"{LABELS.get(name, name):<38}{_pct(m['observed']):>10}"
+                         f"{obs_ci:>22}{_pct(m['predicted']):>10}{pred_ci:>22}  "
+                         f"{m['verdict']}")
+    for note in result.get("notes", []):
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def _posterior_figure(record: dict, path: Path) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    names = record["posterior"]["names"]
+    particles = np.array(record["posterior"]["particles"], dtype=float).reshape(-1, len(names))
+    weights = np.array(record["posterior"]["weights"], dtype=float)
+    columns = min(4, len(names))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.8 * rows),
+                             squeeze=False, layout="constrained")
+    space = "ln units" if record["revision_space"] == "log" else "answer units"
+    for ax, j in zip(axes.flat, range(len(names))):
+        name = names[j]
+        value = record["parameters"][name]
+        lo, hi = value["prior"]
+        ax.hist(particles[:, j], bins=24, range=(lo, hi), weights=weights, color=PALETTE[0])
+        ax.axvspan(*value["interval90"], color=PALETTE[1], alpha=0.2, label="90 % interval")
+        ax.axvline(value["estimate"], color=PALETTE[1], lw=1.5, label="posterior median")
+        unit = f" ({space})" if name in ("distance_scale", "drift_noise") else ""
+        ax.set_xlabel(LABELS.get(name, name) + unit, fontsize=9)
+        ax.set_xlim(lo, hi)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    axes.flat[0].set_ylabel("posterior density")
+    axes.flat[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle(f"Posterior of the {record['model']} rule set on {record['dataset']} "
+                 f"(ABC-SMC; x axis: prior range)")
+    return save(fig, path, record.get("provenance"))
+
+
+def _prediction_figure(result: dict, path: Path) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    conditions = list(result["conditions"])
+    metrics = ["error_of_mean", "error_of_median", "sd"]
+    fig, axes = plt.subplots(len(metrics), len(conditions),
+                             figsize=(3.6 * len(conditions), 2.6 * len(metrics)),
+                             squeeze=False, sharex=True, layout="constrained")
+    units = {"log": "ln units", "scaled": "units of the task's SD",
+             "linear": "share of the truth"}[result["units"]]
+    rounds = np.arange(1, len(result["rounds"]) + 1)
+    for col, condition in enumerate(conditions):
+        part = result["conditions"][condition]
+        for row, name in enumerate(metrics):
+            ax = axes[row, col]
+            series = part["per_round"][name]
+            obs = np.array(series["observed"], dtype=float)
+            obs_ci = np.array(series["observed_ci"], dtype=float)
+            pred = np.array(series["predicted"], dtype=float)
+            pred_ci = np.array(series["predicted_ci"], dtype=float)
+            ax.fill_between(rounds, pred_ci[:, 0], pred_ci[:, 1], color=PALETTE[1], alpha=0.25,
+                            label="model, 90 % interval")
+            ax.plot(rounds, pred, color=PALETTE[1], lw=1.8, label="model")
+            ax.errorbar(rounds, obs, yerr=[obs - obs_ci[:, 0], obs_ci[:, 1] - obs], fmt="o",
+                        color=PALETTE[0], capsize=3, label="data, 90 % interval")
+            if row == 0:
+                ax.set_title(f"{condition} ({part['groups']} groups)", fontsize=10)
+            if col == 0:
+                ax.set_ylabel(f"{LABELS[name]}\n({units})", fontsize=9)
+            if row == len(metrics) - 1:
+                ax.set_xlabel("round")
+            ax.set_xticks(rounds)
+    axes[0, 0].legend(fontsize=7)
+    cal = result["calibration"]
+    fig.suptitle(f"{result['dataset']}: data against the {cal['model']} rule set calibrated "
+                 f"on {cal['dataset']} (averages over groups)")
+    return save(fig, path, result.get("provenance"))
+
+
+def write_calibration(out_dir: str | Path, record: dict) -> list[Path]:
+    """``calibration.json``, ``posterior.png``/``.svg`` and ``report.md`` in ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [write_json(out_dir / "calibration.json", record)]
+    written += _posterior_figure(record, out_dir / "posterior")
+    text = format_calibration(record)
+    written.append(write_text(out_dir / "report.md", (
+        f"# Calibration: {record['model']} on {record['dataset']}\n\n```\n{text}\n```\n\n"
+        "![posterior](posterior.png)\n\n"
+        f"Spec: `{record['spec']}`; seed {record['provenance']['seed']}; crowdsim "
+        f"{record['provenance']['crowdsim_version']}.\n")))
+    return written
+
+
+def write_prediction(out_dir: str | Path, result: dict) -> list[Path]:
+    """``prediction.json``, ``prediction.png``/``.svg`` and ``report.md`` in ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [write_json(out_dir / "prediction.json", result)]
+    written += _prediction_figure(result, out_dir / "prediction")
+    written.append(write_text(out_dir / "report.md", (
+        f"# Prediction of {result['dataset']} from a calibration on "
+        f"{result['calibration']['dataset']}\n\n```\n{format_prediction(result)}\n```\n\n"
+        "![data against model](prediction.png)\n")))
+    return written
+
+
+def prediction_json(result: dict) -> str:
+    """The ``--json`` output: one object (``None`` for undefined numbers)."""
+    keep = {k: v for k, v in result.items() if k != "provenance"}
+    return json.dumps(keep, indent=2, allow_nan=False)
