@@ -1,24 +1,32 @@
 """Lorenz, Rauhut, Schweitzer & Helbing (2011): how social influence can undermine the wisdom
-of crowd effect (PNAS 108:9020).
+of crowd effect (PNAS 108:9020), predicted from a calibration on Becker et al. (2017).
 
 What it runs
-    1. The data (``sim/data/lorenz2011.csv``): groups of 12 answer a question in 5 rounds
-       under no information, aggregated information (the mean of the others' previous
-       estimates) or full information (all estimates). Per condition and round: SD of the
-       log estimates, |ln(GM / truth)|, the wisdom-of-crowd indicator, truth inside the range
-       (:mod:`sim.analysis.rounds`), and the confidence change (C1 -> C5).
-    2. The protocol simulated with the estimation model: private beliefs fitted to round 1
-       (log-normal; individual noise plus an error shared by the group:
-       :func:`sim.analysis.calibration.fit_first_round`), revision in log space, and per
-       condition the social weight fitted by bisection to the observed shrinkage of the SD of
-       log estimates from round 1 to round 5 (stages ``fit-<condition>-<step>``, one per
-       candidate weight, ``groups_per_fit`` groups each); then stage ``conditions`` simulates
-       ``groups`` groups per condition at the fitted weights.
+    1. Calibration on the other shipped experiment (``calibrate_on``, default
+       ``configs/datasets/becker2017.yaml``): the estimation model's revision rules fitted to
+       Becker's networks by ABC-SMC (:func:`sim.inference.calibrate.calibrate`); without
+       ``model`` the rule set is chosen by cross-validation over Becker's groups. Stored in
+       ``calibration.json`` and reused on the next run while the calibration data, the model
+       request, the seed and the ABC settings are unchanged (``--fresh`` recomputes it).
+    2. Prediction of this experiment (``dataset``, default
+       ``configs/datasets/lorenz2011.yaml``; :func:`sim.inference.predict.predict`): every
+       Lorenz group (12 people, 6 questions, 5 rounds) simulated from its own observed
+       round-1 answers under its condition's protocol (no, aggregated or full information),
+       ``draws`` times with rules drawn from the posterior. Of Lorenz's data only the first
+       answers and the protocols enter the model; rounds 2 to 5 are predicted, not fitted.
+    3. The data alone (:func:`sim.analysis.specs.analyze_spec` on the spec's rows): per
+       condition and round the SD of ln(estimates), |ln(GM / truth)|, the wisdom-of-crowd
+       indicator and the truth inside the range, and the mean confidence C1 -> C5.
 What it reports
-    ``summary.json``: the data's table, the fits, the simulated table, and a verdict per
-    published effect (social influence effect, range reduction effect, confidence effect)
-    with data and simulation side by side. ``rounds.parquet``: per condition and round, data
-    and simulation. Figure ``rounds``: data against simulation per round.
+    ``summary.json``: the calibration record (the posterior particles are in
+    ``calibration.json``), the prediction (per condition, the change from round 1 to 5 of
+    the error of the mean, of the median and of the SD, and the share of groups whose error
+    of the mean fell, data and model with 90 % intervals, and per-round series) and the data's
+    table. Verdicts: one per condition and metric, reproduced when the predicted value lies
+    inside the data's 90 % group-bootstrap interval; and the published effects (social
+    influence, range reduction, confidence), checked on the data only (not simulated).
+    ``prediction.parquet``: the per-condition comparison. Figure ``prediction``: data against
+    model per condition and round with 90 % intervals.
 """
 
 from __future__ import annotations
@@ -26,261 +34,126 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import Field
 
-from experiments._runner import Engine, Outcome, Stage
-from sim.analysis.calibration import (
-    calibrate_monotone,
-    crowd_field,
-    crowd_with_beliefs,
-    fit_first_round,
-    round_means,
+from experiments._crossprediction import (
+    CrossPredictionConfig,
+    cross_predict,
+    prediction_figures,
+    prediction_key_numbers,
+    spec_path,
 )
-from sim.analysis.datasets import load_lorenz
-from sim.analysis.rounds import analyze_rounds, per_group_table
-from sim.config import ExperimentConfig
-from sim.models.estimation import EstimationParams
+from experiments._runner import Engine, Outcome
 from sim.stats import direction, relative_change
 
 __all__ = ["LorenzConfig", "Config", "run", "figures", "key_numbers"]
 
-ROUNDS = ["E1", "E2", "E3", "E4", "E5"]
-#: condition in the data -> the model's information
-CONDITIONS = {"no": "none", "aggregated": "aggregate", "full": "full"}
-METRICS = {"sd": "SD of ln(estimates)", "error_of_geometric_mean": "|ln(GM / truth)|",
-           "woc_indicator": "wisdom-of-crowd indicator", "truth_in_range": "truth inside range"}
-#: the simulated per-round quantities (the data analysis' names, in log units) -> the
-#: estimation model's metrics (sim.metrics.CROWD_METRICS); the indicator and the range are
-#: the same in logs. (Not the error of the median: the data's is that of the median of the
-#: logs, which for an even group differs from log_error_of_median.)
-SIMULATED = {"sd": "log_sd", "error_of_geometric_mean": "log_error_of_geometric_mean",
-             "individual_error": "log_mean_individual_error",
-             "woc_indicator": "woc_indicator", "truth_in_range": "truth_in_range"}
-
-#: A group of the experiment as simulated, unless the config says otherwise: estimates
-#: relative to the truth, log-normal, revised in log space over four rounds after the private
-#: first answer, the aggregated condition showing the arithmetic mean.
-CROWD_DEFAULTS = {"n_agents": 12, "truth": 1.0, "noise": "lognormal", "rounds": 4,
-                  "signal": "mean", "revision_space": "log"}
-#: Parameters the experiment sets itself.
-SET_BY_EXPERIMENT = {
-    "noise_scale": "fitted to the data's first round", "bias_factor": "fitted to the data's "
-    "first round", "correlation": "fitted to the data's first round",
-    "information": "set per condition", "social_weight": "fitted per condition"}
-TOLERANCE = 0.05  # a relative change within +-5 % counts as "no change"
-#: The type of the config's ``crowd``.
-Crowd = crowd_field(EstimationParams, CROWD_DEFAULTS, SET_BY_EXPERIMENT,
-                    "a simulated group (Lorenz: 12 people, 4 rounds of revision after the "
-                    "first answer)")
+TOLERANCE = 0.05  # a relative change within +-5 % counts as "no change" (data-only rows)
 
 
-class LorenzConfig(ExperimentConfig):
-    """Config of the Lorenz et al. (2011) reproduction (``configs/lorenz2011.yaml``).
-
-    The private beliefs, the information and the social weight of the simulated group
-    (``crowd``, over :data:`CROWD_DEFAULTS`: :func:`~sim.analysis.calibration.crowd_field`)
-    come from the data.
-    """
+class LorenzConfig(CrossPredictionConfig):
+    """Config of the Lorenz et al. (2011) cross-prediction (``configs/lorenz2011.yaml``):
+    the fields of :class:`~experiments._crossprediction.CrossPredictionConfig`, predicting
+    Lorenz et al. from a calibration on Becker et al. (2017) by default."""
 
     experiment: Literal["lorenz2011"]
-    crowd: Crowd
-    groups_per_fit: int = Field(2000, ge=50, description="simulated groups per fit step")
-    groups: int = Field(10_000, ge=10, description="simulated groups per condition")
+    dataset: str = Field("configs/datasets/lorenz2011.yaml", min_length=1,
+                         description="dataset spec of the experiment predicted")
+    calibrate_on: str = Field("configs/datasets/becker2017.yaml", min_length=1,
+                              description="dataset spec of the experiment calibrated on")
 
 
 Config = LorenzConfig
 
 
-def data_effects() -> tuple[dict, pd.DataFrame]:
-    """The data's per-round table per condition, and the round-1 per-group table."""
-    frame = load_lorenz()
-    table = analyze_rounds(frame, ROUNDS, "Truth", ["Session_Date", "Question"],
-                           by="Information_Condition", log=True)
-    groups = per_group_table(frame, ROUNDS, "Truth", ["Session_Date", "Question"],
-                             by="Information_Condition", log=True)
-    confidence = (frame.groupby("Information_Condition")[["C1", "C5"]].mean())
-    for condition, row in confidence.iterrows():
-        table["by"][condition]["confidence"] = {"round_1": float(row.C1),
-                                                "round_5": float(row.C5),
-                                                "change": float((row.C5 - row.C1) / row.C1)}
-    return table, groups
+# ---------------------------------------------------------------------------------------------
+# the data alone
 
 
-def condition_point(condition: str, weight: float) -> dict:
-    """The parameters of one condition: what is seen of the others, and the social weight."""
-    information = CONDITIONS[condition]
-    return {"information": information,
-            "social_weight": weight if information != "none" else 0.0}
+def data_effects(path: Path) -> dict:
+    """The data's per-round table per condition (the spec's rows) and the confidence."""
+    from sim.analysis.specs import analyze_spec, load_observed, load_spec
+
+    observed = load_observed(load_spec(path))
+    table = analyze_spec(observed)
+    if {"C1", "C5"} <= set(observed.frame.columns) and observed.spec.condition:
+        confidence = observed.frame.groupby(observed.spec.condition)[["C1", "C5"]].mean()
+        for condition, row in confidence.iterrows():
+            if condition in table["by"]:
+                table["by"][condition]["confidence"] = {
+                    "round_1": float(row.C1), "round_5": float(row.C5),
+                    "change": float((row.C5 - row.C1) / row.C1)}
+    return table
 
 
-def fit_weight(engine: Engine, config: LorenzConfig, fixed: dict, condition: str,
-               target: float) -> dict:
-    """Bisect the social weight of ``condition`` to the data's SD ratio (round 5 / round 1);
-    every candidate is a stage ``fit-<condition>-<step>`` of ``groups_per_fit`` groups."""
-    def sd_ratio(weight: float, step: int) -> float:
-        runs = engine.run(Stage(f"fit-{condition}-{step}", "estimation",
-                                points=[condition_point(condition, weight)],
-                                replicates=config.groups_per_fit, fixed=fixed,
-                                metrics=["log_sd"]))
-        sd = round_means(runs, {"sd": "log_sd"})[0]["sd"]
-        return sd[-1] / sd[0]
-
-    return calibrate_monotone(sd_ratio, target, tolerance=2e-3)
-
-
-def verdicts(data: dict, simulated: dict) -> list[dict]:
-    """Each published effect: what the data show, what the model shows, and whether the
-    model reproduces the data (the same direction of change, +-5 % counting as flat)."""
+def data_verdicts(data: dict) -> list[dict]:
+    """The published effects, on the data only: what the data show and whether the published
+    claim holds in them (``holds_in_data``); the model is not involved."""
     def trend(change: float) -> str:
         return direction(change, TOLERANCE)
 
+    by = data["by"]
+    if not {"no", "aggregated", "full"} <= set(by):
+        return []
+    note = "data only (the spec's rows); not simulated"
     out = []
     for condition in ("aggregated", "full"):
-        d = data["by"][condition]["per_round"]
-        sim_ = simulated[condition]
-        d_sd, s_sd = relative_change(d["sd"]), relative_change(sim_["sd"])
+        d = by[condition]["per_round"]
+        sd = relative_change(d["sd"])
         out.append({
-            "effect": f"social influence effect, {condition}: diversity (SD of log "
-                      "estimates) shrinks",
-            "data": {"sd_change": d_sd}, "simulation": {"sd_change": s_sd},
-            "reproduced": trend(d_sd) == trend(s_sd) == "down",
-            "note": "the social weight is fitted to this shrinkage: agreement in size is by "
-                    "construction, only the direction is a finding",
-        })
-        d_err = relative_change(d["error_of_geometric_mean"])
-        s_err = relative_change(sim_["error_of_geometric_mean"])
-        d_none = relative_change(data["by"]["no"]["per_round"]["error_of_geometric_mean"])
-        claim_in_data = d_err >= d_none - TOLERANCE
+            "effect": f"data only: social influence effect, {condition}: diversity (SD of "
+                      "ln estimates) shrinks from round 1 to 5",
+            "data": {"sd_round_1": d["sd"][0], "sd_round_5": d["sd"][-1], "change": sd,
+                     "holds_in_data": trend(sd) == "down"},
+            "simulation": None, "reproduced": None,
+            "note": f"{note}; the model's SD change is the predicted row of this condition"})
+        err = relative_change(d["error_of_geometric_mean"])
+        err_none = relative_change(by["no"]["per_round"]["error_of_geometric_mean"])
         out.append({
-            "effect": f"social influence effect, {condition}: change of the collective error "
-                      "|ln(GM/truth)| (published: no improvement)",
-            "data": {"error_change": d_err, "error_change_no_information": d_none,
-                     "published_claim_holds_in_data": bool(claim_in_data)},
-            "simulation": {"error_change": s_err},
-            "reproduced": trend(d_err) == trend(s_err),
-            "note": "not fitted. 'reproduced' means the model's error moves in the data's "
-                    "direction; in the shipped data the error falls in every condition",
-        })
-        d_in, s_in = d["truth_in_range"], sim_["truth_in_range"]
-        d_woc, s_woc = d["woc_indicator"], sim_["woc_indicator"]
+            "effect": f"data only: social influence effect, {condition}: the collective error "
+                      "|ln(GM/truth)| improves no more than without information (published)",
+            "data": {"change": err, "change_no_information": err_none,
+                     "holds_in_data": bool(err >= err_none - TOLERANCE)},
+            "simulation": None, "reproduced": None,
+            "note": f"{note}; in the shipped data the error falls in every condition"})
+        inside, woc = d["truth_in_range"], d["woc_indicator"]
         out.append({
-            "effect": f"range reduction effect, {condition}: the truth moves to the edge of "
-                      "the range or out of it",
-            "data": {"truth_in_range": [d_in[0], d_in[-1]],
-                     "woc_indicator": [d_woc[0], d_woc[-1]]},
-            "simulation": {"truth_in_range": [s_in[0], s_in[-1]],
-                           "woc_indicator": [s_woc[0], s_woc[-1]]},
-            "reproduced": bool(trend(relative_change(d_woc)) == trend(relative_change(s_woc))
-                               == "down" and d_in[-1] < d_in[0] and s_in[-1] < s_in[0]),
-            "note": "not fitted: a prediction of the calibrated model",
-        })
-        out.append({
-            "effect": f"confidence effect, {condition}: confidence rises",
-            "data": data["by"][condition]["confidence"], "simulation": None,
-            "reproduced": None, "note": "the model has no confidence; not simulated",
-        })
+            "effect": f"data only: range reduction effect, {condition}: the truth moves to the "
+                      "edge of the range or out of it",
+            "data": {"truth_in_range": [inside[0], inside[-1]],
+                     "woc_indicator": [woc[0], woc[-1]],
+                     "holds_in_data": bool(trend(relative_change(woc)) == "down"
+                                           and inside[-1] < inside[0])},
+            "simulation": None, "reproduced": None, "note": note})
+        if "confidence" in by[condition]:
+            c = by[condition]["confidence"]
+            out.append({
+                "effect": f"data only: confidence effect, {condition}: confidence rises",
+                "data": {**c, "holds_in_data": trend(c["change"]) == "up"},
+                "simulation": None, "reproduced": None,
+                "note": f"{note}; the model has no confidence"})
     return out
 
 
-def rounds_table(data: dict, simulated: dict) -> pd.DataFrame:
-    """Per condition, round and metric of :data:`METRICS`: data and simulation."""
-    rows = []
-    for condition in CONDITIONS:
-        for r in range(len(ROUNDS)):
-            for metric in METRICS:
-                model = simulated[condition][metric]
-                rows.append({"condition": condition, "round": r + 1, "metric": metric,
-                             "data": data["by"][condition]["per_round"][metric][r],
-                             "simulation": model[r] if r < len(model) else None})
-    return pd.DataFrame(rows)
+# ---------------------------------------------------------------------------------------------
+# the run
 
 
 def run(config: LorenzConfig, engine: Engine) -> Outcome:
-    """Analyse the data, fit beliefs and social weights, simulate each condition."""
-    notes = []
-    if config.crowd.rounds + 1 != len(ROUNDS):
-        notes.append(f"the data have {len(ROUNDS)} rounds; simulated "
-                     f"{config.crowd.rounds + 1}")
-    data, groups = data_effects()
-    beliefs = fit_first_round(groups[groups["round"] == ROUNDS[0]])
-    engine.log(f"private beliefs fitted to round 1: ln-scale SD {beliefs['noise_scale']:.3f}, "
-               f"shared share {beliefs['correlation']:.2f}, bias "
-               f"x{np.exp(beliefs['bias']):.2f}")
-    fixed = crowd_with_beliefs(config.crowd, beliefs, SET_BY_EXPERIMENT, log_units=True)
-    weights = {"no": {"value": 0.0, "reached": None, "note": "no information"}}
-    for condition in ("aggregated", "full"):
-        target_sd = data["by"][condition]["per_round"]["sd"]
-        target = target_sd[-1] / target_sd[0]
-        engine.log(f"fitting the social weight of the {condition} condition to the SD ratio "
-                   f"{target:.3f} ...")
-        weights[condition] = w = fit_weight(engine, config, fixed, condition, target)
-        engine.log(f"social weight, {condition}: {w['value']:.3f} (SD ratio "
-                   f"{w['achieved']:.3f}, target {w['target']:.3f}"
-                   f"{'' if w['reached'] else ': target out of reach'})")
-    runs = engine.run(Stage("conditions", "estimation",
-                            points=[condition_point(c, weights[c]["value"]) for c in CONDITIONS],
-                            replicates=config.groups, fixed=fixed,
-                            metrics=list(dict.fromkeys(SIMULATED.values()))))
-    means = round_means(runs, SIMULATED)
-    simulated = {condition: means[i] for i, condition in enumerate(CONDITIONS)}
-    return Outcome(
-        summary={"data": data, "fit": {"private_beliefs": beliefs, "social_weight": weights},
-                 "simulation": simulated},
-        tables={"rounds": rounds_table(data, simulated)},
-        verdicts=verdicts(data, simulated), notes=notes)
+    """The data's published effects; calibrate on the other experiment (or reuse the stored
+    calibration) and predict this one."""
+    dataset = spec_path(config.dataset, "dataset", engine)
+    data = data_effects(dataset)
+    summary, table, verdicts, notes = cross_predict(config, engine, dataset)
+    return Outcome(summary={**summary, "data": data}, tables={"prediction": table},
+                   verdicts=verdicts + data_verdicts(data), notes=notes)
 
 
 def figures(out_dir: Path, summary: dict) -> list[Path]:
-    """Data against the calibrated model per round, from ``rounds.parquet``."""
-    import matplotlib.pyplot as plt
-
-    from sim.plots import PALETTE, apply_theme, save
-
-    out_dir = Path(out_dir)
-    table = pd.read_parquet(out_dir / "rounds.parquet")
-    apply_theme()
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
-    rounds = np.arange(1, len(ROUNDS) + 1)
-    for ax, (metric, label) in zip(axes.flat, METRICS.items()):
-        for colour, condition in zip(PALETTE, CONDITIONS):
-            part = table[(table.condition == condition) & (table.metric == metric)]
-            part = part.sort_values("round")
-            ax.plot(part["round"], part["data"], "o-", color=colour, lw=2,
-                    label=f"data: {condition}")
-            ax.plot(part["round"], part["simulation"].astype(float), "s--", color=colour,
-                    alpha=0.8, mfc="white", label=f"model: {condition}")
-        ax.set_title(label)
-        ax.set_xticks(rounds)
-    for ax in axes[1]:
-        ax.set_xlabel("round")
-    axes[1, 1].yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f} %"))
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.suptitle("Lorenz et al. (2011): data (filled) against the calibrated model (open)")
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=9, frameon=False)
-    return save(fig, out_dir / "rounds", summary.get("provenance", {}))
+    """Data against the model per condition and round with 90 % intervals (``prediction``),
+    from the prediction stored in ``summary.json``."""
+    return prediction_figures(out_dir, summary)
 
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
-    fit = summary["fit"]["private_beliefs"]
-    rows = [("groups in the data", f"{summary['data']['groups']}"),
-            ("private beliefs (round 1 fit)",
-             f"SD of ln {fit['noise_scale']:.3f}, shared share {fit['correlation']:.2f}, "
-             f"bias x{np.exp(fit['bias']):.2f}")]
-    for condition in ("aggregated", "full"):
-        w = summary["fit"]["social_weight"][condition]
-        rows.append((f"social weight, {condition}", f"{w['value']:.3f}"))
-    for condition in CONDITIONS:
-        d = summary["data"]["by"][condition]["per_round"]
-        m = summary["simulation"][condition]
-        rows.append((f"{condition}: SD round 1 -> 5, data / model",
-                     f"{d['sd'][0]:.3f} -> {d['sd'][-1]:.3f} / {m['sd'][0]:.3f} -> "
-                     f"{m['sd'][-1]:.3f}"))
-        rows.append((f"{condition}: |ln(GM/truth)|, data / model",
-                     f"{d['error_of_geometric_mean'][0]:.3f} -> "
-                     f"{d['error_of_geometric_mean'][-1]:.3f} / "
-                     f"{m['error_of_geometric_mean'][0]:.3f} -> "
-                     f"{m['error_of_geometric_mean'][-1]:.3f}"))
-    return rows
+    return prediction_key_numbers(summary)

@@ -283,3 +283,117 @@ def test_bad_initial_estimates():
 def test_bad_options(bad, message):
     with pytest.raises(ValidationError, match=message):
         EstimationParams(**{**BASE, **bad})
+
+
+# -- signal_space="shown": the aggregate of the answers as a screen shows them ----------------
+
+SHOWN_INFORMATION = {
+    "full": dict(information="full"),
+    "ring": dict(information="neighbours", network={"kind": "ring_lattice", "degree": 4}),
+}
+SHOWN_SIGNALS = ("mean", "median", "geometric_mean")
+SHOWN_OPTIONS = {
+    "linear": dict(),
+    "log": dict(revision_space="log"),
+    "bounded_influencers": dict(revision_space="log", confidence_bound=0.3, n_influencers=2,
+                                influencer_weight=3.0, influencer_reach="all"),
+    "all": OPTIONS["all"],
+}
+
+
+def _shown_params(information, signal, option):
+    params = {**BASE, **SHOWN_INFORMATION[information], **SHOWN_OPTIONS[option],
+              "signal": signal, "signal_space": "shown"}
+    if information == "full":
+        params.pop("influencer_reach", None)  # reach applies on a network only
+    return params
+
+
+@pytest.mark.parametrize("observed", [False, True], ids=["drawn", "observed"])
+@pytest.mark.parametrize("option", SHOWN_OPTIONS.keys())
+@pytest.mark.parametrize("signal", SHOWN_SIGNALS)
+@pytest.mark.parametrize("information", SHOWN_INFORMATION.keys())
+def test_engines_agree_on_shown_signal(information, signal, option, observed):
+    assert_engines_agree(_shown_params(information, signal, option),
+                         STARTS if observed else None)
+
+
+@pytest.mark.parametrize("signal", SHOWN_SIGNALS)
+def test_engines_agree_on_shown_signal_answering_in_turn(signal):
+    for information in SHOWN_INFORMATION:
+        params = {**_shown_params(information, signal, "log"), "rule": "sequential"}
+        assert_engines_agree(params)
+        assert_engines_agree(params, STARTS)
+        assert_engines_agree({**params, "confidence_bound": 0.3}, STARTS)
+
+
+@pytest.mark.parametrize("signal", SHOWN_SIGNALS)
+@pytest.mark.parametrize("information", ["full", "neighbours"])
+def test_simulate_groups_equals_group_after_group_shown(information, signal):
+    starts, truths, graphs = _groups(np.random.default_rng(6))
+    case = dict(information=information, signal=signal, signal_space="shown",
+                revision_space="log", n_influencers=1, influencer_weight=2.0,
+                confidence_bound=0.5)
+    if information == "neighbours":
+        case["network"] = {"kind": "ring_lattice", "degree": 2}
+    else:
+        graphs = [None] * len(starts)
+    params = EstimationParams(**{**BASE, "n_agents": 3, **case})
+    batch = GroupBatch.build(starts, truths, graphs)
+    got = simulate_groups(params, batch, np.random.default_rng(42))
+    rng = np.random.default_rng(42)
+    want = np.vstack([run_group(params, s, rng, truth=t, graph=g)
+                      for s, t, g in zip(starts, truths, graphs)])
+    assert np.array_equal(got, want)
+    # and one group is the Mesa crowd of the same generator seed
+    one = run_group(params.model_copy(update={"n_agents": N}), STARTS,
+                    np.random.default_rng(9),
+                    graph=ring_lattice(N, 2) if information == "neighbours" else None)
+    mesa = mesa_trajectory(params.model_copy(update={"n_agents": N}).model_dump(), 9, STARTS)
+    assert np.array_equal(one.T, mesa)
+
+
+@pytest.mark.parametrize("information", SHOWN_INFORMATION.keys())
+def test_shown_mean_in_linear_space_is_the_revision_mean(information):
+    linear = {**BASE, **SHOWN_INFORMATION[information], "noise": "normal",
+              "noise_scale": 20.0, "n_influencers": 2, "influencer_weight": 3.0}
+    revision = simulate_crowds(EstimationParams(**linear), [3, 4], initial_estimates=STARTS)
+    shown = simulate_crowds(EstimationParams(**linear, signal_space="shown"), [3, 4],
+                            initial_estimates=STARTS)
+    assert np.allclose(shown.trajectory, revision.trajectory, rtol=1e-12)
+    assert not np.array_equal(shown.trajectory[:, 0], shown.trajectory[:, -1])
+
+
+@pytest.mark.parametrize("information", SHOWN_INFORMATION.keys())
+def test_shown_arithmetic_mean_pulls_log_revisions_up(information):
+    log = {**BASE, **SHOWN_INFORMATION[information], "revision_space": "log"}
+    revision = _kernel(**log)
+    shown = _kernel(**log, signal_space="shown")
+    assert np.array_equal(shown[0], revision[0])
+    assert np.all(shown[1] >= revision[1]) and np.any(shown[1] > revision[1])
+    assert shown[-1].mean() > revision[-1].mean()
+    # the shown geometric mean is the revision-space (log) mean, up to rounding
+    geometric = _kernel(**log, signal_space="shown", signal="geometric_mean")
+    assert np.allclose(geometric, revision, rtol=1e-12)
+
+
+def test_signal_space_revision_is_the_default():
+    params = {**BASE, "information": "neighbours", "signal": "median",
+              "network": {"kind": "ring_lattice", "degree": 4}}
+    a = simulate_crowds(EstimationParams(**params), [7])
+    b = simulate_crowds(EstimationParams(**params, signal_space="revision"), [7])
+    assert np.array_equal(a.trajectory, b.trajectory)
+    assert EstimationParams(**params).rule_settings().shown_signal is False
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(signal_space="shown"), "signal_space=shown applies only to information=full"),
+    (dict(signal_space="shown", information="aggregate"),
+     "signal_space=shown applies only to information=full"),
+    (dict(signal_space="shown", information="full", rule="deffuant"),
+     "signal_space=shown applies only to rule=average or rule=sequential"),
+    (dict(signal_space="screen", information="full"), "Input should be 'revision' or 'shown'"),
+])
+def test_bad_signal_space(bad, message):
+    with pytest.raises(ValidationError, match=message):
+        EstimationParams(**{**BASE, **bad})

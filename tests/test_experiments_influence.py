@@ -1,34 +1,39 @@
-"""The social-influence reproductions (Lorenz et al. 2011, Becker et al. 2017) run end to end
-through the runner on reduced sizes, fit through the engine and report honestly."""
+"""The social-influence experiments (Lorenz et al. 2011, Becker et al. 2017) run end to end
+through the runner as a cross-prediction on a tiny ABC (each calibrated on the other dataset),
+store and reuse their calibration, and report honestly."""
 
 import json
 
 import pytest
 import yaml
+from conftest import REPO
 
-from experiments._runner import Execution, run_experiment
+from experiments._runner import Engine, Execution, run_experiment
 from sim.cli import main
 from sim.config import ConfigError, load_yaml, validate
 
 VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "note"}
+METRICS = ("error_of_mean", "error_of_median", "sd", "share_improved_mean")
+#: a tiny calibration: fast, enough to exercise every step
+TINY = {"model": "degroot", "abc": {"population_size": 30, "generations": 2}, "draws": 20}
+OTHER = {"lorenz2011": "becker2017", "becker2017": "lorenz2011"}
 
 
 def write_config(tmp_path, name, **overrides):
-    raw = {**load_yaml(f"configs/{name}.yaml"), **overrides}
+    raw = {**load_yaml(f"configs/{name}.yaml"),
+           "dataset": str(REPO / "configs" / "datasets" / f"{name}.yaml"),
+           "calibrate_on": str(REPO / "configs" / "datasets" / f"{OTHER[name]}.yaml"),
+           **TINY, **overrides}
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
 
 
-def run(config, out):
-    # one chunk per stage: a fitting loop runs many small stages
-    return run_experiment(config, out, Execution(workers=1, quiet=True, chunk_size=10_000),
-                          report=False, log=None)
-
-
-def without_timestamp(summary):
-    return {**summary, "provenance": {k: v for k, v in summary["provenance"].items()
-                                      if k != "timestamp"}}
+def run(config, out, fresh=False):
+    lines = []
+    summary = run_experiment(config, out, Execution(workers=1, quiet=True, fresh=fresh),
+                             report=False, log=lines.append)
+    return summary, lines
 
 
 def redraws(out, stem):
@@ -39,91 +44,118 @@ def redraws(out, stem):
     return (out / f"{stem}.png").exists()
 
 
+def check_cross_prediction(summary, out, name, conditions):
+    assert all(set(v) == VERDICT_KEYS for v in summary["verdicts"])
+    # calibrated on the other dataset, predicted on this one
+    calibration, prediction = summary["calibration"], summary["prediction"]
+    assert calibration["dataset"] == OTHER[name] and prediction["dataset"] == name
+    assert calibration["model"] == "degroot" and not calibration["scores"]
+    assert "posterior" not in calibration  # the particles stay in calibration.json
+    stored = json.loads((out / "calibration.json").read_text())
+    assert len(stored["posterior"]["particles"]) == 30
+    assert set(prediction["conditions"]) == set(conditions)
+    # one predicted verdict per condition and metric, judged by the 90 % interval
+    predicted = [v for v in summary["verdicts"] if v["effect"].endswith("(predicted)")]
+    assert len(predicted) == len(conditions) * len(METRICS)
+    for condition, part in prediction["conditions"].items():
+        for metric in METRICS:
+            m = part["metrics"][metric]
+            row = next(v for v in predicted if v["effect"].startswith(f"{condition}:")
+                       and v["data"] == m["observed"] and v["simulation"] == m["predicted"])
+            assert row["reproduced"] is (m["verdict"] == "inside")
+            assert "90 % interval" in row["note"]
+        series = part["per_round"]["sd"]
+        assert len(series["observed"]) == len(series["predicted_ci"]) == len(prediction["rounds"])
+    # the data-only rows are not simulated, and say so
+    data_only = [v for v in summary["verdicts"] if v["effect"].startswith("data only")]
+    assert data_only and len(data_only) + len(predicted) == len(summary["verdicts"])
+    assert all(v["reproduced"] is None and v["simulation"] is None for v in data_only)
+    labels = dict(summary["key_numbers"])
+    assert labels["rule set"].startswith("degroot") and "social weight (first revision)" in labels
+    assert (out / "prediction.parquet").exists()
+    assert redraws(out, "prediction")
+
+
 @pytest.fixture(scope="module")
-def lorenz(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("lorenz")
-    config = write_config(folder, "lorenz2011", groups_per_fit=200, groups=400)
+def becker(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("becker")
+    config = write_config(folder, "becker2017")
     out = folder / "out"
-    return config, out, run(config, out)
+    summary, lines = run(config, out)
+    return config, out, summary, lines
 
 
-def test_lorenz_reproduction(lorenz):
-    config, out, summary = lorenz
-    data = summary["data"]["by"]
-    # the REFERENCES table comes out of the shipped data
-    assert data["aggregated"]["per_round"]["sd"][0] == pytest.approx(1.429, abs=5e-4)
-    assert data["full"]["per_round"]["sd"][-1] == pytest.approx(0.897, abs=5e-4)
-    # the fitted social weights reproduce the observed shrinkage of diversity
-    for condition in ("aggregated", "full"):
-        w = summary["fit"]["social_weight"][condition]
-        assert 0 < w["value"] < 1 and w["reached"]
-        simulated = summary["simulation"][condition]["sd"]
-        observed = data[condition]["per_round"]["sd"]
-        assert simulated[-1] / simulated[0] == pytest.approx(observed[-1] / observed[0],
-                                                             abs=0.03)
-        # every candidate weight was one stage of the engine
-        steps = len(w["evaluations"])
-        assert {f"fit-{condition}-{k}" for k in range(steps)} <= set(summary["files"]["runs"])
-    assert "conditions" in summary["files"]["runs"]
-    # without information nothing moves
-    sd_no = summary["simulation"]["no"]["sd"]
-    assert sd_no[0] == pytest.approx(sd_no[-1])
-    assert all(set(v) == VERDICT_KEYS for v in summary["verdicts"])
-    verdicts = {v["effect"]: v["reproduced"] for v in summary["verdicts"]}
-    assert any(r is None for r in verdicts.values())  # confidence: not simulated
-    assert all(isinstance(r, bool) for k, r in verdicts.items() if "confidence" not in k)
-    assert json.loads((out / "summary.json").read_text())["verdicts"]
-    assert summary["key_numbers"]
-    assert redraws(out, "rounds")
-
-
-@pytest.mark.slow
-def test_lorenz_fitting_loop_replays_from_the_store(lorenz):
-    config, out, summary = lorenz
-    again = json.loads(json.dumps(run(config, out)))  # as stored: tuples become lists
-    assert without_timestamp(again) == without_timestamp(json.loads(json.dumps(summary)))
-
-
-def test_lorenz_crowd_takes_the_experiments_defaults_and_refuses_fitted_values(tmp_path):
-    from experiments import lorenz2011
-
-    raw = {"experiment": "lorenz2011", "seed": 1, "crowd": {"n_agents": 20}}
-    crowd = validate(lorenz2011.Config, raw, "lorenz.yaml").crowd
-    assert (crowd.n_agents, crowd.noise, crowd.revision_space, crowd.rounds) == \
-        (20, "lognormal", "log", 4)
-    config = write_config(tmp_path, "lorenz2011",
-                          crowd={**load_yaml("configs/lorenz2011.yaml")["crowd"],
-                                 "noise_scale": 0.5})
-    with pytest.raises(ConfigError, match="crowd.*noise_scale.*fitted"):
-        run(config, tmp_path / "out")
-    assert not (tmp_path / "out").exists()
-
-
-def test_becker_reproduction(tmp_path):
-    config = write_config(tmp_path, "becker2017", social_weights=[0.2, 0.5],
-                          accuracy_couplings=[0.0, 0.75], groups_per_fit=60, groups=120)
+def test_lorenz_is_predicted_from_a_calibration_on_becker(tmp_path):
+    config = write_config(tmp_path, "lorenz2011")
     out = tmp_path / "out"
-    summary = run(config, out)
+    summary, _ = run(config, out)
+    check_cross_prediction(summary, out, "lorenz2011", ["no", "aggregated", "full"])
+    data = summary["data"]["by"]
+    # the data's table on the spec's rows (one person with an unusable answer left out)
+    assert data["aggregated"]["per_round"]["sd"][0] == pytest.approx(1.429, abs=5e-4)
+    assert data["full"]["per_round"]["sd"][-1] == pytest.approx(0.898, abs=5e-4)
+    effects = {v["effect"]: v for v in summary["verdicts"]}
+    confidence = effects["data only: confidence effect, full: confidence rises"]
+    assert confidence["data"]["holds_in_data"] is True
+    # every group starts from its own observed first answers: round 1 is the data's
+    sd = summary["prediction"]["conditions"]["aggregated"]["per_round"]["sd"]
+    assert sd["predicted"][0] == pytest.approx(sd["observed"][0])
+
+
+def test_becker_is_predicted_from_a_calibration_on_lorenz(becker):
+    config, out, summary, lines = becker
+    check_cross_prediction(summary, out, "becker2017", ["Centralized", "Decentralized", "Solo"])
     change = summary["data"]["by"]["Decentralized"]["change"]
-    assert change["error_of_mean"] == pytest.approx(-0.103, abs=5e-4)
-    assert change["sd"] == pytest.approx(-0.419, abs=5e-4)
-    # the grid is one stage, the networks another
-    assert set(summary["files"]["runs"]) == {"fit", "networks"}
-    grid = summary["fit"]["dynamics"]["grid"]
-    assert len(grid) == 4
-    assert summary["fit"]["dynamics"]["best"]["loss"] == min(row["loss"] for row in grid)
-    # without a network (solo) the model's crowd does not change at all
-    assert summary["simulation"]["solo"]["change"]["sd"] == pytest.approx(0.0, abs=1e-12)
-    # social influence shrinks the SD on both networks
-    for network in ("decentralized", "centralized"):
-        assert summary["simulation"][network]["change"]["sd"] < -0.1
-    assert len(summary["verdicts"]) == 12
-    assert all(set(v) == VERDICT_KEYS for v in summary["verdicts"])
-    assert redraws(out, "changes")
+    assert change["error_of_mean"] == pytest.approx(-0.106, abs=5e-4)
+    assert change["sd"] == pytest.approx(-0.423, abs=5e-4)
+    published = [v for v in summary["verdicts"] if v["effect"].endswith("(published)")]
+    assert len(published) == 5 and all(v["data"]["holds_in_data"] for v in published)
+    assert any("calibration: computing" in line for line in lines)
 
 
-def test_becker_impossible_network_is_a_config_error(tmp_path):
-    config = write_config(tmp_path, "becker2017", degree=40)
-    with pytest.raises(ConfigError, match="decentralized network"):
+def test_the_stored_calibration_is_reused_and_recomputed_when_fresh(becker, tmp_path):
+    config, out, summary, _ = becker
+    stored = (out / "calibration.json").read_text()
+    again, lines = run(config, out)
+    assert any("calibration: reusing" in line for line in lines)
+    assert (out / "calibration.json").read_text() == stored
+    assert again["prediction"]["conditions"] == json.loads(json.dumps(
+        summary["prediction"]["conditions"]))
+    _, lines = run(config, out, fresh=True)
+    assert any("calibration: computing it (--fresh)" in line for line in lines)
+    # another ABC setting is another calibration
+    other = write_config(tmp_path, "becker2017", abc={"population_size": 30, "generations": 1})
+    _, lines = run(other, out)
+    assert any("stored for another abc" in line for line in lines)
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"model": "bayes"}, r"model: .*degroot"),
+    ({"abc": {"folds": 1}}, r"abc\.folds"),
+    ({"draws": 1}, r"draws"),
+    ({"dataset": "no/such/spec.yaml"}, r"dataset: dataset spec 'no/such/spec.yaml' not found"),
+    ({"calibrate_on": "nope.yaml"}, r"calibrate_on: dataset spec 'nope.yaml' not found"),
+])
+def test_bad_values_are_one_line_config_errors(tmp_path, override, message):
+    config = write_config(tmp_path, "becker2017", **override)
+    with pytest.raises(ConfigError, match=message) as info:
         run(config, tmp_path / "out")
+    assert "\n" not in str(info.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_shipped_configs_name_specs_next_to_them():
+    from experiments import becker2017, lorenz2011
+    from experiments._crossprediction import spec_path
+
+    engine = Engine(REPO / "results" / "unused", seed=1, config_dir=REPO / "configs")
+    for module, name in ((lorenz2011, "lorenz2011"), (becker2017, "becker2017")):
+        config = validate(module.Config, load_yaml(REPO / "configs" / f"{name}.yaml"), name)
+        assert config.model is None and config.draws == 200
+        assert spec_path(config.dataset, "dataset", engine) == \
+            REPO / "configs" / "datasets" / f"{name}.yaml"
+        assert spec_path(config.calibrate_on, "calibrate_on", engine) == \
+            REPO / "configs" / "datasets" / f"{OTHER[name]}.yaml"
+        # the defaults are the shipped specs, found from any folder
+        default = module.Config(experiment=name, seed=1)
+        assert spec_path(default.dataset, "dataset", Engine(REPO, seed=1)).is_file()

@@ -9,8 +9,8 @@ import numpy as np
 
 from sim.io import write_json, write_text
 
-__all__ = ["LABELS", "format_calibration", "format_prediction", "write_calibration",
-           "write_prediction"]
+__all__ = ["LABELS", "format_calibration", "format_prediction", "prediction_figure",
+           "write_calibration", "write_prediction"]
 
 #: Parameter and metric names as a reader knows them.
 LABELS = {
@@ -112,7 +112,10 @@ def _posterior_figure(record: dict, path: Path) -> list[Path]:
     return save(fig, path, record.get("provenance"))
 
 
-def _prediction_figure(result: dict, path: Path) -> list[Path]:
+def prediction_figure(result: dict, path: str | Path) -> list[Path]:
+    """Data against model per condition and round (error of the mean, of the median, SD),
+    with 90 % intervals, from a :func:`sim.inference.predict.predict` result; saved as
+    ``path`` ``.png`` and ``.svg`` (provenance: ``result["provenance"]``, if any)."""
     import matplotlib.pyplot as plt
 
     from sim.plots import PALETTE, apply_theme, save
@@ -147,7 +150,10 @@ def _prediction_figure(result: dict, path: Path) -> list[Path]:
             if row == len(metrics) - 1:
                 ax.set_xlabel("round")
             ax.set_xticks(rounds)
-    axes[0, 0].legend(fontsize=7)
+    # one legend under the panels: inside a panel it would hide data
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9,
+               frameon=False)
     cal = result["calibration"]
     fig.suptitle(f"{result['dataset']}: data against the {cal['model']} rule set calibrated "
                  f"on {cal['dataset']} (averages over groups)")
@@ -174,7 +180,7 @@ def write_prediction(out_dir: str | Path, result: dict) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [write_json(out_dir / "prediction.json", result)]
-    written += _prediction_figure(result, out_dir / "prediction")
+    written += prediction_figure(result, out_dir / "prediction")
     written.append(write_text(out_dir / "report.md", (
         f"# Prediction of {result['dataset']} from a calibration on "
         f"{result['calibration']['dataset']}\n\n```\n{format_prediction(result)}\n```\n\n"

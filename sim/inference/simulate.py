@@ -4,10 +4,15 @@
 (:func:`sim.models.estimation.kernel.simulate_groups`): the observed round-1 answers as the
 starts, the groups' truths, and one network per group drawn from the condition's protocol
 (the same networks for every simulation: only the rules' parameters and the run's generator
-change between simulations). A simulation then runs each condition's groups in one compiled
-call and returns, per condition, the simulated answers in analysis units and in revision
-space, NaN-padded to (groups, people, rounds), exactly as the data are measured
-(:mod:`sim.inference.summaries`).
+change between simulations). What people saw follows the protocol: under ``aggregate`` and
+``neighbours`` the aggregate named by the protocol's ``signal`` of the answers as shown on
+screen (``signal_space="shown"``: Becker et al. 2017 showed the arithmetic mean of the
+neighbours' answers), then taken into revision space; under ``full``, where every answer was
+shown, their mean in revision space (the geometric mean when people revise in logs).
+
+A simulation runs each condition's groups in one compiled call and returns, per condition,
+the simulated answers in analysis units and in revision space, NaN-padded to (groups,
+people, rounds), exactly as the data are measured (:mod:`sim.inference.summaries`).
 """
 
 from __future__ import annotations
@@ -93,8 +98,12 @@ class GroupSimulator:
         protocol = self.protocols[condition]
         if protocol.information != "none":  # drift is what people do without information
             rules = {k: v for k, v in rules.items() if k not in ("drift", "drift_noise")}
+        # neighbours were shown an aggregate of their answers (Becker et al. 2017: the mean),
+        # computed on the numbers as shown; under full information every answer was shown and
+        # people average them in their own revision space
+        shown = "shown" if protocol.information == "neighbours" else "revision"
         return EstimationParams(
-            n_agents=max(self._sizes[condition]), truth=1.0,
+            n_agents=max(self._sizes[condition]), truth=1.0, signal_space=shown,
             noise="lognormal" if self.revision_space == "log" else "normal", noise_scale=0.0,
             rounds=self.n_rounds - 1, information=protocol.information,
             signal=protocol.signal, network=protocol.network.model_dump(),

@@ -12,7 +12,8 @@ condition:
     reports it;
 ``share_improved_mean``
     the share of groups whose error of the mean is smaller in the last round than in the
-    first;
+    first (by more than a relative :data:`IMPROVED_RTOL`: a mean that rounding alone moves,
+    e.g. under full information, where averaging keeps it, has not improved);
 ``revision_slope`` and ``revision_distance_corr``
     the least-squares slope of a person's first revision ``y_2 - y_1`` on the distance to
     the group's mean ``m_1 - y_1`` (revision space: ``y = ln x`` or ``x``), and the
@@ -45,6 +46,9 @@ __all__ = ["METRICS", "CHANGES", "padded", "group_round_metrics", "condition_sta
 METRICS = ("sd", "error_of_mean", "error_of_median")
 #: What a prediction compares per condition: the metrics' changes and the share improved.
 CHANGES = ("error_of_mean", "error_of_median", "sd", "share_improved_mean")
+#: Relative decrease of a group's error of the mean below which it has not improved
+#: (floating-point rounding, not a change).
+IMPROVED_RTOL = 1e-9
 
 
 def padded(arrays: list[np.ndarray]) -> np.ndarray:
@@ -105,7 +109,9 @@ def changes(metrics: dict[str, np.ndarray], rows=None) -> dict[str, np.ndarray]:
         with np.errstate(divide="ignore", invalid="ignore"):
             out[name] = (last - first) / first
     eom = metrics["error_of_mean"] if rows is None else metrics["error_of_mean"][rows]
-    out["share_improved_mean"] = np.mean(eom[..., -1] < eom[..., 0], axis=-1)
+    with np.errstate(invalid="ignore"):
+        improved = eom[..., -1] < eom[..., 0] * (1.0 - IMPROVED_RTOL)
+    out["share_improved_mean"] = np.mean(improved, axis=-1)
     return out
 
 

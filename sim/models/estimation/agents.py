@@ -97,8 +97,8 @@ class Estimator(FixedAgent):
         settings = self.model.settings
         stop = len(board.x) if answered is None else answered
         return agent_signal(self.index, settings.information, settings.signal,
-                            settings.log_space, settings.epsilon, board.x, board.y,
-                            board.influence, board.totals, board.sorted_x,
+                            settings.shown_signal, settings.log_space, settings.epsilon,
+                            board.x, board.y, board.influence, board.totals, board.sorted_x,
                             self.neighbour_indices, settings.reach_all,
                             settings.n_influencers, stop)
 

@@ -38,7 +38,9 @@ Fast paths
     results are identical bit for bit. With any of the revision options of
     :func:`~sim.models.estimation.rules.revise_agent` away from its default
     (``later_weight_factor``, ``anchoring``, ``distance_scale``, ``asymmetry``) every agent
-    takes the general per-agent path instead (:func:`_average_rows`).
+    takes the general per-agent path instead (:func:`_average_rows`), and so does every agent
+    under ``signal_space="shown"``
+    (:func:`~sim.models.estimation.rules.shown_signal`).
 """
 
 from __future__ import annotations
@@ -209,10 +211,12 @@ def _average_rows(start, stop, settings, x, y, social_weights, influence, indptr
     each revises towards what it saw of the previous round, ``x`` (``y`` in revision
     space), by :func:`~sim.models.estimation.rules.revise_agent` (``later``: round r >= 2;
     ``x_first``: the first answers, read only with anchoring). Full information without the
-    new revision options takes the blocked sums of :func:`_full_rows`."""
+    new revision options and without ``signal_space="shown"`` takes the blocked sums of
+    :func:`_full_rows`."""
     log_space = settings.log_space
     epsilon = settings.epsilon
-    if settings.information == FULL and not general_revision(
+    shown = settings.shown_signal
+    if settings.information == FULL and not shown and not general_revision(
             settings.later_weight_factor, settings.anchoring, settings.distance_scale,
             settings.asymmetry):
         _full_rows(start, stop, x, y, social_weights, influence, log_space, epsilon, x_next)
@@ -222,15 +226,15 @@ def _average_rows(start, stop, settings, x, y, social_weights, influence, indptr
     for i in range(start, stop):
         # rules.agent_signal's branches for a synchronous round, called directly (a call of
         # agent_signal costs more than the arithmetic of a small group's agent)
-        if information == FULL:
+        if information == FULL and not shown:
             total, weight_sum = accumulate_range(y[i], i, n, y, influence, epsilon, 0.0, 0.0)
             y_s, found = mean_seen(y[i], total, weight_sum)
         elif information == AGGREGATE:
             y_s, found = aggregate_signal(x[i], y[i], influence[i], n, settings.signal,
                                           log_space, epsilon, totals, sorted_board)
-        elif information == NEIGHBOURS:
-            y_s, found = agent_signal(i, information, settings.signal, log_space, epsilon,
-                                      x, y, influence, totals, sorted_board,
+        elif information == NEIGHBOURS or information == FULL:
+            y_s, found = agent_signal(i, information, settings.signal, shown, log_space,
+                                      epsilon, x, y, influence, totals, sorted_board,
                                       indices[indptr[i]:indptr[i + 1]], settings.reach_all,
                                       settings.n_influencers, n)
         else:  # nothing to see
@@ -452,7 +456,8 @@ def _sequential_round(settings, x, y, social_weights, influence, indptr, indices
     additions in the same order as :func:`~sim.models.estimation.rules.prefix_aggregate` and
     :func:`~sim.models.estimation.rules.accumulate_range` recompute for every agent, since
     earlier answers do not change during the pass. With the new revision options (see
-    :func:`~sim.models.estimation.rules.general_revision`) every agent takes the general path.
+    :func:`~sim.models.estimation.rules.general_revision`), or ``signal_space="shown"``, every
+    agent takes the general path.
     """
     information = settings.information
     log_space = settings.log_space
@@ -460,15 +465,16 @@ def _sequential_round(settings, x, y, social_weights, influence, indptr, indices
     general = general_revision(settings.later_weight_factor, settings.anchoring,
                                settings.distance_scale, settings.asymmetry)
     if not general and ((information == AGGREGATE and settings.signal != SIGNAL_MEDIAN) or (
-            information == FULL and epsilon < 0.0)):
+            information == FULL and epsilon < 0.0 and not settings.shown_signal)):
         _sequential_running(x, y, social_weights, influence, information,
                             settings.signal == SIGNAL_GEOMETRIC, log_space, epsilon)
         return
     totals = np.zeros(3)
     for i in range(x.shape[0]):
-        y_s, found = agent_signal(i, information, settings.signal, log_space, epsilon, x, y,
-                                  influence, totals, x[:0], indices[indptr[i]:indptr[i + 1]],
-                                  settings.reach_all, settings.n_influencers, i)
+        y_s, found = agent_signal(i, information, settings.signal, settings.shown_signal,
+                                  log_space, epsilon, x, y, influence, totals, x[:0],
+                                  indices[indptr[i]:indptr[i + 1]], settings.reach_all,
+                                  settings.n_influencers, i)
         x[i] = revise_agent(x[i], y[i], y_s, found, social_weights[i], later, x_first[i],
                             settings.later_weight_factor, settings.distance_scale,
                             settings.asymmetry, settings.anchoring, log_space)
@@ -591,15 +597,15 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
     general = general_revision(settings.later_weight_factor, settings.anchoring,
                                settings.distance_scale, settings.asymmetry)
     drifting = information == NO_INFO and (settings.drift > 0.0 or settings.drift_noise > 0.0)
-    # the first answers (after any influencer override), read only when anchoring
-    x_first = x.copy() if settings.anchoring > 0.0 else x
+    # the first answers (after any influencer override), read by anchoring and drift
+    x_first = x.copy() if settings.anchoring > 0.0 or drifting else x
     n_fixed = n_influencers if settings.biased_influencers else 0
     # Synchronous rounds alternate between x and a second buffer (no copy per round); in
     # linear space the revision-space view y is x itself, in log space one buffer.
     other = np.empty_like(x) if rule == RULE_AVERAGE and not drifting else x[:0]
     y_buffer = np.empty_like(x) if log_space else x[:0]
     fast = (information == NEIGHBOURS and settings.epsilon < 0.0 and not settings.reach_all
-            and not general)
+            and not general and not settings.shown_signal)
     weighted = _is_weighted(influence)
     prefetch = fast and rule == RULE_AVERAGE and _worth_prefetching(indptr, indices)
     work = n  # per round: agents plus what they read

@@ -25,7 +25,9 @@ Process
     logarithm (DeGroot 1974, JASA 69:118; Becker et al. 2017, eq. 1; log space as in Lorenz
     et al. 2011): synchronous revision towards the aggregate, everyone's or the network
     neighbours' mean of the previous round (``rule="average"``; with a ``confidence_bound``
-    only estimates within it count, Hegselmann & Krause 2002, JASSS 5(3)), n/2 random
+    only estimates within it count, Hegselmann & Krause 2002, JASSS 5(3); with
+    ``signal_space="shown"`` the ``signal`` aggregate of the seen answers as plain numbers,
+    taken into revision space), n/2 random
     pairwise meetings (``"deffuant"``; Deffuant et al. 2000, ACS 3:87), or one pass of
     answering in index order (``"sequential"``, herding in continuous form after
     Bikhchandani, Hirshleifer & Welch 1992). An agent's effective weight in a round is
@@ -33,8 +35,9 @@ Process
     distance_scale)``, times ``1 + asymmetry`` (signal above) or ``1 - asymmetry`` (below),
     clipped to [0, 1]; after revising it is pulled back to its first answer ``y0``: ``y <-
     (1 - anchoring) y + anchoring y0`` (:func:`~sim.models.estimation.rules.revise_agent`).
-    Under ``information="none"`` a step moves every agent in index order ``y <- y + drift
-    (truth - y) + drift_noise z`` (revision space, ``z`` standard normal), then anchoring.
+    Under ``information="none"`` a step gives every agent in index order a fresh answer
+    around its first one, ``y <- y_1 + drift (truth - y_1) + drift_noise z`` (revision
+    space, ``z`` standard normal; rounds do not compound), then anchoring.
     With ``initial_estimates`` the first answers are observed values instead of private
     beliefs (no belief draws; noise multipliers 1). The DataCollector records the crowd's
     aggregates and errors after creation and every step. The model stops
@@ -47,6 +50,14 @@ Parameters (defaults; source)
     et al. 2017, PNAS 114:12620) for multiplicative errors; ``bias_shift`` 0,
     ``bias_factor`` 1; ``expertise_spread`` 0; ``correlation`` 0 and ``n_groups`` 1;
     ``rounds`` 0 (Lorenz et al. 2011: 4; Becker et al. 2017: 2); ``information`` "none";
+    ``signal`` "mean" (the aggregate shown under "aggregate"); ``signal_space`` "revision"
+    (under "full" or "neighbours" the signal is the influence-weighted mean of the seen
+    estimates in revision space; "shown": the ``signal`` aggregate - mean, median or
+    geometric mean - of the seen answers as plain numbers, as an experimenter's screen shows
+    them, then taken into revision space like the aggregate condition's; Becker et al. 2017
+    showed each person the arithmetic mean of their network neighbours' answers; the
+    confidence bound still selects answers in revision space, influence weights weigh the
+    mean and geometric mean, the median is unweighted; not with Deffuant meetings);
     ``social_weight`` 0.3 (weight of advice, Yaniv 2004, OBHDP 93:1); ``weight_mode``
     "constant" ("accuracy": Becker et al. 2017); ``rule`` "average" (DeGroot 1974);
     ``confidence_bound`` None (Hegselmann & Krause 2002); no influencers;

@@ -21,6 +21,7 @@ from sim.models.estimation.rules import (
     INFORMATION,
     REVISION_SPACES,
     RULES,
+    SIGNAL_SPACES,
     SIGNALS,
     WEIGHT_MODES,
 )
@@ -40,6 +41,7 @@ REVISION_DEFAULTS = {"later_weight_factor": 1.0, "anchoring": 0.0, "distance_sca
 NoiseFamily = Literal[*NOISE_FAMILIES]
 Information = Literal[*INFORMATION]
 Signal = Literal[*SIGNALS]
+SignalSpace = Literal[*SIGNAL_SPACES]
 Rule = Literal[*RULES]
 RevisionSpace = Literal[*REVISION_SPACES]
 WeightMode = Literal[*WEIGHT_MODES]
@@ -52,7 +54,8 @@ class RuleSettings(NamedTuple):
     A name is its index in its tuple of names (``family`` in
     :data:`~sim.models.estimation.beliefs.NOISE_FAMILIES`, ``information`` in
     :data:`~sim.models.estimation.rules.INFORMATION`, ...); ``epsilon`` is the confidence
-    bound, -1.0 for none; ``distance_scale`` -1.0 for none; ``influencer_bias`` 0.0 for none
+    bound, -1.0 for none; ``shown_signal`` whether ``signal_space`` is ``"shown"``;
+    ``distance_scale`` -1.0 for none; ``influencer_bias`` 0.0 for none
     (``influencer_estimate`` is ``truth * (1 + influencer_bias)``). Built once per model or batch by
     :meth:`EstimationParams.rule_settings`; numba passes it to the kernel as a tuple of
     scalars (every field has one type, so the kernel is compiled once).
@@ -71,6 +74,7 @@ class RuleSettings(NamedTuple):
     rounds: int
     information: int
     signal: int
+    shown_signal: bool
     rule: int
     log_space: bool
     epsilon: float
@@ -140,7 +144,14 @@ class EstimationParams(Strict):
     information: Information = Field(
         "none", description="what each agent sees of the others' previous estimates")
     signal: Signal = Field(
-        "mean", description="the aggregate shown under information=aggregate")
+        "mean", description="the aggregate shown under information=aggregate (and under full "
+                            "or neighbours with signal_space=shown)")
+    signal_space: SignalSpace = Field(
+        "revision", description="information=full or neighbours: the signal is the weighted "
+                                "mean of the seen estimates in revision space (revision), or "
+                                "the signal aggregate of the answers as shown on a screen, "
+                                "then taken into revision space (shown; Becker et al. 2017 "
+                                "showed the neighbours' arithmetic mean)")
     rule: Rule = Field(
         "average", description="synchronous averaging (DeGroot / Hegselmann-Krause), pairwise "
                                "meetings (Deffuant) or sequential answering (herding)")
@@ -174,10 +185,11 @@ class EstimationParams(Strict):
                                       "estimate, 1 - asymmetry when below (Jayles et al. 2017,"
                                       " PNAS 114:12620)")
     drift: float = Field(
-        0.0, ge=0, le=1, description="information=none: each round y moves this share towards "
-                                     "the truth (Vul & Pashler 2008; Herzog & Hertwig 2009)")
+        0.0, ge=0, le=1, description="information=none: each round answers afresh around the "
+                                     "first answer moved this share towards the truth (Vul & "
+                                     "Pashler 2008; Herzog & Hertwig 2009)")
     drift_noise: float = Field(
-        0.0, ge=0, description="information=none: SD of a normal step added each round, "
+        0.0, ge=0, description="information=none: SD of the fresh answer's normal noise, "
                                "revision-space units")
     stubborn_share: float = Field(0.0, ge=0, le=1, description="chance an agent never moves")
     confidence_bound: float | None = Field(
@@ -221,6 +233,12 @@ class EstimationParams(Strict):
         if self.rule == "deffuant" and self.information not in ("full", "neighbours"):
             raise ValueError("rule=deffuant pairs agents of the whole crowd (information=full) "
                              "or along the network (information=neighbours)")
+        if self.signal_space == "shown" and self.information not in ("full", "neighbours"):
+            raise ValueError("signal_space=shown applies only to information=full or "
+                             "information=neighbours")
+        if self.signal_space == "shown" and self.rule == "deffuant":
+            raise ValueError("signal_space=shown applies only to rule=average or "
+                             "rule=sequential (Deffuant pairs meet in revision space)")
         if self.weight_mode == "accuracy" and self.weight_spread > 1:
             raise ValueError("weight_spread must be in [0, 1] with weight_mode=accuracy")
         if self.weight_mode == "beta" and self.weight_spread >= 1:
@@ -271,6 +289,7 @@ class EstimationParams(Strict):
             rounds=int(self.rounds),
             information=INFORMATION.index(self.information),
             signal=SIGNALS.index(self.signal),
+            shown_signal=self.signal_space == "shown",
             rule=RULES.index(self.rule),
             log_space=self.revision_space == "log",
             epsilon=-1.0 if self.confidence_bound is None else float(self.confidence_bound),

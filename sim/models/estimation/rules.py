@@ -23,6 +23,18 @@ What an agent sees (the signal ``s_i``)
     space;
     ``neighbours``: the (influence-weighted) mean of the agent's network neighbours' estimates
     (Becker et al. 2017).
+Signal space (``full`` and ``neighbours``; :func:`shown_signal`)
+    ``revision`` (the default): the signal is the influence-weighted mean of the seen
+    estimates in revision space (``ln x`` in log space: their weighted geometric mean).
+    ``shown``: the signal is the aggregate named by ``signal`` (mean, median or geometric
+    mean) of the seen answers as plain numbers, as an experimenter's screen shows them
+    (Becker et al. 2017 showed each person the arithmetic mean of their network neighbours'
+    answers), then taken into revision space as under ``aggregate``. The same answers count
+    (within a confidence bound in revision space; influencers reached by all included); the
+    mean and geometric mean are influence-weighted, the median unweighted (as under
+    ``aggregate``, :func:`prefix_aggregate`). In linear space the shown mean equals the
+    revision-space mean; in log space it is the arithmetic mean, never below the geometric
+    one, so it pulls estimates up.
 Bounded confidence (Hegselmann & Krause 2002, JASSS 5(3); Deffuant et al. 2000, ACS 3:87)
     With a confidence bound ``epsilon`` only estimates within ``epsilon`` of the agent's own
     (in revision space) count; an agent who sees none keeps its estimate. The Deffuant variant
@@ -45,10 +57,11 @@ The effective weight in a round (:func:`effective_weight`, :func:`revise_agent`)
     (factor 1, no distance scale, no asymmetry, no anchoring) the result is bit for bit
     :func:`revised_estimate`'s.
 Drift without social information (:func:`drift_agent`)
-    Under ``information="none"`` each round every agent moves ``y <- (1 - drift) y + drift
-    t + drift_noise z`` (``t`` the truth in revision space, ``z`` a standard normal drawn
-    only when ``drift_noise > 0``, one per agent in index order), then anchoring: second
-    estimates differ from the first and are a little better on average (Vul & Pashler 2008,
+    Under ``information="none"`` each round every agent answers afresh around its first
+    answer moved towards the truth, ``y <- y_1 + drift (t - y_1) + drift_noise z`` (``t`` the
+    truth in revision space, ``z`` a standard normal drawn only when ``drift_noise > 0``, one
+    per agent in index order; rounds do not compound), then anchoring: second estimates
+    differ from the first and are a little better on average (Vul & Pashler 2008,
     Psych. Sci. 19:645; Herzog & Hertwig 2009, Psych. Sci. 20:231). Biased influencers draw
     but do not move.
 Influencers
@@ -68,19 +81,24 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["INFORMATION", "SIGNALS", "RULES", "WEIGHT_MODES", "REVISION_SPACES",
+__all__ = ["INFORMATION", "SIGNALS", "SIGNAL_SPACES", "RULES", "WEIGHT_MODES", "REVISION_SPACES",
            "INFLUENCER_REACH", "to_space", "from_space", "to_space_array", "within_confidence",
            "add_seen", "mean_seen", "revise", "revised_estimate", "revised_from_sums",
            "weighted_total", "others_aggregate", "prefix_aggregate", "board_totals",
            "add_if_seen", "accumulate", "accumulate_range", "accumulate_influencers",
-           "agent_signal", "aggregate_signal", "effective_weight", "revise_agent",
-           "general_revision", "drift_agent", "accuracy_errors",
+           "agent_signal", "aggregate_signal", "sees", "seen_ids", "shown_signal",
+           "effective_weight", "revise_agent", "general_revision", "drift_agent",
+           "accuracy_errors",
            "draw_social_weights", "draw_pair", "meet"]
 
 #: What an agent sees of the others (the names the parameters take; their index is the code).
 INFORMATION = ("none", "aggregate", "full", "neighbours")
-#: The aggregate shown under ``information="aggregate"``.
+#: The aggregate shown under ``information="aggregate"`` (and under ``full``/``neighbours``
+#: with ``signal_space="shown"``).
 SIGNALS = ("mean", "median", "geometric_mean")
+#: Where the signal under ``full``/``neighbours`` is formed: the weighted mean in revision
+#: space, or the ``signal`` aggregate of the answers as shown (see :func:`shown_signal`).
+SIGNAL_SPACES = ("revision", "shown")
 #: How the crowd revises: synchronous rounds, pairwise meetings, answering in turn.
 RULES = ("average", "deffuant", "sequential")
 #: How the social weights are drawn (see :func:`draw_social_weights`).
@@ -93,6 +111,7 @@ INFLUENCER_REACH = ("network", "all")
 # the codes, in the order of the names above (an unpacking fails if a name has no code)
 NO_INFO, AGGREGATE, FULL, NEIGHBOURS = range(len(INFORMATION))
 SIGNAL_MEAN, SIGNAL_MEDIAN, SIGNAL_GEOMETRIC = range(len(SIGNALS))
+SIGNAL_SPACE_REVISION, SIGNAL_SPACE_SHOWN = range(len(SIGNAL_SPACES))
 RULE_AVERAGE, RULE_DEFFUANT, RULE_SEQUENTIAL = range(len(RULES))
 WEIGHT_CONSTANT, WEIGHT_RANDOM, WEIGHT_ACCURACY, WEIGHT_BETA = range(len(WEIGHT_MODES))
 
@@ -271,18 +290,25 @@ def revise_agent(x_own, y_own, y_signal, found, social_weight, later, x_first,
 
 @njit(cache=True, nogil=True)
 def drift_agent(rng, x_own, x_first, truth, drift, drift_noise, anchoring, log_space, moves):
-    """One agent's round without social information (``information="none"``): in revision
-    space ``y <- (1 - drift) y + drift * truth_y`` (i.e. ``y + drift (truth_y - y)``), plus
-    ``drift_noise * z`` with ``z`` a standard normal drawn from ``rng`` (only when
-    ``drift_noise > 0``), then anchoring on ``x_first``. An agent that does not ``move`` (a
-    biased influencer) draws all the same and keeps its estimate.
+    """One agent's round without social information (``information="none"``): a fresh answer
+    around the agent's first one moved a share ``drift`` towards the truth, in revision space
+    ``y <- y_first + drift (truth_y - y_first) + drift_noise * z`` with ``z`` a standard
+    normal drawn from ``rng`` (only when ``drift_noise > 0``). Every round answers afresh
+    around the same point, so repeated rounds do not compound: second and later guesses of
+    one person are new draws from the same inner distribution, a little more accurate on
+    average (Vul & Pashler 2008; Herzog & Hertwig 2009). Then anchoring on ``x_first``
+    (which pulls the fresh noise back). An agent that does not ``move`` (a biased
+    influencer) draws all the same and keeps its estimate. ``x_own`` is its current
+    estimate.
 
     >>> drift_agent(np.random.default_rng(1), 10.0, 10.0, 20.0, 0.25, 0.0, 0.0, False, True)
+    12.5
+    >>> drift_agent(np.random.default_rng(1), 12.5, 10.0, 20.0, 0.25, 0.0, 0.0, False, True)
     12.5
     >>> drift_agent(np.random.default_rng(1), 10.0, 10.0, 20.0, 1.0, 0.0, 0.0, False, True)
     20.0
     """
-    y = revise(to_space(x_own, log_space), to_space(truth, log_space), drift)
+    y = revise(to_space(x_first, log_space), to_space(truth, log_space), drift)
     if drift_noise > 0.0:
         y = y + drift_noise * rng.standard_normal()
     if not moves:
@@ -389,14 +415,25 @@ def board_totals(x_board, weights, signal):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def sees(own_y, own_index, j, y_all, epsilon):
+    """Whether the agent at ``own_y`` takes in agent ``j``'s answer: not itself, and within
+    ``epsilon`` in revision space (when ``epsilon >= 0``): the one rule of what an agent
+    takes in.
+
+    >>> sees(1.0, 0, 1, np.array([1.0, 2.0]), 0.5), sees(1.0, 0, 0, np.array([1.0]), -1.0)
+    (False, False)
+    """
+    return j != own_index and within_confidence(own_y, y_all[j], epsilon)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def add_if_seen(own_y, own_index, j, y_all, weights, epsilon, total, weight_sum):
-    """Add agent ``j``'s value to a running weighted sum, unless ``j`` is the agent itself or
-    further than ``epsilon`` (when ``epsilon >= 0``): the one rule of what an agent takes in.
+    """Add agent ``j``'s value to a running weighted sum, if the agent :func:`sees` it.
 
     >>> add_if_seen(1.0, 0, 1, np.array([1.0, 2.0]), np.ones(2), -1.0, 0.0, 0.0)
     (2.0, 1.0)
     """
-    if j != own_index and within_confidence(own_y, y_all[j], epsilon):
+    if sees(own_y, own_index, j, y_all, epsilon):
         return add_seen(total, weight_sum, y_all[j], weights[j], True)
     return total, weight_sum
 
@@ -439,6 +476,67 @@ def accumulate_influencers(own_y, own_index, stop, neighbour_ids, y_all, weights
     return total, weight_sum
 
 
+@njit(cache=True, nogil=True)
+def seen_ids(own_y, own_index, information, stop, y_all, epsilon, neighbours, reach_all,
+             n_influencers):
+    """The agents whose answers agent ``own_index`` takes in under ``full`` or
+    ``neighbours``, in the order :func:`agent_signal` adds them: everyone before ``stop``
+    (``full``), or the neighbours who have answered, then the influencers reaching all who
+    are not neighbours (``neighbours``); each only if the agent :func:`sees` it.
+
+    >>> seen_ids(1.0, 0, FULL, 3, np.array([1.0, 2.0, 9.0]), 2.0, np.zeros(0, np.int64),
+    ...          False, 0).tolist()
+    [1]
+    """
+    if information == FULL:
+        ids = np.empty(stop, dtype=np.int64)
+        count = 0
+        for j in range(stop):
+            if sees(own_y, own_index, j, y_all, epsilon):
+                ids[count] = j
+                count += 1
+        return ids[:count]
+    answered = neighbours
+    if stop < y_all.shape[0]:
+        answered = neighbours[:np.searchsorted(neighbours, stop)]
+    n_reached = min(n_influencers, stop) if reach_all else 0
+    ids = np.empty(answered.shape[0] + n_reached, dtype=np.int64)
+    count = 0
+    for t in range(answered.shape[0]):
+        if sees(own_y, own_index, answered[t], y_all, epsilon):
+            ids[count] = answered[t]
+            count += 1
+    for j in range(n_reached):  # as accumulate_influencers
+        position = np.searchsorted(neighbours, j)
+        if position < neighbours.shape[0] and neighbours[position] == j:
+            continue
+        if sees(own_y, own_index, j, y_all, epsilon):
+            ids[count] = j
+            count += 1
+    return ids[:count]
+
+
+@njit(cache=True, nogil=True)
+def shown_signal(own_y, ids, signal, log_space, x_board, weights):
+    """The signal under ``signal_space="shown"``, in revision space: (signal, found).
+
+    The aggregate ``signal`` of the answers ``x_board[ids]`` (:func:`seen_ids`) as plain
+    numbers, by :func:`prefix_aggregate` (mean and geometric mean influence-weighted, the
+    median unweighted), then :func:`to_space`, as the aggregate condition takes its shown
+    aggregate; ``(own_y, False)`` when nobody is seen.
+
+    >>> x = np.array([1.0, 3.0, 9.0])
+    >>> shown_signal(0.0, np.array([1, 2]), SIGNAL_MEAN, True, x, np.ones(3))[0] == math.log(6.0)
+    True
+    >>> shown_signal(0.0, np.array([0, 1, 2]), SIGNAL_MEDIAN, False, x, np.ones(3))
+    (3.0, True)
+    """
+    if ids.shape[0] == 0:
+        return own_y, False
+    s = prefix_aggregate(signal, x_board[ids], weights[ids], ids.shape[0])
+    return to_space(s, log_space), True
+
+
 @njit(cache=True, nogil=True, inline="always")
 def aggregate_signal(own_x, own_y, own_weight, n, signal, log_space, epsilon, totals,
                      sorted_board):
@@ -462,7 +560,7 @@ def aggregate_signal(own_x, own_y, own_weight, n, signal, log_space, epsilon, to
 
 
 @njit(cache=True, nogil=True)
-def agent_signal(i, information, signal, log_space, epsilon, x_board, y_board, weights,
+def agent_signal(i, information, signal, shown, log_space, epsilon, x_board, y_board, weights,
                  totals, sorted_board, neighbours, reach_all, n_influencers, stop):
     """What agent ``i`` sees, in revision space: (signal, found).
 
@@ -470,14 +568,23 @@ def agent_signal(i, information, signal, log_space, epsilon, x_board, y_board, w
     ``weights`` the influence weights, ``neighbours`` the agent's neighbours (sorted ids). In
     a synchronous round everyone sees the previous round (``stop = n``); in sequential
     answering only the ``stop = i`` earlier answers. ``totals`` = (sum w x, sum w,
-    sum w ln x) of the board for the aggregate condition.
+    sum w ln x) of the board for the aggregate condition. ``shown``
+    (``signal_space="shown"``): under ``full``/``neighbours`` the :func:`shown_signal` of
+    the seen answers instead of their weighted mean in revision space.
 
     >>> board = np.array([1.0, 2.0, 6.0])
-    >>> agent_signal(0, FULL, SIGNAL_MEAN, False, -1.0, board, board, np.ones(3),
+    >>> agent_signal(0, FULL, SIGNAL_MEAN, False, False, -1.0, board, board, np.ones(3),
+    ...              np.zeros(3), board[:0], board[:0].astype(np.int64), False, 0, 3)
+    (4.0, True)
+    >>> agent_signal(0, FULL, SIGNAL_MEDIAN, True, False, -1.0, board, board, np.ones(3),
     ...              np.zeros(3), board[:0], board[:0].astype(np.int64), False, 0, 3)
     (4.0, True)
     """
     own_y = y_board[i]
+    if shown and (information == FULL or information == NEIGHBOURS):
+        ids = seen_ids(own_y, i, information, stop, y_board, epsilon, neighbours, reach_all,
+                       n_influencers)
+        return shown_signal(own_y, ids, signal, log_space, x_board, weights)
     if information == AGGREGATE:
         if stop == x_board.shape[0]:  # synchronous: the others' aggregate
             return aggregate_signal(x_board[i], own_y, weights[i], weights.shape[0], signal,
