@@ -29,8 +29,10 @@ LABELS = {
 }
 
 
-def _pct(value) -> str:
-    return "-" if value is None else f"{100 * value:+.1f} %"
+def _pct(value, signed: bool = True) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:+.1f} %" if signed else f"{100 * value:.1f} %"
 
 
 def format_calibration(record: dict) -> str:
@@ -61,17 +63,22 @@ def format_prediction(result: dict) -> str:
     cal = result["calibration"]
     lines = [f"prediction of {result['dataset']} from the {cal['model']} rule set calibrated "
              f"on {cal['dataset']} ({result['draws']} posterior draws)",
-             f"change from the first to the last round; 90 % intervals; {result['verdict_rule']}",
+             "relative change from the first to the last round (share: in the last round); "
+             f"90 % intervals; {result['verdict_rule']}",
              ""]
-    header = f"{'condition':<16}{'metric':<38}{'data':>10}{'':>22}{'model':>10}{'':>22}  verdict"
+    width = 2 + max(len(f"{c} ({part['groups']})") for c, part in result["conditions"].items())
+    width = max(width, 12)
+    header = (f"{'condition':<{width}}{'metric':<38}{'data':>10}{'':>22}{'model':>10}"
+              f"{'':>22}  verdict")
     lines.append(header)
     for condition, part in result["conditions"].items():
         for name, m in part["metrics"].items():
-            obs_ci = "[" + ", ".join(_pct(v) for v in m["observed_ci"]) + "]"
-            pred_ci = "[" + ", ".join(_pct(v) for v in m["predicted_ci"]) + "]"
-            lines.append(f"{condition + ' (' + str(part['groups']) + ')':<16}"
-                         f"{LABELS.get(name, name):<38}{_pct(m['observed']):>10}"
-                         f"{obs_ci:>22}{_pct(m['predicted']):>10}{pred_ci:>22}  "
+            signed = name != "share_improved_mean"  # a share, the others are changes
+            obs_ci = "[" + ", ".join(_pct(v, signed) for v in m["observed_ci"]) + "]"
+            pred_ci = "[" + ", ".join(_pct(v, signed) for v in m["predicted_ci"]) + "]"
+            lines.append(f"{condition + ' (' + str(part['groups']) + ')':<{width}}"
+                         f"{LABELS.get(name, name):<38}{_pct(m['observed'], signed):>10}"
+                         f"{obs_ci:>22}{_pct(m['predicted'], signed):>10}{pred_ci:>22}  "
                          f"{m['verdict']}")
     for note in result.get("notes", []):
         lines.append(f"note: {note}")

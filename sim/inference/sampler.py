@@ -79,9 +79,10 @@ class SeededSampler(Sampler):
         if self.workers == 1:
             return [_evaluate(simulate_one, chunk) for chunk in chunks]
         if self._pool is None:
-            # fork: the workers inherit the compiled kernels and the observed data
-            self._pool = ProcessPoolExecutor(self.workers,
-                                             mp_context=multiprocessing.get_context("fork"))
+            # forkserver: forking this process, which may run numba's and Dask's threads,
+            # could deadlock the children; the workers load the kernels from numba's cache
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("forkserver"))
         payload = cloudpickle.dumps(simulate_one)
         return list(self._pool.map(_evaluate, [payload] * len(chunks), chunks))
 
