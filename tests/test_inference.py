@@ -402,3 +402,18 @@ def test_posterior_from_record_draws_stored_particles(quick_calibration):
     for j, name in enumerate(posterior.names):
         lo, hi = record["parameters"][name]["prior"]
         assert np.all((draws[:, j] >= lo) & (draws[:, j] <= hi)), name
+
+
+def test_seeded_sampler_on_a_dask_cluster_equals_a_local_fit(small_spec, tmp_path):
+    """``--scheduler``: the same particles from a Dask cluster as from this process."""
+    import distributed
+    from test_sweep_dask import dask_cluster
+
+    simulator = GroupSimulator(load_observed(load_spec(small_spec)), seed=1)
+    local = fit(simulator, RULE_SETS["degroot"], 7, population_size=20, generations=2)
+    with dask_cluster(tmp_path, n_workers=1) as (address, _workers):
+        with distributed.Client(address, timeout="30s") as client:
+            remote = fit(simulator, RULE_SETS["degroot"], 7, population_size=20,
+                         generations=2, client=client)
+    np.testing.assert_array_equal(remote.particles, local.particles)
+    np.testing.assert_array_equal(remote.weights, local.weights)
