@@ -411,9 +411,9 @@ def test_seeded_sampler_on_a_dask_cluster_equals_a_local_fit(small_spec, tmp_pat
 
     simulator = GroupSimulator(load_observed(load_spec(small_spec)), seed=1)
     local = fit(simulator, RULE_SETS["degroot"], 7, population_size=20, generations=2)
-    with dask_cluster(tmp_path, n_workers=1) as (address, _workers):
-        with distributed.Client(address, timeout="30s") as client:
-            remote = fit(simulator, RULE_SETS["degroot"], 7, population_size=20,
-                         generations=2, client=client)
+    with (dask_cluster(tmp_path, n_workers=1) as (address, _workers),
+          distributed.Client(address, timeout="30s") as client):
+        remote = fit(simulator, RULE_SETS["degroot"], 7, population_size=20, generations=2,
+                     client=client)
     np.testing.assert_array_equal(remote.particles, local.particles)
     np.testing.assert_array_equal(remote.weights, local.weights)
