@@ -22,13 +22,13 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from experiments._runner import Engine
+from experiments._runner import Engine, Outcome
 from sim.config import ConfigError, ExperimentConfig, Strict
 from sim.inference.calibrate import FORMAT, AbcSettings
 from sim.inference.rulesets import RULE_SETS
 
-__all__ = ["Abc", "CrossPredictionConfig", "spec_path", "cross_predict", "prediction_figures",
-           "prediction_key_numbers", "PREDICTED"]
+__all__ = ["Abc", "CrossPredictionConfig", "spec_path", "cross_predict", "run_experiment",
+           "prediction_figures", "prediction_key_numbers", "PREDICTED"]
 
 #: crowdsim's own folder: the default specs are found there from any working folder
 HOME = Path(__file__).resolve().parents[1]
@@ -253,3 +253,15 @@ def _pct(value) -> str:
 
 def _pct_ci(ci) -> str:
     return "[" + ", ".join(_pct(v) for v in ci) + "]"
+
+
+def run_experiment(config: CrossPredictionConfig, engine: Engine, data_effects,
+                   data_verdicts) -> Outcome:
+    """An experiment's ``run``: the data's published effects (``data_effects(spec path)``,
+    turned into rows by ``data_verdicts``), then calibrate on the other experiment (or reuse
+    the stored calibration) and predict this one."""
+    dataset = spec_path(config.dataset, "dataset", engine)
+    data = data_effects(dataset)
+    summary, table, verdicts, notes = cross_predict(config, engine, dataset)
+    return Outcome(summary={**summary, "data": data}, tables={"prediction": table},
+                   verdicts=verdicts + data_verdicts(data), notes=notes)

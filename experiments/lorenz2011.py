@@ -38,10 +38,9 @@ from pydantic import Field
 
 from experiments._crossprediction import (
     CrossPredictionConfig,
-    cross_predict,
     prediction_figures,
     prediction_key_numbers,
-    spec_path,
+    run_experiment,
 )
 from experiments._runner import Engine, Outcome
 from sim.stats import direction, relative_change
@@ -142,18 +141,10 @@ def data_verdicts(data: dict) -> list[dict]:
 def run(config: LorenzConfig, engine: Engine) -> Outcome:
     """The data's published effects; calibrate on the other experiment (or reuse the stored
     calibration) and predict this one."""
-    dataset = spec_path(config.dataset, "dataset", engine)
-    data = data_effects(dataset)
-    summary, table, verdicts, notes = cross_predict(config, engine, dataset)
-    return Outcome(summary={**summary, "data": data}, tables={"prediction": table},
-                   verdicts=verdicts + data_verdicts(data), notes=notes)
+    return run_experiment(config, engine, data_effects, data_verdicts)
 
 
-def figures(out_dir: Path, summary: dict) -> list[Path]:
-    """Data against the model per condition and round with 90 % intervals (``prediction``),
-    from the prediction stored in ``summary.json``."""
-    return prediction_figures(out_dir, summary)
-
-
-def key_numbers(summary: dict) -> list[tuple[str, str]]:
-    return prediction_key_numbers(summary)
+#: Data against the model per condition and round with 90 % intervals (``prediction``), from
+#: the prediction stored in ``summary.json``.
+figures = prediction_figures
+key_numbers = prediction_key_numbers
