@@ -11,6 +11,7 @@ any number of workers and any batch size.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import random
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +30,27 @@ def evaluation_seed(seed: int, generation: int, evaluation: int) -> int:
     True
     """
     return int(np.random.SeedSequence([seed, generation, evaluation]).generate_state(1)[0])
+
+
+#: Worker pools by size, shared by every fit in this process (a calibration runs nine): the
+#: workers start once. Shut down when the process exits.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    if workers not in _POOLS:
+        # forkserver: forking this process, which may run numba's and Dask's threads, could
+        # deadlock the children; the workers load the kernels from numba's cache
+        _POOLS[workers] = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("forkserver"))
+    return _POOLS[workers]
+
+
+@atexit.register
+def _shutdown_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(cancel_futures=True)
+    _POOLS.clear()
 
 
 def _evaluate(simulate_one, seeds: list[int]) -> list:
@@ -66,7 +88,6 @@ class SeededSampler(Sampler):
         self.client = client
         self.batch_size = batch_size or 16
         self.show_progress = False
-        self._pool: ProcessPoolExecutor | None = None
         self._generation = -1
         self._calls = 0
 
@@ -78,13 +99,8 @@ class SeededSampler(Sampler):
             return self.client.gather(futures)
         if self.workers == 1:
             return [_evaluate(simulate_one, chunk) for chunk in chunks]
-        if self._pool is None:
-            # forkserver: forking this process, which may run numba's and Dask's threads,
-            # could deadlock the children; the workers load the kernels from numba's cache
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("forkserver"))
         payload = cloudpickle.dumps(simulate_one)
-        return list(self._pool.map(_evaluate, [payload] * len(chunks), chunks))
+        return list(_pool(self.workers).map(_evaluate, [payload] * len(chunks), chunks))
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                 all_accepted=False, ana_vars=None):
@@ -112,6 +128,4 @@ class SeededSampler(Sampler):
         return sample
 
     def stop(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        """Nothing to stop: the worker pool is shared by the process's fits."""
