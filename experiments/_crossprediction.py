@@ -148,14 +148,17 @@ def calibrate_cached(engine: Engine, config: CrossPredictionConfig, path: Path) 
     return record
 
 
-def cross_predict(config: CrossPredictionConfig, engine: Engine, dataset: Path
+def cross_predict(config: CrossPredictionConfig, engine: Engine, dataset: Path,
+                  record: dict | None = None
                   ) -> tuple[dict, pd.DataFrame, list[dict], list[str]]:
-    """Calibrate on ``config.calibrate_on`` (or reuse the stored calibration) and predict
-    ``dataset``: (summary part, per-condition table, verdict rows, notes)."""
+    """Calibrate on ``config.calibrate_on`` (or reuse the stored calibration; or use
+    ``record``) and predict ``dataset``: (summary part, per-condition table, verdict rows,
+    notes)."""
     from sim.inference.predict import predict
 
-    calibrate_on = spec_path(config.calibrate_on, "calibrate_on", engine)
-    record = calibrate_cached(engine, config, calibrate_on)
+    if record is None:
+        record = calibrate_cached(engine, config,
+                                  spec_path(config.calibrate_on, "calibrate_on", engine))
     engine.log(f"predicting {dataset} from the {record['model']} rule set calibrated on "
                f"{record['dataset']} ({config.draws} posterior draws) ...")
     prediction = predict(record, dataset, draws=config.draws, seed=engine.seed)
@@ -169,10 +172,19 @@ def cross_predict(config: CrossPredictionConfig, engine: Engine, dataset: Path
             prediction_table(prediction), prediction_verdicts(prediction), notes)
 
 
+def _null(metric: str) -> float | None:
+    """The no-effect value of a predicted metric: 0 for a change, None for the share of
+    groups whose error of the mean fell (a level, not a direction)."""
+    return None if metric == "share_improved_mean" else 0.0
+
+
 def prediction_verdicts(prediction: dict) -> list[dict]:
-    """One row per condition and metric: the data's change against the predicted one,
-    reproduced when the prediction lies inside the data's 90 % interval."""
+    """One row per condition and metric: the data's change against the predicted one, judged
+    by the one verdict rule (:mod:`sim.verdicts`: the 90 % intervals overlap and, where the
+    data's change is significant, the model's has its sign); the note keeps whether the
+    prediction lies inside the data's interval."""
     from sim.inference.output import LABELS
+    from sim.verdicts import verdict_row
 
     last = len(prediction["rounds"])
     out = []
@@ -180,19 +192,23 @@ def prediction_verdicts(prediction: dict) -> list[dict]:
         for name, m in part["metrics"].items():
             what = ("share of groups whose error of the mean fell" if name == "share_improved_mean"
                     else f"change of the {LABELS[name]}")
-            out.append({
-                "effect": f"{condition}: {what} from round 1 to {last} {PREDICTED}",
-                "data": m["observed"], "simulation": m["predicted"],
-                "reproduced": m["verdict"] == "inside",
-                "note": f"data 90 % interval {_interval(m['observed_ci'])}, model 90 % "
-                        f"interval {_interval(m['predicted_ci'])} (intervals "
-                        f"{'overlap' if m['overlap'] else 'do not overlap'}); "
-                        f"{prediction['verdict_rule']}"})
+            out.append(verdict_row(
+                f"{condition}: {what} from round 1 to {last} {PREDICTED}",
+                m["observed"], m["observed_ci"], m["predicted"], m["predicted_ci"],
+                fitted=False, null=_null(name),
+                note=f"data 90 % interval {_interval(m['observed_ci'])}, model 90 % "
+                     f"interval {_interval(m['predicted_ci'])} (intervals "
+                     f"{'overlap' if m['overlap'] else 'do not overlap'}; the prediction "
+                     f"lies {m['verdict']} the data's interval)"))
     return out
 
 
 def prediction_table(prediction: dict) -> pd.DataFrame:
-    """Per condition and metric: data and model with their 90 % intervals, the verdict."""
+    """Per condition and metric: data and model with their 90 % intervals, the verdict (the
+    one rule, :func:`sim.verdicts.verdict`), whether the prediction lies inside the data's
+    interval and whether the intervals overlap."""
+    from sim.verdicts import verdict
+
     rows = []
     for condition, part in prediction["conditions"].items():
         for name, m in part["metrics"].items():
@@ -200,8 +216,10 @@ def prediction_table(prediction: dict) -> pd.DataFrame:
                          "observed": m["observed"], "observed_low": m["observed_ci"][0],
                          "observed_high": m["observed_ci"][1], "predicted": m["predicted"],
                          "predicted_low": m["predicted_ci"][0],
-                         "predicted_high": m["predicted_ci"][1], "verdict": m["verdict"],
-                         "overlap": m["overlap"]})
+                         "predicted_high": m["predicted_ci"][1],
+                         "verdict": verdict(m["observed"], m["observed_ci"], m["predicted"],
+                                            m["predicted_ci"], null=_null(name)),
+                         "inside": m["verdict"] == "inside", "overlap": m["overlap"]})
     return pd.DataFrame(rows)
 
 
@@ -223,6 +241,7 @@ def prediction_key_numbers(summary: dict) -> list[tuple[str, str]]:
     error of the mean, data against model."""
     from sim.inference.output import LABELS
     from sim.report import reproduced_row
+    from sim.verdicts import verdict
 
     cal, prediction = summary["calibration"], summary["prediction"]
     how = (f"chosen by {cal['abc']['folds']}-fold cross-validation" if cal["scores"]
@@ -235,11 +254,13 @@ def prediction_key_numbers(summary: dict) -> list[tuple[str, str]]:
                      f"{value['estimate']:.3f} (90 % interval {lo:.3f} to {hi:.3f})"))
     for condition, part in prediction["conditions"].items():
         m = part["metrics"]["error_of_mean"]
+        label = verdict(m["observed"], m["observed_ci"], m["predicted"], m["predicted_ci"])
         rows.append((f"{condition}: change of the error of the mean, data vs model",
                      f"{_pct(m['observed'])} {_pct_ci(m['observed_ci'])} vs "
-                     f"{_pct(m['predicted'])} {_pct_ci(m['predicted_ci'])} ({m['verdict']})"))
+                     f"{_pct(m['predicted'])} {_pct_ci(m['predicted_ci'])} ({label}; "
+                     f"prediction {m['verdict']} the data's interval)"))
     predicted = [v for v in summary["verdicts"] if v["effect"].endswith(PREDICTED)]
-    rows.append(reproduced_row(predicted, "predictions inside the data's 90 % interval"))
+    rows.append(reproduced_row(predicted, "predictions reproduced (one verdict rule)"))
     return rows
 
 
@@ -256,12 +277,19 @@ def _pct_ci(ci) -> str:
 
 
 def run_experiment(config: CrossPredictionConfig, engine: Engine, data_effects,
-                   data_verdicts) -> Outcome:
+                   data_verdicts, extra=None) -> Outcome:
     """An experiment's ``run``: the data's published effects (``data_effects(spec path)``,
     turned into rows by ``data_verdicts``), then calibrate on the other experiment (or reuse
-    the stored calibration) and predict this one."""
+    the stored calibration) and predict this one. ``extra(record, spec path, config,
+    engine)``, if given, returns (summary part, verdict rows, notes) of the experiment's own
+    predicted effects (the calibration record with its posterior)."""
     dataset = spec_path(config.dataset, "dataset", engine)
     data = data_effects(dataset)
-    summary, table, verdicts, notes = cross_predict(config, engine, dataset)
+    record = calibrate_cached(engine, config,
+                              spec_path(config.calibrate_on, "calibrate_on", engine))
+    summary, table, verdicts, notes = cross_predict(config, engine, dataset, record)
+    if extra is not None:
+        part, rows, more = extra(record, dataset, config, engine)
+        summary, verdicts, notes = {**summary, **part}, verdicts + rows, notes + more
     return Outcome(summary={**summary, "data": data}, tables={"prediction": table},
                    verdicts=verdicts + data_verdicts(data), notes=notes)

@@ -15,7 +15,15 @@ What it runs
        centralized: a star around the observed hub; solo: no information), ``draws`` times
        with rules drawn from the posterior. Of Becker's data only the first answers, the
        hubs and the protocols enter the model; rounds 2 and 3 are predicted, not fitted.
-    3. The data alone (:func:`sim.analysis.specs.analyze_spec` on the spec's rows, errors and
+    3. The hub split (:func:`hub_split`; the paper's central claim: in centralized networks
+       the hub decides the direction): the centralized networks whose marked hub was kept
+       (57 of 59 in the shipped data; the others are left out, and a note says so), split by
+       where the hub's first answer lies: further from the truth than the group's round-1
+       mean on the same side ("far side") or on the truth's side of the mean. Per side, the
+       change from round 1 to 3 of the error of the mean and of the median: data (90 %
+       group-bootstrap interval) against the model (the calibration's posterior, every
+       network simulated from its own first answers).
+    4. The data alone (:func:`sim.analysis.specs.analyze_spec` on the spec's rows, errors and
        SD in units of ``sd_pool``): per network and round the error of the mean and of the
        median, the SD and the individual error, and their changes from round 1 to 3, beside
        the changes the paper reports.
@@ -23,10 +31,11 @@ What it reports
     ``summary.json``: the calibration record (the posterior particles are in
     ``calibration.json``), the prediction (per network, the change from round 1 to 3 of the
     error of the mean, of the median and of the SD, and the share of groups whose error of
-    the mean fell, data and model with 90 % intervals, and per-round series), the data's table
-    and the published changes. Verdicts: one per network and metric, reproduced when the
-    predicted value lies inside the data's 90 % group-bootstrap interval; and the published
-    changes, checked on the data only (not simulated). ``prediction.parquet``: the
+    the mean fell, data and model with 90 % intervals, and per-round series), the data's table,
+    the published changes and ``hub_split``. Verdicts, by the one verdict rule
+    (:data:`sim.verdicts.VERDICT_RULE`): one per network and metric, and one per side of the
+    hub split and metric; and the published changes, checked on the data only (not
+    simulated, verdict "data only", with the data's 90 % interval). ``prediction.parquet``: the
     per-network comparison. Figure ``prediction``: data against model per network and round
     with 90 % intervals.
 """
@@ -46,8 +55,9 @@ from experiments._crossprediction import (
 )
 from experiments._runner import Engine, Outcome
 from sim.stats import direction
+from sim.verdicts import data_only_row
 
-__all__ = ["BeckerConfig", "Config", "run", "figures", "key_numbers"]
+__all__ = ["BeckerConfig", "Config", "run", "figures", "key_numbers", "hub_sides", "hub_split"]
 
 TOLERANCE = 0.02  # a relative change within +-2 % counts as "no change" (data-only rows)
 #: The changes from round 1 to 3 the paper reports: (network, metric) -> change.
@@ -58,8 +68,12 @@ NAMES = {"sd": "SD", "individual_error": "individual error",
          "error_of_median": "error of the median", "error_of_mean": "error of the mean"}
 PUBLISHED_NOTE = ("the paper reports, round 1 to 3, decentralized: SD -43 %, individual error "
                   "-23 %, error of the median -12 %, of the mean -10 %; centralized with the "
-                  "hub far from the truth: error of the mean +19 %, median +32 % (that subset "
-                  "is not computed here); control: SD -3 %")
+                  "hub far from the truth: error of the mean +19 %, median +32 % (the hub "
+                  "split below, data and model); control: SD -3 %")
+#: The hub split of the centralized networks: subset -> what it means.
+HUB_SIDES = {"far": "hub on the far side of the mean",
+             "truth": "hub on the truth side of the mean"}
+HUB_METRICS = ("error_of_mean", "error_of_median")
 
 
 class BeckerConfig(CrossPredictionConfig):
@@ -82,30 +96,159 @@ Config = BeckerConfig
 
 
 def data_effects(path: Path) -> dict:
-    """The data's per-round table and changes per network (the spec's rows)."""
-    from sim.analysis.specs import analyze_spec, load_spec
+    """The data's per-round table and changes per network (the spec's rows), and per network
+    the 90 % group-bootstrap interval of the changes of the SD and the errors of the mean
+    and the median (``intervals``; the individual error has none)."""
+    import numpy as np
 
-    return {**analyze_spec(load_spec(path)), "published": {"note": PUBLISHED_NOTE}}
+    from sim.analysis.specs import analyze_spec, load_observed, load_spec
+    from sim.inference.simulate import GroupSimulator
+    from sim.inference.summaries import bootstrap_changes, group_round_metrics
+
+    observed = load_observed(load_spec(path))
+    rng = np.random.default_rng(np.random.SeedSequence([len(observed.groups), 17]))
+    intervals = {}
+    for network, (values, truths, _) in GroupSimulator(observed, 1).observed_measured().items():
+        boot = bootstrap_changes(group_round_metrics(values, truths), rng)
+        intervals[network] = {m: _interval(boot[m]) for m in NAMES if m in boot}
+    return {**analyze_spec(observed), "intervals": intervals,
+            "published": {"note": PUBLISHED_NOTE}}
+
+
+def _interval(values) -> list[float | None]:
+    """The 5th and 95th percentiles of the finite values ([None, None] when none)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return [None, None]
+    return [float(np.quantile(finite, 0.05)), float(np.quantile(finite, 0.95))]
 
 
 def data_verdicts(data: dict) -> list[dict]:
     """Each published change beside the data's, on the data only; ``holds_in_data``: the
-    same direction (+-2 % counting as no change). The model is not involved."""
+    same direction (+-2 % counting as no change). The model is not involved (verdict "data
+    only"); ``data_ci``: the data's 90 % group-bootstrap interval where computed."""
     out = []
     for (network, metric), published in PUBLISHED.items():
         change = data["by"].get(network, {}).get("change", {}).get(metric)
         if change is None:
             continue
-        out.append({
-            "effect": f"data only: {network.lower()}: {NAMES[metric]} changes by "
-                      f"{100 * published:+.0f} % from round 1 to 3 (published)",
-            "data": {"published": published, "change": change,
-                     "holds_in_data": direction(change, TOLERANCE)
-                     == direction(published, TOLERANCE)},
-            "simulation": None, "reproduced": None,
-            "note": "data only (the spec's rows: people with an answer in every round); "
-                    "not simulated"})
+        out.append(data_only_row(
+            f"data only: {network.lower()}: {NAMES[metric]} changes by "
+            f"{100 * published:+.0f} % from round 1 to 3 (published)",
+            {"published": published, "change": change,
+             "holds_in_data": direction(change, TOLERANCE) == direction(published, TOLERANCE)},
+            data_ci=data.get("intervals", {}).get(network, {}).get(metric),
+            note="data only (the spec's rows: people with an answer in every round); "
+                 "not simulated"))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the hub split of the centralized networks: data and model
+
+
+def hub_sides(observed, condition: str = "Centralized") -> tuple[dict[str, list[int]], int]:
+    """The indices of ``condition``'s groups (of ``observed``) per side of the hub's first
+    answer (``"far"``: further from the truth than the group's round-1 mean, on the same side;
+    ``"truth"``: on the truth's side of the mean), in the analysis units; and how many of the
+    condition's groups were left out (no marked hub among the people kept, or the hub exactly
+    at the mean)."""
+    import numpy as np
+
+    from sim.analysis.specs import to_analysis
+
+    sides: dict[str, list[int]] = {"far": [], "truth": []}
+    left_out = 0
+    for index, group in enumerate(observed.groups):
+        if group.condition != condition:
+            continue
+        first = to_analysis(group.estimates[:, 0], group, observed.spec.units)
+        truth = float(to_analysis(np.array([group.truth]), group, observed.spec.units)[0])
+        mean, hub = float(np.nanmean(first)), float(first[0])
+        side = (hub - mean) * (mean - truth)
+        if not group.has_hub or not np.isfinite(side) or hub == mean:
+            left_out += 1
+            continue
+        sides["far" if side > 0 else "truth"].append(index)
+    return sides, left_out
+
+
+def hub_split(record: dict, path: Path, config: BeckerConfig, engine: Engine
+              ) -> tuple[dict, list[dict], list[str]]:
+    """The centralized networks split by the side of the hub's first answer
+    (:func:`hub_sides`): per side the change from round 1 to 3 of the error of the mean and of
+    the median, data (90 % group-bootstrap interval) and model (the calibration's posterior,
+    ``config.draws`` draws, each simulating every group from its own first answers, as
+    :func:`sim.inference.predict.predict` does; 90 % interval over the draws of one group
+    resample each); rows judged by the one verdict rule (:mod:`sim.verdicts`)."""
+    import numpy as np
+
+    from sim.analysis.specs import load_observed, load_spec
+    from sim.inference.calibrate import posterior_from
+    from sim.inference.simulate import GroupSimulator
+    from sim.inference.summaries import bootstrap_changes, changes, group_round_metrics
+    from sim.verdicts import verdict_row
+
+    observed = load_observed(load_spec(path))
+    sides, left_out = hub_sides(observed)
+    total = sum(map(len, sides.values())) + left_out
+    notes = [f"hub split: {left_out} of the {total} centralized networks left out (their hub "
+             "is not among the people kept, or sits exactly at the mean)"] if left_out else []
+    if not all(sides.values()):
+        return {"hub_split": None}, [], notes + ["hub split: a side has no networks"]
+    order = sides["far"] + sides["truth"]
+    rows = {"far": np.arange(len(sides["far"])),
+            "truth": np.arange(len(sides["far"]), len(order))}
+    simulator = GroupSimulator(observed.subset(order), engine.seed)
+    (condition,) = simulator.conditions
+    rng = np.random.default_rng(np.random.SeedSequence([engine.seed, 11]))
+    values, truths, _ = simulator.observed_measured()[condition]
+    data = group_round_metrics(values, truths)
+    posterior, fixed = posterior_from(record), dict(record.get("fixed", {}))
+    model = {side: {m: [] for m in HUB_METRICS} for side in sides}
+    model_boot = {side: {m: [] for m in HUB_METRICS} for side in sides}
+    for theta in posterior.draw(rng, config.draws):
+        rules = {**fixed, **dict(zip(posterior.names, map(float, theta)))}
+        values, truths, _ = simulator.measured(rules, rng)[condition]
+        metrics = group_round_metrics(values, truths)
+        for side, picked in rows.items():
+            whole = changes(metrics, picked)
+            resampled = changes(metrics, picked[rng.integers(0, picked.size, picked.size)])
+            for m in HUB_METRICS:
+                model[side][m].append(float(whole[m]))
+                model_boot[side][m].append(float(resampled[m]))
+    part, out = {}, []
+    for side, picked in rows.items():
+        whole = changes(data, picked)
+        boot = bootstrap_changes({k: v[picked] for k, v in data.items()}, rng)
+        part[side] = {"label": HUB_SIDES[side], "groups": int(picked.size), "metrics": {}}
+        for m in HUB_METRICS:
+            predicted = np.asarray(model[side][m])
+            value = (float(np.nanmean(predicted)) if np.isfinite(predicted).any() else None)
+            stored = {"observed": _number(whole[m]), "observed_ci": _interval(boot[m]),
+                      "predicted": value, "predicted_ci": _interval(model_boot[side][m])}
+            part[side]["metrics"][m] = stored
+            out.append(verdict_row(
+                f"Centralized, {HUB_SIDES[side]}: change of the {NAMES[m]} from round 1 to 3 "
+                "(hub split)", stored["observed"], stored["observed_ci"],
+                value, stored["predicted_ci"],
+                note=f"{picked.size} networks; data: group bootstrap, model: "
+                     f"{config.draws} posterior draws; the hub decides the direction "
+                     "(Becker et al. 2017)"))
+    summary = {"hub_split": {
+        "condition": condition, "left_out": left_out, "sides": part,
+        "rule": "far: the hub's first answer is further from the truth than the group's "
+                "round-1 mean, on the same side; truth: on the truth's side of the mean "
+                "(analysis units: answers / sd_pool)"}}
+    return summary, out, notes
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return value if value == value and abs(value) != float("inf") else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,10 +258,36 @@ def data_verdicts(data: dict) -> list[dict]:
 def run(config: BeckerConfig, engine: Engine) -> Outcome:
     """The data's published effects; calibrate on the other experiment (or reuse the stored
     calibration) and predict this one."""
-    return run_experiment(config, engine, data_effects, data_verdicts)
+    return run_experiment(config, engine, data_effects, data_verdicts, extra=hub_split)
 
 
 #: Data against the model per condition and round with 90 % intervals (``prediction``), from
 #: the prediction stored in ``summary.json``.
 figures = prediction_figures
-key_numbers = prediction_key_numbers
+
+
+def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """:func:`~experiments._crossprediction.prediction_key_numbers`, then per side of the hub
+    split the change of the error of the mean and of the median, data against model."""
+    from sim.report import reproduced_row
+
+    rows = prediction_key_numbers(summary)
+    split = summary.get("hub_split")
+    if split:
+        for side in split["sides"].values():
+            for name, m in side["metrics"].items():
+                rows.append((f"Centralized, {side['label']} ({side['groups']} networks): "
+                             f"change of the {NAMES[name]}, data vs model",
+                             f"{_pct(m['observed'])} {_pct_ci(m['observed_ci'])} vs "
+                             f"{_pct(m['predicted'])} {_pct_ci(m['predicted_ci'])}"))
+        hub = [v for v in summary["verdicts"] if v["effect"].endswith("(hub split)")]
+        rows.append(reproduced_row(hub, "hub split reproduced (one verdict rule)"))
+    return rows
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{100 * value:+.1f} %"
+
+
+def _pct_ci(ci) -> str:
+    return "[" + ", ".join(_pct(v) for v in ci) + "]"

@@ -22,9 +22,11 @@ What it reports
     ``calibration.json``), the prediction (per condition, the change from round 1 to 5 of
     the error of the mean, of the median and of the SD, and the share of groups whose error
     of the mean fell, data and model with 90 % intervals, and per-round series) and the data's
-    table. Verdicts: one per condition and metric, reproduced when the predicted value lies
-    inside the data's 90 % group-bootstrap interval; and the published effects (social
-    influence, range reduction, confidence), checked on the data only (not simulated).
+    table. Verdicts: one per condition and metric, judged by the one verdict rule
+    (:data:`sim.verdicts.VERDICT_RULE`: the data's 90 % group-bootstrap interval and the
+    model's overlap, with the data's sign where it is significant); and the published
+    effects (social influence, range reduction, confidence), checked on the data only (not
+    simulated, verdict "data only").
     ``prediction.parquet``: the per-condition comparison. Figure ``prediction``: data against
     model per condition and round with 90 % intervals.
 """
@@ -44,6 +46,7 @@ from experiments._crossprediction import (
 )
 from experiments._runner import Engine, Outcome
 from sim.stats import direction, relative_change
+from sim.verdicts import data_only_row
 
 __all__ = ["LorenzConfig", "Config", "run", "figures", "key_numbers"]
 
@@ -87,7 +90,8 @@ def data_effects(path: Path) -> dict:
 
 def data_verdicts(data: dict) -> list[dict]:
     """The published effects, on the data only: what the data show and whether the published
-    claim holds in them (``holds_in_data``); the model is not involved."""
+    claim holds in them (``holds_in_data``); the model is not involved (verdict "data only",
+    no data interval: these are levels and comparisons not bootstrapped here)."""
     def trend(change: float) -> str:
         return direction(change, TOLERANCE)
 
@@ -99,38 +103,34 @@ def data_verdicts(data: dict) -> list[dict]:
     for condition in ("aggregated", "full"):
         d = by[condition]["per_round"]
         sd = relative_change(d["sd"])
-        out.append({
-            "effect": f"data only: social influence effect, {condition}: diversity (SD of "
-                      "ln estimates) shrinks from round 1 to 5",
-            "data": {"sd_round_1": d["sd"][0], "sd_round_5": d["sd"][-1], "change": sd,
-                     "holds_in_data": trend(sd) == "down"},
-            "simulation": None, "reproduced": None,
-            "note": f"{note}; the model's SD change is the predicted row of this condition"})
+        out.append(data_only_row(
+            f"data only: social influence effect, {condition}: diversity (SD of ln estimates) "
+            "shrinks from round 1 to 5",
+            {"sd_round_1": d["sd"][0], "sd_round_5": d["sd"][-1], "change": sd,
+             "holds_in_data": trend(sd) == "down"},
+            note=f"{note}; the model's SD change is the predicted row of this condition"))
         err = relative_change(d["error_of_geometric_mean"])
         err_none = relative_change(by["no"]["per_round"]["error_of_geometric_mean"])
-        out.append({
-            "effect": f"data only: social influence effect, {condition}: the collective error "
-                      "|ln(GM/truth)| improves no more than without information (published)",
-            "data": {"change": err, "change_no_information": err_none,
-                     "holds_in_data": bool(err >= err_none - TOLERANCE)},
-            "simulation": None, "reproduced": None,
-            "note": f"{note}; in the shipped data the error falls in every condition"})
+        out.append(data_only_row(
+            f"data only: social influence effect, {condition}: the collective error "
+            "|ln(GM/truth)| improves no more than without information (published)",
+            {"change": err, "change_no_information": err_none,
+             "holds_in_data": bool(err >= err_none - TOLERANCE)},
+            note=f"{note}; in the shipped data the error falls in every condition"))
         inside, woc = d["truth_in_range"], d["woc_indicator"]
-        out.append({
-            "effect": f"data only: range reduction effect, {condition}: the truth moves to the "
-                      "edge of the range or out of it",
-            "data": {"truth_in_range": [inside[0], inside[-1]],
-                     "woc_indicator": [woc[0], woc[-1]],
-                     "holds_in_data": bool(trend(relative_change(woc)) == "down"
-                                           and inside[-1] < inside[0])},
-            "simulation": None, "reproduced": None, "note": note})
+        out.append(data_only_row(
+            f"data only: range reduction effect, {condition}: the truth moves to the edge of "
+            "the range or out of it",
+            {"truth_in_range": [inside[0], inside[-1]], "woc_indicator": [woc[0], woc[-1]],
+             "holds_in_data": bool(trend(relative_change(woc)) == "down"
+                                   and inside[-1] < inside[0])},
+            note=note))
         if "confidence" in by[condition]:
             c = by[condition]["confidence"]
-            out.append({
-                "effect": f"data only: confidence effect, {condition}: confidence rises",
-                "data": {**c, "holds_in_data": trend(c["change"]) == "up"},
-                "simulation": None, "reproduced": None,
-                "note": f"{note}; the model has no confidence"})
+            out.append(data_only_row(
+                f"data only: confidence effect, {condition}: confidence rises",
+                {**c, "holds_in_data": trend(c["change"]) == "up"},
+                note=f"{note}; the model has no confidence"))
     return out
 
 

@@ -114,7 +114,8 @@ def _experiment_sections(folder: Path, summary: dict) -> list[tuple[str, list]]:
     if numbers:
         sections.append(("Key numbers", [("table", numbers)]))
     if summary.get("verdicts"):
-        sections.append(("Published effects: reproduced?", [("verdicts", summary["verdicts"])]))
+        sections.append(("Published effects: reproduced?", [
+            ("p", _rule_text(summary["verdicts"])), ("verdicts", summary["verdicts"])]))
     notes = summary.get("disagreements") or summary.get("notes")
     if notes:
         sections.append(("Where model and data disagree", [("p", n) for n in notes]))
@@ -169,12 +170,31 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _rule_text(verdicts: list[dict]) -> str:
+    """The verdict rule (:data:`sim.verdicts.VERDICT_RULE`) as a report states it.
+
+    >>> _rule_text([{"reproduced": True, "verdict": "reproduced"}]).startswith("Verdict rule: ")
+    True
+    """
+    from sim.verdicts import VERDICT_RULE
+
+    text = f"Verdict rule: {VERDICT_RULE}"
+    if any(not v.get("verdict") for v in verdicts):
+        text += (" Rows without a verdict label were judged by their experiment's own test "
+                 "(their note says how).")
+    return text
+
+
 def verdict_lines(effects: list[dict]) -> list[str]:
-    """One line per published effect, as an experiment's run prints them at its end.
+    """One line per published effect, as an experiment's run prints them at its end: the
+    row's verdict label (:mod:`sim.verdicts`) when it has one.
 
     >>> verdict_lines([{"effect": "crowds are wise", "reproduced": True, "data": 0.01,
     ...                 "simulation": 0.012}])
     ['- REPRODUCED: crowds are wise (data 0.01; model 0.012)']
+    >>> verdict_lines([{"effect": "x falls", "reproduced": None, "data": 0.1,
+    ...                 "simulation": 0.2, "verdict": "not significant in the data"}])
+    ['- NOT SIGNIFICANT IN THE DATA: x falls (data 0.1; model 0.2)']
     """
     words = {True: "REPRODUCED", False: "NOT reproduced", None: "not tested"}
     lines = []
@@ -182,13 +202,32 @@ def verdict_lines(effects: list[dict]) -> list[str]:
         values = "; ".join(f"{label} {_fmt(effect[key])}"
                            for key, label in (("data", "data"), ("simulation", "model"))
                            if effect.get(key) is not None)
-        lines.append(f"- {words[effect['reproduced']]}: {effect['effect']}"
+        word = (effect["verdict"].upper() if effect.get("verdict")
+                else words[effect["reproduced"]])
+        lines.append(f"- {word}: {effect['effect']}"
                      + (f" ({values})" if values else ""))
     return lines
 
 
-def _verdict_word(reproduced) -> str:
-    return {True: "reproduced", False: "not reproduced", None: "not simulated"}[reproduced]
+def _with_ci(row: dict, key: str, ci_key: str) -> str:
+    """A row's value with its 90 % interval when the row has one.
+
+    >>> _with_ci({"data": 0.1, "data_ci": [0.05, 0.2]}, "data", "data_ci")
+    '0.1 [0.05, 0.2]'
+    """
+    ci = row.get(ci_key)
+    text = _fmt(row.get(key))
+    if ci and any(v is not None for v in ci):
+        text += " [" + ", ".join("-" if v is None else _fmt(float(v)) for v in ci) + "]"
+    return text
+
+
+def _verdict_word(row: dict) -> str:
+    """The row's verdict label (:mod:`sim.verdicts`), else the word for ``reproduced``."""
+    if row.get("verdict"):
+        return str(row["verdict"])
+    return {True: "reproduced", False: "not reproduced", None: "not simulated"}[
+        row.get("reproduced")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,9 +255,10 @@ def _markdown(title: str, sections) -> str:
             elif kind == "verdicts":
                 lines += ["| effect | data | model | verdict |", "|---|---|---|---|"]
                 for v in content:
-                    lines.append(f"| {_cell(v['effect'])} | {_cell(_fmt(v.get('data')))} | "
-                                 f"{_cell(_fmt(v.get('simulation')))} | "
-                                 f"**{_verdict_word(v.get('reproduced'))}**"
+                    lines.append(f"| {_cell(v['effect'])} | "
+                                 f"{_cell(_with_ci(v, 'data', 'data_ci'))} | "
+                                 f"{_cell(_with_ci(v, 'simulation', 'model_ci'))} | "
+                                 f"**{_verdict_word(v)}**"
                                  + (f" ({v['note']})" if v.get("note") else "") + " |")
                 lines.append("")
             elif kind == "figure":
@@ -254,9 +294,10 @@ def _html(title: str, sections, folder: Path) -> str:
                 for v in content:
                     cls = {True: "yes", False: "no", None: "na"}[v.get("reproduced")]
                     note = f"<br><small>{esc(v['note'])}</small>" if v.get("note") else ""
-                    rows.append(f"<tr><td>{esc(v['effect'])}</td><td>{esc(_fmt(v.get('data')))}"
-                                f"</td><td>{esc(_fmt(v.get('simulation')))}</td><td class="
-                                f"'{cls}'>{_verdict_word(v.get('reproduced'))}{note}</td></tr>")
+                    rows.append(f"<tr><td>{esc(v['effect'])}</td><td>"
+                                f"{esc(_with_ci(v, 'data', 'data_ci'))}</td><td>"
+                                f"{esc(_with_ci(v, 'simulation', 'model_ci'))}</td><td class="
+                                f"'{cls}'>{_verdict_word(v)}{note}</td></tr>")
                 parts.append("<table>" + "".join(rows) + "</table>")
             elif kind == "figure":
                 data = base64.b64encode((folder / content).read_bytes()).decode("ascii")

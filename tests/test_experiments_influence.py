@@ -11,8 +11,10 @@ from conftest import REPO
 from experiments._runner import Engine, Execution, run_experiment
 from sim.cli import main
 from sim.config import ConfigError, load_yaml, validate
+from sim.verdicts import LABELS, verdict
 
-VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "note"}
+VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci", "model_ci",
+                "fitted", "note"}
 METRICS = ("error_of_mean", "error_of_median", "sd", "share_improved_mean")
 #: a tiny calibration: fast, enough to exercise every step
 TINY = {"model": "degroot", "abc": {"population_size": 30, "generations": 2}, "draws": 20}
@@ -62,14 +64,22 @@ def check_cross_prediction(summary, out, name, conditions):
             m = part["metrics"][metric]
             row = next(v for v in predicted if v["effect"].startswith(f"{condition}:")
                        and v["data"] == m["observed"] and v["simulation"] == m["predicted"])
-            assert row["reproduced"] is (m["verdict"] == "inside")
-            assert "90 % interval" in row["note"]
+            # the one verdict rule, on the intervals stored with the row
+            assert row["data_ci"] == m["observed_ci"] and row["model_ci"] == m["predicted_ci"]
+            assert row["fitted"] is False
+            null = None if metric == "share_improved_mean" else 0.0
+            assert row["verdict"] == verdict(m["observed"], m["observed_ci"], m["predicted"],
+                                             m["predicted_ci"], null=null)
+            assert row["reproduced"] is LABELS[row["verdict"]]
+            assert "90 % interval" in row["note"] and f"lies {m['verdict']}" in row["note"]
         series = part["per_round"]["sd"]
         assert len(series["observed"]) == len(series["predicted_ci"]) == len(prediction["rounds"])
     # the data-only rows are not simulated, and say so
     data_only = [v for v in summary["verdicts"] if v["effect"].startswith("data only")]
-    assert data_only and len(data_only) + len(predicted) == len(summary["verdicts"])
-    assert all(v["reproduced"] is None and v["simulation"] is None for v in data_only)
+    hub = [v for v in summary["verdicts"] if v["effect"].endswith("(hub split)")]
+    assert data_only and len(data_only) + len(predicted) + len(hub) == len(summary["verdicts"])
+    assert all(v["reproduced"] is None and v["simulation"] is None and v["fitted"] is False
+               and v["verdict"] == "data only" and v["model_ci"] is None for v in data_only)
     labels = dict(summary["key_numbers"])
     assert labels["rule set"].startswith("degroot") and "social weight (first revision)" in labels
     assert (out / "prediction.parquet").exists()
@@ -110,7 +120,44 @@ def test_becker_is_predicted_from_a_calibration_on_lorenz(becker):
     assert change["sd"] == pytest.approx(-0.423, abs=5e-4)
     published = [v for v in summary["verdicts"] if v["effect"].endswith("(published)")]
     assert len(published) == 5 and all(v["data"]["holds_in_data"] for v in published)
+    # the published changes carry the data's group-bootstrap interval where it is cheap
+    for v in published:
+        ci = v["data_ci"]
+        if "individual error" in v["effect"]:
+            assert ci is None
+        else:
+            assert ci[0] <= v["data"]["change"] <= ci[1]
     assert any("calibration: computing" in line for line in lines)
+
+
+def test_becker_hub_split(becker):
+    _, _, summary, _ = becker
+    split = summary["hub_split"]
+    # 57 of the 59 centralized networks have their hub among the people kept
+    far, truth = split["sides"]["far"], split["sides"]["truth"]
+    assert (far["groups"], truth["groups"], split["left_out"]) == (27, 30, 2)
+    assert any("2 of the 59 centralized networks left out" in n for n in summary["notes"])
+    # the data: with the hub on the far side the crowd gets worse, on the truth side better
+    # (a review's numbers on a slightly different row set: +17.7 % / +22.2 %, -42.9 % / -43.7 %)
+    assert far["metrics"]["error_of_mean"]["observed"] == pytest.approx(0.204, abs=5e-4)
+    assert far["metrics"]["error_of_median"]["observed"] == pytest.approx(0.259, abs=5e-4)
+    assert truth["metrics"]["error_of_mean"]["observed"] == pytest.approx(-0.449, abs=5e-4)
+    assert truth["metrics"]["error_of_median"]["observed"] == pytest.approx(-0.435, abs=5e-4)
+    rows = [v for v in summary["verdicts"] if v["effect"].endswith("(hub split)")]
+    assert len(rows) == 4
+    for side in (far, truth):
+        for m in side["metrics"].values():
+            row = next(v for v in rows if side["label"] in v["effect"]
+                       and v["data"] == m["observed"] and v["simulation"] == m["predicted"])
+            lo, hi = m["observed_ci"]
+            assert lo <= m["observed"] <= hi and None not in m["predicted_ci"]
+            assert row["verdict"] == verdict(m["observed"], m["observed_ci"], m["predicted"],
+                                             m["predicted_ci"])
+            assert row["data_ci"] == m["observed_ci"] and row["model_ci"] == m["predicted_ci"]
+    # the truth side's fall is significant in the data
+    assert truth["metrics"]["error_of_mean"]["observed_ci"][1] < 0
+    labels = dict(summary["key_numbers"])
+    assert "hub split reproduced (one verdict rule)" in labels
 
 
 def test_the_stored_calibration_is_reused_and_recomputed_when_fresh(becker, tmp_path):
