@@ -2,8 +2,12 @@
 
 List, Elsholtz & Seeley (2009, Phil Trans R Soc B 364:755) trace the swarm's reliability to
 independence as well as interdependence: a recruit assesses the site she was led to herself.
-Here a recruit copies with probability ``mu`` (``copying``): she dances for the site with the
-mean strength of its current dancers, without assessing it.
+Here a recruit copies with probability ``mu`` (``copying``): she dances for the site without
+assessing it, with the strength advertised by the one dancer whose dance recruited her (the
+strength that dancer started her dance with; List et al.: a recruit who does not assess
+dances with the strength she observed; ``copy_strength`` of
+:class:`~sim.models.nest_site.params.NestSiteParams`, ``d = a_k`` in the ODD of
+:mod:`sim.models.nest_site.model`).
 
 What it runs
     Stage ``swarms``: the nest-site model (measured by
@@ -13,10 +17,16 @@ What it runs
 What it reports
     Per point: P(best) by plurality and by the twice criterion, the share of runs with a
     strong (twice) consensus on any site and on a site that is not the best, and which site
-    wins. Verdicts: copying lowers the chance that the best site wins (plurality); copying
-    drives strong consensus onto worse sites more often; a strong consensus still forms at
-    ``mu = 1`` in at least half of the runs (List et al.: "a consensus still forms, but not
-    robustly on the best site"). ``points.parquet``, figures ``p_best`` and ``winners``.
+    wins. ``summary["ci90"]``: at the smallest and the largest ``mu``, per ``sigma``, the
+    consensus (twice criterion, any site) and P(best) (plurality), each with its 90 % Wilson
+    interval. Verdicts, one row per ``sigma`` each (``simulation``: the share at the largest
+    ``mu``, ``model_ci`` its 90 % Wilson interval; List et al. give no numbers, so
+    ``data_ci`` is None): copying lowers the chance that the best site wins (plurality; the
+    90 % intervals at the two ``mu`` do not overlap); copying drives strong consensus onto
+    worse sites more often (same test); a strong consensus still forms at ``mu = 1`` in
+    most runs (the 90 % interval lies at or above ``consensus_forms``; List et al.: "a
+    consensus still forms, but not robustly on the best site"). ``points.parquet``, figures
+    ``p_best`` and ``winners``.
 """
 
 from __future__ import annotations
@@ -39,9 +49,12 @@ from sim.models.nest_site.measures import (
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
-from sim.stats import binomial_se, wilson_interval
+from sim.stats import wilson_interval
 
 __all__ = ["GroupthinkConfig", "Config", "figures", "key_numbers", "run"]
+
+#: z of a two-sided 90 % interval (the verdicts' and ``ci90``'s Wilson intervals).
+Z90 = 1.6449
 
 
 class GroupthinkConfig(SwarmSweepConfig):
@@ -86,54 +99,86 @@ def points_table(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
     return labels.join(table).reset_index(drop=True)
 
 
-def _compare(points: pd.DataFrame, config: GroupthinkConfig, key: str, larger: bool) -> dict:
-    """Per sigma: the value at the smallest and the largest mu, and the z of the change."""
-    lo_mu, hi_mu = min(config.copying), max(config.copying)
+def share_ci90(row: pd.Series, key: str) -> dict:
+    """A point's share ``key`` with its 90 % Wilson interval: ``{"share", "ci90"}``."""
+    n = int(row.runs)
+    k = int(round(float(row[key]) * n))
+    return {"share": k / n, "ci90": list(wilson_interval(k, n, z=Z90))}
+
+
+def _at(points: pd.DataFrame, mu: float, noise: float) -> pd.Series:
+    return points[np.isclose(points.copying, mu) & np.isclose(points.noise, noise)].iloc[0]
+
+
+def ci90_table(points: pd.DataFrame, config: GroupthinkConfig) -> dict:
+    """Per sigma and for the smallest and the largest mu: consensus (twice criterion, any
+    site), P(best) (plurality) and a worse site with twice the runner-up's dancers, each
+    with its 90 % Wilson interval."""
     out = {}
     for noise in config.noise:
-        part = points[np.isclose(points.noise, noise)]
-        a = part[np.isclose(part.copying, lo_mu)].iloc[0]
-        b = part[np.isclose(part.copying, hi_mu)].iloc[0]
-        change = float(b[key] - a[key])
-        se = float(np.hypot(binomial_se(a[key], int(a.runs)), binomial_se(b[key], int(b.runs))))
-        z = (change if larger else -change) / se if se > 0 else 0.0
-        out[f"sigma={noise:g}"] = {f"mu={lo_mu:g}": float(a[key]),
-                                   f"mu={hi_mu:g}": float(b[key]), "z": float(z)}
+        out[f"sigma={noise:g}"] = {
+            f"mu={mu:g}": {name: share_ci90(_at(points, mu, noise), key)
+                           for name, key in (("consensus", "p_twice_any"),
+                                             ("p_best", "p_best_plurality"),
+                                             ("worse_consensus", "p_twice_worse"))}
+            for mu in (min(config.copying), max(config.copying))}
     return out
 
 
+def _fmt_share(value: dict) -> str:
+    low, high = value["ci90"]
+    return f"{value['share']:.3f} [{low:.3f}, {high:.3f}]"
+
+
 def verdicts(points: pd.DataFrame, config: GroupthinkConfig) -> list[dict]:
-    """The three effects of copying, each judged by its stated criterion."""
+    """The three effects of copying, one row per sigma each, judged by 90 % Wilson
+    intervals (``model_ci``: the interval of ``simulation``, the share at the largest mu)."""
     lo_mu, hi_mu = min(config.copying), max(config.copying)
-    accuracy = _compare(points, config, "p_best_plurality", larger=False)
-    worse = _compare(points, config, "p_twice_worse", larger=True)
-    forms = {}
+    table = ci90_table(points, config)
+    rows = []
+
+    def row(effect, data, value, reproduced, note):
+        return {"effect": effect, "data": data, "simulation": value["share"],
+                "reproduced": bool(reproduced), "note": note, "data_ci": None,
+                "model_ci": value["ci90"]}
+
     for noise in config.noise:
-        part = points[np.isclose(points.noise, noise) & np.isclose(points.copying, hi_mu)]
-        forms[f"sigma={noise:g}"] = {"p_twice_any": float(part.p_twice_any.iloc[0]),
-                                     "p_best_twice": float(part.p_best_twice.iloc[0])}
-    return [
-        {"effect": f"copying lowers the chance that the best site wins (plurality): lower at "
-                   f"mu = {hi_mu:g} than at mu = {lo_mu:g} by more than two standard errors",
-         "data": "accuracy needs each recruit's own assessment (List et al. 2009)",
-         "simulation": accuracy,
-         "reproduced": bool(all(v["z"] > 2 for v in accuracy.values())), "note": ""},
-        {"effect": f"copying drives strong consensus (twice criterion) onto a site that is "
-                   f"not the best more often at mu = {hi_mu:g} than at mu = {lo_mu:g} (by more "
-                   "than two standard errors)",
-         "data": "without assessment, not robustly on the best site (List et al. 2009)",
-         "simulation": worse,
-         "reproduced": bool(all(v["z"] > 2 for v in worse.values())), "note": ""},
-        {"effect": f"a strong consensus (twice criterion) still forms at mu = {hi_mu:g} in at "
-                   f"least {config.consensus_forms:.0%} of runs",
-         "data": "a consensus still forms (List et al. 2009)",
-         "simulation": forms,
-         "reproduced": bool(all(v["p_twice_any"] >= config.consensus_forms
-                                for v in forms.values())),
-         "note": "a copier dances with the mean current strength of the site's dancers, "
-                 "which have already declined, so chains of copies dance less and less: "
-                 "copying weakens the snowball as well as misdirecting it"},
-    ]
+        lo = table[f"sigma={noise:g}"][f"mu={lo_mu:g}"]
+        hi = table[f"sigma={noise:g}"][f"mu={hi_mu:g}"]
+        rows.append(row(
+            f"σ = {noise:g}: copying lowers the chance that the best site wins (plurality): "
+            f"the 90 % interval at μ = {hi_mu:g} lies below the one at μ = {lo_mu:g}",
+            "accuracy needs each recruit's own assessment (List et al. 2009)",
+            hi["p_best"], hi["p_best"]["ci90"][1] < lo["p_best"]["ci90"][0],
+            f"μ = {lo_mu:g}: {_fmt_share(lo['p_best'])}"))
+        rows.append(row(
+            f"σ = {noise:g}: copying drives strong consensus (twice criterion) onto a site that "
+            f"is not the best more often: the 90 % interval at μ = {hi_mu:g} lies above the "
+            f"one at μ = {lo_mu:g}",
+            "without assessment, not robustly on the best site (List et al. 2009)",
+            hi["worse_consensus"],
+            hi["worse_consensus"]["ci90"][0] > lo["worse_consensus"]["ci90"][1],
+            f"μ = {lo_mu:g}: {_fmt_share(lo['worse_consensus'])}"))
+        rows.append(row(
+            f"σ = {noise:g}: a strong consensus (twice criterion, any site) still forms at "
+            f"μ = {hi_mu:g} in most runs: the 90 % interval lies at or above "
+            f"{config.consensus_forms:.0%}",
+            "a consensus still forms (List et al. 2009)",
+            hi["consensus"], hi["consensus"]["ci90"][0] >= config.consensus_forms,
+            f"μ = {lo_mu:g}: {_fmt_share(lo['consensus'])}; the best site wins at "
+            f"μ = {hi_mu:g}: {_fmt_share(hi['p_best'])}"))
+    return rows
+
+
+#: What ``summary["copy_rule"]`` says for each ``copy_strength``.
+COPY_RULE_TEXT = {
+    "followed_dancer": "a recruit who copies dances, without assessing the site, with the "
+                       "advertised (initial) strength of the one dancer whose dance recruited "
+                       "her (List et al. 2009)",
+    "mean_current": "a recruit who copies dances, without assessing the site, with the mean "
+                    "current (declined) strength of the site's dancers at the start of the "
+                    "step (ablation)",
+}
 
 
 def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
@@ -144,12 +189,16 @@ def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
         engine.log(f"sigma = {noise:g}: P(best) by plurality "
                    + ", ".join(f"{p:.2f}" for p in part.p_best_plurality)
                    + " for mu = " + ", ".join(f"{v:g}" for v in part.copying))
+    for noise, by_mu in ci90_table(points, config).items():
+        for mu, values in by_mu.items():
+            engine.log(f"{noise}, {mu}: consensus {_fmt_share(values['consensus'])}, "
+                       f"P(best) {_fmt_share(values['p_best'])} (90 % Wilson)")
     summary = {
         "swarm": config.swarm.model_dump(mode="json"),
         "grid": {"copying": config.copying, "noise": config.noise,
                  "runs_per_point": config.runs},
-        "copy_rule": "a recruit who copies dances with the mean current strength of the "
-                     "site's dancers at the start of the step, without assessing the site",
+        "copy_rule": COPY_RULE_TEXT[config.swarm.copy_strength],
+        "ci90": ci90_table(points, config),
         "points": points.to_dict(orient="records"),
     }
     return Outcome(summary=summary, tables={"points": points},
@@ -161,7 +210,6 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
     """Figures ``p_best`` and ``winners``, drawn from the points table and the swarm's
     settings alone, so :func:`figures` can redraw them."""
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from sim.plots import PALETTE, apply_theme, save
@@ -170,23 +218,30 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
     written = []
     noises = sorted(points.noise.unique())
     runs = int(points.runs.iloc[0])
-    panels = [("p_best_plurality", "best site wins: plurality"),
+    panels = [("p_twice_any", "consensus: any site >= 2x the runner-up"),
+              ("p_best_plurality", "best site wins: plurality"),
               ("p_best_twice", "best site wins: >= 2x the runner-up"),
               ("p_twice_worse", "a worse site wins: >= 2x the runner-up")]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), sharey=True)
+    # the bands are the 90 % Wilson intervals the verdicts use
+    banded = points.copy()
+    for key, _ in panels:
+        banded[f"{key}_low"], banded[f"{key}_high"] = zip(
+            *(share_ci90(row, key)["ci90"] for _, row in points.iterrows()))
+    fig, axes = plt.subplots(1, len(panels), figsize=(17, 4.6), sharey=True)
     for ax, (key, title) in zip(axes, panels):
-        plot_shares(ax, points, "copying", key, PALETTE,
-                    dotted=(lambda part: part.p_twice_any) if key == "p_best_twice" else None)
-        ax.set_title(title)
+        plot_shares(ax, banded, "copying", key, PALETTE)
+        ax.set_title(title, fontsize=11)
         ax.set_xlabel("copying μ (share of recruits who copy)")
         ax.set_ylim(-0.02, 1.02)
     axes[0].set_ylabel(f"share of runs ({runs} per point)")
     handles, labels = shares_legend(noises, PALETTE)
-    handles.append(Line2D([], [], color="0.3", ls=":", lw=1.5))
-    labels.append("dotted (middle): any site >= 2x the runner-up")
+    labels[-1] = "90 % Wilson interval"
     fig.suptitle(f"Groupthink: interdependence λ = {swarm['interdependence']:g}, "
                  f"{swarm['n_agents']} scouts, site qualities "
-                 f"{', '.join(f'{q:g}' for q in swarm['qualities'])}")
+                 f"{', '.join(f'{q:g}' for q in swarm['qualities'])}; a copier dances with "
+                 + ("the mean current strength of the site's dancers"
+                    if swarm.get("copy_strength") == "mean_current"
+                    else "the strength her dancer advertised"))
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.legend(handles, labels, loc="lower center", ncol=len(handles), fontsize=9,
                frameon=False)
@@ -228,16 +283,12 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
     rows = [("swarms per point", f"{int(points.runs.iloc[0]):,} (interdependence λ "
                                  f"{summary['swarm']['interdependence']:g})")]
 
-    def at(mu, noise):
-        return points[np.isclose(points.copying, mu) & np.isclose(points.noise, noise)].iloc[0]
-
     for noise in sorted(points.noise.unique()):
-        a, b = at(lo_mu, noise), at(hi_mu, noise)
         for key, label in (("p_best_plurality", "P(best), plurality"),
-                           ("p_twice_worse", "a worse site >= 2x the runner-up"),
-                           ("p_twice_any", "any site >= 2x the runner-up")):
-            rows.append((f"σ {noise:g}: {label}, μ {lo_mu:g} -> {hi_mu:g}",
-                         f"{a[key]:.3f} -> {b[key]:.3f} ({b[f'{key}_low']:.3f}-"
-                         f"{b[f'{key}_high']:.3f} at μ {hi_mu:g})"))
+                           ("p_twice_any", "consensus: any site >= 2x the runner-up"),
+                           ("p_twice_worse", "a worse site >= 2x the runner-up")):
+            a, b = (share_ci90(_at(points, mu, noise), key) for mu in (lo_mu, hi_mu))
+            rows.append((f"σ {noise:g}: {label}, μ {lo_mu:g} -> {hi_mu:g} (90 % interval)",
+                         f"{_fmt_share(a)} -> {_fmt_share(b)}"))
     rows.append(reproduced_row(summary.get("verdicts", []), "effects reproduced"))
     return rows

@@ -17,6 +17,10 @@ CASES = {
     "list_unreliable": {"interdependence": 0.8, "noise": 1.0},
     "copying": {"copying": 0.6, "noise": 1.0},
     "copying_only": {"copying": 1.0, "interdependence": 0.9},
+    "copying_mean_current": {"copying": 0.6, "noise": 1.0, "copy_strength": "mean_current"},
+    "copying_only_mean_current": {"copying": 1.0, "interdependence": 0.9,
+                                  "copy_strength": "mean_current"},
+    "copying_with_stop_signals": {"copying": 0.8, "stop_rate": 1.0, "noise": 0.5},
     "quorum": {"quorum": 12},
     "stop_signals": {"stop_rate": 3.0},
     "everything": {"copying": 0.3, "quorum": 25, "stop_rate": 0.5, "decrement": 0.7,
@@ -54,12 +58,14 @@ def test_mesa_model_and_kernel_give_identical_swarms(case):
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**63 - 1), n_agents=st.integers(1, 25),
        interdependence=st.floats(0, 1), noise=st.floats(0, 1.5), copying=st.floats(0, 1),
-       stop_rate=st.sampled_from([0.0, 0.3, 5.0]), quorum=st.sampled_from([None, 3]))
+       stop_rate=st.sampled_from([0.0, 0.3, 5.0]), quorum=st.sampled_from([None, 3]),
+       copy_strength=st.sampled_from(["followed_dancer", "mean_current"]))
 def test_engines_agree_for_any_swarm(seed, n_agents, interdependence, noise, copying,
-                                     stop_rate, quorum):
+                                     stop_rate, quorum, copy_strength):
     params = dict(n_agents=n_agents, qualities=[3, 7], discovery=[0.2, 0.1], horizon=25,
                   interdependence=interdependence, noise=noise, copying=copying,
-                  stop_rate=stop_rate, quorum=None if quorum is None else min(quorum, n_agents))
+                  copy_strength=copy_strength, stop_rate=stop_rate,
+                  quorum=None if quorum is None else min(quorum, n_agents))
     assert_engines_agree(params, [seed])
 
 
@@ -136,14 +142,87 @@ def test_assessment_noise_keeps_the_mean_quality():
     assert rules.assess(rng, 7.0, 0.0) == 7.0
 
 
-def test_a_copier_dances_with_the_mean_strength_of_the_sites_dancers():
+def test_a_copier_dances_with_the_strength_she_is_given():
     rng = np.random.default_rng(0)
-    strength, copied = rules.join_strength(rng, True, 1.0, 10.0, 0.5, 12.0, 3)
+    strength, copied = rules.join_strength(rng, True, 1.0, 10.0, 0.5, 4.0)
     assert copied and strength == 4.0
     # found alone: never copies (and draws no copy uniform)
     a, b = np.random.default_rng(5), np.random.default_rng(5)
-    strength, copied = rules.join_strength(a, False, 1.0, 10.0, 0.5, 12.0, 3)
+    strength, copied = rules.join_strength(a, False, 1.0, 10.0, 0.5, 4.0)
     assert not copied and strength == rules.assess(b, 10.0, 0.5)
+
+
+def test_copy_strength_rules():
+    # dancers 0..4 at sites 1, -, 0, 1, 1 advertising 9, -, 5, 7, 3 (current: 2, -, 1, 6, 3)
+    sites = np.array([1, -1, 0, 1, 1])
+    advertised = np.array([9.0, 0.0, 5.0, 7.0, 3.0])
+    current = np.array([2.0, 0.0, 1.0, 6.0, 3.0])
+    counts, sums = np.zeros(2, dtype=np.int64), np.zeros(2)
+    rules.snapshot(sites, current, counts, sums)
+    starts, roster = np.zeros(2, dtype=np.int64), np.zeros(5)
+    rules.dance_roster(sites, advertised, counts, starts, roster)
+    assert starts.tolist() == [0, 1] and roster[:4].tolist() == [5.0, 9.0, 7.0, 3.0]
+    followed = [rules.copy_strength(rules.COPY_FOLLOWED_DANCER, 1, k, starts, roster, sums,
+                                    counts) for k in range(3)]
+    assert followed == [9.0, 7.0, 3.0]  # the advertised strength of the k-th dancer for 1
+    assert rules.copy_strength(rules.COPY_MEAN_CURRENT, 1, 0, starts, roster, sums,
+                               counts) == pytest.approx(11.0 / 3)
+
+
+def test_a_recruit_follows_each_dancer_of_the_site_equally_often():
+    discovery = np.array([0.1, 0.05, 0.2])
+    counts = np.array([10, 0, 30])
+    n, lam = 100, 0.6
+    thresholds = np.empty(6)
+    rules.visit_thresholds(discovery, counts, lam, n, thresholds)
+    rng = np.random.default_rng(1)
+    ranks = {0: [], 2: []}
+    for u in rng.random(100_000):
+        site, by_dance = rules.choose_site(u, thresholds, 3)
+        if by_dance:
+            rank = rules.followed_rank(u, thresholds, site, 3, lam, n, counts[site])
+            assert 0 <= rank < counts[site]
+            ranks[site].append(rank)
+    for site, found in ranks.items():
+        share = np.bincount(found, minlength=counts[site]) / len(found)
+        np.testing.assert_allclose(share, 1 / counts[site], atol=0.012)
+    # the visit draws one uniform and names the dancer from it
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    for _ in range(200):
+        u = b.random()
+        site, by_dance, rank = rules.visit(a, thresholds, 3, counts, lam, n)
+        assert (site, by_dance) == rules.choose_site(u, thresholds, 3)
+        assert rank == (rules.followed_rank(u, thresholds, site, 3, lam, n, counts[site])
+                        if by_dance else -1)
+
+
+@pytest.mark.parametrize("copy_strength", ["followed_dancer", "mean_current"])
+def test_copiers_pass_on_the_advertised_strength(copy_strength):
+    """Without noise every assessor advertises her site's quality; under the followed-dancer
+    rule (List et al. 2009) chains of copies pass it on undiminished, under the mean-current
+    ablation copiers advertise declined strengths."""
+    model = NestSiteSelection(rng=7, n_agents=80, qualities=[4, 8], noise=0.0, copying=1.0,
+                              interdependence=0.8, horizon=40, copy_strength=copy_strength)
+    copied_off_quality = 0
+    for _ in range(40):
+        model.step()
+        for scout in model.scouts:
+            if scout.site >= 0:
+                assert scout.strength <= scout.advertised
+                if scout.copied and scout.advertised != model.qualities[scout.site]:
+                    copied_off_quality += 1
+            else:
+                assert scout.advertised == 0.0
+    assert (copied_off_quality == 0) == (copy_strength == "followed_dancer")
+
+
+def test_copying_by_the_followed_dancer_keeps_consensus():
+    """mu = 1: copying the followed dancer's advertised strength still snowballs to a strong
+    consensus, copying the declined mean current strength mostly does not."""
+    seeds = replicate_seeds(11, 60)
+    twice = {rule: (simulate_swarms(NestSiteParams(copying=1.0, copy_strength=rule), seeds)
+                    .twice >= 0).mean() for rule in ("followed_dancer", "mean_current")}
+    assert twice["followed_dancer"] > 0.6 > 0.4 > twice["mean_current"]
 
 
 def test_stop_signals_scale_with_the_other_sites_dancers():
@@ -222,6 +301,7 @@ def test_wilson_interval():
     ({"discovery": [0.1, 0.1, 0.1, 0.1, 1.5]}, r"discovery chances must lie in \[0, 1\]"),
     ({"interdependence": 1.5}, "interdependence"),
     ({"copying": -0.1}, "copying"),
+    ({"copy_strength": "mean"}, "copy_strength"),
     ({"noise": -1.0}, "noise"),
     ({"quorum": 0}, "quorum"),
     ({"quorum": 201}, r"quorum \(201\) cannot exceed n_agents \(200\)"),

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.models.nest_site.rules import UNCOMMITTED, decline, hears_stop_signal, join_strength, visit
+from sim.models.nest_site.rules import (
+    UNCOMMITTED,
+    copy_strength,
+    decline,
+    hears_stop_signal,
+    join_strength,
+    visit,
+)
 
 __all__ = ["Scout", "Snapshot"]
 
@@ -18,13 +25,17 @@ class Snapshot:
 
     ``counts`` dancers per site, ``sums`` the sum of their strengths, ``thresholds`` the
     cumulative visit probabilities (see :func:`sim.models.nest_site.rules.visit_thresholds`),
-    ``stop`` the chance that a dancer for each site stops on a stop signal.
+    ``stop`` the chance that a dancer for each site stops on a stop signal, ``starts`` and
+    ``roster`` the dancers' advertised strengths site by site (see
+    :func:`sim.models.nest_site.rules.dance_roster`; filled only when copying is on).
     """
 
     counts: np.ndarray
     sums: np.ndarray
     thresholds: np.ndarray
     stop: np.ndarray
+    starts: np.ndarray
+    roster: np.ndarray
 
 
 class Scout(mesa.Agent):
@@ -37,6 +48,8 @@ class Scout(mesa.Agent):
         index: the scout's position in the swarm (0, 1, ...): scouts act in this order.
         site: the site she dances for, -1 when uncommitted.
         strength: her current dance strength (0 when uncommitted).
+        advertised: the strength she started her current dance with, what a copier who
+            follows her dances with (0 when uncommitted).
         copied: whether she adopted her site without assessing it.
         joined: the step in which she started her current dance (None when uncommitted).
     """
@@ -46,6 +59,7 @@ class Scout(mesa.Agent):
         self.index = index
         self.site = UNCOMMITTED
         self.strength = 0.0
+        self.advertised = 0.0
         self.copied = False
         self.joined: int | None = None
 
@@ -91,14 +105,20 @@ class Scout(mesa.Agent):
         when recruited (see :func:`~sim.models.nest_site.rules.join_strength`)."""
         model = self.model
         params = model.params
-        site, recruited = visit(model.rng, snapshot.thresholds, params.n_sites)
+        site, recruited, rank = visit(model.rng, snapshot.thresholds, params.n_sites,
+                                      snapshot.counts, float(params.interdependence),
+                                      int(params.n_agents))
         if site < 0:
             return
-        strength, copied = join_strength(model.rng, recruited, params.copying,
-                                         model.qualities[site], params.noise,
-                                         snapshot.sums[site], snapshot.counts[site])
+        followed = 0.0
+        if recruited and params.copying > 0:
+            followed = copy_strength(params.copy_rule, site, rank, snapshot.starts,
+                                     snapshot.roster, snapshot.sums, snapshot.counts)
+        strength, copied = join_strength(model.rng, recruited, float(params.copying),
+                                         model.qualities[site], float(params.noise), followed)
         self.site = site
         self.strength = strength
+        self.advertised = strength
         self.copied = copied
         self.joined = model.steps
 
@@ -111,5 +131,6 @@ class Scout(mesa.Agent):
         """Stop dancing: uncommitted again."""
         self.site = UNCOMMITTED
         self.strength = 0.0
+        self.advertised = 0.0
         self.copied = False
         self.joined = None

@@ -11,10 +11,10 @@ Draw order (shared with :class:`~sim.models.nest_site.model.NestSiteSelection`)
        site and the sum of their strengths in index order (no draws); the visit
        thresholds and the stop-signal probabilities per site follow from it;
     2. the scouts in index order: a dancer's strength falls by ``decrement`` (no draw; at 0
-       she stops); a scout who is not dancing draws one uniform for her visit, then, only if
-       she visited a site: if she was recruited and ``copying > 0``, one uniform (copy or
-       not), then, unless she copied and only if ``noise > 0``, one standard normal (her
-       assessment);
+       she stops); a scout who is not dancing draws one uniform for her visit (it also
+       names the dancer she followed, when recruited), then, only if she visited a site: if
+       she was recruited and ``copying > 0``, one uniform (copy or not), then, unless she
+       copied and only if ``noise > 0``, one standard normal (her assessment);
     3. only when ``stop_rate > 0``: every scout dancing after 2., in index order, draws one
        uniform for a stop signal (against the snapshot's shares);
     4. the dancers per site at the end of the step are recorded; with a quorum, the run
@@ -35,6 +35,8 @@ from sim.models.nest_site.params import NestSiteParams
 from sim.models.nest_site.rules import (
     UNCOMMITTED,
     consensus,
+    copy_strength,
+    dance_roster,
     decline,
     hears_stop_signal,
     join_strength,
@@ -51,7 +53,8 @@ __all__ = ["SwarmBatch", "run_swarm", "simulate_swarms", "outcomes"]
 
 @njit(cache=True, nogil=True)
 def run_swarm(rng, qualities, discovery, interdependence, noise, decrement, copying,
-              horizon, quorum, stop_rate, n_agents, record, trajectory_out, final_out):
+              copy_rule, horizon, quorum, stop_rate, n_agents, record, trajectory_out,
+              final_out):
     """One swarm from an all-uncommitted start; returns (decision step or -1, quorum site
     or -1, steps run).
 
@@ -62,6 +65,9 @@ def run_swarm(rng, qualities, discovery, interdependence, noise, decrement, copy
     n_sites = qualities.shape[0]
     sites = np.full(n_agents, UNCOMMITTED, dtype=np.int64)
     strengths = np.zeros(n_agents)
+    advertised = np.zeros(n_agents)  # each dancer's strength on the step she joined
+    starts = np.zeros(n_sites, dtype=np.int64)
+    roster = np.zeros(n_agents)
     counts = np.zeros(n_sites, dtype=np.int64)
     sums = np.zeros(n_sites)
     thresholds = np.empty(2 * n_sites)
@@ -78,6 +84,8 @@ def run_swarm(rng, qualities, discovery, interdependence, noise, decrement, copy
         visit_thresholds(discovery, counts, interdependence, n_agents, thresholds)
         if stop_rate > 0.0:
             stop_probabilities(counts, n_agents, stop_rate, stop)
+        if copying > 0.0:
+            dance_roster(sites, advertised, counts, starts, roster)
         for i in range(n_agents):
             if sites[i] >= 0:
                 s, dancing = decline(strengths[i], decrement)
@@ -86,18 +94,24 @@ def run_swarm(rng, qualities, discovery, interdependence, noise, decrement, copy
                 else:
                     sites[i] = UNCOMMITTED
                     strengths[i] = 0.0
+                    advertised[i] = 0.0
             else:
-                j, recruited = visit(rng, thresholds, n_sites)
+                j, recruited, rank = visit(rng, thresholds, n_sites, counts, interdependence,
+                                           n_agents)
                 if j >= 0:
-                    s, _ = join_strength(rng, recruited, copying, qualities[j], noise,
-                                         sums[j], counts[j])
+                    copied = 0.0
+                    if recruited and copying > 0.0:
+                        copied = copy_strength(copy_rule, j, rank, starts, roster, sums, counts)
+                    s, _ = join_strength(rng, recruited, copying, qualities[j], noise, copied)
                     sites[i] = j
                     strengths[i] = s
+                    advertised[i] = s
         if stop_rate > 0.0:
             for i in range(n_agents):
                 if sites[i] >= 0 and hears_stop_signal(rng, stop[sites[i]]):
                     sites[i] = UNCOMMITTED
                     strengths[i] = 0.0
+                    advertised[i] = 0.0
         snapshot(sites, strengths, counts, sums)  # the end of the step
         if record:
             trajectory_out[t, :] = counts
@@ -206,8 +220,8 @@ def kernel_arguments(params: NestSiteParams) -> tuple:
     """The parameters as :func:`run_swarm` takes them, from ``qualities`` to ``n_agents``."""
     return (params.quality_array, params.discovery_array, float(params.interdependence),
             float(params.noise), float(params.decrement), float(params.copying),
-            int(params.horizon), params.quorum_code, float(params.stop_rate),
-            int(params.n_agents))
+            int(params.copy_rule), int(params.horizon), params.quorum_code,
+            float(params.stop_rate), int(params.n_agents))
 
 
 def outcomes(params: NestSiteParams, final_dancers: np.ndarray, decision: np.ndarray,

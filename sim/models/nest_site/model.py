@@ -14,7 +14,8 @@ Entities
     :class:`~sim.models.nest_site.agents.Scout` agents, each uncommitted or dancing for one
     site ``j`` with a strength ``d``. Sites are indices ``0 .. k-1`` with qualities ``q_j``
     and discovery chances ``pi_j``. The model holds the snapshot of the swarm at the start of
-    each step (dancers per site, the sum of their strengths).
+    each step (dancers per site, the sum of their strengths, each dancer's advertised
+    strength ``a``).
 Process (one ``step``; synchronous: every scout sees the start of the step)
     ``f_j`` = dancers for j / n_agents at the start of the step.
 
@@ -23,11 +24,20 @@ Process (one ``step``; synchronous: every scout sees the start of the step)
        A scout who is not dancing visits site j with probability
        ``p_j = (1 - lambda) pi_j + lambda f_j``, nothing with ``1 - sum_j p_j`` (one
        uniform; the first term is finding j alone, the second following a dance for j).
-       A recruited scout copies with probability ``mu``: she dances with the mean strength
-       of j's dancers, ``d = sum of their strengths / their number``. Otherwise she assesses
-       j: ``d = q_j exp(sigma z - sigma^2 / 2)``, ``z ~ N(0, 1)`` (multiplicative log-normal
-       noise with mean ``q_j``; median ``q_j exp(-sigma^2 / 2)``). She dances from this
-       step on, so a dance of strength ``d`` lasts ``ceil(d / decrement)`` steps.
+       A recruit follows one dancer ``k`` for j, each of j's dancers with chance
+       ``lambda / n_agents`` (the same uniform names her).
+       A recruited scout copies with probability ``mu``: she adopts j without assessing it
+       and dances with the strength ``k`` advertised, ``d = a_k``, where ``a_k`` is the
+       strength ``k`` started her dance with (List, Elsholtz & Seeley 2009: a recruit who
+       does not assess the site herself dances with the strength she observed; so a chain
+       of copies passes the first assessor's strength on, undiminished). With
+       ``copy_strength = "mean_current"`` (an ablation) she dances instead with the mean
+       current strength of j's dancers, ``d = sum of their strengths / their number``,
+       which have already declined. Otherwise she assesses j:
+       ``d = q_j exp(sigma z - sigma^2 / 2)``, ``z ~ N(0, 1)`` (multiplicative log-normal
+       noise with mean ``q_j``; median ``q_j exp(-sigma^2 / 2)``). Either way ``a = d``
+       for her. She dances from this step on, so a dance of strength ``d`` lasts
+       ``ceil(d / decrement)`` steps.
     2. With ``stop_rate > 0``, each dancer for j, in index order, stops with probability
        ``min(1, stop_rate * sum_{i != j} f_i)`` (cross-inhibition).
     3. The dancers per site are recorded (DataCollector). With a quorum ``Q`` the swarm
@@ -43,14 +53,17 @@ Parameters (defaults; source)
     ``n_agents`` 200 scouts; ``qualities`` 3, 5, 7, 9, 10; ``discovery`` 0.1 per site;
     ``interdependence`` (lambda) 0.8; ``noise`` (sigma) 0.2 (List et al.: 0.2 high, 1.0 low
     reliability); ``decrement`` 1; ``horizon`` 300 steps (all List et al. 2009);
-    ``copying`` (mu) 0; ``quorum`` None (Seeley & Visscher 2003: 10-15 or more scouts);
+    ``copying`` (mu) 0; ``copy_strength`` "followed_dancer" (List et al. 2009);
+    ``quorum`` None (Seeley & Visscher 2003: 10-15 or more scouts);
     ``stop_rate`` 0 (Seeley et al. 2012). All validated by
     :class:`~sim.models.nest_site.params.NestSiteParams`.
 
 Notes on the reading of List et al. (2009): the form of the assessment noise (here
-multiplicative log-normal with mean ``q_j``), the copying rule and the stop signals are this
-project's choices, documented above; the deterministic mean-field counterpart with
-cross-inhibition (Pais et al. 2013) is in :mod:`sim.models.nest_site.odes`.
+multiplicative log-normal with mean ``q_j``), that every dancer for a site recruits with the
+same chance (so a copier follows one of them at random), the ``mean_current`` ablation of
+the copying rule and the stop signals are this project's choices, documented above; the
+deterministic mean-field counterpart with cross-inhibition (Pais et al. 2013) is in
+:mod:`sim.models.nest_site.odes`.
 
 The numba kernel (:mod:`sim.models.nest_site.kernel`) runs the same rules over arrays and,
 given the same integer seed, produces identical swarms, step by step.
@@ -65,7 +78,13 @@ from sim.models.base import SeededModel, agent_array
 from sim.models.nest_site.agents import Scout, Snapshot
 from sim.models.nest_site.kernel import outcomes
 from sim.models.nest_site.params import NestSiteParams
-from sim.models.nest_site.rules import quorum_site, snapshot, stop_probabilities, visit_thresholds
+from sim.models.nest_site.rules import (
+    dance_roster,
+    quorum_site,
+    snapshot,
+    stop_probabilities,
+    visit_thresholds,
+)
 
 __all__ = ["NestSiteSelection"]
 
@@ -126,6 +145,9 @@ class NestSiteSelection(SeededModel):
                             "Each scout's dance strength, in index order (0 when uncommitted).")
     sites = agent_array("scouts", "site", np.int64,
                         "Each scout's site, in index order (-1 when uncommitted).")
+    advertised = agent_array("scouts", "advertised", np.float64,
+                             "Each scout's advertised dance strength (the strength she started "
+                             "her dance with), in index order (0 when uncommitted).")
 
     @property
     def trajectory(self) -> np.ndarray:
@@ -143,7 +165,12 @@ class NestSiteSelection(SeededModel):
         stop = np.zeros(p.n_sites)
         if p.stop_rate > 0:
             stop_probabilities(counts, int(p.n_agents), float(p.stop_rate), stop)
-        return Snapshot(counts=counts, sums=sums, thresholds=thresholds, stop=stop)
+        starts = np.zeros(p.n_sites, dtype=np.int64)
+        roster = np.zeros(p.n_agents)
+        if p.copying > 0:
+            dance_roster(self.sites, self.advertised, counts, starts, roster)
+        return Snapshot(counts=counts, sums=sums, thresholds=thresholds, stop=stop,
+                        starts=starts, roster=roster)
 
     # -- dynamics ----------------------------------------------------------------------------
 

@@ -7,11 +7,13 @@ The Mesa model, the kernel, configs and the experiments all validate through
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from sim.config import Strict
+from sim.models.nest_site.rules import COPY_RULES
 
 __all__ = ["NestSiteParams", "LIST2009_QUALITIES"]
 
@@ -62,6 +64,15 @@ class NestSiteParams(Strict):
     copying: float = Field(
         0.0, ge=0, le=1, description="mu: chance that a recruited scout adopts the site "
                                      "without assessing it (the groupthink knob)")
+    copy_strength: Literal["followed_dancer", "mean_current"] = Field(
+        "followed_dancer",
+        description="what a copier dances with: 'followed_dancer', the advertised (initial) "
+                    "strength of the one dancer whose dance recruited her, as a recruit who "
+                    "does not assess dances with the strength she observed (List et al. "
+                    "2009); 'mean_current', the mean current, already declined strength of "
+                    "the site's dancers: an ablation kept because it shows that copying "
+                    "decayed dances kills recruitment chains, so consensus fails to form "
+                    "at mu = 1 (this project's rule before issue 11)")
     horizon: int = Field(300, ge=1, description="T, steps to simulate (List: 300)")
     quorum: int | None = Field(
         None, ge=1, description="Q: the swarm decides on the first site with at least Q "
@@ -130,6 +141,12 @@ class NestSiteParams(Strict):
         """Boolean mask of the sites of the highest quality."""
         q = self.quality_array
         return q == q.max()
+
+    @property
+    def copy_rule(self) -> int:
+        """``copy_strength`` as the kernels take it (see
+        :data:`sim.models.nest_site.rules.COPY_RULES`)."""
+        return COPY_RULES[self.copy_strength]
 
     @property
     def quorum_code(self) -> int:

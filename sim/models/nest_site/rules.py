@@ -13,11 +13,22 @@ Visit (List, Elsholtz & Seeley 2009)
     ``(1 - lambda) pi_1, ..., (1 - lambda) sum pi, (1 - lambda) sum pi + lambda f_1, ...,
     (1 - lambda) sum pi + lambda sum f``: a ``u`` below the first block means she found the
     site on her own (independent discovery), one in the second block that she followed a
-    dance (recruited), anything above that she found nothing.
+    dance (recruited), anything above that she found nothing. Site j's share
+    ``lambda f_j`` of the second block is split into one slice of width
+    ``lambda / n_agents`` per dancer for j, in index order: the slice ``u`` falls in names
+    the dancer she followed (each of j's dancers recruits with the same chance; no extra
+    draw, see :func:`followed_rank`).
 Joining
     A recruited scout copies with probability ``mu`` (one more uniform, drawn only when
-    ``mu > 0`` and she was recruited): she adopts the site without assessing it and dances
-    with the mean current strength of its dancers. Otherwise she assesses the site: her dance
+    ``mu > 0`` and she was recruited): she adopts the site without assessing it. With
+    ``copy_strength = "followed_dancer"`` (the default; List, Elsholtz & Seeley 2009: a
+    recruit who does not assess the site herself dances with the strength she observed) she
+    dances with the *advertised* strength ``a_k`` of the dancer ``k`` she followed: the
+    strength that dancer started her dance with (her own assessment, or what she copied in
+    turn), not what is left of it. With ``"mean_current"`` (an ablation) she dances with the
+    mean current, already declined strength of the site's dancers, ``sum_i d_i / n_j``.
+    A dancer's advertised strength is her dance strength on the step she joined.
+    Otherwise she assesses the site: her dance
     strength is ``q_j * exp(sigma * z - sigma**2 / 2)`` with ``z`` standard normal (drawn
     only when ``sigma > 0``): multiplicative log-normal noise whose mean is ``q_j``, so the
     noise changes how reliable a dance is but not how much dancing a site gets on average.
@@ -42,12 +53,18 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["snapshot", "visit_thresholds", "choose_site", "visit", "assess", "join_strength",
-           "decline", "stop_probability", "stop_probabilities", "hears_stop_signal",
-           "quorum_site", "consensus", "UNCOMMITTED"]
+__all__ = ["snapshot", "dance_roster", "visit_thresholds", "choose_site", "followed_rank",
+           "visit", "assess", "copy_strength", "join_strength", "decline", "stop_probability",
+           "stop_probabilities", "hears_stop_signal", "quorum_site", "consensus",
+           "UNCOMMITTED", "COPY_RULES", "COPY_FOLLOWED_DANCER", "COPY_MEAN_CURRENT"]
 
 #: Site index of a scout that is not dancing.
 UNCOMMITTED = -1
+
+#: What a copier dances with, as the kernels take it (``NestSiteParams.copy_strength``).
+COPY_FOLLOWED_DANCER = 0
+COPY_MEAN_CURRENT = 1
+COPY_RULES = {"followed_dancer": COPY_FOLLOWED_DANCER, "mean_current": COPY_MEAN_CURRENT}
 
 
 @njit(cache=True, nogil=True)
@@ -60,6 +77,23 @@ def snapshot(sites, strengths, counts_out, sums_out):
         if j >= 0:
             counts_out[j] += 1
             sums_out[j] += strengths[i]
+
+
+@njit(cache=True, nogil=True)
+def dance_roster(sites, advertised, counts, starts_out, roster_out):
+    """The advertised strengths of the dancers, site by site and in index order within a
+    site, in place: site j's dancers are ``roster_out[starts_out[j]:starts_out[j] +
+    counts[j]]`` (``counts`` from :func:`snapshot` of the same state)."""
+    total = 0
+    for j in range(counts.shape[0]):
+        starts_out[j] = total
+        total += counts[j]
+    filled = np.zeros(counts.shape[0], dtype=np.int64)
+    for i in range(sites.shape[0]):
+        j = sites[i]
+        if j >= 0:
+            roster_out[starts_out[j] + filled[j]] = advertised[i]
+            filled[j] += 1
 
 
 @njit(cache=True, nogil=True)
@@ -90,10 +124,26 @@ def choose_site(u, thresholds, n_sites):
     return UNCOMMITTED, False
 
 
+@njit(cache=True, nogil=True, inline="always")
+def followed_rank(u, thresholds, site, n_sites, interdependence, n_agents, dancers):
+    """Which of ``site``'s ``dancers`` (0, 1, ... in index order) a scout recruited to it by
+    the uniform ``u`` followed: the slice of width ``interdependence / n_agents`` of the
+    site's block that ``u`` falls in (clipped against rounding)."""
+    lower = thresholds[n_sites + site - 1]
+    rank = int((u - lower) * n_agents / interdependence)
+    return min(max(rank, 0), dancers - 1)
+
+
 @njit(cache=True, nogil=True)
-def visit(rng, thresholds, n_sites):
-    """One uniform: where a scout who is not dancing goes, (site or -1, recruited)."""
-    return choose_site(rng.random(), thresholds, n_sites)
+def visit(rng, thresholds, n_sites, counts, interdependence, n_agents):
+    """One uniform: where a scout who is not dancing goes, (site or -1, recruited, rank of
+    the dancer she followed among the site's dancers or -1 when not recruited)."""
+    u = rng.random()
+    site, recruited = choose_site(u, thresholds, n_sites)
+    if not recruited:
+        return site, False, -1
+    return site, True, followed_rank(u, thresholds, site, n_sites, interdependence, n_agents,
+                                     counts[site])
 
 
 @njit(cache=True, nogil=True)
@@ -105,14 +155,25 @@ def assess(rng, quality, noise):
 
 
 @njit(cache=True, nogil=True)
-def join_strength(rng, recruited, copying, quality, noise, strength_sum, dancers):
+def copy_strength(rule, site, rank, starts, roster, sums, counts):
+    """The strength a copier recruited to ``site`` by its dancer number ``rank`` dances
+    with: that dancer's advertised strength (:data:`COPY_FOLLOWED_DANCER`, ``starts`` and
+    ``roster`` from :func:`dance_roster`) or the mean current strength of the site's
+    dancers (:data:`COPY_MEAN_CURRENT`, ``sums`` and ``counts`` from :func:`snapshot`)."""
+    if rule == COPY_MEAN_CURRENT:
+        return sums[site] / counts[site]
+    return roster[starts[site] + rank]
+
+
+@njit(cache=True, nogil=True)
+def join_strength(rng, recruited, copying, quality, noise, copied_strength):
     """Dance strength of a scout who just visited a site: (strength, copied).
 
-    A recruited scout copies with probability ``copying`` (the mean strength of the site's
-    current dancers, ``strength_sum / dancers``); otherwise she assesses the site.
+    A recruited scout copies with probability ``copying`` and dances with
+    ``copied_strength`` (see :func:`copy_strength`); otherwise she assesses the site.
     """
     if recruited and copying > 0.0 and rng.random() < copying:
-        return strength_sum / dancers, True
+        return copied_strength, True
     return assess(rng, quality, noise), False
 
 
