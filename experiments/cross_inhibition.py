@@ -49,6 +49,7 @@ from sim.models.nest_site.odes import (
 from sim.models.nest_site.params import NestSiteParams
 from sim.report import reproduced_row
 from sim.stats import binomial_se, wilson_interval
+from sim.verdicts import verdict_row
 
 __all__ = ["CrossInhibitionConfig", "Config", "run", "figures", "key_numbers"]
 
@@ -166,40 +167,60 @@ def swarm_table(runs: pd.DataFrame, labels: pd.DataFrame, n_sites: int) -> pd.Da
     return pd.DataFrame(rows)
 
 
+#: z of a two-sided 90 % interval (the swarm verdict's difference +- z SE).
+Z90 = 1.6449
+
+
 def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConfig,
              numeric: float, formula: float, check: dict) -> list[dict]:
-    """The four verdict rows: threshold, equilibrium, deadlock on the grid, swarm."""
+    """The verdict rows, by the one rule of :mod:`sim.verdicts`: threshold, equilibrium,
+    deadlock on the grid (formula values of Pais et al. 2013 are exact, ``[x, x]``; the
+    ODE's side is deterministic up to the solver's tolerance), and per lambda the swarm
+    (difference of shares +- 1.6449 SE over the runs)."""
     relative = abs(numeric - formula) / formula
     below = ode[ode.sigma < (1 - config.margin) * formula]
     above = ode[ode.sigma > (1 + config.margin) * formula]
+    x = check["closed_form"]
+    psi = (check["psi_a"], check["psi_b"])
+    published = (f"; published {PUBLISHED_EQUILIBRIUM['value']} (Pais et al. 2013, no "
+                 f"uncertainty, 4 decimals): the model is within "
+                 f"{PUBLISHED_EQUILIBRIUM['tolerance']:g} of it: "
+                 f"{'yes' if check['reproduced'] else 'no'}"
+                 if check["published"] is not None else "")
+    right = int(below.deadlocked.sum()) + int((~above.deadlocked).sum())
+    total = len(below) + len(above)
+    share = right / total if total else None
     out = [
-        {"effect": "the deadlock threshold sigma* = 4 alpha gamma rho / (rho - alpha)^2 is "
-                   "where the symmetric equilibrium loses stability (numerical root of the "
-                   "largest Jacobian eigenvalue within 1e-6 of the formula, relative)",
-         "data": {"formula": formula},
-         "simulation": {"numerical": numeric, "relative_difference": relative},
-         "reproduced": bool(relative < 1e-6), "note": ""},
-        {"effect": f"at sigma = {config.check_sigma:g} two equal sites settle at the "
-                   "symmetric equilibrium" + (f" ({PUBLISHED_EQUILIBRIUM['value']} published)"
-                                              if check["published"] is not None else ""),
-         "data": ({"published": check["published"], "closed_form": check["closed_form"]}
-                  if check["published"] is not None else {"closed_form": check["closed_form"]}),
-         "simulation": {"psi_a": check["psi_a"], "psi_b": check["psi_b"]},
-         "reproduced": check["reproduced"], "note": ""},
-        {"effect": f"integrated from a {config.head_start:g} head start, two equal sites stay "
-                   f"deadlocked for every rate below {1 - config.margin:.2f} sigma* and the "
-                   f"deadlock breaks for every rate above {1 + config.margin:.2f} sigma*",
-         "data": f"Pais et al. (2013): deadlocked below sigma* = {formula:.6g}, broken above",
-         "simulation": {"deadlocked_below": f"{int(below.deadlocked.sum())}/{len(below)}",
-                        "broken_above": f"{int((~above.deadlocked).sum())}/{len(above)}",
-                        "smallest_breaking_rate": (float(ode[~ode.deadlocked].sigma.min())
-                                                   if (~ode.deadlocked).any() else None)},
-         "reproduced": bool(len(below) and len(above) and below.deadlocked.all()
-                            and not above.deadlocked.any()),
-         "note": f"t_end = {config.t_end:g}; near sigma* the eigenvalue is close to 0 and the "
-                 "approach is slow, hence the margin"},
+        verdict_row(
+            "the deadlock threshold sigma* = 4 alpha gamma rho / (rho - alpha)^2 is where the "
+            "symmetric equilibrium loses stability (numerical root of the largest Jacobian "
+            "eigenvalue)", formula, [formula, formula], numeric,
+            [numeric * (1 - 1e-6), numeric * (1 + 1e-6)], null=None,
+            note=f"data: the formula of Pais et al. (2013), exact; model: the numerical root, "
+                 f"+- 1e-6 relative (the root finder's tolerance); relative difference "
+                 f"{relative:.2g}"),
+        verdict_row(
+            f"at sigma = {config.check_sigma:g} two equal sites settle at the symmetric "
+            "equilibrium (Psi_A, Psi_B after integration)", x, [x, x], psi[0],
+            [min(psi) - 1e-6, max(psi) + 1e-6], null=None,
+            note="data: the closed form, exact; model: both sites' end values +- 1e-6 (the "
+                 f"integration's tolerance): Psi_A {psi[0]:.6f}, Psi_B {psi[1]:.6f}"
+                 + published),
+        verdict_row(
+            f"integrated from a {config.head_start:g} head start, two equal sites stay "
+            f"deadlocked for every rate below {1 - config.margin:.2f} sigma* and the deadlock "
+            f"breaks for every rate above {1 + config.margin:.2f} sigma* (share of grid rates "
+            "that do)", 1.0, [1.0, 1.0], share,
+            None if share is None else [share, share], null=None,
+            note=f"data: Pais et al. (2013), deadlocked below sigma* = {formula:.6g}, broken "
+                 f"above (exact: every rate); model: deterministic ODE, deadlocked below "
+                 f"{int(below.deadlocked.sum())}/{len(below)}, broken above "
+                 f"{int((~above.deadlocked).sum())}/{len(above)}, smallest breaking rate "
+                 + (f"{float(ode[~ode.deadlocked].sigma.min()):.6g}"
+                    if (~ode.deadlocked).any() else "none")
+                 + f"; t_end = {config.t_end:g}; near sigma* the eigenvalue is close to 0 and "
+                   "the approach is slow, hence the margin"),
     ]
-    shares, ok = {}, []
     lo, hi = min(config.swarm_multiples), max(config.swarm_multiples)
     for lam in config.swarm_interdependence:
         part = swarm[np.isclose(swarm.interdependence, lam)]
@@ -208,19 +229,21 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
         diff = float(b.p_twice_any - a.p_twice_any)
         se = float(np.hypot(binomial_se(a.p_twice_any, int(a.runs)),
                             binomial_se(b.p_twice_any, int(b.runs))))
-        z = diff / se if se > 0 else (np.inf if diff > 0 else 0.0)
-        shares[f"lambda={lam:g}"] = {f"{lo:g}x": float(a.p_twice_any),
-                                       f"{hi:g}x": float(b.p_twice_any), "z": float(z)}
-        ok.append(z > 2)
-    out.append({
-        "effect": f"in the agent-based swarm with equal sites, stop signals raise the share of "
-                  f"runs with a strong consensus (one site >= 2x the other): {hi:g}x the "
-                  f"mean-field threshold against {lo:g}x, by more than two standard errors",
-        "data": "Seeley et al. (2012): stop signals break the deadlock between equal sites",
-        "simulation": shares, "reproduced": bool(all(ok)),
-        "note": "the mean-field threshold maps the swarm onto the ODE per step (gamma = "
-                "(1 - lambda) pi, alpha = 1 / dance steps, rho = lambda): an approximation; "
-                "no exact threshold is claimed for the finite, discrete-time swarm"})
+        smallest = 1.0 / min(int(a.runs), int(b.runs))
+        out.append(verdict_row(
+            f"lambda = {lam:g}: in the agent-based swarm with equal sites, stop signals raise "
+            f"the share of runs with a strong consensus (one site >= 2x the other): {hi:g}x "
+            f"the mean-field threshold minus {lo:g}x (difference)",
+            "Seeley et al. (2012): stop signals break the deadlock between equal sites",
+            [smallest, 1.0], diff, [diff - Z90 * se, diff + Z90 * se],
+            note="Seeley et al. give a direction, no number: data_ci is this experiment's "
+                 f"reading of it (a positive difference, at least 1/runs = {smallest:.3g}), "
+                 f"not a published interval; model: difference +- 1.6449 SE ({lo:g}x: "
+                 f"{a.p_twice_any:.3f}, {hi:g}x: {b.p_twice_any:.3f}, {int(a.runs)} runs "
+                 "each); the mean-field threshold maps the swarm onto the ODE per step (gamma "
+                 "= (1 - lambda) pi, alpha = 1 / dance steps, rho = lambda): an "
+                 "approximation; no exact threshold is claimed for the finite, discrete-time "
+                 "swarm"))
     return out
 
 

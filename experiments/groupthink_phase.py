@@ -13,6 +13,12 @@ What it reports
     regions per topology; figures ``error_ratio`` and ``diversity_ratio`` are heatmaps
     (social weight x correlation, one panel per topology and influencer), the groupthink
     region hatched and the line where the error ratio crosses 1 drawn.
+What "stays wise" depends on
+    The stays-wise regions come from tying the agents' social weights to their accuracy
+    (``crowd.weight_mode: accuracy``: agents further from the truth revise more, Becker et
+    al. 2017). With constant weights (plain DeGroot averaging) the crowd's mean does not get
+    better while diversity collapses, so every point is groupthink: the diagram maps what that
+    coupling buys, not a property of social influence as such.
 """
 
 from __future__ import annotations
@@ -141,7 +147,15 @@ def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
              + (f" (from social weight {r['lowest_social_weight_with_groupthink']:g})"
                 if r["lowest_social_weight_with_groupthink"] is not None else "")
              + f", stays wise at {r['stays_wise_points']}" for name, r in regions.items()]
+    notes.append(_depends_on(config))
     return Outcome(summary={"regions": regions}, tables={"points": frame}, notes=notes)
+
+
+def _depends_on(config: GroupthinkConfig) -> str:
+    """What the stays-wise regions depend on, in words (notes and figure titles)."""
+    return (f"'stays wise' depends on tying agents' weights to their accuracy (weight_mode "
+            f"{config.crowd.weight_mode}, weight_spread {config.crowd.weight_spread:g}): "
+            "with constant weights every point is groupthink")
 
 
 def _bias_label(bias) -> str:
@@ -202,7 +216,7 @@ def draw_heatmaps(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig,
         bar.formatter = plt.FuncFormatter(lambda v, _: f"x{2 ** v:.3g}")
         bar.update_ticks()
         fig.suptitle(f"{label}; hatched: groupthink (diversity below {config.collapse:g} of "
-                     "its start, error not better)", fontsize=11)
+                     "its start, error not better)\n" + _depends_on(config), fontsize=11)
         written += save(fig, out_dir / value, provenance)
     return written
 

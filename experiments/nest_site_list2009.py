@@ -13,10 +13,14 @@ What it reports
     Per point the share of runs in which the best site wins under both consensus criteria:
     plurality (strictly most dancers at the horizon) and twice (the best site has at least
     twice the runner-up's dancers), with Wilson 95 % intervals; the share of runs with a
-    strong (twice) consensus on any site. Verdicts for the published findings: no
-    snowballing at lambda = 0; the best site wins in nearly every run at lambda = 0.8,
-    sigma = 0.2 (``near_every_run``, default 95 %), under each criterion; less often with
-    sigma = 1.0 (lower by more than two standard errors). ``points.parquet`` (one row per
+    strong (twice) consensus on any site. Verdicts for the published findings, judged by
+    the one rule (:mod:`sim.verdicts`; model: 90 % Wilson intervals over the runs, or the
+    difference +- 1.6449 SE; data: List et al. give no numbers, so ``data_ci`` is this
+    experiment's reading of each statement, and the note says so): no snowballing at
+    lambda = 0 (a strong consensus in at most ``no_snowballing`` of runs, per sigma); the
+    best site wins in nearly every run at lambda = 0.8, sigma = 0.2 (at least
+    ``near_every_run``, default 95 %), under each criterion; less often with sigma = 1.0 (a
+    positive difference). ``points.parquet`` (one row per
     point), ``examples.parquet`` (the example swarms, one row per step and site; every swarm
     is in ``runs/swarms``), figures ``p_best`` (P(best) against lambda) and ``dancers`` (the
     example swarms).
@@ -44,7 +48,8 @@ from sim.models.nest_site.measures import (
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
-from sim.stats import binomial_se
+from sim.stats import binomial_se, wilson_interval
+from sim.verdicts import data_only_row, verdict_row
 
 __all__ = ["List2009Config", "Config", "figures", "key_numbers", "run"]
 
@@ -148,61 +153,80 @@ def _point(points: pd.DataFrame, lam: float, noise: float) -> pd.Series | None:
     return points[mask].iloc[0] if mask.any() else None
 
 
+#: z of a two-sided 90 % interval (the verdicts' Wilson intervals and mean +- z SE).
+Z90 = 1.6449
+
+NO_NUMBER = ("List et al. (2009) give no number: data_ci is this experiment's reading of "
+             "the published statement ({reading}), not a published interval")
+
+
+def _share90(row: pd.Series, key: str) -> list[float]:
+    """The 90 % Wilson interval of a share over the point's runs (Monte-Carlo error)."""
+    n = int(row.runs)
+    return list(wilson_interval(int(round(float(row[key]) * n)), n, z=Z90))
+
+
 def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
-    """Each published finding: what the model shows, and whether it holds by the stated
-    criterion (None when the grid lacks the point)."""
+    """Each published finding as a verdict row of the one rule (:mod:`sim.verdicts`): the
+    model's share with its 90 % Wilson interval over the runs; List et al. give no numbers,
+    so the data's interval is the experiment's reading of the statement (the note says so).
+    A finding whose point is not in the grid is a data-only row."""
     out = []
-    zero = [(_point(points, 0.0, s), s) for s in config.noise]
-    zero = [(row, s) for row, s in zero if row is not None]
-    out.append({
-        "effect": "no snowballing at lambda = 0: no strong consensus (no site reaches twice "
-                  f"the runner-up's dancers in more than {config.no_snowballing:.0%} of runs)",
-        "data": "no snowballing without interdependence (List et al. 2009)",
-        "simulation": {f"sigma={s:g}": {"p_twice_any": row.p_twice_any,
-                                        "p_best_plurality": row.p_best_plurality,
-                                        "leader_share_of_dancers": _leader_share(row)}
-                       for row, s in zero} or None,
-        "reproduced": (bool(all(row.p_twice_any <= config.no_snowballing for row, _ in zero))
-                       if zero else None),
-        "note": "the plurality criterion alone can still favour the best site at lambda = 0 "
-                "(it has the longest dances), without any snowballing",
-    })
+    for s in config.noise:
+        row = _point(points, 0.0, s)
+        effect = (f"no snowballing at lambda = 0, sigma = {s:g}: a strong consensus (a site "
+                  f"with twice the runner-up's dancers) in at most "
+                  f"{config.no_snowballing:.0%} of runs")
+        data = "no snowballing without interdependence (List et al. 2009)"
+        if row is None:
+            out.append(data_only_row(effect, data, note="point not in the grid"))
+            continue
+        out.append(verdict_row(
+            effect, data, [0.0, config.no_snowballing], float(row.p_twice_any),
+            _share90(row, "p_twice_any"), null=None,
+            note=NO_NUMBER.format(reading=f"'no snowballing': at most "
+                                          f"{config.no_snowballing:g}, no_snowballing")
+            + f"; model: 90 % Wilson interval over {int(row.runs)} runs. The plurality "
+              f"criterion alone can still favour the best site at lambda = 0 (it has the "
+              f"longest dances), without any snowballing: P(best, plurality) "
+              f"{row.p_best_plurality:.3f}, the leader's share of dancers "
+              f"{_leader_share(row):.3f}"))
     high = _point(points, 0.8, 0.2)
     low = _point(points, 0.8, 1.0)
     for criterion, label in CRITERIA.items():
         key = f"p_best_{criterion}"
-        out.append({
-            "effect": f"lambda = 0.8, sigma = 0.2: the best site wins in nearly every run "
-                      f"(>= {config.near_every_run:.0%}) by {label}",
-            "data": "essentially every run (List et al. 2009)",
-            "simulation": None if high is None else {
-                key: high[key], "interval_95": [high[f"{key}_low"], high[f"{key}_high"]],
-                "runs": int(high.runs)},
-            "reproduced": None if high is None else bool(high[key] >= config.near_every_run),
-            "note": "" if high is not None else "point not in the grid",
-        })
+        effect = (f"lambda = 0.8, sigma = 0.2: the best site wins in nearly every run "
+                  f"(>= {config.near_every_run:.0%}) by {label}")
+        data = "essentially every run (List et al. 2009)"
+        if high is None:
+            out.append(data_only_row(effect, data, note="point not in the grid"))
+            continue
+        out.append(verdict_row(
+            effect, data, [config.near_every_run, 1.0], float(high[key]), _share90(high, key),
+            null=None,
+            note=NO_NUMBER.format(reading=f"'essentially every run': at least "
+                                          f"{config.near_every_run:g}, near_every_run")
+            + f"; model: 90 % Wilson interval over {int(high.runs)} runs"))
     for criterion, label in CRITERIA.items():
         key = f"p_best_{criterion}"
+        effect = (f"lambda = 0.8: the best site wins less often with sigma = 1.0 than with "
+                  f"0.2 ({label}; difference sigma 0.2 minus sigma 1.0)")
         data = "less often with low reliability (List et al. 2009)"
         if high is None or low is None:
-            out.append({"effect": f"lambda = 0.8: the best site wins less often with "
-                                  f"sigma = 1.0 than with 0.2 ({label})",
-                        "data": data, "simulation": None, "reproduced": None,
-                        "note": "point not in the grid"})
+            out.append(data_only_row(effect, data, note="point not in the grid"))
             continue
         difference = float(high[key] - low[key])
         se = float(np.hypot(binomial_se(high[key], int(high.runs)),
                             binomial_se(low[key], int(low.runs))))
-        z = difference / se if se > 0 else (np.inf if difference > 0 else 0.0)
-        out.append({
-            "effect": f"lambda = 0.8: the best site wins less often with sigma = 1.0 than "
-                      f"with 0.2 ({label}; lower by more than two standard errors)",
-            "data": data,
-            "simulation": {"sigma=0.2": high[key], "sigma=1.0": low[key],
-                           "difference": difference, "z": float(z)},
-            "reproduced": bool(z > 2),
-            "note": "",
-        })
+        smallest = 1.0 / min(int(high.runs), int(low.runs))
+        out.append(verdict_row(
+            effect, data, [smallest, 1.0], difference,
+            [difference - Z90 * se, difference + Z90 * se],
+            note=NO_NUMBER.format(reading=f"'less often': a positive difference, at least "
+                                          f"1/runs = {smallest:.3g}, the smallest two shares "
+                                          "over these runs can show")
+            + f"; model: difference +- 1.6449 SE (P(best) {high[key]:.3f} at sigma 0.2, "
+              f"{low[key]:.3f} at sigma 1.0)"))
     return out
 
 

@@ -32,9 +32,9 @@ def assert_honest_verdicts(summary, out):
     verdicts = summary["verdicts"]
     assert verdicts and all(isinstance(v["reproduced"], bool) or v["reproduced"] is None
                             for v in verdicts)
-    assert all(set(v) - {"data_ci", "model_ci"} == {"effect", "data", "simulation",
-                                                     "reproduced", "note"} for v in verdicts)
-    assert all(v["effect"] and v["data"] and v["simulation"] for v in verdicts)
+    assert all(set(v) - {"data_ci", "model_ci", "verdict", "fitted"}
+               == {"effect", "data", "simulation", "reproduced", "note"} for v in verdicts)
+    assert all(v["effect"] and v["data"] and v["simulation"] is not None for v in verdicts)
     on_disk = json.loads((out / "summary.json").read_text())
     assert [v["reproduced"] for v in on_disk["verdicts"]] == [v["reproduced"]
                                                               for v in verdicts]
@@ -46,6 +46,22 @@ def assert_honest_verdicts(summary, out):
     for name in summary["files"]["figures"]:
         assert (out / name).exists()
     assert any(name.endswith(".svg") for name in summary["files"]["figures"])
+
+
+def assert_one_rule(verdicts):
+    """Every row has both 90 % intervals (or is fitted) and its label follows the one rule;
+    a note says where the data's interval comes from."""
+    from sim.verdicts import LABELS, verdict
+
+    for v in verdicts:
+        assert v["fitted"] or (v["data_ci"] is not None or "no number" in v["note"])
+        assert v["fitted"] or v["model_ci"] is not None
+        low, high = v["model_ci"]
+        assert low <= v["simulation"] <= high
+        null = 0.0 if "difference" in v["effect"] else None
+        assert v["verdict"] == verdict(v["data"], v["data_ci"], v["simulation"], v["model_ci"],
+                                       fitted=v["fitted"], null=null)
+        assert v["reproduced"] is LABELS[v["verdict"]]
 
 
 def assert_figures_come_back(out, monkeypatch):
@@ -72,6 +88,7 @@ def test_list2009(tmp_path, monkeypatch):
     out = tmp_path / "out"
     summary = run(config, out)
     assert_honest_verdicts(summary, out)
+    assert_one_rule(summary["verdicts"])
     assert summary["files"]["runs"] == {"swarms": "runs/swarms", "examples": "runs/examples"}
     points = pd.read_parquet(out / "points.parquet")
     assert len(points) == 3 * 2 and (points.runs == 40).all()

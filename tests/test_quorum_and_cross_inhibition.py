@@ -14,7 +14,8 @@ from sim.config import ConfigError, load_yaml, validate
 
 SMALL_SWARM = {"n_agents": 60, "qualities": [3, 5, 7, 9, 10], "discovery": 0.1,
                "decrement": 1.0, "horizon": 80}
-VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "note"}
+VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci", "model_ci",
+                "fitted", "note"}
 
 
 def run_small(name, tmp_path, **overrides):
@@ -32,8 +33,22 @@ def assert_honest_verdicts(summary, out):
     assert verdicts and all(set(v) == VERDICT_KEYS for v in verdicts)
     assert all(isinstance(v["reproduced"], bool) or v["reproduced"] is None
                for v in verdicts)
-    assert all(v["effect"] and v["data"] is not None and v["simulation"] is not None
+    assert all(v["effect"] and v["data"] is not None
+               and (v["simulation"] is not None or v["verdict"] == "data only")
                for v in verdicts)
+    # every row follows the one rule: both 90 % intervals (or fitted, or data only), and a
+    # data interval that is no published one says so in the note
+    from sim.verdicts import LABELS, verdict
+
+    for v in verdicts:
+        assert v["reproduced"] is LABELS[v["verdict"]]
+        if v["verdict"] == "data only":
+            continue
+        assert v["fitted"] or (v["data_ci"] is not None and v["model_ci"] is not None)
+        assert v["model_ci"][0] <= v["simulation"] <= v["model_ci"][1]
+        null = 0.0 if "(difference" in v["effect"] else None
+        assert v["verdict"] == verdict(v["data"], v["data_ci"], v["simulation"], v["model_ci"],
+                                       fitted=v["fitted"], null=null)
     on_disk = json.loads((out / "summary.json").read_text())
     assert [v["reproduced"] for v in on_disk["verdicts"]] == [v["reproduced"]
                                                               for v in verdicts]
@@ -70,6 +85,10 @@ def test_quorum(tmp_path):
     shares = points[[f"chosen_share_{j}" for j in range(5)]].sum(axis=1)
     np.testing.assert_allclose(shares, points.p_decided)  # the choice is the quorum site
     assert summary["notes"]
+    # the quorum counts dancers, not bees at the site, and the experiment says so
+    assert any("not bees present at the site" in note for note in summary["notes"])
+    assert all("not bees present at the site" in v["note"] for v in summary["verdicts"]
+               if v["verdict"] != "data only")
     assert_figures_redrawn(summary, out)
 
 
