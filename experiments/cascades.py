@@ -40,7 +40,8 @@ from sim.models.cascades.theory import (
     wrong_cascade_probability,
 )
 from sim.report import reproduced_row, z_fit_line
-from sim.stats import binomial_se, family_limit, z_fit_summary
+from sim.stats import binomial_se, wilson_interval, z_fit_summary
+from sim.verdicts import verdict_row
 
 __all__ = ["CascadesConfig", "Config", "run", "figures", "key_numbers"]
 
@@ -133,80 +134,105 @@ def _at_precision(points: pd.DataFrame, p: float) -> pd.Series | None:
     return row.iloc[0] if len(row) else None
 
 
+Z90 = 1.6449  # two-sided 90 % normal quantile (sim.verdicts)
+
+
+def _z_family(k: int) -> float:
+    """Normal quantile of 90 % intervals holding together for ``k`` points (Bonferroni)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - 0.05 / max(int(k), 1)))
+
+
+def _wilson(share: float, n: int, z: float) -> list[float]:
+    return list(wilson_interval(round(share * n), int(n), z=z))
+
+
+def _worst(frame: pd.DataFrame, value: str, exact: str, se: str) -> pd.Series:
+    offset = (frame[value] - frame[exact]).abs() / frame[se].where(frame[se] > 0, 1e-12)
+    return frame.loc[offset.idxmax()]
+
+
 def verdicts(points: pd.DataFrame) -> list[dict]:
-    """One row per published effect (see the module docstring)."""
+    """One row per published effect (see the module docstring), judged by the one rule
+    (:mod:`sim.verdicts`): the exact values are the data (zero-width intervals), the
+    simulation the model (90 % Wilson intervals over the sequences for shares, mean +- z SE
+    for means; over several precisions the intervals hold together, Bonferroni, and the row
+    shows the precision farthest from its exact value)."""
     out = []
     coin = points[points.tie_rule == "coin"]
     if len(coin):
-        worst = coin.loc[coin.z.abs().idxmax()]
-        fit = z_fit_summary(coin.z)
-        out.append({
-            "effect": "BHW: with coin-flip ties the share of wrong cascades matches "
-                      "(1 - p)(2 - p) / [2 (1 - p + p^2)] at every p",
-            "data": {"precision": coin.precision.tolist(),
-                     "exact_wrong": coin.exact_wrong.tolist()},
-            "simulation": {"wrong": coin.wrong.tolist(), **fit,
-                           "worst_at_precision": float(worst.precision)},
-            "reproduced": bool(fit["max_abs_z"] <= fit["z_limit"]),
-            "note": "compared with the exact value after n agents, which differs from the "
-                    "limit by less than (p - p^2)^(n/2); every |z| within the "
-                    "Bonferroni-corrected 3-SE band; chi2_p: goodness of fit",
-        })
-        ref = {}
-        for p in REFERENCE:
-            row = _at_precision(coin, p)
-            if row is not None:
-                ref[f"p={p:g}"] = {"formula": round(row.limit_wrong, 3),
-                                   "simulated": row.wrong, "se": row.se}
+        z = _z_family(len(coin))
+        worst = _worst(coin, "wrong", "exact_wrong", "se")
+        row = verdict_row(
+            "BHW: with coin-flip ties the share of wrong cascades matches "
+            "(1 - p)(2 - p) / [2 (1 - p + p^2)] at every p",
+            float(worst.exact_wrong), [float(worst.exact_wrong)] * 2, float(worst.wrong),
+            _wilson(worst.wrong, worst.replicates, z), null=None,
+            note=f"shown: p = {worst.precision:g}, of {len(coin)} (90 % for all together, "
+                 f"z = {z:.3f}); compared with the exact value after n agents, which differs "
+                 "from the limit by less than (p - p^2)^(n/2)")
+        row["fit"] = {**z_fit_summary(coin.z), "worst_at_precision": float(worst.precision)}
+        out.append(row)
+        ref = [(p, r) for p in REFERENCE if (r := _at_precision(coin, p)) is not None]
         if ref:
-            out.append({
-                "effect": "reference values: 0.368 at p = 0.6, 0.143 at p = 0.8",
-                "data": {"published": {f"p={p:g}": v for p, v in REFERENCE.items()}},
-                "simulation": ref,
-                "reproduced": bool(all(
-                    abs(v["formula"] - REFERENCE[float(k[2:])]) < 5e-4
-                    and abs(v["simulated"] - REFERENCE[float(k[2:])]) <= Z_LIMIT * v["se"] + 5e-4
-                    for k, v in ref.items())),
-                "note": "formula rounded to 3 decimals equals the published value; "
-                        "simulation within 3 SE",
-            })
+            p, r = max(ref, key=lambda item: abs(item[1].limit_wrong - REFERENCE[item[0]]))
+            v = REFERENCE[p]
+            row = verdict_row(
+                "reference values: 0.368 at p = 0.6, 0.143 at p = 0.8", v,
+                [v - 5e-4, v + 5e-4], float(r.limit_wrong), [float(r.limit_wrong)] * 2,
+                null=None,
+                note=f"shown: p = {p:g}, of {len(ref)}; data: the published value, its interval "
+                     "the rounding to 3 decimals (published without uncertainty); model: the "
+                     "limit formula (zero width; the simulation's agreement with the exact "
+                     "values is the row above)")
+            row["table"] = {f"p={p:g}": {"formula": round(r.limit_wrong, 3),
+                                         "simulated": r.wrong, "se": r.se}
+                            for p, r in ref}
+            out.append(row)
         ordered = coin.sort_values("precision")
-        out.append({
-            "effect": "more precise signals make wrong cascades rarer",
-            "data": {"precision": ordered.precision.tolist(),
-                     "exact_wrong": ordered.exact_wrong.tolist()},
-            "simulation": {"precision": ordered.precision.tolist(),
-                           "wrong": ordered.wrong.tolist()},
-            "reproduced": bool(ordered.wrong.iloc[0] - ordered.wrong.iloc[-1]
-                               > Z_LIMIT * np.hypot(ordered.se.iloc[0], ordered.se.iloc[-1])),
-            "note": "smallest against largest precision",
-        })
-        z_start = (coin.mean_start - coin.exact_mean_start) / coin.se_start
-        out.append({
-            "effect": "cascades start early: the mean number of agents acting before the "
-                      "cascade is 2 / (1 - p + p^2) (2.63 at p = 0.6)",
-            "data": {"precision": coin.precision.tolist(),
-                     "exact_mean_start": coin.exact_mean_start.tolist()},
-            "simulation": {"mean_start": coin.mean_start.tolist(), **z_fit_summary(z_start)},
-            "reproduced": bool(z_start.abs().max() <= family_limit(len(z_start))),
-            "note": "the infinite-sequence mean; truncation at n agents is negligible here",
-        })
+        low, high = ordered.iloc[0], ordered.iloc[-1]
+        exact = float(high.exact_wrong - low.exact_wrong)
+        change = float(high.wrong - low.wrong)
+        se = float(np.hypot(low.se, high.se))
+        out.append(verdict_row(
+            "more precise signals make wrong cascades rarer", exact, [exact, exact], change,
+            [change - Z90 * se, change + Z90 * se],
+            note=f"share at p = {high.precision:g} minus share at p = {low.precision:g}; "
+                 "model: the simulated change +- 1.6449 SE"))
+        started = coin[coin.se_start.notna()]
+        if len(started):
+            z = _z_family(len(started))
+            worst = _worst(started, "mean_start", "exact_mean_start", "se_start")
+            mean, se = float(worst.mean_start), float(worst.se_start)
+            row = verdict_row(
+                "cascades start early: the mean number of agents acting before the cascade is "
+                "2 / (1 - p + p^2) (2.63 at p = 0.6)", float(worst.exact_mean_start),
+                [float(worst.exact_mean_start)] * 2, mean, [mean - z * se, mean + z * se],
+                null=None,
+                note=f"shown: p = {worst.precision:g}, of {len(started)} (mean +- z SE, 90 % "
+                     f"for all together, z = {z:.3f}); the infinite-sequence mean; truncation "
+                     "at n agents is negligible here")
+            row["fit"] = z_fit_summary((started.mean_start - started.exact_mean_start)
+                                       / started.se_start)
+            out.append(row)
     own = points[points.tie_rule == "own_signal"]
     if len(own):
-        out.append({
-            "effect": "tie rule matters: agents who follow their own signal when indifferent "
-                      "end in the wrong cascade with (1 - p)^2 / [p^2 + (1 - p)^2], not BHW's "
-                      "formula",
-            "data": {"precision": own.precision.tolist(),
-                     "exact_own_signal": own.exact_wrong.tolist(),
-                     "bhw_formula": own.bhw_formula.tolist()},
-            "simulation": {"wrong": own.wrong.tolist(),
-                           "max_abs_z_own": float(own.z.abs().max()),
-                           "max_abs_z_vs_bhw": float(own.z_vs_bhw.abs().max())},
-            "reproduced": bool(own.z.abs().max() <= family_limit(len(own))
-                               and own.z_vs_bhw.abs().max() > Z_LIMIT),
-            "note": "this is why the model uses BHW's coin-flip convention by default",
-        })
+        z = _z_family(len(own))
+        worst = _worst(own, "wrong", "exact_wrong", "se")
+        exact = float(worst.exact_wrong - worst.bhw_formula)
+        low, high = _wilson(worst.wrong, worst.replicates, z)
+        row = verdict_row(
+            "tie rule matters: agents who follow their own signal when indifferent end in the "
+            "wrong cascade with (1 - p)^2 / [p^2 + (1 - p)^2], less often than BHW's formula",
+            exact, [exact, exact], float(worst.wrong - worst.bhw_formula),
+            [low - worst.bhw_formula, high - worst.bhw_formula],
+            note=f"share minus BHW's formula; shown: p = {worst.precision:g}, of {len(own)} "
+                 f"(Wilson, 90 % for all together, z = {z:.3f}); this is why the model uses "
+                 "BHW's coin-flip convention by default")
+        row["fit"] = {"max_abs_z_own": float(own.z.abs().max()),
+                      "max_abs_z_vs_bhw": float(own.z_vs_bhw.abs().max())}
+        out.append(row)
     return out
 
 

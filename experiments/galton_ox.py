@@ -44,11 +44,13 @@ from sim.models.estimation import EstimationParams, simulate_crowds
 from sim.models.estimation.sweep import MODEL as ESTIMATION
 from sim.seeding import derive_seed
 from sim.sweep.models import SweepModel
+from sim.verdicts import verdict_row
 
 __all__ = ["GaltonOxConfig", "Config", "FairParams", "FAIRS", "run", "figures", "key_numbers",
            "report_text"]
 
 PROBABLE_ERROR_FACTOR = 0.6744897501960817  # the normal quantile at 0.75: p.e. = 0.6745 sigma
+Z90 = 1.6449  # two-sided 90 % normal quantile: the verdict rows' intervals (sim.verdicts)
 
 
 class CentileTable(Strict):
@@ -406,6 +408,57 @@ def summarise_simulation(frame: pd.DataFrame, observed: dict) -> dict:
     return out
 
 
+def _mc_interval(values: np.ndarray) -> tuple[float, list[float]]:
+    """Mean over the simulated fairs and its 90 % Monte-Carlo interval (mean +- 1.6449 SE)."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    se = float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else 0.0
+    return mean, [mean - Z90 * se, mean + Z90 * se]
+
+
+def verdicts(data: dict, frame: pd.DataFrame, observed: CentileTable | SummaryStatistics,
+             unit: str) -> list[dict]:
+    """The verdict rows (:mod:`sim.verdicts`): the observed aggregates against the mean of the
+    simulated fairs' (model interval: 90 % Monte-Carlo error over the fairs). Whatever the
+    crowd was fitted to is ``fitted`` (never reproduced): the median (and quartiles) of a
+    centile table, and the mean, minimum and maximum of a crowd known by summary statistics.
+    """
+    rows = []
+    truth = data["truth"]
+    if isinstance(observed, CentileTable):
+        model, model_ci = _mc_interval(frame["median_error"])
+        rows.append(verdict_row(
+            "the crowd's median lies close to the truth (median error)", data["median_error"],
+            None, model, model_ci, fitted=True, null=None,
+            note=f"error in {unit}; the noise model is fitted to the centile table, its 50th "
+                 "centile included: fitted, not a test. Data: Galton's table, no interval"))
+        mean = observed.published_mean or data["mean_of_centiles"]
+        # the observed mean's sampling error: the spread of the estimates (from the centiles,
+        # whose tails are cut off: too narrow if anything) over sqrt(n)
+        half = Z90 * float(np.std(data["estimates"], ddof=1)) / np.sqrt(observed.n)
+        model, model_ci = _mc_interval(frame["mean_error"])
+        source = ("the published mean" if observed.published_mean is not None
+                  else "the mean of the centiles")
+        rows.append(verdict_row(
+            "the crowd's mean lies close to the truth (mean error)", mean - truth,
+            [mean - truth - half, mean - truth + half], model, model_ci, null=None,
+            note=f"error in {unit}; data: {source} +- 1.6449 sd / sqrt(n), the sd of the "
+                 "centiles' estimates; model: mean over the simulated fairs (90 % "
+                 "Monte-Carlo interval); the fit uses the centiles, not the mean"))
+        return rows
+    note = (f"in {unit}; the {observed.kind} crowd is fitted to n, mean, minimum and maximum "
+            "(expected range and mean of n draws), so this is fitted, not a test; data: a "
+            "published value without uncertainty (no interval); model: mean over the simulated "
+            "fairs (90 % Monte-Carlo interval)")
+    for name, column, label in (("mean", "mean", "the crowd's mean"),
+                                ("minimum", "minimum", "the lowest estimate"),
+                                ("maximum", "maximum", "the highest estimate")):
+        model, model_ci = _mc_interval(frame[column])
+        rows.append(verdict_row(f"{label} ({name})", data[name], None, model, model_ci,
+                                fitted=True, null=None, note=note))
+    return rows
+
+
 def disagreements(data: dict, fit: dict, simulation: dict, unit: str) -> list[str]:
     """Plain sentences on where the fitted model and the data disagree (computed)."""
     notes = []
@@ -429,7 +482,9 @@ def disagreements(data: dict, fit: dict, simulation: dict, unit: str) -> list[st
         verdict = ("inside" if 2.5 <= percentile <= 97.5 else "outside")
         notes.append(f"The observed {label}'s error ({simulation[name]['observed_error']:+.1f} "
                      f"{unit}) is at percentile {percentile:.1f} of the "
-                     f"simulated fairs: {verdict} the central 95 %.")
+                     f"simulated fairs: {verdict} the central 95 %"
+                     + ("." if "largest_disagreements" in fit or name != "mean"
+                        else " (fitted: the crowd is fitted to this mean, not a test)."))
     for name in ("minimum", "maximum"):
         if data.get(name) is None:
             continue
@@ -437,7 +492,8 @@ def disagreements(data: dict, fit: dict, simulation: dict, unit: str) -> list[st
         inside = dist["q2.5"] <= data[name] <= dist["q97.5"]
         notes.append(f"Observed {name} {data[name]:g} {unit}; simulated fairs give "
                      f"{dist['q2.5']:.0f}-{dist['q97.5']:.0f} (95 %): "
-                     f"{'consistent' if inside else 'not reproduced'}.")
+                     f"{'inside' if inside else 'outside'} that range; fitted (the crowd is "
+                     "fitted to the mean, minimum and maximum), not a test.")
     return notes
 
 
@@ -478,10 +534,11 @@ def run(config: GaltonOxConfig, engine: Engine) -> Outcome:
         tables["example_crowd"] = example_crowd(runs)
     simulation = summarise_simulation(frame, observed_aggregates)
     notes = disagreements(data, fit, simulation, config.unit)
+    rows = verdicts(data, frame, observed, config.unit)
     summary = {"unit": config.unit, "within": config.within, "data": data, "fit": fit,
                "model_params": params.model_dump(), "simulation": simulation}
     engine.log(report_text({"title": title, **summary}))
-    return Outcome(summary=summary, tables=tables, notes=notes)
+    return Outcome(summary=summary, tables=tables, notes=notes, verdicts=rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -513,18 +570,20 @@ def draw_figures(out_dir: Path, table: pd.DataFrame | None, crowd: pd.DataFrame 
         ax.plot(100 * p_grid, normal, "--", color=PALETTE[7],
                 label=f"normal curve, p.e. {pe:g} {unit} (Galton)")
         median, mean = data["median"], data["mean_of_centiles"]
+        median_label = f"median {median:g}"
         mean_label = f"mean of centiles {mean:.1f}"
     else:
         ax.plot(crowd.centile, crowd.estimate, ".", ms=3, color=PALETTE[0],
                 label=f"one simulated crowd (n = {n_agents}), its centiles")
         median = float(np.interp(50.0, crowd.centile, crowd.estimate))
+        median_label = f"simulated crowd's median {median:.0f}"
         mean = data["mean"]
         mean_label = f"observed mean {mean:g}"
     fitted = model_quantiles(fit["noise"], fit["centre"], fit["scale_below"], fit["scale_above"],
                              p_grid)
     ax.plot(100 * p_grid, fitted, "-", color=PALETTE[1], label=f"fitted {fit['noise']}")
     ax.axhline(truth, color=PALETTE[2], lw=2, label=f"truth {truth:g}")
-    ax.axhline(median, color=PALETTE[3], lw=1, ls=":", label=f"median {median:g}")
+    ax.axhline(median, color=PALETTE[3], lw=1, ls=":", label=median_label)
     ax.axhline(mean, color=PALETTE[4], lw=1, ls="-.", label=mean_label)
     ax.set_xlabel("centile of the crowd (%)")
     ax.set_ylabel(f"estimate ({unit})")

@@ -13,7 +13,10 @@ row's two values and two intervals into one of four labels:
     the two intervals overlap, and where the data's sign is significant (its interval
     excludes ``null``) the model's value lies on the same side of ``null``;
 ``"not reproduced"``
-    otherwise (also when an interval or a value is missing).
+    otherwise (also when the model's interval or value is missing);
+``"no data interval"``
+    the data give no interval (a published value or direction without uncertainty): the
+    rule cannot judge the row, which says so instead of calling it not reproduced.
 
 :func:`verdict_row` builds the verdict row an experiment returns (see
 :class:`experiments._runner.Outcome`), :func:`data_only_row` a row checked on the data only.
@@ -38,18 +41,19 @@ import math
 from collections.abc import Sequence
 
 __all__ = ["VERDICT_RULE", "FITTED", "NOT_SIGNIFICANT", "REPRODUCED", "NOT_REPRODUCED",
-           "DATA_ONLY", "LABELS", "verdict", "verdict_row", "data_only_row", "overlap",
-           "excludes"]
+           "NO_DATA_INTERVAL", "DATA_ONLY", "LABELS", "verdict", "verdict_row",
+           "data_only_row", "overlap", "excludes"]
 
 FITTED = "fitted"
 NOT_SIGNIFICANT = "not significant in the data"
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
+NO_DATA_INTERVAL = "no data interval"
 #: The label of a row checked on the data only (no model value): not a verdict of the rule.
 DATA_ONLY = "data only"
 #: Every label, and what it means for ``reproduced`` (True, False or None: not tested).
 LABELS = {REPRODUCED: True, NOT_REPRODUCED: False, FITTED: None, NOT_SIGNIFICANT: None,
-          DATA_ONLY: None}
+          NO_DATA_INTERVAL: None, DATA_ONLY: None}
 
 #: The rule in words, stated in every report that has verdict rows.
 VERDICT_RULE = (
@@ -57,7 +61,8 @@ VERDICT_RULE = (
     "overlap and, where the data's interval excludes 0 (for a change or difference), the "
     "model's value has the data's sign; a change whose data interval contains 0 is "
     "'not significant in the data', a row fitted to the data is 'fitted' (never reproduced), "
-    "and anything else is 'not reproduced'.")
+    "a row whose data give no interval is 'no data interval' (not judged), and anything "
+    "else is 'not reproduced'.")
 
 Interval = Sequence[float | None] | None
 
@@ -114,8 +119,8 @@ def verdict(data: float | None, data_ci: Interval, model: float | None, model_ci
     Returns
     -------
     str
-        ``"fitted"``, ``"not significant in the data"``, ``"reproduced"`` or
-        ``"not reproduced"``.
+        ``"fitted"``, ``"no data interval"``, ``"not significant in the data"``,
+        ``"reproduced"`` or ``"not reproduced"``.
 
     Examples
     --------
@@ -138,6 +143,8 @@ def verdict(data: float | None, data_ci: Interval, model: float | None, model_ci
     """
     if fitted:
         return FITTED
+    if not _ok(data_ci):
+        return NO_DATA_INTERVAL
     if null is not None and _ok(data_ci) and not excludes(data_ci, null):
         return NOT_SIGNIFICANT
     if not overlap(data_ci, model_ci) or not _finite(model):

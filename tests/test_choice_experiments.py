@@ -64,12 +64,16 @@ def test_condorcet_experiment(tmp_path):
     assert (points.se[~alike] > 1.5 * binomial[~alike]).all()
     verdicts = {v["effect"].split(":")[0]: v for v in summary["verdicts"]}
     reference = verdicts["reference values at p = 0.6"]
-    assert reference["reproduced"]
-    assert reference["simulation"][11]["formula"] == 0.7535
-    assert verdicts["Condorcet's binomial formula"]["reproduced"]
-    assert verdicts["correlation erodes the gain"]["reproduced"]
-    assert all(set(v) == {"effect", "data", "simulation", "reproduced", "note"}
-               and isinstance(v["reproduced"], bool) for v in summary["verdicts"])
+    assert reference["verdict"] == "reproduced"
+    assert reference["table"][11]["formula"] == 0.7535
+    assert verdicts["Condorcet's binomial formula"]["verdict"] == "reproduced"
+    assert verdicts["correlation erodes the gain"]["verdict"] == "reproduced"
+    # the one rule: every row has both 90 % intervals (the formula's of zero width)
+    for v in summary["verdicts"]:
+        assert {"effect", "data", "simulation", "reproduced", "verdict", "data_ci",
+                "model_ci", "fitted", "note"} <= set(v)
+        assert len(v["data_ci"]) == 2 and len(v["model_ci"]) == 2 and not v["fitted"]
+        assert v["verdict"] in ("reproduced", "not reproduced")
     assert (out / "condorcet.png").exists() and (out / "condorcet.svg").exists()
     assert summary["key_numbers"]
 
@@ -86,7 +90,9 @@ def test_cascades_experiment(tmp_path):
     outcomes = sequences[["wrong_cascade", "right_cascade", "no_cascade"]].sum(axis=1)
     assert (outcomes == 1).all()
     assert sequences.cascade_start.isna().equals(sequences.no_cascade == 1)
-    assert summary["verdicts"][0]["reproduced"]
+    assert summary["verdicts"][0]["verdict"] == "reproduced"
+    assert all(len(v["data_ci"]) == 2 and len(v["model_ci"]) == 2 and not v["fitted"]
+               for v in summary["verdicts"])
     assert summary["settings"]["n_agents"] == 100
     assert (out / "cascades.png").exists()
 
@@ -98,7 +104,11 @@ def test_musiclab_experiment(tmp_path):
     assert len(points) == 3 and len(replications) == 3 * 6
     assert points.gini.is_monotonic_increasing
     assert points.unpredictability.is_monotonic_increasing
-    assert [v["reproduced"] for v in summary["verdicts"][:2]] == [True, True]
+    # Salganik et al. give directions without uncertainty: no data interval, so the rule
+    # does not judge them; the model's 90 % interval of the rise excludes 0
+    for v in summary["verdicts"][:2]:
+        assert v["verdict"] == "no data interval" and v["data_ci"] is None
+        assert len(v["model_ci"]) == 2 and 0 < v["model_ci"][0] <= v["simulation"]
     assert summary["design"]["n_worlds"] == 4 and summary["design"]["repeats"] == 6
     assert (out / "musiclab.png").exists()
 

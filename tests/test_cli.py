@@ -79,7 +79,11 @@ def test_run_writes_results_with_provenance(tmp_path, name, replicates, tables):
     assert sorted(summary["files"]["figures"]) == ["errors.png", "errors.svg", "ogive.png",
                                                    "ogive.svg"]
     assert summary["notes"] and all(isinstance(s, str) for s in summary["notes"])
-    assert summary["verdicts"] == []  # the ox compares distributions: notes, no verdicts
+    # the ox's verdict rows: what the crowd was fitted to is "fitted", never reproduced
+    assert summary["verdicts"] and all(
+        v["model_ci"] is not None and (v["fitted"] or v["data_ci"] is not None)
+        for v in summary["verdicts"])
+    assert all(v["verdict"] == "fitted" for v in summary["verdicts"] if v["fitted"])
 
 
 def test_version_and_console_script(tmp_path):

@@ -226,7 +226,16 @@ def test_run_writes_summary_with_notes(galton_run):
     out, summary, raw = galton_run
     notes = summary["notes"]
     assert isinstance(notes, list) and notes and all(isinstance(n, str) and n for n in notes)
-    assert summary["verdicts"] == []
+    rows = {row["effect"].split(" (")[-1].rstrip(")"): row for row in summary["verdicts"]}
+    assert set(rows) == {"median error", "mean error"}
+    # the median is fitted (the fit passes through the table's 50th centile): never reproduced
+    assert rows["median error"]["verdict"] == "fitted" and rows["median error"]["fitted"]
+    assert rows["median error"]["reproduced"] is None
+    mean = rows["mean error"]
+    assert not mean["fitted"] and mean["verdict"] in ("reproduced", "not reproduced")
+    assert mean["data"] == -1 and len(mean["data_ci"]) == 2 and len(mean["model_ci"]) == 2
+    assert mean["data_ci"][0] < -1 < mean["data_ci"][1]
+    assert mean["model_ci"][0] <= mean["simulation"] <= mean["model_ci"][1]
     for key in ("crowdsim_version", "git_commit", "config_hash", "seed", "timestamp"):
         assert key in summary["provenance"], key
     assert summary["provenance"]["config_hash"] == config_hash(raw)
@@ -266,6 +275,16 @@ def test_ted_ox_example_crowd_and_figures(tmp_path):
     assert crowd.estimate.iloc[0] == frame.minimum.iloc[0]
     assert crowd.estimate.iloc[-1] == frame.maximum.iloc[0]
     assert any("maximum" in note for note in summary["notes"])
+    # the log-normal is fitted to the mean, minimum and maximum: those rows are fitted, never
+    # reproduced, whatever the numbers
+    rows = summary["verdicts"]
+    assert [row["effect"].rsplit("(", 1)[-1] for row in rows] == ["mean)", "minimum)",
+                                                                   "maximum)"]
+    assert all(row["verdict"] == "fitted" and row["fitted"] and row["reproduced"] is None
+               and row["data_ci"] is None and len(row["model_ci"]) == 2 for row in rows)
+    assert [row["data"] for row in rows] == [813, 144, 3629]
+    assert not any("consistent" in note or "not reproduced" in note
+                   for note in summary["notes"])
     for png in out.glob("*.png"):
         png.unlink()
     redrawn = remake_figures(out)

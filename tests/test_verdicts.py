@@ -8,6 +8,7 @@ from sim.report import verdict_lines, write_report
 from sim.verdicts import (
     DATA_ONLY,
     FITTED,
+    NO_DATA_INTERVAL,
     NOT_REPRODUCED,
     NOT_SIGNIFICANT,
     REPRODUCED,
@@ -48,7 +49,7 @@ ROW_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci", 
     # missing intervals or values are not reproduced
     (0.30, (0.10, 0.50), None, (0.20, 0.40), {}, NOT_REPRODUCED),
     (0.30, (0.10, 0.50), 0.30, (None, None), {}, NOT_REPRODUCED),
-    (0.30, None, 0.30, (0.20, 0.40), {}, NOT_REPRODUCED),
+    (0.30, None, 0.30, (0.20, 0.40), {}, NO_DATA_INTERVAL),
 ])
 def test_the_rule_on_constructed_cases(data, data_ci, model, model_ci, kwargs, label):
     assert verdict(data, data_ci, model, model_ci, **kwargs) == label
