@@ -71,7 +71,8 @@ def check_cross_prediction(summary, out, name, conditions):
             assert row["verdict"] == verdict(m["observed"], m["observed_ci"], m["predicted"],
                                              m["predicted_ci"], null=null)
             assert row["reproduced"] is LABELS[row["verdict"]]
-            assert "90 % interval" in row["note"] and f"lies {m['verdict']}" in row["note"]
+            where = "lies inside" if m["inside"] else "lies outside"
+            assert "90 % interval" in row["note"] and where in row["note"]
         series = part["per_round"]["sd"]
         assert len(series["observed"]) == len(series["predicted_ci"]) == len(prediction["rounds"])
     # the data-only rows are not simulated, and say so

@@ -40,6 +40,7 @@ from sim.inference.summaries import (
     group_round_metrics,
     padded,
 )
+from sim.verdicts import verdict
 
 SPECS = {name: REPO / "configs" / "datasets" / f"{name}.yaml"
          for name in ("becker2017", "lorenz2011")}
@@ -328,9 +329,11 @@ def test_predict_json_schema(quick_calibration, synthetic_spec, tmp_path, capsys
                 ci = metric[key]
                 assert len(ci) == 2 and all(isinstance(v, float | int) for v in ci), ci
                 assert ci[0] <= ci[1], (condition, name, key, ci)
-            assert metric["verdict"] in {"inside", "outside"}
             inside = metric["observed_ci"][0] <= metric["predicted"] <= metric["observed_ci"][1]
-            assert metric["verdict"] == ("inside" if inside else "outside")
+            assert metric["inside"] is inside
+            assert metric["verdict"] == verdict(
+                metric["observed"], metric["observed_ci"], metric["predicted"],
+                metric["predicted_ci"], null=None if name == "share_improved_mean" else 0.0)
     assert (out / "prediction.json").is_file()
 
 

@@ -79,7 +79,7 @@ def format_prediction(result: dict) -> str:
             lines.append(f"{condition + ' (' + str(part['groups']) + ')':<{width}}"
                          f"{LABELS.get(name, name):<38}{_pct(m['observed'], signed):>10}"
                          f"{obs_ci:>22}{_pct(m['predicted'], signed):>10}{pred_ci:>22}  "
-                         f"{m['verdict']}")
+                         f"{m['verdict']}{' (inside)' if m['inside'] else ''}")
     for note in result.get("notes", []):
         lines.append(f"note: {note}")
     return "\n".join(lines)

@@ -14,8 +14,11 @@ Intervals (90 %)
     uncertainty, the model's own randomness and the sampling of groups together. The
     prediction itself is the mean over draws without resampling.
 Verdict rule
-    ``inside`` when the predicted value lies inside the data's 90 % interval, else
-    ``outside``; ``overlap`` says whether the two intervals overlap at all.
+    The project's one rule (:mod:`sim.verdicts`): reproduced when the two 90 % intervals
+    overlap and, for a change whose data interval excludes 0, the prediction has the data's
+    sign; "not significant in the data" when the data's interval of a change contains 0.
+    ``inside`` says whether the predicted value lies inside the data's interval (a stricter
+    test), ``overlap`` whether the two intervals overlap.
 """
 
 from __future__ import annotations
@@ -36,11 +39,13 @@ from sim.inference.summaries import (
     changes,
     group_round_metrics,
 )
+from sim.verdicts import verdict
 
 __all__ = ["load_calibration", "predict", "VERDICT_RULE"]
 
-VERDICT_RULE = ("inside: the predicted change lies inside the data's 90 % group-bootstrap "
-                "interval; outside otherwise")
+VERDICT_RULE = ("the verdict follows the one rule of sim.verdicts (intervals overlap, signs "
+                "match where the data's is significant); 'inside': the prediction lies inside "
+                "the data's 90 % group-bootstrap interval")
 
 
 def load_calibration(path: str | Path) -> dict:
@@ -117,9 +122,11 @@ def predict(calibration: dict, spec_path: str | Path, draws: int = 200, seed: in
                       and obs_ci[0] <= value <= obs_ci[1])
             overlap = (None not in obs_ci and None not in pred_ci
                        and pred_ci[0] <= obs_ci[1] and obs_ci[0] <= pred_ci[1])
+            label = verdict(_number(whole[name]), obs_ci, value, pred_ci,
+                            null=None if name == "share_improved_mean" else 0.0)
             metrics_out[name] = {"observed": _number(whole[name]), "observed_ci": obs_ci,
                                  "predicted": value, "predicted_ci": pred_ci,
-                                 "verdict": "inside" if inside else "outside",
+                                 "verdict": label, "inside": bool(inside),
                                  "overlap": bool(overlap)}
         per_round = {}
         for name in METRICS:
