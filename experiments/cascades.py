@@ -10,8 +10,10 @@ What it reports
     ``summary.json``: per point the shares of sequences ending in the wrong cascade, the
     right one and none, the exact finite-n values (:mod:`sim.models.cascades.theory`) and the
     limit (1 - p)(2 - p) / [2 (1 - p + p^2)] (coin ties; 0.368 at p = 0.6, 0.143 at 0.8),
-    z-scores (checked against a Bonferroni-corrected 3-SE band), the mean number of agents
-    acting before the cascade against 2 / (1 - back); verdicts; the settings the figure needs.
+    z-scores, the mean number of agents acting before the cascade against 2 / (1 - back);
+    verdicts by the one rule of :mod:`sim.verdicts` (the formula as the data with a
+    zero-width interval, the simulation's 90 % interval, Bonferroni-corrected over the points
+    a row covers); the settings the figure needs.
     ``points.parquet`` (one row per point) and ``sequences.parquet`` (one row per simulated
     sequence: its seed, which cascade it ended in and when that began; every run is also in
     ``runs/sequences``). Figure ``cascades``: the share of wrong cascades against p, and the
@@ -40,14 +42,13 @@ from sim.models.cascades.theory import (
     wrong_cascade_probability,
 )
 from sim.report import reproduced_row, z_fit_line
-from sim.stats import binomial_se, wilson_interval, z_fit_summary
+from sim.stats import binomial_se, normal_interval, wilson_interval, z_fit_summary
 from sim.verdicts import verdict_row
 
 __all__ = ["CascadesConfig", "Config", "run", "figures", "key_numbers"]
 
 #: BHW's limit at the reference precisions (REFERENCES: choice among options).
 REFERENCE = {0.6: 0.368, 0.8: 0.143}
-Z_LIMIT = 3.0
 #: What the analysis needs of every sequence (the cascade model's metrics).
 OUTCOMES = ("wrong_cascade", "right_cascade", "no_cascade", "cascade_start")
 SWEPT = ("precision", "tie_rule")
@@ -134,9 +135,6 @@ def _at_precision(points: pd.DataFrame, p: float) -> pd.Series | None:
     return row.iloc[0] if len(row) else None
 
 
-Z90 = 1.6449  # two-sided 90 % normal quantile (sim.verdicts)
-
-
 def _z_family(k: int) -> float:
     """Normal quantile of 90 % intervals holding together for ``k`` points (Bonferroni)."""
     from scipy.stats import norm
@@ -197,7 +195,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
         se = float(np.hypot(low.se, high.se))
         out.append(verdict_row(
             "more precise signals make wrong cascades rarer", exact, [exact, exact], change,
-            [change - Z90 * se, change + Z90 * se],
+            normal_interval(change, se),
             note=f"share at p = {high.precision:g} minus share at p = {low.precision:g}; "
                  "model: the simulated change +- 1.6449 SE"))
         started = coin[coin.se_start.notna()]

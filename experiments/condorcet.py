@@ -15,11 +15,13 @@ What it runs
        around p), against P_n(p): drawn independently, they leave the average unchanged.
 What it reports
     ``summary.json``: every point (simulated share, its standard error with juries as units,
-    the exact value, z = (simulated - exact) / SE) and verdicts: the formula reproduced
-    (every |z| within a Bonferroni-corrected 3-SE band, plus a chi-square p-value), the
-    reference values (within 3 SE each) (p = 0.6: 0.648, 0.6826, 0.7535, 0.9791),
-    the theorem (P rises from n = 1 to the largest n), correlation eroding the gain, and
-    heterogeneity leaving it unchanged. ``points.parquet``: the same table. Figure
+    the exact value, z = (simulated - exact) / SE) and verdicts by the one rule of
+    :mod:`sim.verdicts` (the exact formula as the data, with a zero-width interval; the
+    simulation's 90 % interval, Bonferroni-corrected over the points a row covers): the
+    formula reproduced (plus a chi-square p-value), the reference values (p = 0.6: 0.648,
+    0.6826, 0.7535, 0.9791, with half a unit of their last decimal), the theorem (P rises
+    from n = 1 to the largest n), correlation eroding the gain, and heterogeneity leaving it
+    unchanged. ``points.parquet``: the same table. Figure
     ``condorcet``: P against n per p, and P against rho per n, simulation against formula.
 
 Source: N. de Condorcet (1785), *Essai sur l'application de l'analyse à la probabilité des
@@ -54,7 +56,6 @@ __all__ = ["CondorcetConfig", "Config", "Jury", "JURIES", "run", "figures", "key
 
 #: Published values of Condorcet's formula at p = 0.6 (REFERENCES: choice among options).
 REFERENCE = {3: 0.648, 5: 0.6826, 11: 0.7535, 101: 0.9791}
-Z_LIMIT = 3.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,9 +216,6 @@ def simulate_all(config: CondorcetConfig, engine: Engine) -> pd.DataFrame:
                               heterogeneity=point["heterogeneity"],
                               concentration=point["concentration"], spread=point["spread"]))
     return pd.DataFrame(rows)
-
-
-Z90 = 1.6449  # two-sided 90 % normal quantile (sim.verdicts)
 
 
 def _z_family(k: int) -> float:

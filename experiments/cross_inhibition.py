@@ -48,7 +48,7 @@ from sim.models.nest_site.odes import (
 )
 from sim.models.nest_site.params import NestSiteParams
 from sim.report import reproduced_row
-from sim.stats import binomial_se, wilson_interval
+from sim.stats import binomial_se, normal_interval, wilson_interval
 from sim.verdicts import verdict_row
 
 __all__ = ["CrossInhibitionConfig", "Config", "run", "figures", "key_numbers"]
@@ -168,7 +168,6 @@ def swarm_table(runs: pd.DataFrame, labels: pd.DataFrame, n_sites: int) -> pd.Da
 
 
 #: z of a two-sided 90 % interval (the swarm verdict's difference +- z SE).
-Z90 = 1.6449
 
 
 def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConfig,
@@ -235,7 +234,7 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
             f"the share of runs with a strong consensus (one site >= 2x the other): {hi:g}x "
             f"the mean-field threshold minus {lo:g}x (difference)",
             "Seeley et al. (2012): stop signals break the deadlock between equal sites",
-            [smallest, 1.0], diff, [diff - Z90 * se, diff + Z90 * se],
+            [smallest, 1.0], diff, normal_interval(diff, se),
             note="Seeley et al. give a direction, no number: data_ci is this experiment's "
                  f"reading of it (a positive difference, at least 1/runs = {smallest:.3g}), "
                  f"not a published interval; model: difference +- 1.6449 SE ({lo:g}x: "

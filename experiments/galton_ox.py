@@ -43,6 +43,7 @@ from sim.config import ConfigError, ExperimentConfig, Strict
 from sim.models.estimation import EstimationParams, simulate_crowds
 from sim.models.estimation.sweep import MODEL as ESTIMATION
 from sim.seeding import derive_seed
+from sim.stats import Z90, normal_interval
 from sim.sweep.models import SweepModel
 from sim.verdicts import verdict_row
 
@@ -50,7 +51,6 @@ __all__ = ["GaltonOxConfig", "Config", "FairParams", "FAIRS", "run", "figures", 
            "report_text"]
 
 PROBABLE_ERROR_FACTOR = 0.6744897501960817  # the normal quantile at 0.75: p.e. = 0.6745 sigma
-Z90 = 1.6449  # two-sided 90 % normal quantile: the verdict rows' intervals (sim.verdicts)
 
 
 class CentileTable(Strict):
@@ -413,7 +413,7 @@ def _mc_interval(values: np.ndarray) -> tuple[float, list[float]]:
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
     se = float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else 0.0
-    return mean, [mean - Z90 * se, mean + Z90 * se]
+    return mean, normal_interval(mean, se)
 
 
 def verdicts(data: dict, frame: pd.DataFrame, observed: CentileTable | SummaryStatistics,

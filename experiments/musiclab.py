@@ -17,9 +17,11 @@ What it reports
     Per social weight (mean and standard error over replications): the Gini coefficient of
     market shares (mean over worlds), Salganik et al.'s unpredictability U (mean over songs
     of the mean absolute difference of market share over pairs of worlds) and the Spearman
-    correlation of market share with quality (mean over worlds). Verdicts: whether Gini and U
-    rise with social influence, as Salganik et al. found, and the differences against the
-    independent condition (replication r at s against replication r at s = 0).
+    correlation of market share with quality (mean over worlds). Verdicts (the one rule of
+    :mod:`sim.verdicts`; Salganik et al. give directions without numbers, so these rows are
+    "no data interval", with the model's 90 % interval): whether Gini and U rise with social
+    influence, as Salganik et al. found, and the differences against the independent
+    condition (replication r at s against replication r at s = 0).
     ``points.parquet`` (one row per weight), ``replications.parquet`` (one row per
     replication and weight; every run is also in ``runs/replications``) and figure
     ``musiclab``.
@@ -49,12 +51,12 @@ from sim.models.cumulative_advantage.params import MarketParams
 from sim.models.cumulative_advantage.sweep import MODEL as MARKETS
 from sim.report import reproduced_row
 from sim.seeding import derive_seed, generator, replicate_seeds
+from sim.stats import normal_interval
 from sim.sweep.models import SweepModel
 from sim.verdicts import verdict_row
 
 __all__ = ["MusicLabConfig", "Config", "WORLDS", "run", "figures", "key_numbers"]
 
-Z_LIMIT = 3.0
 #: The measures of one replication (each world's, averaged over its worlds, except U).
 METRICS = ("gini", "unpredictability", "quality_correlation", "top_share")
 #: Keys under a replication's seed: the stream its songs are drawn from, and its worlds'.
@@ -199,15 +201,13 @@ def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-Z90 = 1.6449  # two-sided 90 % normal quantile (sim.verdicts)
-
-
 def verdicts(points: pd.DataFrame) -> list[dict]:
     """One row per published effect (see the module docstring), by the one rule
     (:mod:`sim.verdicts`). Salganik et al. report these effects as directions without a
-    number with uncertainty we could use: the data's value and interval are None, so the rule
-    cannot call them reproduced; the model's value is the change from the independent
-    condition to the strongest social one (paired over replications, +- 1.6449 SE)."""
+    number with uncertainty we could use: the data's value and interval are None, so the
+    rule labels them "no data interval" (not judged); the model's value is the change from
+    the independent condition to the strongest social one (paired over replications,
+    +- 1.6449 SE)."""
     out = []
     social = points[points.social_weight > 0]
     strongest = social.loc[social.social_weight.idxmax()]
@@ -218,7 +218,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
         se = float(strongest[f"{metric}_vs_independent_se"])
         row = verdict_row(
             f"social influence raises {label}, as Salganik et al. (2006) found", None, None,
-            change, [change - Z90 * se, change + Z90 * se],
+            change, normal_interval(change, se),
             note=f"data: {label} higher in the social-influence worlds than in the independent "
                  "world (both experiments), published as a direction without uncertainty: no "
                  f"data interval; model: change at s = {strongest.social_weight:g} against "
@@ -233,7 +233,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
     se = float(strongest["quality_correlation_vs_independent_se"])
     row = verdict_row(
         "success follows quality less as social influence grows", None, None, change,
-        [change - Z90 * se, change + Z90 * se],
+        normal_interval(change, se),
         note="data: the best songs rarely did poorly and the worst rarely did well, but any "
              "other result was possible (no number: no data interval); model: change of the "
              f"Spearman correlation of market share with quality at s = "

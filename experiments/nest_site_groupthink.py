@@ -49,12 +49,11 @@ from sim.models.nest_site.measures import (
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
-from sim.stats import wilson_interval
+from sim.stats import Z90, wilson_interval
 
 __all__ = ["GroupthinkConfig", "Config", "figures", "key_numbers", "run"]
 
 #: z of a two-sided 90 % interval (the verdicts' and ``ci90``'s Wilson intervals).
-Z90 = 1.6449
 
 
 class GroupthinkConfig(SwarmSweepConfig):

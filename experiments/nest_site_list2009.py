@@ -48,7 +48,7 @@ from sim.models.nest_site.measures import (
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
-from sim.stats import binomial_se, wilson_interval
+from sim.stats import Z90, binomial_se, normal_interval, wilson_interval
 from sim.verdicts import data_only_row, verdict_row
 
 __all__ = ["List2009Config", "Config", "figures", "key_numbers", "run"]
@@ -154,7 +154,6 @@ def _point(points: pd.DataFrame, lam: float, noise: float) -> pd.Series | None:
 
 
 #: z of a two-sided 90 % interval (the verdicts' Wilson intervals and mean +- z SE).
-Z90 = 1.6449
 
 NO_NUMBER = ("List et al. (2009) give no number: data_ci is this experiment's reading of "
              "the published statement ({reading}), not a published interval")
@@ -221,7 +220,7 @@ def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
         smallest = 1.0 / min(int(high.runs), int(low.runs))
         out.append(verdict_row(
             effect, data, [smallest, 1.0], difference,
-            [difference - Z90 * se, difference + Z90 * se],
+            normal_interval(difference, se),
             note=NO_NUMBER.format(reading=f"'less often': a positive difference, at least "
                                           f"1/runs = {smallest:.3g}, the smallest two shares "
                                           "over these runs can show")

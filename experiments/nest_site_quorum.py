@@ -50,7 +50,7 @@ from sim.models.nest_site.measures import (
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
-from sim.stats import binomial_se, wilson_interval
+from sim.stats import binomial_se, normal_interval, wilson_interval
 from sim.verdicts import data_only_row, verdict_row
 
 __all__ = ["QuorumConfig", "Config", "run", "figures", "key_numbers"]
@@ -130,7 +130,6 @@ def point_table(runs: pd.DataFrame, points: Sequence[Mapping], n_sites: int) -> 
 
 
 #: z of a two-sided 90 % interval (the verdicts' mean +- z SE).
-Z90 = 1.6449
 
 #: What the quorum counts here, and where the comparison with real bees stops.
 COUNTS = ("the quorum counts scouts dancing for a site, not bees present at the site as "
@@ -168,7 +167,7 @@ def verdicts(points: pd.DataFrame, config: QuorumConfig) -> tuple[list[dict], di
             se = float(np.hypot(a.sd_decision_time / np.sqrt(a.decided_runs),
                                 b.sd_decision_time / np.sqrt(b.decided_runs)))
             rows.append(verdict_row(
-                effect, data, [1.0, horizon], diff, [diff - Z90 * se, diff + Z90 * se],
+                effect, data, [1.0, horizon], diff, normal_interval(diff, se),
                 note=NO_NUMBER.format(reading="slower: by at least one step, at most the "
                                               f"horizon of {horizon:g} steps")
                 + f"; model: difference +- 1.6449 SE over the decided runs (Q = "
@@ -190,7 +189,7 @@ def verdicts(points: pd.DataFrame, config: QuorumConfig) -> tuple[list[dict], di
                                 binomial_se(b.p_best_given_decided, int(b.decided_runs))))
             smallest = 1.0 / min(int(a.decided_runs), int(b.decided_runs))
             accuracy.append(verdict_row(
-                effect, data, [smallest, 1.0], diff, [diff - Z90 * se, diff + Z90 * se],
+                effect, data, [smallest, 1.0], diff, normal_interval(diff, se),
                 note=NO_NUMBER.format(reading="more often: a positive difference, at least "
                                               f"1/runs = {smallest:.3g}, the smallest two "
                                               "shares over these runs can show")

@@ -22,6 +22,9 @@ __all__ = ["binomial_se", "wilson_interval", "FAMILY_ALPHA", "family_limit", "z_
 FAMILY_ALPHA = 0.0027
 
 _Z95 = 1.959963984540054
+#: The two-sided 90 % normal quantile of the verdict rows' intervals (:mod:`sim.verdicts`),
+#: to four decimals as the reports state it.
+Z90 = 1.6449
 
 
 def binomial_se(p: float, n: int) -> float:
@@ -115,3 +118,12 @@ def direction(change: float | None, tolerance: float) -> str:
     if change is None or not np.isfinite(change) or abs(change) <= tolerance:
         return "flat"
     return "down" if change < 0 else "up"
+
+
+def normal_interval(value: float, se: float, z: float = Z90) -> list[float]:
+    """``[value - z se, value + z se]``: a normal interval, 90 % by default.
+
+    >>> [round(v, 5) for v in normal_interval(1.0, 0.5)]
+    [0.17755, 1.82245]
+    """
+    return [value - z * se, value + z * se]
