@@ -125,26 +125,27 @@ class GroupSimulator:
         revision = logs if self.revision_space == "log" else raw
         return analysis, truths, revision
 
-    def simulate(self, rules: dict[str, Any], rng: np.random.Generator,
-                 conditions: list[str] | None = None) -> dict[str, list[np.ndarray]]:
-        """One simulated answer sheet per group: ``{condition: [(people, rounds) arrays]}``
-        in raw units, conditions in order, each from one compiled call."""
+    def simulate_flat(self, rules: dict[str, Any], rng: np.random.Generator
+                      ) -> dict[str, np.ndarray]:
+        """Every condition's groups, one compiled call each: ``{condition: (agents, rounds)}``
+        in raw units, the groups' rows one after the other, conditions in order."""
+        return {c: simulate_groups(self.params(c, rules), self._batches[c], rng)
+                for c in self.conditions}
+
+    def simulate(self, rules: dict[str, Any], rng: np.random.Generator
+                 ) -> dict[str, list[np.ndarray]]:
+        """:meth:`simulate_flat` cut into one answer sheet per group: ``{condition:
+        [(people, rounds) arrays]}``."""
         out = {}
-        for condition in conditions or self.conditions:
-            trajectory = simulate_groups(self.params(condition, rules),
-                                         self._batches[condition], rng)
+        for condition, trajectory in self.simulate_flat(rules, rng).items():
             bounds = np.cumsum([0, *self._sizes[condition]])
             out[condition] = [trajectory[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         return out
 
-    def _simulate_flat(self, rules, rng):
-        return {c: simulate_groups(self.params(c, rules), self._batches[c], rng)
-                for c in self.conditions}
-
     def measured(self, rules: dict[str, Any], rng: np.random.Generator):
         """:meth:`simulate`, measured like the data: ``{condition: (analysis values,
         truths, revision values)}``."""
-        return {c: self._measure(c, t) for c, t in self._simulate_flat(rules, rng).items()}
+        return {c: self._measure(c, t) for c, t in self.simulate_flat(rules, rng).items()}
 
     def observed_measured(self):
         """The data measured as :meth:`measured` measures simulations."""
