@@ -6,6 +6,13 @@ What it runs
     :data:`sim.models.nest_site.measures.SWARMS`) at every interdependence ``lambda``
     (0 -> 1) for each assessment noise ``sigma`` (0.2 high and 1.0 low reliability),
     ``runs`` swarms per point (List et al.: 250), each for the full horizon without a quorum.
+    Stage ``assumptions``: the choices this reproduction could not check against the paper
+    (its full text was not readable where crowdsim was built; only the abstract, which states
+    the findings in words, and secondary descriptions were): site qualities (3, 5, 7, 9, 10
+    against a public reimplementation's 1, 3, 4, 6, 8) x the form of the assessment noise
+    (mean or median strength equal to the quality), at lambda = 0.8 for every sigma, so a
+    reader sees how much each moves the results (``assumptions.parquet``, figure
+    ``assumptions``).
     Stage ``examples``: one swarm per (lambda, sigma) in ``examples``, recorded step by step
     (:data:`~sim.models.nest_site.measures.SWARM_STEPS`; it is the first swarm of that
     point in ``swarms``, as both get the same value-keyed seed).
@@ -29,15 +36,16 @@ What it reports
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import NonNegative, UnitInterval
+from sim.config import NonNegative, Strict, UnitInterval
 from sim.models.nest_site.measures import (
+    SHARES,
     SWARM_STEPS_PATH,
     SWARMS_PATH,
     SwarmSweepConfig,
@@ -54,6 +62,23 @@ from sim.verdicts import data_only_row, verdict_row
 __all__ = ["List2009Config", "Config", "figures", "key_numbers", "run"]
 
 CRITERIA = {"plurality": "plurality of dancers", "twice": "best site >= 2x the runner-up"}
+NOISE_CENTRES = {"mean": "mean strength = quality", "median": "median strength = quality"}
+Positive = Annotated[float, Field(gt=0)]
+
+
+class Assumptions(Strict):
+    """Choices this reproduction could not check against the paper's own text (only its
+    abstract and secondary descriptions were readable here), each run at one
+    interdependence and every sigma of the main grid, so a reader sees what they move."""
+
+    interdependence: UnitInterval = Field(0.8, description="lambda of these runs")
+    qualities: list[list[Positive]] = Field(
+        default_factory=lambda: [[3, 5, 7, 9, 10], [1, 3, 4, 6, 8]], min_length=1,
+        description="site qualities to compare (3, 5, 7, 9, 10: the project's reading; 1, 3, "
+                    "4, 6, 8: a public reimplementation's)")
+    noise_centre: list[Literal["mean", "median"]] = Field(
+        default_factory=lambda: ["mean", "median"], min_length=1,
+        description="assessment noise forms to compare (see NestSiteParams.noise_centre)")
 
 
 class List2009Config(SwarmSweepConfig):
@@ -78,6 +103,9 @@ class List2009Config(SwarmSweepConfig):
                                                                 "least this share")
     no_snowballing: float = Field(0.05, ge=0, lt=1, description="'no strong consensus' means "
                                                                 "at most this share of runs")
+    assumptions: Assumptions | None = Field(
+        default_factory=Assumptions, description="unconfirmed choices compared side by side "
+                                                 "(null: not run)")
 
     @model_validator(mode="after")
     def _check_examples(self) -> List2009Config:
@@ -94,6 +122,41 @@ class List2009Config(SwarmSweepConfig):
 
 
 Config = List2009Config
+
+
+def assumption_stage(config: List2009Config) -> Stage | None:
+    """Every combination of the unconfirmed choices at ``assumptions.interdependence``, for
+    every sigma of the grid (None without ``assumptions``)."""
+    choices = config.assumptions
+    if choices is None:
+        return None
+    fixed = {k: v for k, v in config.fixed().items() if k not in ("qualities", "noise_centre")}
+    points = [{"interdependence": choices.interdependence, "noise": noise,
+               "qualities": list(qualities), "noise_centre": centre}
+              for qualities in choices.qualities for centre in choices.noise_centre
+              for noise in config.noise]
+    n_sites = max(len(q) for q in choices.qualities)
+    return Stage("assumptions", SWARMS_PATH, points=points, replicates=config.runs,
+                 fixed=fixed, metrics=summary_metrics(n_sites))
+
+
+def assumptions_table(runs: pd.DataFrame, stage: Stage) -> pd.DataFrame:
+    """One row per point of the assumptions stage: the choices, P(best) by each criterion
+    and the share of runs with a strong consensus, each with its 90 % Wilson interval."""
+    rows = []
+    for point_id, part in runs.groupby("point_id", sort=True):
+        point = stage.points[int(point_id)]
+        n = len(part)
+        row = {"qualities": ", ".join(f"{q:g}" for q in point["qualities"]),
+               "noise_centre": point["noise_centre"], "noise": point["noise"],
+               "interdependence": point["interdependence"], "runs": n}
+        for name in ("p_best_plurality", "p_best_twice", "p_twice_any"):
+            metric, test = SHARES[name]
+            k = int(np.count_nonzero(test(part[metric].to_numpy())))
+            row[name] = k / n
+            row[f"{name}_low"], row[f"{name}_high"] = wilson_interval(k, n, z=Z90)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def design(config: List2009Config) -> tuple[Stage, Stage]:
@@ -155,8 +218,9 @@ def _point(points: pd.DataFrame, lam: float, noise: float) -> pd.Series | None:
 
 #: z of a two-sided 90 % interval (the verdicts' Wilson intervals and mean +- z SE).
 
-NO_NUMBER = ("List et al. (2009) give no number: data_ci is this experiment's reading of "
-             "the published statement ({reading}), not a published interval")
+NO_NUMBER = ("no published number quoted (the paper's full text could not be read here; its "
+             "abstract states the finding in words): data_ci is this experiment's reading of "
+             "the statement ({reading}), not a published interval")
 
 
 def _share90(row: pd.Series, key: str) -> list[float]:
@@ -229,6 +293,21 @@ def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
     return out
 
 
+def assumption_notes(table: pd.DataFrame) -> list[str]:
+    """Per sigma, how far the unconfirmed choices move P(best) (computed from the table)."""
+    notes = []
+    for noise, part in table.groupby("noise", sort=True):
+        for criterion, label in CRITERIA.items():
+            key = f"p_best_{criterion}"
+            low, high = part.loc[part[key].idxmin()], part.loc[part[key].idxmax()]
+            notes.append(
+                f"unconfirmed choices at lambda = {low.interdependence:g}, sigma = {noise:g}: "
+                f"P(best, {label}) ranges from {low[key]:.3f} (qualities {low.qualities}, "
+                f"{NOISE_CENTRES[low.noise_centre]}) to {high[key]:.3f} (qualities "
+                f"{high.qualities}, {NOISE_CENTRES[high.noise_centre]})")
+    return notes
+
+
 def _leader_share(row: pd.Series) -> float:
     """Mean final dancers of the most-danced site over all mean final dancers."""
     means = np.array([v for k, v in row.items() if str(k).startswith("mean_dancers_")])
@@ -246,6 +325,9 @@ def run(config: List2009Config, engine: Engine) -> Outcome:
                    + ", ".join(f"{p:.2f}" for p in part.p_best_plurality)
                    + " for lambda = " + ", ".join(f"{v:g}" for v in part.interdependence))
     tables = {"points": points}
+    stage = assumption_stage(config)
+    if stage is not None:
+        tables["assumptions"] = assumptions_table(engine.run(stage), stage)
     samples = []
     if config.examples:
         tables["examples"] = examples_frame(engine.run(examples), n_sites)
@@ -255,6 +337,8 @@ def run(config: List2009Config, engine: Engine) -> Outcome:
     if any(np.isclose(config.interdependence, 1.0)):
         notes.append("at lambda = 1 no scout ever searches on her own, so no dance ever "
                      "starts: no site wins under either criterion")
+    if "assumptions" in tables:
+        notes += assumption_notes(tables["assumptions"])
     summary = {
         "swarm": config.swarm.model_dump(mode="json"),
         "grid": {"interdependence": config.interdependence, "noise": config.noise,
@@ -263,15 +347,19 @@ def run(config: List2009Config, engine: Engine) -> Outcome:
                      "no_snowballing": config.no_snowballing},
         "points": points.to_dict(orient="records"),
         "examples": samples,
+        "assumptions": (tables["assumptions"].to_dict(orient="records")
+                        if "assumptions" in tables else []),
     }
     return Outcome(summary=summary, tables=tables, verdicts=verdicts(points, config),
                    notes=notes)
 
 
 def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm: dict,
-                 near_every_run: float, provenance: dict) -> list[str]:
-    """Figures ``p_best`` and ``dancers``, drawn from stored results only (the points table,
-    the example swarms, the swarm's settings), so :func:`figures` can redraw them."""
+                 near_every_run: float, provenance: dict,
+                 assumptions: list[dict] | None = None) -> list[str]:
+    """Figures ``p_best``, ``dancers`` and ``assumptions``, drawn from stored results only
+    (the points table, the example swarms, the swarm's settings, the assumptions table), so
+    :func:`figures` can redraw them."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -338,7 +426,45 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
         fig.legend(handles, labels, loc="lower center", ncol=len(qualities), fontsize=9,
                    frameon=False)
         written += [str(p) for p in save(fig, out_dir / "dancers", provenance)]
+    if assumptions:
+        written += draw_assumptions(out_dir, pd.DataFrame(assumptions), provenance)
     return written
+
+
+def draw_assumptions(out_dir: Path, table: pd.DataFrame, provenance: dict) -> list[str]:
+    """Figure ``assumptions``: P(best) under each combination of the unconfirmed choices,
+    per criterion, with 90 % Wilson intervals."""
+    import matplotlib.pyplot as plt
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    combos = table[["qualities", "noise_centre"]].drop_duplicates().to_numpy().tolist()
+    noises = sorted(table.noise.unique())
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4), sharey=True, constrained_layout=True)
+    width = 0.7 / max(len(noises), 1)
+    for ax, (criterion, label) in zip(axes, CRITERIA.items()):
+        key = f"p_best_{criterion}"
+        for k, (noise, colour) in enumerate(zip(noises, PALETTE)):
+            part = table[np.isclose(table.noise, noise)].set_index(
+                ["qualities", "noise_centre"]).loc[[tuple(c) for c in combos]]
+            x = np.arange(len(combos)) + (k - (len(noises) - 1) / 2) * width
+            ax.errorbar(x, part[key], yerr=[part[key] - part[f"{key}_low"],
+                                            part[f"{key}_high"] - part[key]],
+                        fmt="o", color=colour, capsize=3,
+                        label=f"assessment noise σ = {noise:g}")
+        ax.set_xticks(np.arange(len(combos)))
+        ax.set_xticklabels([f"{q}\n{c}" for q, c in combos], fontsize=9)
+        ax.set_xlabel("site qualities, and which of the dance strength's mean or median "
+                      "equals the quality", fontsize=9)
+        ax.grid(axis="x", visible=False)
+        ax.set_title(f"best site wins: {label}")
+        ax.set_ylim(-0.02, 1.02)
+    axes[0].set_ylabel(f"share of runs ({int(table.runs.iloc[0])} per point; 90 % interval)")
+    axes[0].legend(loc="lower left", fontsize=9)
+    lam = float(table.interdependence.iloc[0])
+    fig.suptitle(f"What the choices not checked against List et al. (2009) move, at λ = {lam:g}")
+    return [str(p) for p in save(fig, out_dir / "assumptions", provenance)]
 
 
 def figures(out_dir: Path, summary: dict) -> list[str]:
@@ -348,7 +474,8 @@ def figures(out_dir: Path, summary: dict) -> list[str]:
     samples = (samples_from_frame(stored_table(out_dir, summary, "examples"))
                if "examples" in summary["files"]["tables"] else [])
     return draw_figures(Path(out_dir), points, samples, summary["swarm"],
-                        summary["criteria"]["near_every_run"], summary.get("provenance", {}))
+                        summary["criteria"]["near_every_run"], summary.get("provenance", {}),
+                        summary.get("assumptions"))
 
 
 def _interval(row: dict, key: str) -> str:
@@ -376,5 +503,12 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
         top = part.loc[part.p_best_plurality.idxmax()]
         rows.append((f"σ {noise:g}: highest P(best), plurality",
                      f"{top.p_best_plurality:.3f} at λ {top.interdependence:g}"))
+    for row in summary.get("assumptions", []):
+        if np.isclose(row["noise"], 0.2):
+            rows.append((f"λ {row['interdependence']:g}, σ 0.2, qualities {row['qualities']}, "
+                         f"{NOISE_CENTRES[row['noise_centre']]}: P(best) plurality / twice "
+                         "(90 % interval)",
+                         f"{_interval(row, 'p_best_plurality')} / "
+                         f"{_interval(row, 'p_best_twice')}"))
     rows.append(reproduced_row(summary.get("verdicts", []), "published findings reproduced"))
     return rows

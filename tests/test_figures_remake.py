@@ -25,7 +25,7 @@ CASES = {
                  ["cascades"], ["simulate_all"]),
     "nest_site_list2009": ({"runs": 20, "interdependence": [0.0, 0.8, 1.0],
                             "swarm": SMALL_SWARM, "examples": [[0.0, 0.2], [0.8, 0.2]]},
-                           ["p_best", "dancers"], []),  # simulates only through its stages
+                           ["p_best", "dancers", "assumptions"], []),  # simulates only through its stages
     "cross_inhibition": ({"sigma_points": 21, "swarm": {**SMALL_SWARM, "qualities": [10, 10]},
                           "swarm_interdependence": [0.8], "swarm_multiples": [0.0, 1.0, 4.0],
                           "swarm_runs": 20},

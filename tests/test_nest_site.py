@@ -28,6 +28,7 @@ CASES = {
     "no_noise_unequal_discovery": {"noise": 0.0, "qualities": [2, 6, 4],
                                    "discovery": [0.05, 0.2, 0.1]},
     "endless_dances": {"decrement": 0.0, "horizon": 30},
+    "median_noise": {"noise": 1.0, "noise_centre": "median"},
 }
 
 
@@ -59,11 +60,13 @@ def test_mesa_model_and_kernel_give_identical_swarms(case):
 @given(seed=st.integers(0, 2**63 - 1), n_agents=st.integers(1, 25),
        interdependence=st.floats(0, 1), noise=st.floats(0, 1.5), copying=st.floats(0, 1),
        stop_rate=st.sampled_from([0.0, 0.3, 5.0]), quorum=st.sampled_from([None, 3]),
-       copy_strength=st.sampled_from(["followed_dancer", "mean_current"]))
+       copy_strength=st.sampled_from(["followed_dancer", "mean_current"]),
+       noise_centre=st.sampled_from(["mean", "median"]))
 def test_engines_agree_for_any_swarm(seed, n_agents, interdependence, noise, copying,
-                                     stop_rate, quorum, copy_strength):
+                                     stop_rate, quorum, copy_strength, noise_centre):
     params = dict(n_agents=n_agents, qualities=[3, 7], discovery=[0.2, 0.1], horizon=25,
-                  interdependence=interdependence, noise=noise, copying=copying,
+                  interdependence=interdependence, noise=noise, noise_centre=noise_centre,
+                  copying=copying,
                   copy_strength=copy_strength, stop_rate=stop_rate,
                   quorum=None if quorum is None else min(quorum, n_agents))
     assert_engines_agree(params, [seed])
@@ -136,20 +139,30 @@ def test_visit_probabilities_follow_the_rule():
 def test_assessment_noise_keeps_the_mean_quality():
     rng = np.random.default_rng(4)
     for noise in (0.2, 1.0):
-        values = np.array([rules.assess(rng, 7.0, noise) for _ in range(40_000)])
+        values = np.array([rules.assess(rng, 7.0, noise, 0.5 * noise**2) for _ in range(40_000)])
         assert values.mean() == pytest.approx(7.0, rel=0.03)
         assert np.log(values).std() == pytest.approx(noise, rel=0.03)
-    assert rules.assess(rng, 7.0, 0.0) == 7.0
+    assert rules.assess(rng, 7.0, 0.0, 0.0) == 7.0
+
+
+def test_median_centred_noise_keeps_the_median_quality():
+    params = NestSiteParams(noise=1.0, noise_centre="median")
+    assert params.noise_shift == 0.0
+    assert NestSiteParams(noise=1.0).noise_shift == 0.5
+    rng = np.random.default_rng(5)
+    values = np.array([rules.assess(rng, 7.0, 1.0, params.noise_shift) for _ in range(40_000)])
+    assert np.median(values) == pytest.approx(7.0, rel=0.03)
+    assert values.mean() == pytest.approx(7.0 * np.exp(0.5), rel=0.05)
 
 
 def test_a_copier_dances_with_the_strength_she_is_given():
     rng = np.random.default_rng(0)
-    strength, copied = rules.join_strength(rng, True, 1.0, 10.0, 0.5, 4.0)
+    strength, copied = rules.join_strength(rng, True, 1.0, 10.0, 0.5, 0.125, 4.0)
     assert copied and strength == 4.0
     # found alone: never copies (and draws no copy uniform)
     a, b = np.random.default_rng(5), np.random.default_rng(5)
-    strength, copied = rules.join_strength(a, False, 1.0, 10.0, 0.5, 4.0)
-    assert not copied and strength == rules.assess(b, 10.0, 0.5)
+    strength, copied = rules.join_strength(a, False, 1.0, 10.0, 0.5, 0.125, 4.0)
+    assert not copied and strength == rules.assess(b, 10.0, 0.5, 0.125)
 
 
 def test_copy_strength_rules():

@@ -89,9 +89,21 @@ def test_list2009(tmp_path, monkeypatch):
     summary = run(config, out)
     assert_honest_verdicts(summary, out)
     assert_one_rule(summary["verdicts"])
-    assert summary["files"]["runs"] == {"swarms": "runs/swarms", "examples": "runs/examples"}
+    assert summary["files"]["runs"] == {"swarms": "runs/swarms", "assumptions":
+                                        "runs/assumptions", "examples": "runs/examples"}
     points = pd.read_parquet(out / "points.parquet")
     assert len(points) == 3 * 2 and (points.runs == 40).all()
+    # the unconfirmed choices, side by side: 2 quality sets x 2 noise forms x 2 sigmas
+    choices = pd.read_parquet(out / "assumptions.parquet")
+    assert len(choices) == 8 and (choices.runs == 40).all()
+    assert set(choices.qualities) == {"3, 5, 7, 9, 10", "1, 3, 4, 6, 8"}
+    for key in ("p_best_plurality", "p_best_twice"):
+        assert (choices[f"{key}_low"] <= choices[key]).all()
+        assert (choices[key] <= choices[f"{key}_high"]).all()
+    noisy = choices[choices.noise == 1.0].set_index(["qualities", "noise_centre"])
+    assert not noisy.loc[("3, 5, 7, 9, 10", "mean")].equals(
+        noisy.loc[("3, 5, 7, 9, 10", "median")])
+    assert any("unconfirmed choices" in note for note in summary["notes"])
     # lambda = 1: no scout ever searches alone, nothing happens
     still = points[points.interdependence == 1.0]
     assert np.all(still.p_best_plurality == 0) and np.all(still.p_no_plurality == 1)

@@ -115,7 +115,8 @@ class Scout(mesa.Agent):
             followed = copy_strength(params.copy_rule, site, rank, snapshot.starts,
                                      snapshot.roster, snapshot.sums, snapshot.counts)
         strength, copied = join_strength(model.rng, recruited, float(params.copying),
-                                         model.qualities[site], float(params.noise), followed)
+                                         model.qualities[site], float(params.noise),
+                                         params.noise_shift, followed)
         self.site = site
         self.strength = strength
         self.advertised = strength

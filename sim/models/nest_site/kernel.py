@@ -52,8 +52,8 @@ __all__ = ["SwarmBatch", "run_swarm", "simulate_swarms", "outcomes"]
 
 
 @njit(cache=True, nogil=True)
-def run_swarm(rng, qualities, discovery, interdependence, noise, decrement, copying,
-              copy_rule, horizon, quorum, stop_rate, n_agents, record, trajectory_out,
+def run_swarm(rng, qualities, discovery, interdependence, noise, noise_shift, decrement,
+              copying, copy_rule, horizon, quorum, stop_rate, n_agents, record, trajectory_out,
               final_out):
     """One swarm from an all-uncommitted start; returns (decision step or -1, quorum site
     or -1, steps run).
@@ -102,7 +102,8 @@ def run_swarm(rng, qualities, discovery, interdependence, noise, decrement, copy
                     copied = 0.0
                     if recruited and copying > 0.0:
                         copied = copy_strength(copy_rule, j, rank, starts, roster, sums, counts)
-                    s, _ = join_strength(rng, recruited, copying, qualities[j], noise, copied)
+                    s, _ = join_strength(rng, recruited, copying, qualities[j], noise,
+                                         noise_shift, copied)
                     sites[i] = j
                     strengths[i] = s
                     advertised[i] = s
@@ -219,7 +220,7 @@ class SwarmBatch:
 def kernel_arguments(params: NestSiteParams) -> tuple:
     """The parameters as :func:`run_swarm` takes them, from ``qualities`` to ``n_agents``."""
     return (params.quality_array, params.discovery_array, float(params.interdependence),
-            float(params.noise), float(params.decrement), float(params.copying),
+            float(params.noise), params.noise_shift, float(params.decrement), float(params.copying),
             int(params.copy_rule), int(params.horizon), params.quorum_code,
             float(params.stop_rate), int(params.n_agents))
 

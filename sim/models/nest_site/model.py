@@ -35,8 +35,9 @@ Process (one ``step``; synchronous: every scout sees the start of the step)
        current strength of j's dancers, ``d = sum of their strengths / their number``,
        which have already declined. Otherwise she assesses j:
        ``d = q_j exp(sigma z - sigma^2 / 2)``, ``z ~ N(0, 1)`` (multiplicative log-normal
-       noise with mean ``q_j``; median ``q_j exp(-sigma^2 / 2)``). Either way ``a = d``
-       for her. She dances from this step on, so a dance of strength ``d`` lasts
+       noise with mean ``q_j``; median ``q_j exp(-sigma^2 / 2)``); with
+       ``noise_centre = "median"`` ``d = q_j exp(sigma z)`` (median ``q_j``). Either way
+       ``a = d`` for her. She dances from this step on, so a dance of strength ``d`` lasts
        ``ceil(d / decrement)`` steps.
     2. With ``stop_rate > 0``, each dancer for j, in index order, stops with probability
        ``min(1, stop_rate * sum_{i != j} f_i)`` (cross-inhibition).
@@ -52,16 +53,21 @@ Process (one ``step``; synchronous: every scout sees the start of the step)
 Parameters (defaults; source)
     ``n_agents`` 200 scouts; ``qualities`` 3, 5, 7, 9, 10; ``discovery`` 0.1 per site;
     ``interdependence`` (lambda) 0.8; ``noise`` (sigma) 0.2 (List et al.: 0.2 high, 1.0 low
-    reliability); ``decrement`` 1; ``horizon`` 300 steps (all List et al. 2009);
+    reliability); ``noise_centre`` "mean"; ``decrement`` 1; ``horizon`` 300 steps (all
+    List et al. 2009);
     ``copying`` (mu) 0; ``copy_strength`` "followed_dancer" (List et al. 2009);
     ``quorum`` None (Seeley & Visscher 2003: 10-15 or more scouts);
     ``stop_rate`` 0 (Seeley et al. 2012). All validated by
     :class:`~sim.models.nest_site.params.NestSiteParams`.
 
-Notes on the reading of List et al. (2009): the form of the assessment noise (here
-multiplicative log-normal with mean ``q_j``), that every dancer for a site recruits with the
-same chance (so a copier follows one of them at random), the ``mean_current`` ablation of
-the copying rule and the stop signals are this project's choices, documented above; the
+Notes on the reading of List et al. (2009): the paper's full text could not be read from
+where this model was built, so its site qualities, the form of the assessment noise (here
+multiplicative log-normal with mean ``q_j``, or median ``q_j`` with ``noise_centre``) and its
+two consensus criteria are taken from secondary descriptions; the ``nest_site_list2009``
+experiment shows how much each of these choices moves its results. That every dancer for a
+site recruits with the same chance (so a copier follows one of them at random), the
+``mean_current`` ablation of the copying rule and the stop signals are this project's
+choices, documented above; the
 deterministic mean-field counterpart with cross-inhibition (Pais et al. 2013) is in
 :mod:`sim.models.nest_site.odes`.
 

@@ -58,6 +58,12 @@ class NestSiteParams(Strict):
     noise: float = Field(
         0.2, ge=0, description="sigma of the multiplicative log-normal assessment noise "
                                "(List: 0.2 high reliability, 1.0 low reliability)")
+    noise_centre: Literal["mean", "median"] = Field(
+        "mean", description="what equals the site's quality: the mean of a scout's dance "
+                            "strength, q exp(sigma z - sigma^2 / 2) (mean), or its median, "
+                            "plain q exp(sigma z) (median: noisier scouts dance longer on "
+                            "average); the form List et al. (2009) used could not be checked "
+                            "against the paper here")
     decrement: float = Field(
         1.0, ge=0, description="how much a dance's strength falls per step (List: 1; "
                                "0: dances never end)")
@@ -141,6 +147,11 @@ class NestSiteParams(Strict):
         """Boolean mask of the sites of the highest quality."""
         q = self.quality_array
         return q == q.max()
+
+    @property
+    def noise_shift(self) -> float:
+        """The ``shift`` of the assessment ``q exp(sigma z - shift)`` (see ``noise_centre``)."""
+        return 0.5 * float(self.noise) ** 2 if self.noise_centre == "mean" else 0.0
 
     @property
     def copy_rule(self) -> int:

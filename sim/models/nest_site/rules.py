@@ -29,9 +29,12 @@ Joining
     mean current, already declined strength of the site's dancers, ``sum_i d_i / n_j``.
     A dancer's advertised strength is her dance strength on the step she joined.
     Otherwise she assesses the site: her dance
-    strength is ``q_j * exp(sigma * z - sigma**2 / 2)`` with ``z`` standard normal (drawn
-    only when ``sigma > 0``): multiplicative log-normal noise whose mean is ``q_j``, so the
-    noise changes how reliable a dance is but not how much dancing a site gets on average.
+    strength is ``q_j * exp(sigma * z - shift)`` with ``z`` standard normal (drawn only when
+    ``sigma > 0``): multiplicative log-normal noise. With ``noise_centre = "mean"`` (the
+    default) ``shift = sigma**2 / 2`` and the mean strength is ``q_j``, so the noise changes
+    how reliable a dance is but not how much dancing a site gets on average; with
+    ``"median"`` ``shift = 0`` (plain ``q_j e^(sigma z)``, median ``q_j``), so noisier
+    assessments also dance longer on average.
 Dancing
     Each step a dancer's strength falls by ``decrement``; at 0 or below she stops and is
     uncommitted again (from the next step on she may find or be recruited to any site).
@@ -147,10 +150,12 @@ def visit(rng, thresholds, n_sites, counts, interdependence, n_agents):
 
 
 @njit(cache=True, nogil=True)
-def assess(rng, quality, noise):
-    """A scout's noisy assessment of a site: her dance strength (mean ``quality``)."""
+def assess(rng, quality, noise, shift):
+    """A scout's noisy assessment of a site: her dance strength
+    ``quality * exp(noise * z - shift)``; ``shift`` is ``noise**2 / 2`` for a mean of
+    ``quality`` and 0 for a median of ``quality`` (see ``NestSiteParams.noise_centre``)."""
     if noise > 0.0:
-        return quality * math.exp(noise * rng.standard_normal() - 0.5 * noise * noise)
+        return quality * math.exp(noise * rng.standard_normal() - shift)
     return quality
 
 
@@ -166,7 +171,7 @@ def copy_strength(rule, site, rank, starts, roster, sums, counts):
 
 
 @njit(cache=True, nogil=True)
-def join_strength(rng, recruited, copying, quality, noise, copied_strength):
+def join_strength(rng, recruited, copying, quality, noise, shift, copied_strength):
     """Dance strength of a scout who just visited a site: (strength, copied).
 
     A recruited scout copies with probability ``copying`` and dances with
@@ -174,7 +179,7 @@ def join_strength(rng, recruited, copying, quality, noise, copied_strength):
     """
     if recruited and copying > 0.0 and rng.random() < copying:
         return copied_strength, True
-    return assess(rng, quality, noise), False
+    return assess(rng, quality, noise, shift), False
 
 
 @njit(cache=True, nogil=True)
