@@ -167,6 +167,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
             "(1 - p)(2 - p) / [2 (1 - p + p^2)] at every p",
             float(worst.exact_wrong), [float(worst.exact_wrong)] * 2, float(worst.wrong),
             _wilson(worst.wrong, worst.replicates, z), null=None,
+            data_ci_source="exact",
             note=f"shown: p = {worst.precision:g}, of {len(coin)} (90 % for all together, "
                  f"z = {z:.3f}); compared with the exact value after n agents, which differs "
                  "from the limit by less than (p - p^2)^(n/2)")
@@ -196,6 +197,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
         out.append(verdict_row(
             "more precise signals make wrong cascades rarer", exact, [exact, exact], change,
             normal_interval(change, se),
+            data_ci_source="exact",
             note=f"share at p = {high.precision:g} minus share at p = {low.precision:g}; "
                  "model: the simulated change +- 1.6449 SE"))
         started = coin[coin.se_start.notna()]
@@ -208,6 +210,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
                 "2 / (1 - p + p^2) (2.63 at p = 0.6)", float(worst.exact_mean_start),
                 [float(worst.exact_mean_start)] * 2, mean, [mean - z * se, mean + z * se],
                 null=None,
+                data_ci_source="exact",
                 note=f"shown: p = {worst.precision:g}, of {len(started)} (mean +- z SE, 90 % "
                      f"for all together, z = {z:.3f}); the infinite-sequence mean; truncation "
                      "at n agents is negligible here")
@@ -225,6 +228,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
             "wrong cascade with (1 - p)^2 / [p^2 + (1 - p)^2], less often than BHW's formula",
             exact, [exact, exact], float(worst.wrong - worst.bhw_formula),
             [low - worst.bhw_formula, high - worst.bhw_formula],
+            data_ci_source="exact",
             note=f"share minus BHW's formula; shown: p = {worst.precision:g}, of {len(own)} "
                  f"(Wilson, 90 % for all together, z = {z:.3f}); this is why the model uses "
                  "BHW's coin-flip convention by default")

@@ -244,6 +244,7 @@ def formula_row(effect: str, frame: pd.DataFrame, note: str) -> dict:
     row = verdict_row(effect, float(worst.exact), [float(worst.exact)] * 2,
                       float(worst.simulated),
                       _interval(worst.simulated, worst.se, int(worst.elections), z), null=None,
+                      data_ci_source="exact",
                       note=note + f"; shown: the point farthest from its exact value, of "
                                   f"{len(frame)} (intervals: 90 % for all together, z = "
                                   f"{z:.3f})")
@@ -268,6 +269,7 @@ def change_row(effect: str, pairs: list[tuple[str, pd.Series, pd.Series]], note:
     _, label, exact, simulated, se = best
     row = verdict_row(effect, exact, [exact, exact], simulated,
                       [simulated - z * se, simulated + z * se],
+                      data_ci_source="exact",
                       note=note + f"; shown: {label} (of {len(pairs)}; intervals: 90 % for all "
                                   f"together, z = {z:.3f})")
     row["shown"] = label

@@ -195,6 +195,7 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
             "symmetric equilibrium loses stability (numerical root of the largest Jacobian "
             "eigenvalue)", formula, [formula, formula], numeric,
             [numeric * (1 - 1e-6), numeric * (1 + 1e-6)], null=None,
+            data_ci_source="exact",
             note=f"data: the formula of Pais et al. (2013), exact; model: the numerical root, "
                  f"+- 1e-6 relative (the root finder's tolerance); relative difference "
                  f"{relative:.2g}"),
@@ -202,6 +203,7 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
             f"at sigma = {config.check_sigma:g} two equal sites settle at the symmetric "
             "equilibrium (Psi_A, Psi_B after integration)", x, [x, x], psi[0],
             [min(psi) - 1e-6, max(psi) + 1e-6], null=None,
+            data_ci_source="exact",
             note="data: the closed form, exact; model: both sites' end values +- 1e-6 (the "
                  f"integration's tolerance): Psi_A {psi[0]:.6f}, Psi_B {psi[1]:.6f}"
                  + published),
@@ -211,6 +213,7 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
             f"breaks for every rate above {1 + config.margin:.2f} sigma* (share of grid rates "
             "that do)", 1.0, [1.0, 1.0], share,
             None if share is None else [share, share], null=None,
+            data_ci_source="exact",
             note=f"data: Pais et al. (2013), deadlocked below sigma* = {formula:.6g}, broken "
                  f"above (exact: every rate); model: deterministic ODE, deadlocked below "
                  f"{int(below.deadlocked.sum())}/{len(below)}, broken above "
@@ -235,6 +238,7 @@ def verdicts(ode: pd.DataFrame, swarm: pd.DataFrame, config: CrossInhibitionConf
             f"the mean-field threshold minus {lo:g}x (difference)",
             "Seeley et al. (2012): stop signals break the deadlock between equal sites",
             [smallest, 1.0], diff, normal_interval(diff, se),
+            data_ci_source="reading",
             note="Seeley et al. give a direction, no number: data_ci is this experiment's "
                  f"reading of it (a positive difference, at least 1/runs = {smallest:.3g}), "
                  f"not a published interval; model: difference +- 1.6449 SE ({lo:g}x: "

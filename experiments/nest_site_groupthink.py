@@ -19,13 +19,15 @@ What it reports
     strong (twice) consensus on any site and on a site that is not the best, and which site
     wins. ``summary["ci90"]``: at the smallest and the largest ``mu``, per ``sigma``, the
     consensus (twice criterion, any site) and P(best) (plurality), each with its 90 % Wilson
-    interval. Verdicts, one row per ``sigma`` each (``simulation``: the share at the largest
-    ``mu``, ``model_ci`` its 90 % Wilson interval; List et al. give no numbers, so
-    ``data_ci`` is None): copying lowers the chance that the best site wins (plurality; the
-    90 % intervals at the two ``mu`` do not overlap); copying drives strong consensus onto
-    worse sites more often (same test); a strong consensus still forms at ``mu = 1`` in
-    most runs (the 90 % interval lies at or above ``consensus_forms``; List et al.: "a
-    consensus still forms, but not robustly on the best site"). ``points.parquet``, figures
+    interval. Verdicts by the one rule (:mod:`sim.verdicts`), one row per ``sigma`` each;
+    List et al. state the effects in words, so each ``data_ci`` is this experiment's reading
+    of them (``data_ci_source: reading``): copying lowers the chance that the best site wins
+    (plurality; P(best) at the smallest minus at the largest ``mu``, read as a positive
+    difference; model: difference +- 1.6449 SE); copying drives strong consensus onto
+    worse sites more often (the same, for that share); a strong consensus still forms at
+    the largest ``mu`` in most runs (read as at least ``consensus_forms``; model: 90 %
+    Wilson interval; List et al.: "a consensus would still emerge, but it would no longer
+    robustly be on the best nest site"). ``points.parquet``, figures
     ``p_best`` and ``winners``.
 """
 
@@ -49,11 +51,10 @@ from sim.models.nest_site.measures import (
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
-from sim.stats import Z90, wilson_interval
+from sim.stats import Z90, binomial_se, normal_interval, wilson_interval
+from sim.verdicts import verdict_row
 
 __all__ = ["GroupthinkConfig", "Config", "figures", "key_numbers", "run"]
-
-#: z of a two-sided 90 % interval (the verdicts' and ``ci90``'s Wilson intervals).
 
 
 class GroupthinkConfig(SwarmSweepConfig):
@@ -129,43 +130,60 @@ def _fmt_share(value: dict) -> str:
     return f"{value['share']:.3f} [{low:.3f}, {high:.3f}]"
 
 
+READING = ("List et al. (2009) state this in words, no number: data_ci is this experiment's "
+           "reading of it ({reading}), not a published interval")
+
+
 def verdicts(points: pd.DataFrame, config: GroupthinkConfig) -> list[dict]:
-    """The three effects of copying, one row per sigma each, judged by 90 % Wilson
-    intervals (``model_ci``: the interval of ``simulation``, the share at the largest mu)."""
+    """The three effects of copying, one row per sigma each, judged by the one rule
+    (:mod:`sim.verdicts`): two differences between the largest and the smallest mu (model:
+    difference +- 1.6449 SE) and the share of runs with a strong consensus at the largest
+    mu (model: 90 % Wilson interval); the data's intervals are readings of List et al.'s
+    words."""
     lo_mu, hi_mu = min(config.copying), max(config.copying)
     table = ci90_table(points, config)
     rows = []
 
-    def row(effect, data, value, reproduced, note):
-        return {"effect": effect, "data": data, "simulation": value["share"],
-                "reproduced": bool(reproduced), "note": note, "data_ci": None,
-                "model_ci": value["ci90"]}
+    def difference(effect, data, low, high, note):
+        """A row on ``high - low`` of two shares; the data: a positive difference."""
+        value = high["share"] - low["share"]
+        se = float(np.hypot(binomial_se(low["share"], config.runs),
+                            binomial_se(high["share"], config.runs)))
+        smallest = 1.0 / config.runs
+        return verdict_row(effect, data, [smallest, 1.0], value, normal_interval(value, se),
+                           data_ci_source="reading",
+                           note=READING.format(reading=f"a positive difference, at least "
+                                                       f"1/runs = {smallest:.3g}")
+                           + f"; model: difference +- 1.6449 SE; {note}")
 
     for noise in config.noise:
         lo = table[f"sigma={noise:g}"][f"mu={lo_mu:g}"]
         hi = table[f"sigma={noise:g}"][f"mu={hi_mu:g}"]
-        rows.append(row(
+        rows.append(difference(
             f"σ = {noise:g}: copying lowers the chance that the best site wins (plurality): "
-            f"the 90 % interval at μ = {hi_mu:g} lies below the one at μ = {lo_mu:g}",
+            f"P(best) at μ = {lo_mu:g} minus at μ = {hi_mu:g}",
             "accuracy needs each recruit's own assessment (List et al. 2009)",
-            hi["p_best"], hi["p_best"]["ci90"][1] < lo["p_best"]["ci90"][0],
-            f"μ = {lo_mu:g}: {_fmt_share(lo['p_best'])}"))
-        rows.append(row(
+            hi["p_best"], lo["p_best"],
+            f"μ = {lo_mu:g}: {_fmt_share(lo['p_best'])}, μ = {hi_mu:g}: "
+            f"{_fmt_share(hi['p_best'])}"))
+        rows.append(difference(
             f"σ = {noise:g}: copying drives strong consensus (twice criterion) onto a site that "
-            f"is not the best more often: the 90 % interval at μ = {hi_mu:g} lies above the "
-            f"one at μ = {lo_mu:g}",
+            f"is not the best more often: share at μ = {hi_mu:g} minus at μ = {lo_mu:g}",
             "without assessment, not robustly on the best site (List et al. 2009)",
-            hi["worse_consensus"],
-            hi["worse_consensus"]["ci90"][0] > lo["worse_consensus"]["ci90"][1],
-            f"μ = {lo_mu:g}: {_fmt_share(lo['worse_consensus'])}"))
-        rows.append(row(
+            lo["worse_consensus"], hi["worse_consensus"],
+            f"μ = {lo_mu:g}: {_fmt_share(lo['worse_consensus'])}, μ = {hi_mu:g}: "
+            f"{_fmt_share(hi['worse_consensus'])}"))
+        rows.append(verdict_row(
             f"σ = {noise:g}: a strong consensus (twice criterion, any site) still forms at "
-            f"μ = {hi_mu:g} in most runs: the 90 % interval lies at or above "
-            f"{config.consensus_forms:.0%}",
+            f"μ = {hi_mu:g} in most runs (at least {config.consensus_forms:.0%})",
             "a consensus still forms (List et al. 2009)",
-            hi["consensus"], hi["consensus"]["ci90"][0] >= config.consensus_forms,
-            f"μ = {lo_mu:g}: {_fmt_share(lo['consensus'])}; the best site wins at "
-            f"μ = {hi_mu:g}: {_fmt_share(hi['p_best'])}"))
+            [config.consensus_forms, 1.0], hi["consensus"]["share"], hi["consensus"]["ci90"],
+            null=None, data_ci_source="reading",
+            note=READING.format(reading=f"'still forms': in at least {config.consensus_forms:g} "
+                                        "of runs, consensus_forms")
+            + f"; model: 90 % Wilson interval over {config.runs} runs; μ = {lo_mu:g}: "
+              f"{_fmt_share(lo['consensus'])}; the best site wins at μ = {hi_mu:g}: "
+              f"{_fmt_share(hi['p_best'])}"))
     return rows
 
 

@@ -247,7 +247,7 @@ def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
         out.append(verdict_row(
             effect, data, [0.0, config.no_snowballing], float(row.p_twice_any),
             _share90(row, "p_twice_any"), null=None,
-            note=NO_NUMBER.format(reading=f"'no snowballing': at most "
+            data_ci_source="reading", note=NO_NUMBER.format(reading=f"'no snowballing': at most "
                                           f"{config.no_snowballing:g}, no_snowballing")
             + f"; model: 90 % Wilson interval over {int(row.runs)} runs. The plurality "
               f"criterion alone can still favour the best site at lambda = 0 (it has the "
@@ -267,6 +267,7 @@ def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
         out.append(verdict_row(
             effect, data, [config.near_every_run, 1.0], float(high[key]), _share90(high, key),
             null=None,
+            data_ci_source="reading",
             note=NO_NUMBER.format(reading=f"'essentially every run': at least "
                                           f"{config.near_every_run:g}, near_every_run")
             + f"; model: 90 % Wilson interval over {int(high.runs)} runs"))
@@ -285,6 +286,7 @@ def verdicts(points: pd.DataFrame, config: List2009Config) -> list[dict]:
         out.append(verdict_row(
             effect, data, [smallest, 1.0], difference,
             normal_interval(difference, se),
+            data_ci_source="reading",
             note=NO_NUMBER.format(reading=f"'less often': a positive difference, at least "
                                           f"1/runs = {smallest:.3g}, the smallest two shares "
                                           "over these runs can show")

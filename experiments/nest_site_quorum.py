@@ -168,6 +168,7 @@ def verdicts(points: pd.DataFrame, config: QuorumConfig) -> tuple[list[dict], di
                                 b.sd_decision_time / np.sqrt(b.decided_runs)))
             rows.append(verdict_row(
                 effect, data, [1.0, horizon], diff, normal_interval(diff, se),
+                data_ci_source="reading",
                 note=NO_NUMBER.format(reading="slower: by at least one step, at most the "
                                               f"horizon of {horizon:g} steps")
                 + f"; model: difference +- 1.6449 SE over the decided runs (Q = "
@@ -190,6 +191,7 @@ def verdicts(points: pd.DataFrame, config: QuorumConfig) -> tuple[list[dict], di
             smallest = 1.0 / min(int(a.decided_runs), int(b.decided_runs))
             accuracy.append(verdict_row(
                 effect, data, [smallest, 1.0], diff, normal_interval(diff, se),
+                data_ci_source="reading",
                 note=NO_NUMBER.format(reading="more often: a positive difference, at least "
                                               f"1/runs = {smallest:.3g}, the smallest two "
                                               "shares over these runs can show")

@@ -219,6 +219,9 @@ def _with_ci(row: dict, key: str, ci_key: str) -> str:
     text = _fmt(row.get(key))
     if ci and any(v is not None for v in ci):
         text += " [" + ", ".join("-" if v is None else _fmt(float(v)) for v in ci) + "]"
+        source = row.get(f"{ci_key}_source")
+        if source and source != "data":
+            text += f" ({source})"
     return text
 
 

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 
 __all__ = ["VERDICT_RULE", "FITTED", "NOT_SIGNIFICANT", "REPRODUCED", "NOT_REPRODUCED",
            "NO_DATA_INTERVAL", "DATA_ONLY", "LABELS", "verdict", "verdict_row",
-           "data_only_row", "overlap", "excludes"]
+           "data_only_row", "overlap", "excludes", "DATA_CI_SOURCES"]
 
 FITTED = "fitted"
 NOT_SIGNIFICANT = "not significant in the data"
@@ -62,7 +62,13 @@ VERDICT_RULE = (
     "model's value has the data's sign; a change whose data interval contains 0 is "
     "'not significant in the data', a row fitted to the data is 'fitted' (never reproduced), "
     "a row whose data give no interval is 'no data interval' (not judged), and anything "
-    "else is 'not reproduced'.")
+    "else is 'not reproduced'. A data interval marked 'reading' is the experiment's reading "
+    "of a finding published in words only, one marked 'exact' a formula's value.")
+
+#: Where a row's data interval comes from: the data themselves (a bootstrap or a Wilson
+#: interval), an exact formula (zero width), or the experiment's reading of a finding the
+#: source states in words only (the row's note says which reading).
+DATA_CI_SOURCES = ("data", "exact", "reading")
 
 Interval = Sequence[float | None] | None
 
@@ -161,9 +167,11 @@ def _ci(ci: Interval) -> list[float | None] | None:
 
 
 def verdict_row(effect: str, data, data_ci: Interval, simulation, model_ci: Interval,
-                fitted: bool = False, null: float | None = 0.0, note: str = "") -> dict:
-    """A verdict row (keys effect, data, simulation, reproduced, verdict, data_ci, model_ci,
-    fitted, note) judged by :func:`verdict`.
+                fitted: bool = False, null: float | None = 0.0, note: str = "",
+                data_ci_source: str = "data") -> dict:
+    """A verdict row (keys effect, data, simulation, reproduced, verdict, data_ci,
+    data_ci_source (one of :data:`DATA_CI_SOURCES`), model_ci, fitted, note) judged by
+    :func:`verdict`.
 
     >>> row = verdict_row("x falls", -0.2, (-0.3, -0.1), -0.15, (-0.25, -0.05))
     >>> row["verdict"], row["reproduced"], row["data_ci"]
@@ -171,9 +179,13 @@ def verdict_row(effect: str, data, data_ci: Interval, simulation, model_ci: Inte
     >>> verdict_row("x", 0.1, (-0.1, 0.3), 0.2, (0.1, 0.3))["reproduced"] is None
     True
     """
+    if data_ci_source not in DATA_CI_SOURCES:
+        raise ValueError(f"data_ci_source must be one of {', '.join(DATA_CI_SOURCES)}, "
+                         f"got {data_ci_source!r}")
     label = verdict(data, data_ci, simulation, model_ci, fitted=fitted, null=null)
     return {"effect": effect, "data": data, "simulation": simulation,
             "reproduced": LABELS[label], "verdict": label, "data_ci": _ci(data_ci),
+            "data_ci_source": data_ci_source if _ok(data_ci) else None,
             "model_ci": _ci(model_ci), "fitted": bool(fitted), "note": note}
 
 
@@ -185,5 +197,6 @@ def data_only_row(effect: str, data, data_ci: Interval = None, note: str = "") -
     ('data only', None, None, False)
     """
     return {"effect": effect, "data": data, "simulation": None, "reproduced": None,
-            "verdict": DATA_ONLY, "data_ci": _ci(data_ci), "model_ci": None, "fitted": False,
+            "verdict": DATA_ONLY, "data_ci": _ci(data_ci),
+            "data_ci_source": "data" if _ok(data_ci) else None, "model_ci": None, "fitted": False,
             "note": note}

@@ -13,8 +13,8 @@ from sim.cli import main
 from sim.config import ConfigError, load_yaml, validate
 from sim.verdicts import LABELS, verdict
 
-VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci", "model_ci",
-                "fitted", "note"}
+VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci",
+                "data_ci_source", "model_ci", "fitted", "note"}
 METRICS = ("error_of_mean", "error_of_median", "sd", "share_improved_mean")
 #: a tiny calibration: fast, enough to exercise every step
 TINY = {"model": "degroot", "abc": {"population_size": 30, "generations": 2}, "draws": 20}

@@ -23,9 +23,10 @@ SMALL_SWARM = {"n_agents": 60, "qualities": [3, 5, 7, 9, 10], "discovery": 0.1,
 CASES = {
     "cascades": ({"precisions": [0.6, 0.8], "replicates": 300, "start_precisions": [0.6]},
                  ["cascades"], ["simulate_all"]),
+    # simulates only through its stages
     "nest_site_list2009": ({"runs": 20, "interdependence": [0.0, 0.8, 1.0],
                             "swarm": SMALL_SWARM, "examples": [[0.0, 0.2], [0.8, 0.2]]},
-                           ["p_best", "dancers", "assumptions"], []),  # simulates only through its stages
+                           ["p_best", "dancers", "assumptions"], []),
     "cross_inhibition": ({"sigma_points": 21, "swarm": {**SMALL_SWARM, "qualities": [10, 10]},
                           "swarm_interdependence": [0.8], "swarm_multiples": [0.0, 1.0, 4.0],
                           "swarm_runs": 20},

@@ -32,7 +32,7 @@ def assert_honest_verdicts(summary, out):
     verdicts = summary["verdicts"]
     assert verdicts and all(isinstance(v["reproduced"], bool) or v["reproduced"] is None
                             for v in verdicts)
-    assert all(set(v) - {"data_ci", "model_ci", "verdict", "fitted"}
+    assert all(set(v) - {"data_ci", "data_ci_source", "model_ci", "verdict", "fitted"}
                == {"effect", "data", "simulation", "reproduced", "note"} for v in verdicts)
     assert all(v["effect"] and v["data"] and v["simulation"] is not None for v in verdicts)
     on_disk = json.loads((out / "summary.json").read_text())
@@ -55,6 +55,9 @@ def assert_one_rule(verdicts):
 
     for v in verdicts:
         assert v["fitted"] or (v["data_ci"] is not None or "no number" in v["note"])
+        # a reading of words is marked as one, and its note says which reading
+        if v.get("data_ci_source") == "reading":
+            assert "reading" in v["note"]
         assert v["fitted"] or v["model_ci"] is not None
         low, high = v["model_ci"]
         assert low <= v["simulation"] <= high
@@ -132,6 +135,9 @@ def test_groupthink(tmp_path, monkeypatch):
     out = tmp_path / "out"
     summary = run(config, out)
     assert_honest_verdicts(summary, out)
+    assert_one_rule(summary["verdicts"])
+    assert {v["data_ci_source"] for v in summary["verdicts"]} == {"reading"}
+    assert "(reading)" in (out / "report.md").read_text()
     points = pd.read_parquet(out / "points.parquet")
     assert len(points) == 3
     assert points.p_best_plurality.iloc[0] > points.p_best_plurality.iloc[-1]

@@ -14,8 +14,8 @@ from sim.config import ConfigError, load_yaml, validate
 
 SMALL_SWARM = {"n_agents": 60, "qualities": [3, 5, 7, 9, 10], "discovery": 0.1,
                "decrement": 1.0, "horizon": 80}
-VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci", "model_ci",
-                "fitted", "note"}
+VERDICT_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci",
+                "data_ci_source", "model_ci", "fitted", "note"}
 
 
 def run_small(name, tmp_path, **overrides):

@@ -18,8 +18,8 @@ from sim.verdicts import (
     verdict_row,
 )
 
-ROW_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci", "model_ci",
-            "fitted", "note"}
+ROW_KEYS = {"effect", "data", "simulation", "reproduced", "verdict", "data_ci",
+            "data_ci_source", "model_ci", "fitted", "note"}
 
 
 @pytest.mark.parametrize("data, data_ci, model, model_ci, kwargs, label", [
@@ -83,11 +83,22 @@ def test_data_only_rows():
     assert data_only_row("z", 1.0)["data_ci"] is None
 
 
+def test_where_the_data_interval_comes_from():
+    row = verdict_row("x", 0.9, (0.95, 1.0), 0.97, (0.96, 0.98), null=None,
+                      data_ci_source="reading")
+    assert row["data_ci_source"] == "reading" and row["verdict"] == REPRODUCED
+    assert verdict_row("x", 0.9, None, 0.97, (0.96, 0.98))["data_ci_source"] is None
+    with pytest.raises(ValueError, match="data_ci_source must be one of data, exact, reading"):
+        verdict_row("x", 0.9, (0.95, 1.0), 0.97, (0.96, 0.98), data_ci_source="guess")
+
+
 def test_reports_print_the_label_and_state_the_rule(tmp_path):
     rows = [verdict_row("x falls", -0.2, (-0.3, -0.1), -0.15, (-0.25, -0.05)),
             verdict_row("y rises", 0.05, (-0.02, 0.12), 0.3, (0.2, 0.4)),
             verdict_row("z fitted", 0.5, (0.4, 0.6), 0.5, (0.45, 0.55), fitted=True),
-            data_only_row("w holds", {"change": 0.1})]
+            data_only_row("w holds", {"change": 0.1}),
+            verdict_row("v read", 0.9, (0.95, 1.0), 0.97, (0.96, 0.98), null=None,
+                        data_ci_source="reading")]
     (tmp_path / "summary.json").write_text(json.dumps(
         {"experiment": "demo", "title": "Demo", "verdicts": rows}), encoding="utf-8")
     md, page = write_report(tmp_path)
@@ -96,6 +107,7 @@ def test_reports_print_the_label_and_state_the_rule(tmp_path):
         assert f"**{label}**" in text and label in html
     assert VERDICT_RULE in text and "overlap" in html
     assert "[-0.3, -0.1]" in text  # the data's interval beside its value
+    assert "[0.95, 1] (reading)" in text  # a reading of words says it is one
     assert verdict_lines(rows)[1].startswith("- NOT SIGNIFICANT IN THE DATA: y rises")
     # rows without a label still work, and the report says how they were judged
     (tmp_path / "summary.json").write_text(json.dumps(
