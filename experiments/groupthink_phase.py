@@ -1,28 +1,57 @@
-"""Where crowds stay wise and where groupthink sets in: a phase diagram of social influence.
+"""Where crowds get wiser and where groupthink sets in: a phase diagram of social influence,
+side by side for each rule of who weighs the others how much.
 
 What it runs
-    A full-factorial sweep through the estimation kernel over the social weight, the topology
-    (who sees whom), the error correlation (a shared error, as in a misleading question) and a
-    biased influencer (agent 0, the hub on a star, who announces ``truth * (1 + bias)`` and
-    never moves). Each point runs ``replicates`` crowds for ``rounds`` rounds of revision.
+    A full-factorial sweep through the estimation kernel over the social weight ``w``, the
+    topology (who sees whom), the error correlation ``rho`` (a shared error, as in a
+    misleading question) and a biased influencer (agent 0, the hub on a star, who announces
+    ``truth * (1 + bias)`` and never moves), once for each weight regime: the rule that
+    turns the swept ``w`` into each agent's weight. The default regimes are constant weights
+    (everybody ``w``: plain DeGroot averaging), random weights (each agent's drawn uniform on
+    ``w +- 0.3``, clipped to [0, 1]: spread like the accuracy-tied ones but blind to
+    accuracy), weights tied to accuracy (``w (1 + 0.8 (2 q - 1))``, ``q`` the agent's rank of
+    initial error: agents further from the truth revise more, Becker et al. 2017) and,
+    with a ``calibrated`` block, the human-like rules fitted to a multi-round experiment
+    (default Becker et al. 2017) by :func:`sim.inference.calibrate.calibrate`: the posterior
+    medians of the chosen rule set's parameters (all but ``drift`` and ``drift_noise``,
+    which apply only to people without social information, and ``social_weight``, which the
+    sweep sets), its fixed parameters and its revision space. Revising in log space needs
+    positive estimates, so in that regime the crowd is log-normal around the same truth with
+    ln-SD ``noise_scale / truth`` (the normal crowd's relative spread). The calibration is
+    computed once and stored in ``calibration.json`` (``--fresh`` recomputes it). Each point
+    runs ``replicates`` crowds for ``rounds`` rounds of revision.
 What it reports
-    Per point: the collective error of the crowd's mean and the SD of the estimates after the
-    last round over before the first (averaged over replicates), and the groupthink signal
-    (:func:`sim.metrics.groupthink`: diversity collapsed below ``collapse`` while the error
-    did not improve). ``points.parquet`` holds every point; ``summary.json`` counts the
-    regions per topology; figures ``error_ratio`` and ``diversity_ratio`` are heatmaps
-    (social weight x correlation, one panel per topology and influencer), the groupthink
-    region hatched and the line where the error ratio crosses 1 drawn.
+    Per point (``points.parquet``): the error of the crowd's mean after the last round over
+    before the first (means over the crowds: the error ratio) and the same for the SD of the
+    estimates (the diversity ratio), each with a 90 % interval (:func:`ratio_of_means`: delta
+    method for a ratio of means of paired per-crowd values), and the point's category:
+    ``wiser`` (error ratio below ``1 - tolerance``, the tolerance of
+    :func:`sim.metrics.groupthink`), ``groupthink`` (diversity below ``collapse`` of its
+    start while the error did not improve: :func:`sim.metrics.groupthink`) or ``not wiser,
+    diversity kept`` (the rest). A category is certain when every corner of the point's
+    90 % box (error ratio low/high x diversity ratio low/high) falls in it, otherwise the
+    point is uncertain: it lies on a boundary. ``summary.json``: per regime, topology and
+    influencer the points per category, how many are uncertain, the error ratio's range and
+    how far the crowd's mean moved (``mean_shift``, a share of the truth).
+    Figures per influencer condition: ``regions_*`` (rows: regimes, columns: topologies;
+    social weight x correlation coloured by category, uncertain points lighter and
+    hatched), ``error_ratio_*`` and ``diversity_ratio_*`` (heatmaps of the ratios).
 What "stays wise" depends on
-    The stays-wise regions come from tying the agents' social weights to their accuracy
-    (``crowd.weight_mode: accuracy``: agents further from the truth revise more, Becker et
-    al. 2017). With constant weights (plain DeGroot averaging) the crowd's mean does not get
-    better while diversity collapses, so every point is groupthink: the diagram maps what that
-    coupling buys, not a property of social influence as such.
+    Computed from the results, per influencer condition, and said in the notes and the
+    figures' titles. In the default sweep without an influencer only weights tied to
+    accuracy make the crowd wiser for certain. Averaging with constant weights keeps the
+    crowd's mean exactly where it was on the aggregate and the regular ring lattice and moves
+    it away from the truth on the star (the hub weighs most), while diversity collapses
+    (groupthink); random weights and the calibrated rules make the mean worse (the
+    calibrated rules revise upwards more than downwards, so the mean drifts up). With the
+    biased influencer, the stubborn agent pulls a crowd sharing a large error (high
+    correlation) part of the way towards itself, which can lower the error of the crowd's
+    mean a little even with constant or random weights.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Literal
 
@@ -30,16 +59,50 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from experiments._crossprediction import Abc, calibrate_cached, spec_path
 from experiments._runner import Engine, Outcome, Stage
-from sim.config import ExperimentConfig, Strict
+from sim.config import (
+    ConfigError,
+    ExperimentConfig,
+    Strict,
+    check_distinct,
+    check_params,
+    reject_swept_settings,
+)
+from sim.inference.rulesets import RULE_SETS
 from sim.metrics import groupthink
 from sim.models.estimation import EstimationParams
+from sim.models.estimation.beliefs import MULTIPLICATIVE_FAMILIES
+from sim.models.estimation.params import REVISION_DEFAULTS
+from sim.stats import Z90
 
-__all__ = ["GroupthinkConfig", "Config", "run", "figures", "key_numbers"]
+__all__ = ["GroupthinkConfig", "Config", "Regime", "Calibrated", "run", "figures",
+           "key_numbers", "ratio_of_means", "categorise", "certain"]
 
 #: What the crowd's private estimates look like when the config says nothing (an unbiased
 #: normal crowd, ten rounds); every other parameter is EstimationParams' own default.
 CROWD_DEFAULTS = {"n_agents": 100, "truth": 100.0, "noise_scale": 10.0, "rounds": 10}
+
+#: An improvement of the error ratio smaller than this does not count (the tolerance of
+#: :func:`sim.metrics.groupthink`: averaging that keeps the mean leaves the ratio at 1).
+TOLERANCE = 0.01
+WISER, GROUPTHINK, KEPT = "wiser", "groupthink", "not wiser, diversity kept"
+#: The categories, exhaustive and in the order the figures show them.
+CATEGORIES = (WISER, GROUPTHINK, KEPT)
+UNCERTAIN = "uncertain (90 % interval crosses a boundary)"
+CALIBRATION_FILE = "calibration.json"
+#: Parameters a regime sets on the crowd: each point names all of them, so the points of
+#: every regime share one stage.
+REGIME_KEYS = ("noise", "noise_scale", "revision_space", "weight_mode", "weight_spread",
+               *REVISION_DEFAULTS)
+#: Parameters of a calibration that the regime leaves out: drift applies only to people
+#: without social information, and the sweep sets the social weight.
+NOT_APPLIED = ("drift", "drift_noise", "social_weight")
+#: The crowd's parameters that the sweep sets, and the list that sets them.
+SWEPT_BY = {"information": "topologies", "network": "topologies",
+            "social_weight": "social_weights", "correlation": "correlations",
+            "n_influencers": "influencer_biases", "influencer_bias": "influencer_biases",
+            "weight_mode": "regimes", "weight_spread": "regimes"}
 
 
 class Topology(Strict):
@@ -50,17 +113,57 @@ class Topology(Strict):
     network: dict = Field(default_factory=lambda: {"kind": "none"})
 
 
+class Regime(Strict):
+    """A weight regime: how the swept social weight ``w`` becomes each agent's weight.
+
+    ``weight_mode`` and ``weight_spread`` as :class:`~sim.models.estimation.EstimationParams`
+    takes them (validated through it, so a bad regime fails naming it).
+    """
+
+    name: str = Field(min_length=1, description="the regime's name, as readers see it")
+    weight_mode: str = Field(description="constant, random, beta or accuracy")
+    weight_spread: float = Field(0.0, description="random: half-width of the uniform range; "
+                                                  "accuracy: strength of the coupling")
+
+
+def _default_regimes() -> list[Regime]:
+    return [Regime(name="constant weights (DeGroot)", weight_mode="constant",
+                   weight_spread=0.0),
+            Regime(name="random weights (uniform, w +- 0.3)", weight_mode="random",
+                   weight_spread=0.3),
+            Regime(name="weights tied to accuracy (Becker et al. 2017)",
+                   weight_mode="accuracy", weight_spread=0.8)]
+
+
+class Calibrated(Strict):
+    """The regime of the human-like rules calibrated on a multi-round experiment."""
+
+    name: str | None = Field(None, description="the regime's name (None: 'rules calibrated "
+                                               "on DATASET (RULE SET)')")
+    calibrate_on: str = Field("configs/datasets/becker2017.yaml", min_length=1,
+                              description="dataset spec calibrated on (relative: to the "
+                                          "config's folder, the working folder, crowdsim's)")
+    model: Literal[tuple(RULE_SETS)] | None = Field(
+        None, description="rule set (None: chosen by cross-validation over groups)")
+    abc: Abc = Field(default_factory=Abc)
+
+
 class GroupthinkConfig(ExperimentConfig):
     """Config of the phase diagram (``configs/groupthink_phase.yaml``).
 
     ``crowd`` holds the estimation model's parameters that all points share (the model's own
-    schema, :class:`sim.models.estimation.EstimationParams`); the lists sweep the rest.
+    schema, :class:`sim.models.estimation.EstimationParams`); the lists sweep the rest, and
+    each regime sets the agents' weights on the shared crowd.
     """
 
     experiment: Literal["groupthink_phase"]
     crowd: EstimationParams = Field(default_factory=lambda: EstimationParams(**CROWD_DEFAULTS),
                                     description="the crowd every point starts from")
     replicates: int = Field(200, ge=2, description="crowds per point")
+    regimes: list[Regime] = Field(default_factory=_default_regimes, min_length=1,
+                                  description="weight regimes, drawn side by side")
+    calibrated: Calibrated | None = Field(None, description="the calibrated human-like rules "
+                                                            "as one more regime (None: not)")
     social_weights: list[float] = Field(min_length=1)
     correlations: list[float] = Field(min_length=1)
     influencer_biases: list[float | None] = Field(min_length=1)
@@ -70,27 +173,48 @@ class GroupthinkConfig(ExperimentConfig):
 
     @model_validator(mode="after")
     def _check_points(self) -> GroupthinkConfig:
-        """Build one point per topology, so a bad combination fails before any work."""
-        for topology in self.topologies:
-            try:
-                EstimationParams(**{**self.base(), **point(topology, self.social_weights[0],
-                                                           self.correlations[0],
-                                                           self.influencer_biases[0])})
-            except ValueError as exc:
-                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-                detail = lines[1] if len(lines) > 1 else (lines[0] if lines else str(exc))
-                raise ValueError(f"topologies: {topology.name}: {detail}") from None
+        """Build one point per topology and per regime, so a bad one fails before any work."""
+        reject_swept_settings(self.crowd, "crowd", SWEPT_BY)
+        for name, values in (("social_weights", self.social_weights),
+                             ("correlations", self.correlations),
+                             ("influencer_biases", self.influencer_biases),
+                             ("topologies", [t.name for t in self.topologies]),
+                             ("regimes", [r.name for r in self.regimes])):
+            check_distinct(name, values)
+        first = (self.social_weights[0], self.correlations[0], self.influencer_biases[0])
+        plain = regime_settings(self)
+        crowd = self.crowd.model_dump(mode="json")
+        for topology in self.topologies:  # with the crowd's own weights, then each regime's
+            check_params(EstimationParams, f"topologies: {topology.name}", **self.base(),
+                         **{key: crowd[key] for key in REGIME_KEYS}, **point(topology, *first))
+        for regime in self.regimes:
+            check_params(EstimationParams, f"regimes: {regime.name}", **self.base(),
+                         **plain[regime.name], **point(self.topologies[0], *first))
+        if self.calibrated is not None:
+            if self.calibrated.name in plain:
+                raise ValueError(f"calibrated.name: {self.calibrated.name!r} is a regime's "
+                                 "name already")
+            if not self.crowd.truth > 0 and self.crowd.noise not in MULTIPLICATIVE_FAMILIES:
+                raise ValueError("calibrated: the calibrated rules revise in log space and "
+                                 "need a log-normal crowd around a positive crowd.truth, got "
+                                 f"{self.crowd.truth:g}")
+            for topology in self.topologies:
+                check_params(EstimationParams, f"calibrated: {topology.name}", **self.base(),
+                             **calibrated_settings(self, None), **point(topology, *first))
         return self
 
     def base(self) -> dict:
         """The crowd's parameters as the points share them (``fixed`` of the stage)."""
-        swept = {"information", "network", "social_weight", "correlation", "n_influencers",
-                 "influencer_bias"}
-        return {k: v for k, v in self.crowd.model_dump(mode="json").items() if k not in swept}
+        varied = set(SWEPT_BY) | set(REGIME_KEYS)
+        return {k: v for k, v in self.crowd.model_dump(mode="json").items() if k not in varied}
 
 
 Config = GroupthinkConfig
-METRICS = ("error_of_mean", "error_of_median", "sd", "truth_in_range")
+METRICS = ("error_of_mean", "error_of_median", "sd", "truth_in_range", "mean")
+
+
+# ---------------------------------------------------------------------------------------------
+# design
 
 
 def point(topology: Topology, weight: float, correlation: float, bias: float | None) -> dict:
@@ -100,125 +224,389 @@ def point(topology: Topology, weight: float, correlation: float, bias: float | N
             "n_influencers": 0 if bias is None else 1, "influencer_bias": bias}
 
 
-def design(config: GroupthinkConfig) -> tuple[Stage, pd.DataFrame]:
-    """The full factorial as one stage, and a table naming each point."""
+def regime_settings(config: GroupthinkConfig) -> dict[str, dict]:
+    """Per plain regime (by name), the parameters it sets: the crowd's, with its weights."""
+    crowd = config.crowd.model_dump(mode="json")
+    shared = {key: crowd[key] for key in REGIME_KEYS}
+    return {r.name: {**shared, "weight_mode": r.weight_mode, "weight_spread": r.weight_spread}
+            for r in config.regimes}
+
+
+def calibrated_settings(config: GroupthinkConfig, record: dict | None) -> dict:
+    """The parameters the calibrated regime sets on the crowd: the calibration's rules
+    (posterior medians of the fitted parameters but :data:`NOT_APPLIED`, the rule set's
+    fixed ones, the revision space; the model's defaults for the rest), and, revising in log
+    space, a log-normal crowd with ln-SD ``noise_scale / truth`` unless the crowd is
+    multiplicative already. Without ``record`` (checking the config before calibrating):
+    the model's default rules in log space."""
+    crowd = config.crowd
+    record = record or {"parameters": {}, "fixed": {}, "revision_space": "log"}
+    fitted = {name: float(value["estimate"]) for name, value in record["parameters"].items()
+              if name not in NOT_APPLIED}
+    settings = {"noise": crowd.noise, "noise_scale": crowd.noise_scale,
+                "revision_space": record["revision_space"], "weight_mode": "constant",
+                "weight_spread": 0.0, **REVISION_DEFAULTS, **record["fixed"], **fitted}
+    if settings["revision_space"] == "log" and crowd.noise not in MULTIPLICATIVE_FAMILIES:
+        settings.update(noise="lognormal", noise_scale=crowd.noise_scale / crowd.truth)
+    return {key: settings[key] for key in REGIME_KEYS}
+
+
+def calibrated_name(config: GroupthinkConfig, record: dict) -> str:
+    """The calibrated regime's name as readers see it."""
+    return config.calibrated.name or (f"rules calibrated on {record['dataset']} "
+                                      f"({record['model']})")
+
+
+def design(config: GroupthinkConfig, regimes: dict[str, dict]) -> tuple[Stage, pd.DataFrame]:
+    """The full factorial of every regime (``regimes``: name -> parameters it sets) as one
+    stage, and a table naming each point (with its regime)."""
     points, labels = [], []
-    for topology in config.topologies:
-        for bias in config.influencer_biases:
-            for rho in config.correlations:
-                for weight in config.social_weights:
-                    points.append(point(topology, weight, rho, bias))
-                    labels.append({"topology": topology.name, "influencer_bias": bias,
-                                   "correlation": rho, "social_weight": weight})
+    for regime, settings in regimes.items():
+        for topology in config.topologies:
+            for bias in config.influencer_biases:
+                for rho in config.correlations:
+                    for weight in config.social_weights:
+                        points.append({**settings, **point(topology, weight, rho, bias)})
+                        labels.append({"regime": regime, "topology": topology.name,
+                                       "influencer_bias": bias, "correlation": rho,
+                                       "social_weight": weight,
+                                       "weight_mode": settings["weight_mode"],
+                                       "weight_spread": settings["weight_spread"],
+                                       "noise": settings["noise"],
+                                       "revision_space": settings["revision_space"]})
     stage = Stage("phase", "estimation", points=points, replicates=config.replicates,
                   fixed=config.base(), metrics=METRICS)
     return stage, pd.DataFrame(labels)
 
 
-def analyse(runs: pd.DataFrame, labels: pd.DataFrame, rounds: int,
-            collapse: float) -> pd.DataFrame:
+# ---------------------------------------------------------------------------------------------
+# ratios with their uncertainty, categories
+
+
+def ratio_of_means(after, before, z: float = Z90) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ratio of the means of paired values and its normal interval by the delta method.
+
+    ``R = mean(a) / mean(b)`` over the last axis (the replicates; ``a[i]`` and ``b[i]`` come
+    from the same crowd), with ``var(R) ~ [var(a) - 2 R cov(a, b) + R^2 var(b)] /
+    (n mean(b)^2)``; the interval is ``R +- z sd(R)`` (90 % by default), its low end no
+    lower than 0 (both means are of non-negative values).
+
+    Returns
+    -------
+    ratio, low, high : numpy.ndarray
+        One value per row of the inputs (a scalar array for 1-d inputs).
+
+    Examples
+    --------
+    >>> r, lo, hi = ratio_of_means([1.0, 2.0, 3.0], [2.0, 4.0, 6.0])
+    >>> float(r), float(lo), float(hi)
+    (0.5, 0.5, 0.5)
+    """
+    a, b = np.asarray(after, dtype=float), np.asarray(before, dtype=float)
+    n = a.shape[-1]
+    mean_a, mean_b = a.mean(axis=-1), b.mean(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = mean_a / mean_b
+        var_a, var_b = a.var(axis=-1, ddof=1), b.var(axis=-1, ddof=1)
+        cov = ((a - mean_a[..., None]) * (b - mean_b[..., None])).sum(axis=-1) / (n - 1)
+        var = (var_a - 2 * ratio * cov + ratio ** 2 * var_b) / (n * mean_b ** 2)
+    half = z * np.sqrt(np.maximum(var, 0.0))
+    return ratio, np.maximum(ratio - half, 0.0), ratio + half
+
+
+def categorise(error_ratio, diversity_ratio, collapse: float,
+               tolerance: float = TOLERANCE) -> np.ndarray:
+    """Each point's category: ``wiser`` (error ratio below ``1 - tolerance``), else
+    ``groupthink`` (:func:`sim.metrics.groupthink`: diversity ratio below ``collapse``),
+    else ``not wiser, diversity kept``.
+
+    Examples
+    --------
+    >>> categorise([0.8, 1.0, 1.0, 0.8], [0.9, 0.3, 0.9, 0.1], 0.5).tolist()
+    ['wiser', 'groupthink', 'not wiser, diversity kept', 'wiser']
+    """
+    error_ratio = np.asarray(error_ratio, dtype=float)
+    wiser = error_ratio < 1.0 - tolerance
+    think = groupthink(diversity_ratio, error_ratio, collapse, tolerance)
+    return np.where(wiser, WISER, np.where(think, GROUPTHINK, KEPT))
+
+
+def certain(error_low, error_high, diversity_low, diversity_high, collapse: float,
+            tolerance: float = TOLERANCE) -> np.ndarray:
+    """Whether every corner of a point's 90 % box (error ratio low/high x diversity ratio
+    low/high) has the same category (:func:`categorise`); False where the box crosses a
+    boundary.
+
+    Examples
+    --------
+    >>> certain([0.8, 0.98], [0.9, 1.02], [0.2, 0.2], [0.3, 0.3], 0.5).tolist()
+    [True, False]
+    """
+    corners = [categorise(e, d, collapse, tolerance)
+               for e in (error_low, error_high) for d in (diversity_low, diversity_high)]
+    return np.all([c == corners[0] for c in corners[1:]], axis=0)
+
+
+def analyse(runs: pd.DataFrame, labels: pd.DataFrame, rounds: int, collapse: float,
+            truth: float) -> pd.DataFrame:
     """Per point: errors and SD before the first and after the last round (means over the
-    crowds), their ratios, and the regions (groupthink, stays wise)."""
-    first = runs[runs["round"] == 0].groupby("point_id")[list(METRICS)].mean()
-    last = runs[runs["round"] == rounds].groupby("point_id")[list(METRICS)].mean()
+    crowds), their ratios with 90 % intervals, the category and whether it is certain, and
+    how far the crowd's mean moved (``mean_shift``, a share of the truth)."""
+    n = len(labels)
+
+    def values(round_: int, metric: str) -> np.ndarray:
+        part = runs[runs["round"] == round_].sort_values(["point_id", "replicate"])
+        return part[metric].to_numpy(dtype=float).reshape(n, -1)
+
     frame = labels.copy()
-    frame["error_before"] = first.error_of_mean.to_numpy()
-    frame["error_after"] = last.error_of_mean.to_numpy()
-    frame["error_ratio"] = frame.error_after / frame.error_before
-    frame["sd_before"] = first.sd.to_numpy()
-    frame["sd_after"] = last.sd.to_numpy()
-    frame["diversity_ratio"] = frame.sd_after / frame.sd_before
-    frame["error_of_median_ratio"] = (last.error_of_median / first.error_of_median).to_numpy()
-    frame["truth_in_range_after"] = last.truth_in_range.to_numpy()
-    frame["groupthink"] = groupthink(frame.diversity_ratio, frame.error_ratio, collapse)
-    # staying wise: the crowd's error did not get worse and diversity did not collapse
-    frame["stays_wise"] = (frame.error_ratio <= 1.01) & ~frame.groupthink
+    before, after = values(0, "error_of_mean"), values(rounds, "error_of_mean")
+    frame["error_before"], frame["error_after"] = before.mean(axis=1), after.mean(axis=1)
+    ratio, low, high = ratio_of_means(after, before)
+    frame["error_ratio"], frame["error_ratio_low"], frame["error_ratio_high"] = ratio, low, high
+    before, after = values(0, "sd"), values(rounds, "sd")
+    frame["sd_before"], frame["sd_after"] = before.mean(axis=1), after.mean(axis=1)
+    ratio, low, high = ratio_of_means(after, before)
+    frame["diversity_ratio"] = ratio
+    frame["diversity_ratio_low"], frame["diversity_ratio_high"] = low, high
+    frame["error_of_median_ratio"] = (values(rounds, "error_of_median").mean(axis=1)
+                                      / values(0, "error_of_median").mean(axis=1))
+    frame["truth_in_range_after"] = values(rounds, "truth_in_range").mean(axis=1)
+    # where the crowd's mean moved, as a share of the truth (signed; the ratios are not)
+    frame["mean_shift"] = (values(rounds, "mean") - values(0, "mean")).mean(axis=1) / truth
+    frame["category"] = categorise(frame.error_ratio, frame.diversity_ratio, collapse)
+    frame["certain"] = certain(frame.error_ratio_low, frame.error_ratio_high,
+                               frame.diversity_ratio_low, frame.diversity_ratio_high, collapse)
+    frame["groupthink"] = frame.category == GROUPTHINK
     return frame
 
 
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
 def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
-    """Run the phase diagram's stage and summarise its regions."""
-    stage, labels = design(config)
+    """Calibrate (or reuse the stored calibration) if asked, run every regime's points as one
+    stage and summarise the regions."""
+    regimes = regime_settings(config)
+    summary: dict = {}
+    notes: list[str] = []
+    if config.calibrated is not None:
+        record = calibrate_cached(engine, config.calibrated,
+                                  spec_path(config.calibrated.calibrate_on,
+                                            "calibrated.calibrate_on", engine),
+                                  CALIBRATION_FILE)
+        name = calibrated_name(config, record)
+        if name in regimes:
+            raise ConfigError(f"calibrated: name {name!r} is a regime's name already")
+        settings = calibrated_settings(config, record)
+        for topology in config.topologies:
+            try:
+                check_params(EstimationParams, f"calibrated: {topology.name}", **config.base(),
+                             **settings, **point(topology, config.social_weights[0],
+                                                 config.correlations[0],
+                                                 config.influencer_biases[0]))
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        regimes[name] = settings
+        summary["calibration"] = calibration_summary(record, name, settings)
+        notes.append(calibrated_note(config, summary["calibration"]))
+    stage, labels = design(config, regimes)
     runs = engine.run(stage)
-    frame = analyse(runs, labels, config.crowd.rounds, config.collapse)
-    engine.log(f"{len(frame)} points x {config.replicates} crowds of {config.crowd.n_agents}")
-    regions = describe(frame)
-    notes = [f"{name}: groupthink at {r['groupthink_points']} of {r['points']} points"
-             + (f" (from social weight {r['lowest_social_weight_with_groupthink']:g})"
-                if r["lowest_social_weight_with_groupthink"] is not None else "")
-             + f", stays wise at {r['stays_wise_points']}" for name, r in regions.items()]
-    notes.append(_depends_on(config))
-    return Outcome(summary={"regions": regions}, tables={"points": frame}, notes=notes)
+    frame = analyse(runs, labels, config.crowd.rounds, config.collapse, config.crowd.truth)
+    engine.log(f"{len(frame)} points ({len(regimes)} regimes) x {config.replicates} crowds of "
+               f"{config.crowd.n_agents}")
+    summary.update(describe(frame, config, regimes))
+    notes = [*(regime_sentence(name, condition, part, config.social_weights)
+               for name, regime in summary["regimes"].items()
+               for condition, part in regime["by_influencer"].items()),
+             *(f"{condition}: {text}" for condition, text in summary["depends_on"].items()),
+             *notes, method_note(config)]
+    return Outcome(summary=summary, tables={"points": frame}, notes=notes)
 
 
-def _depends_on(config: GroupthinkConfig) -> str:
-    """What the stays-wise regions depend on, in words (notes and figure titles)."""
-    return (f"'stays wise' depends on tying agents' weights to their accuracy (weight_mode "
-            f"{config.crowd.weight_mode}, weight_spread {config.crowd.weight_spread:g}): "
-            "with constant weights every point is groupthink")
+def calibration_summary(record: dict, name: str, settings: dict) -> dict:
+    """The calibration as ``summary.json`` keeps it (its posterior stays in
+    ``calibration.json``) and what the regime took from it."""
+    kept = {k: v for k, v in record.items() if k not in ("posterior", "provenance", "request")}
+    return {**kept, "file": CALIBRATION_FILE, "regime": name,
+            "applied": dict(settings),
+            "not_applied": {k: record["parameters"][k]["estimate"] for k in NOT_APPLIED
+                            if k in record["parameters"]}}
+
+
+def calibrated_note(config: GroupthinkConfig, calibration: dict) -> str:
+    """What the calibrated regime runs, in words."""
+    applied = calibration["applied"]
+    fitted = [f"{k} {applied[k]:.3g}" for k in calibration["parameters"] if k not in NOT_APPLIED]
+    fitted += [f"{k} {v}" for k, v in calibration["fixed"].items()]
+    weight = calibration["not_applied"].get("social_weight")
+    if applied["noise"] != config.crowd.noise:
+        offset = np.expm1(applied["noise_scale"] ** 2 / 2)
+        crowd = (f"a log-normal crowd with median the same truth {config.crowd.truth:g} and "
+                 f"ln-SD {applied['noise_scale']:.3g} (crowd.noise_scale / crowd.truth: the "
+                 "normal crowd's relative spread), since revising in log space needs "
+                 f"positive estimates; its arithmetic mean starts {100 * offset:.2g} % above "
+                 "its median")
+    else:
+        crowd = f"the crowd as configured ({applied['noise']})"
+    how = []
+    if applied.get("asymmetry"):
+        a = applied["asymmetry"]
+        how.append(f"a move towards a higher signal weighs {1 + a:.2f} w, towards a lower one "
+                   f"{1 - a:.2f} w")
+    if applied.get("distance_scale") is not None:
+        shrink = -np.expm1(-applied["noise_scale"] / applied["distance_scale"])
+        how.append(f"w shrinks to {shrink:.2f} w at a distance of one SD of the start "
+                   f"({applied['noise_scale']:.3g}, revision-space units) from the signal")
+    return (f"{calibration['regime']}: the {calibration['model']} rule set fitted to "
+            f"{calibration['dataset']} ({calibration['groups']} groups; posterior medians in "
+            f"{CALIBRATION_FILE}): revising in {applied['revision_space']} space"
+            + (f" with {', '.join(fitted)}" if fitted else "")
+            + (f" ({'; '.join(how)})" if how else "")
+            + f"; {crowd}; the social weight is swept"
+            + (f" (fitted: {weight:.3g})" if weight is not None else "")
+            + "; drift and drift_noise apply only without social information and are left out")
+
+
+def method_note(config: GroupthinkConfig) -> str:
+    """How the categories and their uncertainty are defined."""
+    return (f"categories: '{WISER}' when the error of the crowd's mean after the last round "
+            f"is below {1 - TOLERANCE:g} of its start; '{GROUPTHINK}' when the SD of the "
+            f"estimates fell below {config.collapse:g} of its start and the error did not "
+            f"improve; '{KEPT}' otherwise. Each ratio (mean over {config.replicates} crowds "
+            "after / before) has a 90 % interval (delta method, paired crowds); a point is "
+            "uncertain when its 90 % box crosses a category boundary. The intervals hold point "
+            "by point, not for the whole map at once: a point whose ratio lies right at a "
+            "boundary still looks certain about one time in twenty")
 
 
 def _bias_label(bias) -> str:
     return "no influencer" if bias is None or pd.isna(bias) else f"biased influencer {bias:+.0%}"
 
 
-def draw_heatmaps(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig,
-                  provenance: dict) -> list[Path]:
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import TwoSlopeNorm
+def _short(topology: str) -> str:
+    """A topology's name without its parenthesised explanation or commas (for lists)."""
+    return topology.split(" (")[0].replace(",", "")
 
-    from sim.plots import apply_theme, save
 
-    apply_theme()
-    written = []
-    topologies = [t.name for t in config.topologies]
+def _same_bias(frame: pd.DataFrame, bias) -> pd.Series:
+    return frame.influencer_bias.isna() if bias is None or pd.isna(bias) \
+        else np.isclose(frame.influencer_bias, bias)
+
+
+def _region(part: pd.DataFrame) -> dict:
+    """Counts and ranges of a set of points."""
+    think = part[part.category == GROUPTHINK]
+    return {"points": int(len(part)),
+            "categories": {c: int((part.category == c).sum()) for c in CATEGORIES},
+            "certain": {c: int(((part.category == c) & part.certain).sum())
+                        for c in CATEGORIES},
+            "uncertain": int((~part.certain).sum()),
+            "groupthink_from_social_weight": (float(think.social_weight.min())
+                                              if len(think) else None),
+            "error_ratio_range": [float(part.error_ratio.min()), float(part.error_ratio.max())],
+            "diversity_ratio_range": [float(part.diversity_ratio.min()),
+                                      float(part.diversity_ratio.max())],
+            "mean_shift_range": [float(part.mean_shift.min()), float(part.mean_shift.max())]}
+
+
+def describe(frame: pd.DataFrame, config: GroupthinkConfig, regimes: dict[str, dict]) -> dict:
+    """The summary's numbers: per regime its parameters and region counts, in all and per
+    influencer condition (``by_influencer``, with the wiser points per topology), per
+    topology and influencer (``regions``), and, per influencer condition, what 'stays wise'
+    depends on."""
+    out: dict = {"categories": list(CATEGORIES), "tolerance": TOLERANCE,
+                 "collapse": config.collapse, "regimes": {}, "regions": {}, "depends_on": {}}
     biases = config.influencer_biases
-    plt.rcParams["hatch.color"] = "0.25"
-    for value, label, cmap in (("error_ratio", "collective error after / before", "RdBu_r"),
-                               ("diversity_ratio", "diversity (SD) after / before", "viridis")):
-        fig, axes = plt.subplots(len(biases), len(topologies),
-                                 figsize=(3.2 * len(topologies) + 1.5, 2.9 * len(biases) + 0.8),
-                                 squeeze=False, sharex=True, sharey=True)
-        # ratios are shown on a log2 scale: x2 and x1/2 are equally far from "no change"
-        logged = np.log2(frame[value].clip(lower=1e-6))
-        if value == "error_ratio":
-            span = max(float(np.nanmax(np.abs(logged))), 0.1)
-            norm = TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
-        else:
-            norm = plt.Normalize(vmin=min(float(np.nanmin(logged)), -0.1), vmax=0.0)
-        image = None
-        for row, bias in enumerate(biases):
-            for col, name in enumerate(topologies):
-                ax = axes[row, col]
-                mask = (frame.topology == name) & (
-                    frame.influencer_bias.isna() if bias is None
-                    else frame.influencer_bias == bias)
-                part = frame[mask].assign(logged=logged[mask])
-                cell = part.pivot(index="correlation", columns="social_weight", values="logged")
-                think = part.pivot(index="correlation", columns="social_weight",
-                                   values="groupthink").astype(float)
-                x, y = cell.columns.to_numpy(), cell.index.to_numpy()
-                image = ax.pcolormesh(_edges(x), _edges(y), cell.to_numpy(), cmap=cmap,
-                                      norm=norm, shading="flat")
-                hatched = think.to_numpy() > 0.5
-                for i, j in zip(*np.nonzero(hatched)):
-                    xe, ye = _edges(x), _edges(y)
-                    ax.add_patch(plt.Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j],
-                                               ye[i + 1] - ye[i], fill=False, hatch="xx",
-                                               lw=0))
-                if row == 0:
-                    ax.set_title(name, fontsize=10)
-                if col == 0:
-                    ax.set_ylabel(f"{_bias_label(bias)}\nerror correlation")
-                if row == len(biases) - 1:
-                    ax.set_xlabel("social weight")
-        bar = fig.colorbar(image, ax=axes, label=f"{label} (log scale)", shrink=0.85)
-        bar.formatter = plt.FuncFormatter(lambda v, _: f"x{2 ** v:.3g}")
-        bar.update_ticks()
-        fig.suptitle(f"{label}; hatched: groupthink (diversity below {config.collapse:g} of "
-                     "its start, error not better)\n" + _depends_on(config), fontsize=11)
-        written += save(fig, out_dir / value, provenance)
-    return written
+    for name, settings in regimes.items():
+        part = frame[frame.regime == name]
+        by_influencer = {}
+        for bias in biases:
+            sub = part[_same_bias(part, bias)]
+            by_influencer[_bias_label(bias)] = {
+                **_region(sub), "wiser_by_topology": {
+                    t.name: int(((sub.topology == t.name) & (sub.category == WISER)).sum())
+                    for t in config.topologies}}
+        out["regimes"][name] = {"parameters": settings, **_region(part),
+                                "by_influencer": by_influencer}
+        out["regions"][name] = {
+            f"{t.name} / {_bias_label(bias)}": _region(
+                part[(part.topology == t.name) & _same_bias(part, bias)])
+            for t in config.topologies for bias in biases}
+    for bias in biases:
+        out["depends_on"][_bias_label(bias)] = depends_on(frame[_same_bias(frame, bias)],
+                                                          regimes)
+    return out
+
+
+def depends_on(frame: pd.DataFrame, regimes: dict[str, dict]) -> str:
+    """What 'stays wise' depends on, computed from the points: where each regime makes the
+    crowd wiser (and where for certain: the whole 90 % box in the category), and which
+    regimes do for certain."""
+    counts = {}
+    for name in regimes:
+        part = frame[frame.regime == name]
+        wiser = part.category == WISER
+        counts[name] = (int(wiser.sum()), int((wiser & part.certain).sum()), len(part))
+    told = "; ".join(f"{k} of {m} points" + (f" ({c} certain)" if c != k else "")
+                     + f" with {name}" for name, (k, c, m) in counts.items())
+    wise = [name for name, (_, c, _) in counts.items() if c > 0]
+    never = [name for name in counts if name not in wise]
+    if not wise:
+        tail = "no weight regime makes the crowd's mean better for certain here"
+    elif not never:
+        tail = "every weight regime makes the crowd wiser for certain somewhere"
+    elif all(regimes[name]["weight_mode"] == "accuracy" for name in wise):
+        tail = ("'stays wise' depends on tying agents' weights to their accuracy: no other "
+                "regime makes the crowd wiser for certain anywhere")
+    else:
+        best = max(wise, key=lambda name: counts[name][1])
+        tail = (f"'stays wise' depends on the weights: most often with {best}; never for "
+                f"certain with {' or '.join(never)}")
+    return f"the crowd gets wiser at {told}: {tail}"
+
+
+def regime_sentence(name: str, condition: str, part: dict, weights: list[float]) -> str:
+    """One regime's regions under one influencer condition, in plain words."""
+    n, cats = part["points"], part["categories"]
+    where = ", ".join(f"{k} {_short(t)}" for t, k in part["wiser_by_topology"].items() if k)
+    sure = part["certain"][WISER]
+    detail = ([f"{sure} certain"] if sure != cats[WISER] else []) + ([where] if where else [])
+    start = part["groupthink_from_social_weight"]
+    lo, hi = part["error_ratio_range"]
+    shift_lo, shift_hi = part["mean_shift_range"]
+    return (f"{name}, {condition}: wiser at {cats[WISER]} of {n} points"
+            + (f" ({'; '.join(detail)})" if detail else "")
+            + f"; groupthink at {cats[GROUPTHINK]}"
+            + (f" (from social weight {start:g})" if start is not None
+               and start > min(weights) else "")
+            + f"; not wiser with diversity kept at {cats[KEPT]}; {part['uncertain']} "
+            f"uncertain (their 90 % box crosses a boundary); the error of the crowd's mean "
+            f"changes x{lo:.2f} to x{hi:.2f}, the mean moves {100 * shift_lo:+.1f} % to "
+            f"{100 * shift_hi:+.1f} % of the truth")
+
+
+# ---------------------------------------------------------------------------------------------
+# figures (from points.parquet and summary.json)
+
+#: Category colours (colour-blind safe: blue, vermillion, grey) and how uncertain ones fade.
+COLOURS = {WISER: "#0173B2", GROUPTHINK: "#D55E00", KEPT: "#9A9A9A"}
+FADE = 0.4
+HATCH = "////"
+ERROR_RANGE = 1.0  # log2: the error ratio's colours run from x0.5 to x2
+
+
+def _faded(colour: str) -> tuple:
+    from matplotlib.colors import to_rgb
+
+    return tuple(1 - FADE * (1 - c) for c in to_rgb(colour))
+
+
+def _slug(bias, biases) -> str:
+    if bias is None or pd.isna(bias):
+        return "no_influencer"
+    biased = [b for b in biases if b is not None]
+    return "biased_influencer" if len(biased) == 1 else f"biased_influencer_{bias * 100:+.0f}pct"
 
 
 def _edges(centres: np.ndarray) -> np.ndarray:
@@ -230,39 +618,275 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * centres[0] - middle[0]], middle, [2 * centres[-1] - middle[-1]]])
 
 
-def describe(frame: pd.DataFrame) -> dict:
-    """Region counts and where each starts, per topology and influencer (computed)."""
-    out = {}
-    for (name, bias), part in frame.groupby(["topology", frame.influencer_bias.fillna(0.0)],
-                                            sort=False):
-        think = part[part.groupthink]
-        out[f"{name} / {_bias_label(bias if bias else None)}"] = {
-            "points": int(len(part)),
-            "groupthink_points": int(part.groupthink.sum()),
-            "stays_wise_points": int(part.stays_wise.sum()),
-            "lowest_social_weight_with_groupthink": (float(think.social_weight.min())
-                                                     if len(think) else None),
-            "error_ratio_range": [float(part.error_ratio.min()),
-                                  float(part.error_ratio.max())],
-            "diversity_ratio_range": [float(part.diversity_ratio.min()),
-                                      float(part.diversity_ratio.max())],
-        }
-    return out
+def _grid(regimes: list[str], topologies: list[str]):
+    """A figure with one row per regime (a narrow label column first) and one column per
+    topology."""
+    import matplotlib.pyplot as plt
+
+    rows, cols = len(regimes), len(topologies)
+    fig, axes = plt.subplots(rows, cols + 1, figsize=(2.9 * cols + 2.8, 2.3 * rows + 2.2),
+                             squeeze=False, constrained_layout=True,
+                             gridspec_kw={"width_ratios": [0.65] + [1.0] * cols})
+    for row, regime in enumerate(regimes):
+        label = axes[row, 0]
+        label.axis("off")
+        label.text(0.5, 0.5, textwrap.fill(regime, 20, break_on_hyphens=False), ha="center",
+                   va="center", fontsize=10, fontweight="bold", transform=label.transAxes)
+    for col, name in enumerate(topologies):
+        axes[0, col + 1].set_title(textwrap.fill(name, 30), fontsize=10)
+    return fig, axes[:, 1:]
+
+
+def _label_axes(axes, weights, correlations) -> None:
+    from matplotlib.ticker import FormatStrFormatter
+
+    rows, cols = axes.shape
+    xticks = [w for w in (0.0, 0.5, 1.0) if min(weights) <= w <= max(weights)] or weights
+    for row in range(rows):
+        for col in range(cols):
+            ax = axes[row, col]
+            ax.grid(False)
+            ax.set_xticks(xticks)
+            ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.set_yticks(list(correlations))
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            if row == rows - 1:
+                ax.set_xlabel("social weight w")
+            else:
+                ax.tick_params(labelbottom=False)
+            if col == 0:
+                ax.set_ylabel("error correlation ρ")
+            else:
+                ax.tick_params(labelleft=False)
+
+
+def _title(fig, head: str, lines: list[str], width: int) -> None:
+    text = "\n".join([head, *(textwrap.fill(line, width) for line in lines)])
+    fig.suptitle(text, fontsize=10)
+
+
+def _cells(part: pd.DataFrame, value: str, weights: list, correlations: list) -> np.ndarray:
+    """``value`` of the points of one panel as a (correlation, social weight) grid."""
+    return (part.pivot(index="correlation", columns="social_weight", values=value)
+            .reindex(index=correlations, columns=weights).to_numpy())
+
+
+def draw_figures(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig, summary: dict,
+                 provenance: dict) -> list[Path]:
+    """Per influencer condition: the region map, and heatmaps of the error and diversity
+    ratios (rows: regimes, columns: topologies)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PatchCollection
+    from matplotlib.colors import ListedColormap, LogNorm, Normalize
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
+
+    from sim.plots import apply_theme, save
+
+    apply_theme()
+    plt.rcParams["hatch.color"] = "0.3"
+    plt.rcParams["hatch.linewidth"] = 0.6
+    regimes = list(summary["regimes"])
+    topologies = [t.name for t in config.topologies]
+    calibration = summary.get("calibration") or {}
+    fitted_regime = calibration.get("regime")
+    fitted = calibration.get("not_applied", {}).get("social_weight")
+    weights, correlations = sorted(config.social_weights), sorted(config.correlations)
+    xe, ye = _edges(weights), _edges(correlations)
+    width = int(14 * (2.9 * len(topologies) + 2.8))
+    # categories as codes: certain 0..2, uncertain (faded) 3..5
+    codes = {c: k for k, c in enumerate(CATEGORIES)}
+    palette = ListedColormap([COLOURS[c] for c in CATEGORIES]
+                             + [_faded(COLOURS[c]) for c in CATEGORIES])
+    frame = frame.assign(code=[codes[c] + (0 if sure else len(CATEGORIES))
+                               for c, sure in zip(frame.category, frame.certain)],
+                         unsure=(~frame.certain).astype(float))
+    written: list[Path] = []
+    for bias in config.influencer_biases:
+        part = frame[_same_bias(frame, bias)]
+        condition = _bias_label(bias)
+        told = summary.get("depends_on", {}).get(condition) or depends_on(
+            part, {name: summary["regimes"][name]["parameters"] for name in regimes})
+        where = (f"{condition} (agent 0, the star's hub, announces truth x "
+                 f"{1 + bias:g} and never moves)" if bias is not None else condition)
+        stem = _slug(bias, config.influencer_biases)
+        fit_line = (f"dashed: the social weight fitted by the calibration (w = {fitted:.2f}); "
+                    "the sweep sets w in its row too" if fitted is not None else None)
+
+        def panels(draw, data):
+            fig, axes = _grid(regimes, topologies)
+            for row, regime in enumerate(regimes):
+                for col, topology in enumerate(topologies):
+                    ax = axes[row, col]
+                    cell = data[(data.regime == regime) & (data.topology == topology)]
+                    image = draw(ax, cell)
+                    if regime == fitted_regime and fitted is not None:
+                        ax.axvline(fitted, color="black", ls="--", lw=1.2)
+                    ax.set_xlim(xe[0], xe[-1])
+                    ax.set_ylim(ye[0], ye[-1])
+            _label_axes(axes, weights, correlations)
+            return fig, axes, image
+
+        # the region map: certain categories in full colour, uncertain ones faded and hatched
+        def regions(ax, cell):
+            image = ax.pcolormesh(xe, ye, _cells(cell, "code", weights, correlations),
+                                  cmap=palette, vmin=-0.5, vmax=2 * len(CATEGORIES) - 0.5,
+                                  shading="flat", edgecolors="white", linewidth=0.5)
+            unsure = _cells(cell, "unsure", weights, correlations) > 0.5
+            boxes = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j])
+                     for j, i in zip(*np.nonzero(unsure))]
+            ax.add_collection(PatchCollection(boxes, facecolor="none", edgecolor="0.3", lw=0,
+                                              hatch=HATCH))
+            return image
+
+        fig, axes, _ = panels(regions, part)
+        handles = [Patch(facecolor=COLOURS[c], edgecolor="white", label=c) for c in CATEGORIES]
+        handles.append(Patch(facecolor=_faded(COLOURS[KEPT]), hatch=HATCH, edgecolor="0.3",
+                             lw=0, label=UNCERTAIN))
+        if fitted is not None:
+            handles.append(Line2D([], [], color="black", ls="--", lw=1.2,
+                                  label=f"social weight fitted by the calibration "
+                                        f"(w = {fitted:.2f})"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles),
+                   frameon=False, fontsize=9)
+        _title(fig, f"Where the crowd gets wiser or falls into groupthink: {where}",
+               [told, f"wiser: error of the crowd's mean after {config.crowd.rounds} rounds "
+                      f"below {1 - TOLERANCE:g} of its start; groupthink: SD of the estimates "
+                      f"below {config.collapse:g} of its start, error not better; lighter and "
+                      f"hatched: the 90 % interval (over {config.replicates} crowds) crosses "
+                      "a boundary"], width)
+        written += save(fig, Path(out_dir) / f"regions_{stem}", provenance)
+
+        # the ratios, on log scales
+        for value, label, head in (
+                ("error_ratio", "error of the crowd's mean, after / before",
+                 "Error of the crowd's mean after the last round / before the first"),
+                ("diversity_ratio", "SD of the estimates, after / before",
+                 "Diversity (SD of the estimates) after the last round / before the first")):
+            if value == "error_ratio":
+                norm, cmap = Normalize(-ERROR_RANGE, ERROR_RANGE), "RdBu_r"
+                shown = np.log2(part[value].clip(lower=1e-12))
+                ticks = np.log2([0.5, 2 / 3, 1.0, 1.5, 2.0])
+                extend = "both"
+            else:
+                norm, cmap = LogNorm(0.01, 1.0), "viridis"
+                shown = part[value].clip(lower=1e-12)
+                ticks = np.array([0.01, 0.1, config.collapse, 1.0])
+                extend = "both" if (part[value] > 1).any() else "min"
+            part = part.assign(shown=shown)
+
+            def heat(ax, cell, norm=norm, cmap=cmap):
+                return ax.pcolormesh(xe, ye, _cells(cell, "shown", weights, correlations),
+                                     cmap=cmap, norm=norm, shading="flat")
+
+            fig, axes, image = panels(heat, part)
+            bar = fig.colorbar(image, ax=axes, extend=extend, shrink=0.8, aspect=30)
+            bar.set_ticks(ticks)
+            bar.set_ticklabels([f"x{2 ** t:.2g}" if value == "error_ratio" else f"x{t:g}"
+                                for t in ticks])
+            bar.minorticks_off()
+            bar.set_label(f"{label} (log scale)")
+            lines = [told]
+            if value == "error_ratio":
+                lines.append("blue: the crowd's mean got closer to the truth, red: further; "
+                             "colours stop at x0.5 and x2 (arrows)")
+            else:
+                bar.ax.axhline(config.collapse, color="black", lw=1.5)
+                lines.append(f"black line on the scale: diversity collapsed below "
+                             f"{config.collapse:g} of its start (groupthink when the error "
+                             "did not improve)")
+            if fit_line:
+                lines.append(fit_line)
+            _title(fig, f"{head}: {where}", lines, width)
+            written += save(fig, Path(out_dir) / f"{value}_{stem}", provenance)
+    return written
 
 
 def figures(out_dir: Path, summary: dict) -> list[Path]:
-    """Draw the heatmaps from ``points.parquet`` and the stored config."""
+    """Draw the region maps and heatmaps from ``points.parquet`` and the stored config."""
     config = GroupthinkConfig.model_validate(summary["provenance"]["config"])
     frame = pd.read_parquet(Path(out_dir) / "points.parquet")
-    return draw_heatmaps(Path(out_dir), frame, config, summary.get("provenance", {}))
+    return draw_figures(Path(out_dir), frame, config, summary, summary.get("provenance", {}))
 
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
+    """Per regime and influencer condition its regions; the calibrated rules; what 'stays
+    wise' depends on."""
     rows = []
-    for name, region in summary["regions"].items():
-        start = region["lowest_social_weight_with_groupthink"]
-        rows.append((name, f"groupthink at {region['groupthink_points']} of "
-                           f"{region['points']} points"
-                     + (f" (from social weight {start:g})" if start is not None else "")
-                     + f"; stays wise at {region['stays_wise_points']}"))
+    for name, regime in summary["regimes"].items():
+        for condition, part in regime["by_influencer"].items():
+            cats = part["categories"]
+            lo, hi = part["error_ratio_range"]
+            rows.append((f"{name}, {condition}",
+                         f"wiser at {cats[WISER]} of {part['points']} points "
+                         f"({part['certain'][WISER]} certain), groupthink at "
+                         f"{cats[GROUPTHINK]}, diversity kept without getting wiser at "
+                         f"{cats[KEPT]}; {part['uncertain']} uncertain; error of the mean "
+                         f"x{lo:.2f} to x{hi:.2f}"))
+    calibration = summary.get("calibration")
+    if calibration:
+        applied = calibration["applied"]
+        rules = [f"{k} {applied[k]:.3g}" for k in calibration["parameters"]
+                 if k not in NOT_APPLIED] + [f"{k} {v}" for k, v in calibration["fixed"].items()]
+        weight = calibration["not_applied"].get("social_weight")
+        rows.append((f"{calibration['regime']}: rules",
+                     f"{calibration['model']} fitted to {calibration['dataset']}, revising in "
+                     f"{applied['revision_space']} space" + (f": {', '.join(rules)}" if rules
+                                                               else "")
+                     + f"; crowd {applied['noise']} (scale {applied['noise_scale']:.3g})"
+                     + (f"; fitted social weight {weight:.3g} (swept here)"
+                        if weight is not None else "")))
+    for condition, text in summary["depends_on"].items():
+        rows.append((f"'stays wise' depends on ({condition})", text))
     return rows
+
+
+QUESTION = ("When does listening to others make a crowd's estimate better, and when does it "
+            "only make everyone agree (groupthink)? And how much does the answer depend on who "
+            "weighs the others how much?")
+
+
+def _condition_text(stem: str, biases: list) -> str:
+    """The influencer condition a figure stem names, in words."""
+    if stem.endswith("no_influencer"):
+        return "without an influencer"
+    biased = [b for b in biases if b is not None]
+    if stem.endswith("pct"):
+        share = stem.rsplit("_", 1)[1].removesuffix("pct")
+        return f"with an influencer who announces the truth {share} %"
+    if len(biased) == 1:
+        return f"with an influencer who announces truth x {1 + biased[0]:g}"
+    return "with a biased influencer"
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure (matched by the stem's prefix: ``regions_``,
+    ``error_ratio_``, ``diversity_ratio_``)."""
+    config = summary.get("provenance", {}).get("config", {})
+    replicates = config.get("replicates", "the")
+    rounds = config.get("crowd", {}).get("rounds", "the")
+    biases = config.get("influencer_biases", [])
+    collapse = summary.get("collapse", config.get("collapse", 0.5))
+    stems = sorted({Path(name).stem for name in summary.get("files", {}).get("figures", [])})
+    captions = {}
+    for stem in stems:
+        condition = _condition_text(stem, biases)
+        if stem.startswith("regions"):
+            captions[stem] = (
+                f"Where the crowd gets wiser, falls into groupthink (diversity below "
+                f"{collapse:g} of its start, error of the mean not better) or keeps its "
+                f"diversity without getting wiser, {condition}: rows are the weight regimes, "
+                f"columns who sees whom; x the social weight, y the error correlation; each "
+                f"cell over {replicates} crowds, lighter hatched cells where the 90 % "
+                "interval crosses a boundary.")
+        elif stem.startswith("error_ratio"):
+            captions[stem] = (
+                f"Error of the crowd's mean after {rounds} rounds over before the first, "
+                f"{condition} (log scale, blue: better, red: worse), per weight regime and "
+                "who sees whom.")
+        elif stem.startswith("diversity_ratio"):
+            captions[stem] = (
+                f"Diversity (standard deviation of the estimates) after {rounds} rounds over "
+                f"before the first, {condition} (log scale), per weight regime and who sees "
+                "whom.")
+    return captions

@@ -20,8 +20,10 @@ from sim.config import ConfigError
 
 
 def _phase_config(folder: Path, replicates: int = 40) -> Path:
-    """configs/groupthink_phase.yaml with fewer crowds per point (352 points all the same)."""
-    return config_copy("groupthink_phase.yaml", folder, replicates=replicates)
+    """configs/groupthink_phase.yaml with fewer crowds per point and without the calibrated
+    regime (the runner is under test, not the calibration)."""
+    return config_copy("groupthink_phase.yaml", folder, replicates=replicates,
+                       calibrated="null")
 
 
 def _results(folder: Path) -> tuple[pd.DataFrame, dict]:
