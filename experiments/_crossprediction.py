@@ -8,6 +8,8 @@ the experiment's folder and reused while it answers the same request) and the pr
 (:func:`sim.inference.predict.predict`) and returns the summary parts, the table and the
 verdict rows; :func:`prediction_figures` and :func:`prediction_key_numbers` draw and sum up
 from the stored summary. Each experiment adds its own data-only effects.
+:func:`calibrate_cached` also serves other experiments that run the calibrated rules
+(``groupthink_phase``): it takes any object with ``model`` and ``abc``.
 
 Not an experiment (no ``run``): a helper module of the two, like :mod:`experiments._runner`.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import pandas as pd
 from pydantic import Field
@@ -27,8 +29,10 @@ from sim.config import ConfigError, ExperimentConfig, Strict
 from sim.inference.calibrate import FORMAT, AbcSettings
 from sim.inference.rulesets import RULE_SETS
 
-__all__ = ["Abc", "CrossPredictionConfig", "spec_path", "cross_predict", "run_experiment",
-           "prediction_figures", "prediction_key_numbers", "PREDICTED"]
+__all__ = ["Abc", "CrossPredictionConfig", "CalibrationAsk", "spec_path", "calibrate_cached",
+           "cross_predict", "run_experiment", "prediction_figures", "prediction_key_numbers",
+           "PREDICTED", "comparison_panel", "comparison_legend", "metric_labels",
+           "signed_percent"]
 
 #: crowdsim's own folder: the default specs are found there from any working folder
 HOME = Path(__file__).resolve().parents[1]
@@ -84,9 +88,19 @@ def spec_path(value: str, key: str, engine: Engine) -> Path:
 # calibrate (stored and reused) and predict
 
 
-def calibration_request(path: Path, config: CrossPredictionConfig, seed: int) -> dict:
+class CalibrationAsk(Protocol):
+    """What a calibration is asked for: any object with ``model`` (a rule set's name, or None
+    to choose one by cross-validation) and ``abc`` (an :class:`Abc`), such as a
+    :class:`CrossPredictionConfig` or an experiment's own block of the two."""
+
+    model: str | None
+    abc: Abc
+
+
+def calibration_request(path: Path, config: CalibrationAsk, seed: int) -> dict:
     """What a stored calibration must answer to be reused: the data and protocols calibrated
-    on, the model asked for, the seed and the ABC settings (as JSON stores them)."""
+    on, the model asked for (``config.model``), the seed and the ABC settings
+    (``config.abc``), as JSON stores them."""
     from sim.analysis.specs import load_observed, load_spec
 
     spec = load_spec(path)
@@ -114,15 +128,17 @@ def stored_calibration(file: Path, request: dict) -> tuple[dict | None, str]:
     return record, "same data, model request, seed and ABC settings"
 
 
-def calibrate_cached(engine: Engine, config: CrossPredictionConfig, path: Path) -> dict:
-    """The calibration on ``path``: reused from ``calibration.json`` when it answers the same
-    request (not with ``--fresh``), else computed, with the workers or the Dask scheduler of
-    ``engine.execution``, and stored."""
+def calibrate_cached(engine: Engine, config: CalibrationAsk, path: Path,
+                     file_name: str = CALIBRATION_FILE) -> dict:
+    """The calibration on ``path`` of the rule set ``config.model`` with the ABC settings
+    ``config.abc``: reused from ``file_name`` in the experiment's folder when it answers the
+    same request (not with ``--fresh``), else computed, with the workers or the Dask
+    scheduler of ``engine.execution``, and stored there."""
     from sim.inference.calibrate import calibrate
     from sim.io import write_json
 
     request = calibration_request(path, config, engine.seed)
-    file = engine.out_dir / CALIBRATION_FILE
+    file = engine.out_dir / file_name
     record, why = (None, "--fresh") if engine.execution.fresh else \
         stored_calibration(file, request)
     if record is not None:
@@ -224,13 +240,238 @@ def prediction_table(prediction: dict) -> pd.DataFrame:
 # from the stored summary
 
 
-def prediction_figures(out_dir: Path, summary: dict) -> list[Path]:
-    """Figure ``prediction``: data against the model per condition and round with 90 %
-    intervals, from the prediction stored in ``summary.json``."""
-    from sim.inference.output import prediction_figure
+#: The shipped datasets as a reader knows them (figure text).
+DATASET_NAMES = {"lorenz2011": "Lorenz et al. (2011)", "becker2017": "Becker et al. (2017)"}
+#: The revision rule sets as a reader knows them (figure text).
+RULE_NAMES = {"degroot": "DeGroot averaging", "anchored": "anchored averaging",
+              "distance": "distance-dependent revision",
+              "full": "all revision rules with personal weights"}
 
-    return prediction_figure({**summary["prediction"], "provenance": summary.get("provenance")},
-                             Path(out_dir) / "prediction")
+
+def metric_labels(units: str) -> dict[str, tuple[str, str, str]]:
+    """Per metric of a prediction in ``units``: (name, unit, short name for a tick label),
+    as a reader knows them. On the log scale the error of the mean is that of the
+    geometric mean, |ln(geometric mean / truth)|."""
+    if units == "log":
+        return {"error_of_mean": ("error of the geometric mean",
+                                  "|ln(geometric mean / truth)|",
+                                  "error of the\ngeometric\nmean"),
+                "error_of_median": ("error of the median", "|ln(median / truth)|",
+                                    "error of\nthe median"),
+                "sd": ("SD of ln(answers)", "natural-log units", "SD of\nln(answers)")}
+    unit = {"scaled": "in SDs of the task's\nfirst answers",
+            "linear": "share of the truth"}.get(units, units)
+    return {"error_of_mean": ("error of the mean", unit, "error of\nthe mean"),
+            "error_of_median": ("error of the median", unit, "error of\nthe median"),
+            "sd": ("SD of the answers", unit, "SD of\nthe answers")}
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _condition_title(condition: str, part: dict, names: dict, width: int = 34) -> str:
+    short, what = names.get(condition, (condition, ""))
+    return "\n".join([short, *([_wrap(what, width)] if what else []),
+                      f"({part['groups']} groups)"])
+
+
+def _suptitle(summary: dict) -> str:
+    prediction = summary["prediction"]
+    cal = prediction["calibration"]
+    title = summary.get("title") or DATASET_NAMES.get(prediction["dataset"],
+                                                      prediction["dataset"])
+    return (f"{title}\nmodel: {RULE_NAMES.get(cal['model'], cal['model'])}, calibrated on "
+            f"{DATASET_NAMES.get(cal['dataset'], cal['dataset'])} "
+            f"({prediction['draws']} posterior draws); averages over groups")
+
+
+def comparison_panel(ax, labels: list[str], rows: list[dict], colours) -> tuple[float, float]:
+    """Data against model at each of ``labels`` (x categories): per row the data's value
+    (circle) and the model's (diamond), each with its 90 % interval as an error bar, and the
+    published value (cross) where a row has one (``published``). Markers, not bars: a value
+    of 0 stays visible. A zero line; the y limits hold every interval (returned, to share
+    them between panels)."""
+    import numpy as np
+
+    x = np.arange(len(labels))
+    values = [0.0]
+    for offset, key, marker, colour in ((-0.15, "observed", "o", colours[0]),
+                                        (0.15, "predicted", "D", colours[1])):
+        for i, row in enumerate(rows):
+            value, (low, high) = row.get(key), row.get(f"{key}_ci") or (None, None)
+            if value is None:
+                continue
+            yerr = None
+            if low is not None and high is not None:
+                yerr = [[value - low], [high - value]]
+                values += [low, high]
+            values.append(value)
+            ax.errorbar(x[i] + offset, value, yerr=yerr, fmt=marker, color=colour, ms=6,
+                        capsize=4, lw=1.5, zorder=3)
+    for i, row in enumerate(rows):
+        if row.get("published") is not None:
+            ax.plot(x[i], row["published"], "X", color="0.1", ms=7, zorder=4)
+            values.append(row["published"])
+    ax.axhline(0, color="0.3", lw=0.8, zorder=1)
+    low, high = min(values), max(values)
+    pad = 0.08 * (high - low or 1.0)
+    ax.set_ylim(low - pad, high + pad)
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels, fontsize=9)
+    ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.grid(axis="x", visible=False)
+    return low - pad, high + pad
+
+
+def comparison_legend(colours, published: str | None = None) -> tuple[list, list[str]]:
+    """Handles and labels of :func:`comparison_panel` (``published``: the source, if any)."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=colours[0], marker="o", ms=6, lw=1.5),
+               Line2D([], [], color=colours[1], marker="D", ms=6, lw=1.5)]
+    labels = ["data (bars: 90 % group-bootstrap interval)",
+              "model (bars: 90 % interval over posterior draws)"]
+    if published:
+        handles.append(Line2D([], [], color="0.1", marker="X", ms=7, ls="none"))
+        labels.append(f"published ({published})")
+    return handles, labels
+
+
+def signed_percent(value, _=None) -> str:
+    """A relative change as a tick label: +10 %, -20 %, 0 %."""
+    return "0 %" if abs(value) < 1e-12 else f"{100 * value:+.0f} %"
+
+
+def _conditions(prediction: dict, names: dict) -> list[str]:
+    """The conditions in the order of ``names`` where it names them all (else as stored)."""
+    stored = list(prediction["conditions"])
+    return [c for c in names if c in stored] if set(stored) <= set(names) else stored
+
+
+def rounds_figure(path: Path, summary: dict, names: dict) -> list[Path]:
+    """Figure ``prediction``: per condition (columns) and metric (rows), the average over
+    groups per round, data (90 % group-bootstrap interval) against the model (90 % band over
+    the posterior draws)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    prediction = summary["prediction"]
+    conditions = _conditions(prediction, names)
+    labels = metric_labels(prediction["units"])
+    metrics = list(labels)
+    fig, axes = plt.subplots(len(metrics), len(conditions),
+                             figsize=(3.9 * len(conditions) + 0.6, 2.5 * len(metrics) + 2.0),
+                             squeeze=False, sharex=True, sharey="row", layout="constrained")
+    rounds = np.arange(1, len(prediction["rounds"]) + 1)
+    for col, condition in enumerate(conditions):
+        part = prediction["conditions"][condition]
+        for row, name in enumerate(metrics):
+            ax = axes[row, col]
+            series = part["per_round"][name]
+            obs = np.array(series["observed"], dtype=float)
+            obs_ci = np.array(series["observed_ci"], dtype=float)
+            pred = np.array(series["predicted"], dtype=float)
+            pred_ci = np.array(series["predicted_ci"], dtype=float)
+            ax.fill_between(rounds, pred_ci[:, 0], pred_ci[:, 1], color=PALETTE[1], alpha=0.25,
+                            lw=0)
+            ax.plot(rounds, pred, color=PALETTE[1], lw=1.8, marker="D", ms=4)
+            ax.errorbar(rounds + 0.06, obs, yerr=[obs - obs_ci[:, 0], obs_ci[:, 1] - obs],
+                        fmt="o", color=PALETTE[0], capsize=3, ms=5, zorder=3)
+            if row == 0:
+                ax.set_title(_condition_title(condition, part, names), fontsize=10)
+            if col == 0:
+                what, unit, _ = labels[name]
+                ax.set_ylabel(f"{_wrap(what, 28)}\n({unit})", fontsize=9)
+            if row == len(metrics) - 1:
+                ax.set_xlabel("round")
+            ax.set_xticks(rounds)
+            ax.set_xlim(rounds[0] - 0.3, rounds[-1] + 0.3)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=PALETTE[0], marker="o", ms=5, lw=1.2),
+               Line2D([], [], color=PALETTE[1], marker="D", ms=4, lw=1.8),
+               Patch(color=PALETTE[1], alpha=0.25, lw=0)]
+    legend = ["data (bars: 90 % group-bootstrap interval)", "model (mean over posterior draws)",
+              "model: 90 % interval"]
+    fig.legend(handles, legend, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle(_suptitle(summary), fontsize=11)
+    return save(fig, path, summary.get("provenance"))
+
+
+def changes_figure(path: Path, summary: dict, names: dict,
+                   published: dict | None = None, source: str | None = None) -> list[Path]:
+    """Figure ``changes``: per condition the change from the first to the last round of the
+    error of the mean, of the median and of the SD (averages over groups), and the share of
+    groups whose error of the mean fell; data against the model, each with its 90 %
+    interval; ``published[(condition, metric)]`` values drawn as crosses (from ``source``)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    prediction = summary["prediction"]
+    conditions = _conditions(prediction, names)
+    labels = metric_labels(prediction["units"])
+    published = published or {}
+    fig = plt.figure(figsize=(3.4 * (len(conditions) + 1) + 0.6, 5.6), layout="constrained")
+    grid = fig.add_gridspec(1, len(conditions) + 1, width_ratios=[1] * len(conditions) + [1.1])
+    first = fig.add_subplot(grid[0, 0])
+    axes = [first] + [fig.add_subplot(grid[0, k], sharey=first)
+                      for k in range(1, len(conditions))]
+    limits = []
+    for ax, condition in zip(axes, conditions):
+        part = prediction["conditions"][condition]
+        rows = [{**part["metrics"][m], "published": published.get((condition, m))}
+                for m in labels]
+        limits.append(comparison_panel(ax, [short for _, _, short in labels.values()], rows,
+                                       PALETTE))
+        ax.set_title(_condition_title(condition, part, names, width=30), fontsize=10)
+    # shared limits: every condition's intervals
+    lows, highs = zip(*limits)
+    first.set_ylim(min(lows), max(highs))
+    for ax in axes[1:]:
+        ax.tick_params(labelleft=False)
+    first.yaxis.set_major_formatter(FuncFormatter(signed_percent))
+    last = len(prediction["rounds"])
+    first.set_ylabel(f"relative change, round 1 to {last}\n(% of the round-1 value)")
+    share = fig.add_subplot(grid[0, -1])
+    comparison_panel(share, [names.get(c, (c, ""))[0].replace(" ", "\n", 1)
+                             for c in conditions],
+                     [prediction["conditions"][c]["metrics"]["share_improved_mean"]
+                      for c in conditions], PALETTE)
+    share.set_ylim(0, 1.05)
+    share.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    share.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f} %"))
+    share.set_ylabel("share of groups (%)")
+    mean_name = labels["error_of_mean"][0]
+    share.set_title(_wrap(f"groups whose {mean_name} fell from round 1 to {last}", 30),
+                    fontsize=10)
+    handles, legend = comparison_legend(PALETTE, source if published else None)
+    fig.legend(handles, legend, loc="outside lower center", ncol=len(handles), fontsize=9,
+               frameon=False)
+    fig.suptitle(_suptitle(summary), fontsize=11)
+    return save(fig, path, summary.get("provenance"))
+
+
+def prediction_figures(out_dir: Path, summary: dict, names: dict | None = None,
+                       published: dict | None = None, source: str | None = None) -> list[Path]:
+    """Figures ``prediction`` (data against the model per condition and round, with 90 %
+    intervals; :func:`rounds_figure`) and ``changes`` (the changes from the first to the last
+    round, data against the model with 90 % intervals; :func:`changes_figure`), from the
+    prediction stored in ``summary.json``. ``names``: condition -> (name, what it means), as
+    a reader knows them (default: the condition's own value); ``published``:
+    (condition, metric) -> a published change, drawn from ``source``."""
+    out_dir, names = Path(out_dir), names or {}
+    return (rounds_figure(out_dir / "prediction", summary, names)
+            + changes_figure(out_dir / "changes", summary, names, published, source))
 
 
 def prediction_key_numbers(summary: dict) -> list[tuple[str, str]]:

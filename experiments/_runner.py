@@ -340,6 +340,9 @@ def finish_summary(module, out_dir: Path, summary: dict) -> dict:
     if hasattr(module, "key_numbers"):
         summary["key_numbers"] = [[str(label), str(value)]
                                   for label, value in module.key_numbers(summary)]
+    from sim.report import report_texts
+
+    summary.update(report_texts(module, summary))  # QUESTION and figure_captions(summary)
     write_json(out_dir / "summary.json", summary)
     return summary
 

@@ -36,8 +36,10 @@ What it reports
     (:data:`sim.verdicts.VERDICT_RULE`): one per network and metric, and one per side of the
     hub split and metric; and the published changes, checked on the data only (not
     simulated, verdict "data only", with the data's 90 % interval). ``prediction.parquet``: the
-    per-network comparison. Figure ``prediction``: data against model per network and round
-    with 90 % intervals.
+    per-network comparison. Figures: ``prediction`` (data against model per network and
+    round with 90 % intervals), ``changes`` (the changes from round 1 to 3, data against
+    model with 90 % intervals, beside the published changes) and ``hub_split`` (the hub
+    split, the same way).
 """
 
 from __future__ import annotations
@@ -49,9 +51,13 @@ from pydantic import Field
 
 from experiments._crossprediction import (
     CrossPredictionConfig,
+    comparison_legend,
+    comparison_panel,
+    metric_labels,
     prediction_figures,
     prediction_key_numbers,
     run_experiment,
+    signed_percent,
 )
 from experiments._runner import Engine, Outcome
 from sim.stats import direction
@@ -74,6 +80,13 @@ PUBLISHED_NOTE = ("the paper reports, round 1 to 3, decentralized: SD -43 %, ind
 HUB_SIDES = {"far": "hub on the far side of the mean",
              "truth": "hub on the truth side of the mean"}
 HUB_METRICS = ("error_of_mean", "error_of_median")
+#: The changes from round 1 to 3 the paper reports for the hub split: (side, metric) -> change.
+HUB_PUBLISHED = {("far", "error_of_mean"): 0.19, ("far", "error_of_median"): 0.32}
+#: The conditions as a reader knows them: condition -> (name, what it means).
+CONDITION_NAMES = {"Centralized": ("centralized", "star network around one hub"),
+                   "Decentralized": ("decentralized", "random network, 4 neighbours each"),
+                   "Solo": ("solo", "no information, the control")}
+SOURCE = "Becker et al. 2017"
 
 
 class BeckerConfig(CrossPredictionConfig):
@@ -261,9 +274,52 @@ def run(config: BeckerConfig, engine: Engine) -> Outcome:
     return run_experiment(config, engine, data_effects, data_verdicts, extra=hub_split)
 
 
-#: Data against the model per condition and round with 90 % intervals (``prediction``), from
-#: the prediction stored in ``summary.json``.
-figures = prediction_figures
+def figures(out_dir: Path, summary: dict) -> list[Path]:
+    """Figures ``prediction`` (data against the model per condition and round with 90 %
+    intervals), ``changes`` (the changes from round 1 to 3, data against the model with 90 %
+    intervals, beside the published changes) and ``hub_split`` (:func:`hub_split_figure`),
+    from ``summary.json``."""
+    # the figure draws the SD and the errors of the mean and the median
+    published = {key: value for key, value in PUBLISHED.items()
+                 if key[1] != "individual_error"}
+    written = prediction_figures(out_dir, summary, CONDITION_NAMES, published, SOURCE)
+    if summary.get("hub_split"):
+        written += hub_split_figure(Path(out_dir) / "hub_split", summary)
+    return written
+
+
+def hub_split_figure(path: Path, summary: dict) -> list[Path]:
+    """Figure ``hub_split``: the centralized networks split by the side of the hub's first
+    answer; per side the change from round 1 to 3 of the error of the mean and of the
+    median, data against the model with 90 % intervals, beside the published changes."""
+    import matplotlib.pyplot as plt
+
+    from sim.plots import PALETTE, apply_theme, save
+
+    apply_theme()
+    split = summary["hub_split"]
+    labels = metric_labels(summary["prediction"]["units"])
+    sides = list(split["sides"])
+    fig, axes = plt.subplots(1, len(sides), figsize=(4.2 * len(sides) + 0.8, 5.0),
+                             sharey=True, layout="constrained")
+    limits = []
+    for ax, side in zip(axes, sides):
+        part = split["sides"][side]
+        rows = [{**part["metrics"][m], "published": HUB_PUBLISHED.get((side, m))}
+                for m in HUB_METRICS]
+        limits.append(comparison_panel(ax, [labels[m][2] for m in HUB_METRICS], rows, PALETTE))
+        ax.set_title(f"{part['label']}\n({part['groups']} networks)", fontsize=10)
+    lows, highs = zip(*limits)
+    axes[0].set_ylim(min(lows), max(highs))
+    axes[0].yaxis.set_major_formatter(signed_percent)
+    axes[0].set_ylabel("relative change, round 1 to 3\n(% of the round-1 value)")
+    handles, legend = comparison_legend(PALETTE, SOURCE)
+    fig.legend(handles, legend, loc="outside lower center", ncol=1, fontsize=9,
+               frameon=False)
+    fig.suptitle("Centralized networks: the hub's first answer decides the direction\n"
+                 "far side: further from the truth than the group's first mean, on its side",
+                 fontsize=11)
+    return save(fig, path, summary.get("provenance"))
 
 
 def key_numbers(summary: dict) -> list[tuple[str, str]]:
@@ -291,3 +347,24 @@ def _pct(value) -> str:
 
 def _pct_ci(ci) -> str:
     return "[" + ", ".join(_pct(v) for v in ci) + "]"
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("Does a model of how people revise estimates, calibrated on Lorenz et al. (2011), "
+            "predict how the estimates in Becker, Brackbill & Centola's (2017) networks change "
+            "over three rounds, including whether a central hub decides if the crowd gets "
+            "wiser?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    units = {"log": "ln units", "scaled": "units of the task's SD",
+             "linear": "shares of the truth"}.get(summary.get("prediction", {}).get("units"))
+    unit = f", in {units}" if units else ""
+    return {"prediction": (
+        "Data (points, 90 % group-bootstrap intervals) against the model's prediction (line; "
+        "band: 90 % interval over posterior draws) per round, for the error of the crowd's "
+        "mean, the error of its median and the SD of the estimates (rows), one column per "
+        f"condition, averages over groups{unit}; the model sees only each group's first "
+        "answers.")}

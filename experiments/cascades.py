@@ -12,8 +12,9 @@ What it reports
     limit (1 - p)(2 - p) / [2 (1 - p + p^2)] (coin ties; 0.368 at p = 0.6, 0.143 at 0.8),
     z-scores, the mean number of agents acting before the cascade against 2 / (1 - back);
     verdicts by the one rule of :mod:`sim.verdicts` (the formula as the data with a
-    zero-width interval, the simulation's 90 % interval, Bonferroni-corrected over the points
-    a row covers); the settings the figure needs.
+    zero-width interval, the simulation's 90 % interval, Bonferroni-corrected over every
+    simulated-against-exact comparison of the experiment, so a correct model fails a row by
+    chance in at most 10 % of runs); the settings the figure needs.
     ``points.parquet`` (one row per point) and ``sequences.parquet`` (one row per simulated
     sequence: its seed, which cascade it ended in and when that began; every run is also in
     ``runs/sequences``). Figure ``cascades``: the share of wrong cascades against p, and the
@@ -42,7 +43,7 @@ from sim.models.cascades.theory import (
     wrong_cascade_probability,
 )
 from sim.report import reproduced_row, z_fit_line
-from sim.stats import binomial_se, normal_interval, wilson_interval, z_fit_summary
+from sim.stats import binomial_se, family_z, normal_interval, wilson_interval, z_fit_summary
 from sim.verdicts import verdict_row
 
 __all__ = ["CascadesConfig", "Config", "run", "figures", "key_numbers"]
@@ -135,13 +136,6 @@ def _at_precision(points: pd.DataFrame, p: float) -> pd.Series | None:
     return row.iloc[0] if len(row) else None
 
 
-def _z_family(k: int) -> float:
-    """Normal quantile of 90 % intervals holding together for ``k`` points (Bonferroni)."""
-    from scipy.stats import norm
-
-    return float(norm.ppf(1 - 0.05 / max(int(k), 1)))
-
-
 def _wilson(share: float, n: int, z: float) -> list[float]:
     return list(wilson_interval(round(share * n), int(n), z=z))
 
@@ -155,12 +149,17 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
     """One row per published effect (see the module docstring), judged by the one rule
     (:mod:`sim.verdicts`): the exact values are the data (zero-width intervals), the
     simulation the model (90 % Wilson intervals over the sequences for shares, mean +- z SE
-    for means; over several precisions the intervals hold together, Bonferroni, and the row
-    shows the precision farthest from its exact value)."""
+    for means; all comparisons of the experiment hold together, Bonferroni, and a row shows
+    the precision farthest from its exact value)."""
     out = []
     coin = points[points.tie_rule == "coin"]
+    own = points[points.tie_rule == "own_signal"]
+    started = coin[coin.se_start.notna()]
+    # every simulated-against-exact comparison below is one family (see sim.stats.family_z)
+    family = len(coin) + (1 if len(coin) else 0) + len(started) + len(own)
+    z = family_z(family)
+    together = f"90 % for all {family} comparisons of the experiment together, z = {z:.3f}"
     if len(coin):
-        z = _z_family(len(coin))
         worst = _worst(coin, "wrong", "exact_wrong", "se")
         row = verdict_row(
             "BHW: with coin-flip ties the share of wrong cascades matches "
@@ -168,8 +167,8 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
             float(worst.exact_wrong), [float(worst.exact_wrong)] * 2, float(worst.wrong),
             _wilson(worst.wrong, worst.replicates, z), null=None,
             data_ci_source="exact",
-            note=f"shown: p = {worst.precision:g}, of {len(coin)} (90 % for all together, "
-                 f"z = {z:.3f}); compared with the exact value after n agents, which differs "
+            note=f"shown: p = {worst.precision:g}, of {len(coin)} ({together}); "
+                 f"compared with the exact value after n agents, which differs "
                  "from the limit by less than (p - p^2)^(n/2)")
         row["fit"] = {**z_fit_summary(coin.z), "worst_at_precision": float(worst.precision)}
         out.append(row)
@@ -196,13 +195,11 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
         se = float(np.hypot(low.se, high.se))
         out.append(verdict_row(
             "more precise signals make wrong cascades rarer", exact, [exact, exact], change,
-            normal_interval(change, se),
+            normal_interval(change, se, z),
             data_ci_source="exact",
             note=f"share at p = {high.precision:g} minus share at p = {low.precision:g}; "
-                 "model: the simulated change +- 1.6449 SE"))
-        started = coin[coin.se_start.notna()]
+                 f"model: the simulated change +- z SE ({together})"))
         if len(started):
-            z = _z_family(len(started))
             worst = _worst(started, "mean_start", "exact_mean_start", "se_start")
             mean, se = float(worst.mean_start), float(worst.se_start)
             row = verdict_row(
@@ -211,15 +208,13 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
                 [float(worst.exact_mean_start)] * 2, mean, [mean - z * se, mean + z * se],
                 null=None,
                 data_ci_source="exact",
-                note=f"shown: p = {worst.precision:g}, of {len(started)} (mean +- z SE, 90 % "
-                     f"for all together, z = {z:.3f}); the infinite-sequence mean; truncation "
+                note=f"shown: p = {worst.precision:g}, of {len(started)} (mean +- z SE, "
+                     f"{together}); the infinite-sequence mean; truncation "
                      "at n agents is negligible here")
             row["fit"] = z_fit_summary((started.mean_start - started.exact_mean_start)
                                        / started.se_start)
             out.append(row)
-    own = points[points.tie_rule == "own_signal"]
     if len(own):
-        z = _z_family(len(own))
         worst = _worst(own, "wrong", "exact_wrong", "se")
         exact = float(worst.exact_wrong - worst.bhw_formula)
         low, high = _wilson(worst.wrong, worst.replicates, z)
@@ -230,7 +225,7 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
             [low - worst.bhw_formula, high - worst.bhw_formula],
             data_ci_source="exact",
             note=f"share minus BHW's formula; shown: p = {worst.precision:g}, of {len(own)} "
-                 f"(Wilson, 90 % for all together, z = {z:.3f}); this is why the model uses "
+                 f"(Wilson, {together}); this is why the model uses "
                  "BHW's coin-flip convention by default")
         row["fit"] = {"max_abs_z_own": float(own.z.abs().max()),
                       "max_abs_z_vs_bhw": float(own.z_vs_bhw.abs().max())}
@@ -255,7 +250,9 @@ def run(config: CascadesConfig, engine: Engine) -> Outcome:
 # figures and key numbers
 
 
-TIE_LABELS = {"coin": "coin-flip ties (BHW)", "own_signal": "own-signal ties"}
+TIE_LABELS = {"coin": "coin-flip ties (Bikhchandani et al.)",
+              "own_signal": "ties broken by the agent's own signal"}
+TIE_SHORT = {"coin": "coin-flip ties", "own_signal": "own-signal ties"}
 FORMULA_LABELS = {"coin": r"$(1-p)(2-p)\,/\,[2(1-p+p^2)]$",
                   "own_signal": r"$(1-p)^2\,/\,[p^2+(1-p)^2]$"}
 
@@ -272,7 +269,8 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame, n_
 
     apply_theme()
     panels = 2 if start_precisions else 1
-    fig, axes = plt.subplots(1, panels, figsize=(5.8 * panels, 4.6), squeeze=False)
+    fig, axes = plt.subplots(1, panels, figsize=(5.9 * panels, 4.9), squeeze=False,
+                             layout="constrained")
     ax = axes[0, 0]
     grid = np.linspace(0.501, 0.999, 200)
     handles, labels = [], []
@@ -284,12 +282,13 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame, n_
         handles.append((line, dots))
         labels.append(f"{TIE_LABELS.get(tie_rule, tie_rule)}\n{FORMULA_LABELS.get(tie_rule, '')}")
     ax.set_xlabel("signal precision p (chance a private signal is right)")
-    ax.set_ylabel("share of sequences in the wrong cascade")
+    ax.set_ylabel("share of sequences ending in the wrong cascade")
     ax.set_xlim(0.5, 1.0)
     ax.set_ylim(0, None)
-    ax.set_title(f"Wrong cascades after {n_agents} agents")
-    ax.legend(handles, labels, fontsize=10, loc="upper right",
-              title="lines: limit; points: simulated ± 2 SE", title_fontsize=8.5)
+    ax.set_title(f"Wrong cascades in sequences of {n_agents} agents")
+    ax.legend(handles, labels, fontsize=9, loc="upper right",
+              title="lines: formula (many agents)\npoints: simulated, \u00b1 2 SE",
+              title_fontsize=9)
     if panels == 2:
         ax = axes[0, 1]
         tie_rule = tie_rules[0]
@@ -300,21 +299,27 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, sequences: pd.DataFrame, n_
             starts = chosen[np.isclose(chosen.precision, p)].cascade_start
             starts = starts.dropna()  # NaN: the sequence never cascaded
             agents, prob = cascade_start_distribution(p, 12, tie_rule)
-            observed = np.array([(starts == a).mean() for a in agents])
-            bars = ax.bar(agents + (i - (len(start_precisions) - 1) / 2) * width * 2,
-                          observed, width=2 * width, color=colour, alpha=0.55)
-            line, = ax.plot(agents, prob, "o--", color=colour, ms=4)
-            handles.append((bars, line))
-            labels.append(f"p = {p:g}")
+            counts = np.array([(starts == a).sum() for a in agents])
+            observed = counts / max(len(starts), 1)
+            # Wilson intervals (95 %): never below 0 on the log axis
+            low, high = np.array([wilson_interval(int(c), len(starts)) for c in counts]).T
+            x = agents + (i - (len(start_precisions) - 1) / 2) * width * 2
+            bars = ax.bar(x, observed, width=2 * width, color=colour, alpha=0.55)
+            # (clipped: rounding can put a bound a hair inside the share)
+            yerr = np.clip([observed - low, high - observed], 0, None)
+            ax.errorbar(x, observed, yerr=yerr, fmt="none",
+                        ecolor="0.2", elinewidth=1, capsize=2)
+            line, = ax.plot(x, prob, "o--", color=colour, ms=4, mec="0.2", mew=0.6)
+            handles += [bars, line]
+            labels += [f"p = {p:g}: simulated, 95 % interval", f"p = {p:g}: geometric law"]
         ax.set_xticks(agents)
-        ax.set_xlabel("agents acting before the cascade starts")
-        ax.set_ylabel("share of sequences (log scale)")
+        ax.set_xlabel("number of agents acting before the cascade starts")
+        ax.set_ylabel("share of cascading sequences (log scale)")
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(LogFormatterMathtext())
-        ax.set_title(f"When cascades start: {TIE_LABELS.get(tie_rule, tie_rule)}")
-        ax.legend(handles, labels, fontsize=10, loc="upper right",
-                  title="bars: simulated; dashed: geometric law", title_fontsize=8.5)
-    fig.tight_layout()
+        ax.set_ylim(None, 6)  # room for the legend above the tallest bars
+        ax.set_title(f"When cascades start ({TIE_SHORT.get(tie_rule, tie_rule)})")
+        ax.legend(handles, labels, fontsize=9, loc="upper right")
     return save(fig, out_dir / "cascades", provenance)
 
 
@@ -365,3 +370,29 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      f"{int(coin.replicates.iloc[0]):,}"))
     rows.append(reproduced_row(summary.get("verdicts", [])))
     return rows
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("How often does a sequence of rational agents, each with a private signal right "
+            "with probability p, herd on the wrong choice in an information cascade, and does "
+            "the simulation match Bikhchandani, Hirshleifer & Welch's closed form?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    settings = summary.get("settings", {})
+    n_agents = settings.get("n_agents")
+    points = summary.get("points", [])
+    replicates = points[0].get("replicates") if points else None
+    counted = f", {int(replicates):,} simulated per point" if replicates else ""
+    agents = f" of {n_agents} agents" if n_agents else ""
+    right = ("; right: how many agents act before the cascade starts, as the share of "
+             "cascading sequences (bars with 95 % Wilson intervals, log scale) against the "
+             "geometric law (dots joined by dashes), one colour per signal precision"
+             if settings.get("start_precisions") else "")
+    return {"cascades": (
+        f"Left: the share of sequences{agents} that end in the wrong cascade{counted}, "
+        "against the signal precision p (the chance that a private signal is right), points "
+        "simulated with error bars of \u00b1 2 SE and lines the closed-form limit for many "
+        f"agents, one colour per way of breaking ties{right}.")}

@@ -17,7 +17,9 @@ What it reports
     ``summary.json``: every point (simulated share, its standard error with juries as units,
     the exact value, z = (simulated - exact) / SE) and verdicts by the one rule of
     :mod:`sim.verdicts` (the exact formula as the data, with a zero-width interval; the
-    simulation's 90 % interval, Bonferroni-corrected over the points a row covers): the
+    simulation's 90 % interval, Bonferroni-corrected over every simulated-against-exact
+    comparison of the experiment, so a correct model fails a row by chance in at most 10 %
+    of runs): the
     formula reproduced (plus a chi-square p-value), the reference values (p = 0.6: 0.648,
     0.6826, 0.7535, 0.9791, with half a unit of their last decimal), the theorem (P rises
     from n = 1 to the largest n), correlation eroding the gain, and heterogeneity leaving it
@@ -48,7 +50,7 @@ from sim.models.majority_vote import (
 )
 from sim.models.majority_vote.sweep import MODEL as VOTES
 from sim.report import reproduced_row, z_fit_line
-from sim.stats import binomial_se, wilson_interval, z_fit_summary
+from sim.stats import binomial_se, family_z, wilson_interval, z_fit_summary
 from sim.sweep.models import SweepModel
 from sim.verdicts import verdict_row
 
@@ -218,14 +220,6 @@ def simulate_all(config: CondorcetConfig, engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _z_family(k: int) -> float:
-    """The normal quantile of 90 % intervals holding together for ``k`` points (Bonferroni;
-    1.6449 for one)."""
-    from scipy.stats import norm
-
-    return float(norm.ppf(1 - 0.05 / max(int(k), 1)))
-
-
 def _interval(share: float, se: float, elections: int, z: float) -> list[float]:
     """share +- z SE (juries as units); Wilson over the elections when that SE is 0."""
     if se > 0:
@@ -233,12 +227,13 @@ def _interval(share: float, se: float, elections: int, z: float) -> list[float]:
     return list(wilson_interval(round(share * elections), elections, z=z))
 
 
-def formula_row(effect: str, frame: pd.DataFrame, note: str) -> dict:
+def formula_row(effect: str, frame: pd.DataFrame, note: str, family: int) -> dict:
     """Simulation against an exact value at every point of ``frame``: the row shows the point
     farthest from its value in SE; the formula is the data (zero-width interval), the model's
-    90 % intervals hold together for all points (Bonferroni), so the row is reproduced when
-    every point's interval holds its exact value."""
-    z = _z_family(len(frame))
+    90 % intervals hold together for all ``family`` comparisons of the experiment
+    (Bonferroni), so the row is reproduced when every point's interval holds its exact
+    value."""
+    z = family_z(family)
     offset = (frame.simulated - frame.exact).abs() / frame.se.where(frame.se > 0, 1e-12)
     worst = frame.loc[offset.idxmax()]
     row = verdict_row(effect, float(worst.exact), [float(worst.exact)] * 2,
@@ -246,19 +241,21 @@ def formula_row(effect: str, frame: pd.DataFrame, note: str) -> dict:
                       _interval(worst.simulated, worst.se, int(worst.elections), z), null=None,
                       data_ci_source="exact",
                       note=note + f"; shown: the point farthest from its exact value, of "
-                                  f"{len(frame)} (intervals: 90 % for all together, z = "
-                                  f"{z:.3f})")
+                                  f"{len(frame)} (intervals: 90 % for all {family} comparisons "
+                                  f"of the experiment together, z = {z:.3f})")
     row["worst_at"] = {"p": float(worst.p), "n": int(worst.n), "rho": float(worst.rho),
                        "heterogeneity": str(worst.heterogeneity)}
     row["fit"] = z_fit_summary(frame.z)
     return row
 
 
-def change_row(effect: str, pairs: list[tuple[str, pd.Series, pd.Series]], note: str) -> dict:
+def change_row(effect: str, pairs: list[tuple[str, pd.Series, pd.Series]], note: str,
+               family: int) -> dict:
     """The change from ``a`` to ``b`` of each pair (label, a, b): exact (the data, zero width)
-    against simulated (+- z SE, 90 % for all pairs together); the pair whose simulated change
-    is farthest from the exact one in SE is shown."""
-    z = _z_family(len(pairs))
+    against simulated (+- z SE, 90 % for all ``family`` comparisons of the experiment
+    together); the pair whose simulated change is farthest from the exact one in SE is
+    shown."""
+    z = family_z(family)
     best = None
     for label, a, b in pairs:
         exact, simulated = float(b.exact - a.exact), float(b.simulated - a.simulated)
@@ -271,7 +268,8 @@ def change_row(effect: str, pairs: list[tuple[str, pd.Series, pd.Series]], note:
                       [simulated - z * se, simulated + z * se],
                       data_ci_source="exact",
                       note=note + f"; shown: {label} (of {len(pairs)}; intervals: 90 % for all "
-                                  f"together, z = {z:.3f})")
+                                  f"{family} comparisons of the experiment together, z = "
+                                  f"{z:.3f})")
     row["shown"] = label
     return row
 
@@ -282,11 +280,19 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
     simulation the model (90 % intervals from its SE, juries as units)."""
     out = []
     indep = points[points.part == "independent"]
+    corr = points[points.part == "correlated"]
+    het = points[points.part == "heterogeneous"]
+    theorem_pairs = [(f"p = {p:g}", group.loc[group.n.idxmin()], group.loc[group.n.idxmax()])
+                     for p, group in indep.groupby("p") if p > 0.5 and group.n.nunique() > 1]
+    rho_pairs = [(f"n = {n}", group.loc[group.rho.idxmin()], group.loc[group.rho.idxmax()])
+                 for n, group in corr.groupby("n") if group.rho.nunique() > 1]
+    # every simulated-against-exact comparison below is one family (see sim.stats.family_z)
+    family = len(indep) + len(theorem_pairs) + len(rho_pairs) + len(corr) + len(het)
     out.append(formula_row(
         "Condorcet's binomial formula: simulated P(majority right) agrees with it at every "
         "(p, n)", indep,
         "data: sum_{k > n/2} C(n, k) p^k (1 - p)^(n - k) (ties: a fair coin); model: the "
-        "simulated share +- z SE, juries as units"))
+        "simulated share +- z SE, juries as units", family))
     ref = indep[np.isclose(indep.p, 0.6) & indep.n.isin(list(REFERENCE))]
     if len(ref):
         # the formula against the published values, rounded as published: the row shows the
@@ -309,36 +315,32 @@ def verdicts(points: pd.DataFrame) -> list[dict]:
                                    "se": r.se, "published": REFERENCE[int(r.n)]}
                         for r in ref.itertuples()}
         out.append(row)
-    pairs = [(f"p = {p:g}", group.loc[group.n.idxmin()], group.loc[group.n.idxmax()])
-             for p, group in indep.groupby("p") if p > 0.5 and group.n.nunique() > 1]
-    if pairs:
+    if theorem_pairs:
         out.append(change_row(
             "jury theorem: for p > 1/2 the majority of the largest jury beats the smallest",
-            pairs, "P(largest n) - P(smallest n); for p < 1/2 the formula falls with n "
-                   "instead, p = 1/2 stays at 1/2 (those p are not in this row)"))
-    corr = points[points.part == "correlated"]
+            theorem_pairs, "P(largest n) - P(smallest n); for p < 1/2 the formula falls with n "
+                           "instead, p = 1/2 stays at 1/2 (those p are not in this row)",
+            family))
     if len(corr):
-        pairs = [(f"n = {n}", group.loc[group.rho.idxmin()], group.loc[group.rho.idxmax()])
-                 for n, group in corr.groupby("n") if group.rho.nunique() > 1]
-        if pairs:
+        if rho_pairs:
             out.append(change_row(
                 "correlation erodes the gain: P(majority right) falls as voters follow an "
-                "opinion leader, towards the leader's competence", pairs,
+                "opinion leader, towards the leader's competence", rho_pairs,
                 "P(largest rho) - P(smallest rho); exact: mixture of binomials over the number "
-                "of followers"))
+                "of followers", family))
         out.append(formula_row(
             "correlated voters: simulated P(majority right) agrees with the exact mixture "
             "formula at every (rho, n)", corr,
             "data: the mixture of binomials over the number of followers; model: the "
-            "simulated share +- z SE, juries as units"))
-    het = points[points.part == "heterogeneous"]
+            "simulated share +- z SE, juries as units", family))
     if len(het):
         out.append(formula_row(
             "heterogeneous competences drawn independently around p leave P(majority right) "
             "unchanged on average", het,
             "data: P_n(p) of homogeneous voters (each vote is then Bernoulli(p) "
             "independently; a given jury's probability differs: Poisson-binomial, "
-            "theory.jury_probability); model: the simulated share +- z SE, juries as units"))
+            "theory.jury_probability); model: the simulated share +- z SE, juries as units",
+            family))
     return out
 
 
@@ -353,66 +355,96 @@ def run(config: CondorcetConfig, engine: Engine) -> Outcome:
 # figures and key numbers
 
 
+def _dodge(count: int, step: float) -> np.ndarray:
+    """Offsets that set ``count`` series side by side around 0, ``step`` apart."""
+    return (np.arange(count) - (count - 1) / 2) * step
+
+
 def draw_figure(out_dir: Path, points: pd.DataFrame, provenance: dict) -> list[Path]:
-    """Figure ``condorcet``: P(majority right) against n per p, and against rho per n
-    (drawn from the points table alone, so :func:`figures` can redraw it)."""
+    """Figure ``condorcet``: P(majority right) against n per p, and against rho per n, each
+    over its residuals, simulated minus exact (drawn from the points table alone, so
+    :func:`figures` can redraw it)."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, NullLocator
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     corr = points[points.part == "correlated"]
-    fig, axes = plt.subplots(1, 2 if len(corr) else 1, figsize=(11.5 if len(corr) else 6, 4.8),
-                             squeeze=False)
-    ax = axes[0, 0]
     indep = points[points.part == "independent"]
+    columns = 2 if len(corr) else 1
+    fig, axes = plt.subplots(2, columns, figsize=(5.9 * columns, 6.6), squeeze=False,
+                             sharex="col", height_ratios=(3, 1.4), layout="constrained")
+    bar = {"fmt": "o", "ms": 5, "capsize": 2, "elinewidth": 1.2}
+    residual_label = "simulated \u2212 exact\n(percentage points)"
+
+    # independent voters: Condorcet's formula against n, one colour per competence
+    ax, res = axes[0, 0], axes[1, 0]
+    groups = list(indep.groupby("p"))
+    shifts = np.exp(_dodge(len(groups), 0.035))  # side by side on the log axis
     handles, labels = [], []
-    for colour, (p, group) in zip(PALETTE, indep.groupby("p")):
+    for colour, shift, (p, group) in zip(PALETTE, shifts, groups):
         group = group.sort_values("n")
-        n_line = np.arange(1, group.n.max() + 1)
-        line, = ax.plot(n_line, condorcet_probability(n_line, p), "-", color=colour, lw=1.3,
-                        alpha=0.85)
-        dots = ax.errorbar(group.n, group.simulated, yerr=2 * group.se, fmt="o", color=colour,
-                           ms=5, capsize=2)
+        # the formula at every odd n (even n equals the odd n below it: ties by a coin) and
+        # at the jury sizes simulated
+        n_line = np.union1d(np.arange(1, group.n.max() + 1, 2), group.n.to_numpy())
+        line, = ax.plot(n_line, condorcet_probability(n_line, p), "-", color=colour, lw=1.3)
+        dots = ax.errorbar(group.n, group.simulated, yerr=2 * group.se, color=colour, **bar)
+        res.errorbar(group.n * shift, 100 * (group.simulated - group.exact),
+                     yerr=200 * group.se, color=colour, **bar)
         handles.append((line, dots))
         labels.append(f"p = {p:g}")
-    handles.append(ax.axhline(0.5, color="0.5", ls=":", lw=1))
-    labels.append("1/2 (a coin)")
-    ax.set_xscale("log")
-    sizes = sorted(indep.n.unique())
-    ax.xaxis.set_major_locator(FixedLocator(sizes))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xticks(sizes, [str(int(n)) for n in sizes])
-    ax.set_xlabel("jury size n (log scale; even n: ties broken by a coin)")
-    ax.set_ylabel("P(majority right)")
+    handles.append(ax.axhline(0.5, color="0.5", ls=":", lw=1.2))
+    labels.append("1/2 (a coin toss)")
+    sizes = sorted(int(n) for n in indep.n.unique())
+    for axis in (ax, res):
+        axis.set_xscale("log")
+        axis.xaxis.set_major_locator(FixedLocator(sizes))
+        axis.xaxis.set_minor_locator(NullLocator())
+    res.set_xticks(sizes, [str(n) for n in sizes])
+    res.set_xlim(min(sizes) / 1.25, max(sizes) * 1.25)
+    res.set_xlabel("jury size n (voters, log scale; even n: ties broken by a coin)")
+    ax.set_ylabel("P(majority is right)")
     ax.set_ylim(0, 1.02)
     ax.set_title("Independent voters: Condorcet's formula")
-    ax.legend(handles, labels, title="voter competence", fontsize=9, title_fontsize=9,
-              loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(handles, labels, title="voter competence p\n(chance a voter is right)",
+              loc="lower left", fontsize=9, title_fontsize=9)
+
     if len(corr):
-        ax = axes[0, 1]
+        # correlated voters: the mixture formula against rho, one colour per jury size
+        ax, res = axes[0, 1], axes[1, 1]
         handles, labels = [], []
         p = corr.p.iloc[0]
-        for colour, (n, group) in zip(PALETTE[4:], corr.groupby("n")):
+        groups = list(corr.groupby("n"))
+        shifts = _dodge(len(groups), 0.012)
+        for colour, shift, (n, group) in zip(PALETTE[4:], shifts, groups):
             group = group.sort_values("rho")
             rho = np.linspace(0, max(group.rho.max(), 1e-9), 101)
             line, = ax.plot(rho, [correlated_majority_probability(n, p, r) for r in rho], "-",
                             color=colour, lw=1.3)
-            dots = ax.errorbar(group.rho, group.simulated, yerr=2 * group.se, fmt="o",
-                               color=colour, ms=5, capsize=2)
+            dots = ax.errorbar(group.rho, group.simulated, yerr=2 * group.se, color=colour,
+                               **bar)
+            res.errorbar(group.rho + shift, 100 * (group.simulated - group.exact),
+                         yerr=200 * group.se, color=colour, **bar)
             handles.append((line, dots))
-            labels.append(f"n = {n}")
-        single = ax.axhline(p, color="0.4", ls=":", lw=1.2)
-        handles.append(single)
+            labels.append(f"n = {int(n)} voters")
+        handles.append(ax.axhline(p, color="0.4", ls=":", lw=1.2))
         labels.append(f"one voter (p = {p:g})")
-        ax.set_xlabel("rho: chance a voter copies the opinion leader")
-        ax.set_ylabel("P(majority right)")
-        ax.set_title(f"Correlation erodes the gain (p = {p:g})")
-        ax.legend(handles, labels, fontsize=9, loc="upper right")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    fig.text(0.5, 0.01, "lines: exact formula; points: simulated, error bars 2 SE",
-             ha="center", va="bottom", fontsize=10, color="0.3")
+        res.set_xlabel("correlation \u03c1 (chance that a voter copies the opinion leader)")
+        ax.set_ylabel("P(majority is right)")
+        ax.set_title(f"Voters copying an opinion leader (competence p = {p:g})")
+        ax.legend(handles, labels, loc="upper right", fontsize=9)
+    for res in axes[1]:
+        res.axhline(0, color="black", lw=1)
+        res.set_ylabel(residual_label)
+        low, high = res.get_ylim()
+        res.set_ylim(-max(abs(low), abs(high)), max(abs(low), abs(high)))
+    key = [Line2D([], [], color="0.3", lw=1.3),
+           Line2D([], [], color="0.3", marker="o", ms=5, ls="none")]
+    fig.legend(key, ["exact formula", "simulated: share of elections the majority got right, "
+                                      "\u00b1 2 SE (juries as units)"],
+               loc="outside lower center", ncol=2, fontsize=9, frameon=False)
     return save(fig, out_dir / "condorcet", provenance)
 
 
@@ -451,3 +483,30 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      + f" (homogeneous formula {het.exact.iloc[0]:.4f})"))
     rows.append(reproduced_row(summary.get("verdicts", [])))
     return rows
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("Does the majority of a jury of independent voters, each right with probability "
+            "p > 1/2, get more often right as the jury grows (Condorcet's jury theorem), and "
+            "how much of that gain is lost when voters copy an opinion leader or differ in "
+            "competence?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    juries = summary.get("provenance", {}).get("config", {}).get("juries")
+    over = f" over {juries} juries" if juries else ""
+    corr = [p for p in summary.get("points", []) if p.get("part") == "correlated"]
+    right = ""
+    if corr:
+        sizes = " and ".join(str(n) for n in sorted({int(p["n"]) for p in corr}))
+        right = (f"; top right: the same for juries of {sizes} voters against the correlation "
+                 "\u03c1, the chance that a voter copies an opinion leader, falling towards the "
+                 f"competence of one voter, p = {corr[0]['p']:g} (dotted)")
+    return {"condorcet": (
+        "Top left: the probability that the majority is right against the jury size n (log "
+        "scale) for each voter competence p, lines the exact binomial formula and points the "
+        f"simulation with error bars of \u00b1 2 SE{over}{right}; the bottom row shows the "
+        "simulated minus the exact value in percentage points, \u00b1 2 SE, so a bar that "
+        "crosses the black zero line agrees with the formula.")}

@@ -258,6 +258,22 @@ def examples_frame(examples: dict) -> pd.DataFrame:
                       for sigma, sol in examples.items()], ignore_index=True)
 
 
+def _rate(value: float) -> str:
+    """A rate as a reader writes it: a simple fraction where it is one (1/3, not 0.3333).
+
+    Examples
+    --------
+    >>> _rate(1 / 3), _rate(3.0), _rate(0.25), _rate(0.123456)
+    ('1/3', '3', '1/4', '0.1235')
+    """
+    from fractions import Fraction
+
+    fraction = Fraction(value).limit_denominator(12)
+    if fraction.denominator > 1 and abs(float(fraction) - value) < 1e-9 * max(1.0, abs(value)):
+        return f"{fraction.numerator}/{fraction.denominator}"
+    return f"{value:.4g}"
+
+
 def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: pd.DataFrame,
                 rates: dict, numeric: float, head_start: float, n_agents: int,
                 provenance: dict) -> list[Path]:
@@ -271,21 +287,24 @@ def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: 
 
     apply_theme()
     plain = FuncFormatter(lambda v, _: f"{v:g}")
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+    fig, axes = plt.subplots(2, 2, figsize=(12, 10), layout="constrained")
     ax = axes[0, 0]
     stable = ode.largest_eigenvalue < 0
-    ax.plot(ode.sigma, ode.final_a, "o", color=PALETTE[0], ms=3, label="$\\Psi_A$ at the end")
-    ax.plot(ode.sigma, ode.final_b, "o", color=PALETTE[1], ms=3, mfc="none",
-            label="$\\Psi_B$ at the end")
+    # below sigma* both sites sit on the stable equilibrium: its line thin, over the markers
     ax.plot(ode.sigma.where(stable), ode.symmetric_equilibrium.where(stable), color="0.2",
-            lw=1.5, zorder=3, label="symmetric equilibrium (stable)")
+            lw=1.0, zorder=3, label="symmetric equilibrium, stable (A and B on it)")
     ax.plot(ode.sigma.where(~stable), ode.symmetric_equilibrium.where(~stable), "--",
-            color="0.2", lw=1.5, zorder=3, label="symmetric equilibrium (unstable)")
+            color="0.2", lw=1.2, zorder=1.5, label="symmetric equilibrium, unstable")
+    ax.plot(ode.sigma, ode.final_a, "o", color=PALETTE[0], ms=3, zorder=2.5,
+            label="site A at the end")
+    ax.plot(ode.sigma, ode.final_b, "o", color=PALETTE[1], ms=5, mfc="none", mew=1.0,
+            zorder=2.6, label="site B at the end (= A below σ*)")
     ax.axvline(numeric, color="0.5", ls=":", lw=1.2)
     ax.set_xlabel("stop-signal rate σ (per unit time)")
-    ax.set_ylabel("share of scouts committed")
-    ax.set_title(f"Two equal sites: the deadlock breaks at σ* = {numeric:.5g}")
-    ax.legend(fontsize=9, loc="upper left")
+    ax.set_ylabel("share of scouts committed (Ψ, 0 to 1)")
+    ax.set_title(f"Two equal sites: the deadlock breaks at σ* = {numeric:.5g}", fontsize=11)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8.5, loc="upper left")
 
     ax = axes[0, 1]
     ax.plot(ode.sigma, ode.largest_eigenvalue, color=PALETTE[2], lw=2)
@@ -295,23 +314,29 @@ def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: 
                 textcoords="offset points", fontsize=9, color="0.3")
     ax.set_xlabel("stop-signal rate σ (per unit time)")
     ax.set_ylabel("largest eigenvalue (per unit time)")
-    ax.set_title("Stability of the symmetric equilibrium (> 0: unstable)")
+    ax.set_title("Stability of the symmetric equilibrium (> 0: unstable)", fontsize=11)
 
     ax = axes[1, 0]
     handles, labels = [], []
     for colour, (sigma, part) in zip(PALETTE[3:], courses.groupby("sigma", sort=True)):
         ax.plot(part.t, part.psi_a, color=colour, lw=2)
-        ax.plot(part.t, part.psi_b, "--", color=colour, lw=1.5)
+        # site B dashed with open markers on top, so it shows where it coincides with A
+        ax.plot(part.t, part.psi_b, "--", color=colour, lw=1.5, marker="o", ms=4, mfc="none",
+                markevery=0.06)
+        same = bool(np.allclose(part.psi_a, part.psi_b, atol=0.01))
         handles.append(Line2D([], [], color=colour, lw=2))
-        labels.append(f"σ = {sigma:g} ({'above' if sigma > numeric else 'below'} σ*)")
-    handles += [Line2D([], [], color="0.3", lw=2), Line2D([], [], color="0.3", ls="--", lw=1.5)]
-    labels += ["site A (solid)", "site B (dashed)"]
+        labels.append(f"σ = {sigma:g} ({'above' if sigma > numeric else 'below'} σ*"
+                      + ("; A and B coincide)" if same else ")"))
+    handles += [Line2D([], [], color="0.3", lw=2),
+                Line2D([], [], color="0.3", ls="--", lw=1.5, marker="o", ms=4, mfc="none")]
+    labels += ["site A (solid)", "site B (dashed, open circles)"]
     ax.set_xscale("symlog", linthresh=1.0)
     ax.xaxis.set_major_formatter(plain)
     ax.set_xlabel("time (units of 1 / rate; linear below 1, log above)")
-    ax.set_ylabel("share of scouts committed")
-    ax.set_title(f"Time courses from $\\Psi_A$ = {head_start:g}, $\\Psi_B$ = 0")
-    ax.legend(handles, labels, fontsize=9, loc="upper left")
+    ax.set_ylabel("share of scouts committed (Ψ, 0 to 1)")
+    ax.set_title(f"Time courses from $\\Psi_A$ = {head_start:g}, $\\Psi_B$ = 0", fontsize=11)
+    ax.set_ylim(0, 1)
+    ax.legend(handles, labels, fontsize=9, loc="upper left", ncol=2)
 
     ax = axes[1, 1]
     lambdas = sorted(swarm.interdependence.unique())
@@ -323,10 +348,12 @@ def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: 
         ax.plot(part.multiple, part.p_twice_any, "o-", color=colour, lw=2, ms=5)
         ax.plot(part.multiple, part.leader_share, ":", color=colour, lw=1.5)
         handles.append(Line2D([], [], color=colour, lw=2, marker="o", ms=5))
-        labels.append(f"λ = {lam:g} (σ* = {part.mean_field_threshold.iloc[0]:.3g} per step)")
+        labels.append(f"interdependence λ = {lam:g} (σ* = "
+                      f"{part.mean_field_threshold.iloc[0]:.3g} per step)")
     handles += [Line2D([], [], color="0.3", lw=2, marker="o", ms=5),
                 Line2D([], [], color="0.3", ls=":", lw=1.5)]
-    labels += ["runs with a 2x leader (95 % band)", "leader's share of dancers"]
+    labels += ["share of runs with one site at 2x the other's dancers (95 % band)",
+               "leader's mean share of the dancers at the end"]
     multiples = sorted(swarm.multiple.unique())
     ax.set_xscale("symlog", linthresh=0.25)
     ax.xaxis.set_major_locator(FixedLocator(multiples))
@@ -334,13 +361,15 @@ def draw_figure(out_dir: Path, ode: pd.DataFrame, swarm: pd.DataFrame, courses: 
     ax.xaxis.set_major_formatter(plain)
     ax.axvline(1.0, color="0.5", ls=":", lw=1.2)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("swarm stop rate / mean-field σ*")
-    ax.set_ylabel("share")
-    ax.set_title(f"Agent-based swarm: {n_agents} scouts, two equal sites")
-    ax.legend(handles, labels, fontsize=9, loc="upper left")
-    fig.suptitle(f"Cross-inhibition (Seeley et al. 2012; Pais et al. 2013): γ = "
-                 f"{rates['gamma']:g}, α = {rates['alpha']:.4g}, ρ = {rates['rho']:g}")
-    fig.tight_layout()
+    ax.set_xlabel("swarm stop rate (multiples of the mean-field σ*)")
+    ax.set_ylabel("share (0 to 1)")
+    ax.set_title(f"Agent-based swarm: {n_agents} scouts, two equal sites\n"
+                 f"({int(swarm.runs.iloc[0])} runs per point)", fontsize=11)
+    ax.legend(handles, labels, fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.13),
+              ncol=1, frameon=False)
+    fig.suptitle("Cross-inhibition (Seeley et al. 2012; Pais et al. 2013)\nrates per unit "
+                 f"time: discovery γ = {_rate(rates['gamma'])}, abandonment α = "
+                 f"{_rate(rates['alpha'])}, recruitment ρ = {_rate(rates['rho'])}")
     return save(fig, out_dir / "cross_inhibition", provenance)
 
 
@@ -442,3 +471,23 @@ def run(config: CrossInhibitionConfig, engine: Engine) -> Outcome:
     return Outcome(summary=summary,
                    tables={"ode": ode, "swarm": swarm, "examples": examples_frame(examples)},
                    verdicts=verdicts(ode, swarm, config, numeric, formula, check))
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("Do stop signals (cross-inhibition) let a honeybee swarm break the deadlock "
+            "between two equally good nest sites, and above which stop-signal rate?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    numeric = summary.get("threshold", {}).get("numerical")
+    star = f"σ* = {numeric:.4g}" if numeric is not None else "σ*"
+    return {"cross_inhibition": (
+        "Top left: the shares of scouts committed to each of two equal sites at the end of "
+        "the integration against the stop-signal rate σ, with the symmetric equilibrium (solid "
+        f"where stable, dashed where not) and the threshold {star} (dotted); top right: the "
+        "largest eigenvalue at that equilibrium (above 0 the deadlock breaks); bottom left: "
+        "time courses below and above σ*; bottom right: in the agent-based swarm, the share "
+        "of runs in which one site has at least twice the other's dancers (95 % band) against "
+        "the stop rate as a multiple of its mean-field σ*.")}

@@ -433,9 +433,7 @@ def verdicts(data: dict, frame: pd.DataFrame, observed: CentileTable | SummarySt
             note=f"error in {unit}; the noise model is fitted to the centile table, its 50th "
                  "centile included: fitted, not a test. Data: Galton's table, no interval"))
         mean = observed.published_mean or data["mean_of_centiles"]
-        # the observed mean's sampling error: the spread of the estimates (from the centiles,
-        # whose tails are cut off: too narrow if anything) over sqrt(n)
-        half = Z90 * float(np.std(data["estimates"], ddof=1)) / np.sqrt(observed.n)
+        half = _mean_half_width(data)  # the observed mean's sampling error
         model, model_ci = _mc_interval(frame["mean_error"])
         source = ("the published mean" if observed.published_mean is not None
                   else "the mean of the centiles")
@@ -545,12 +543,34 @@ def run(config: GaltonOxConfig, engine: Engine) -> Outcome:
 # figures
 
 
+#: Names a reader knows for the noise families (the config's are code identifiers).
+FAMILY_NAMES = {"normal": "normal", "split_normal": "split normal", "lognormal": "log-normal",
+                "log_cauchy": "log-Cauchy"}
+
+
+def _mean_half_width(data: dict) -> float:
+    """Half the 90 % interval of an observed mean from a centile table: 1.6449 sd / sqrt(n),
+    the sd of the centiles' estimates (their tails are cut off: too narrow if anything)."""
+    return Z90 * float(np.std(data["estimates"], ddof=1)) / np.sqrt(data["tickets"])
+
+
+def _plain_log_ticks(axis) -> None:
+    """Log-axis ticks at 1, 2 and 5 per decade written as plain numbers (800, 1,000, 2,000),
+    not as powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def draw_figures(out_dir: Path, table: pd.DataFrame | None, crowd: pd.DataFrame | None,
                  data: dict, fit: dict, frame: pd.DataFrame, n_agents: int, unit: str,
                  within: float, title: str, provenance: dict) -> list[str]:
     """The ogive (Galton's table, else one simulated crowd's centiles ``crowd``) and the
     errors of the simulated fairs ``frame``."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     from sim.plots import PALETTE, apply_theme, save
 
@@ -558,72 +578,131 @@ def draw_figures(out_dir: Path, table: pd.DataFrame | None, crowd: pd.DataFrame 
     written = []
     truth = data["truth"]
     p_grid = np.linspace(0.01, 0.99, 197)
+    # one colour per role in both figures: observed data blue, the fitted model orange, the
+    # truth black, the median vermillion, the mean purple, a lone individual grey
+    observed_colour, model_colour, truth_colour = PALETTE[0], PALETTE[1], "black"
+    median_colour, mean_colour, individual_colour = PALETTE[3], PALETTE[4], PALETTE[7]
+    family = FAMILY_NAMES.get(fit["noise"], fit["noise"].replace("_", " "))
+
+    def offset(value: float) -> str:
+        return f"{value - truth:+.1f} {unit} from the truth"
 
     # the ogive: sorted estimates (centile table, or one simulated crowd) against models
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig, ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")
     if table is not None:
-        ax.plot(table.centile, table.estimate, "o", color=PALETTE[0], ms=6, zorder=3,
-                label=f"Galton's table ({data['tickets']} estimates)")
+        ax.plot(table.centile, table.estimate, "o", color=observed_colour, ms=6, zorder=4,
+                label=f"Galton's table: {len(table)} centiles of {data['tickets']} estimates")
         pe = data["probable_error"]
         normal = model_quantiles("normal", data["median"], pe / PROBABLE_ERROR_FACTOR,
                                  pe / PROBABLE_ERROR_FACTOR, p_grid)
         ax.plot(100 * p_grid, normal, "--", color=PALETTE[7],
-                label=f"normal curve, p.e. {pe:g} {unit} (Galton)")
+                label=f"Galton's normal curve (probable error {pe:g} {unit})")
+        fitted_label = f"{family} fitted to the centiles (least squares)"
         median, mean = data["median"], data["mean_of_centiles"]
-        median_label = f"median {median:g}"
-        mean_label = f"mean of centiles {mean:.1f}"
+        median_label = f"median {median:g} {unit} ({offset(median)})"
+        mean_label = f"mean of the centiles {mean:.1f} {unit} ({offset(mean)})"
+        title_text = f"{title}: the estimates, sorted (ogive)"
     else:
-        ax.plot(crowd.centile, crowd.estimate, ".", ms=3, color=PALETTE[0],
-                label=f"one simulated crowd (n = {n_agents}), its centiles")
+        ax.plot(crowd.centile, crowd.estimate, "-", lw=1.5, color=PALETTE[9], zorder=3,
+                label=f"one simulated crowd of {n_agents}: its estimates, sorted")
+        # what was observed: the lowest and highest estimate (at centiles 0 and 100), with
+        # the range the simulated crowds give them
+        low, high = (np.quantile(frame[name], [0.025, 0.975]) for name in ("minimum", "maximum"))
+        observed = [data["minimum"], data["maximum"]]
+        ax.errorbar([0, 100], [np.median(frame["minimum"]), np.median(frame["maximum"])],
+                    yerr=[[np.median(frame["minimum"]) - low[0],
+                           np.median(frame["maximum"]) - high[0]],
+                          [low[1] - np.median(frame["minimum"]),
+                           high[1] - np.median(frame["maximum"])]],
+                    fmt="_", ms=12, color=model_colour, capsize=5, lw=1.5, clip_on=False,
+                    zorder=4, label="lowest and highest estimate, simulated crowds: median and "
+                                    "95 % range")
+        ax.plot([0, 100], observed, "o", color=observed_colour, ms=7, clip_on=False, zorder=5,
+                label=f"observed lowest and highest estimate ({observed[0]:g} and "
+                      f"{observed[1]:g} {unit})")
+        fitted_label = f"{family} fitted to the observed n, mean, lowest and highest"
         median = float(np.interp(50.0, crowd.centile, crowd.estimate))
-        median_label = f"simulated crowd's median {median:.0f}"
+        median_label = f"the simulated crowd's median {median:.0f} {unit}"
         mean = data["mean"]
-        mean_label = f"observed mean {mean:g}"
+        mean_label = f"observed mean {mean:g} {unit} ({offset(mean)})"
+        title_text = f"{title}: one simulated crowd, fitted to the published summary"
     fitted = model_quantiles(fit["noise"], fit["centre"], fit["scale_below"], fit["scale_above"],
                              p_grid)
-    ax.plot(100 * p_grid, fitted, "-", color=PALETTE[1], label=f"fitted {fit['noise']}")
-    ax.axhline(truth, color=PALETTE[2], lw=2, label=f"truth {truth:g}")
-    ax.axhline(median, color=PALETTE[3], lw=1, ls=":", label=median_label)
-    ax.axhline(mean, color=PALETTE[4], lw=1, ls="-.", label=mean_label)
+    ax.plot(100 * p_grid, fitted, "-", color=model_colour, label=fitted_label)
+    # the truth under the mean, whose dashes let it show through where the two coincide
+    ax.axhline(truth, color=truth_colour, lw=1.5, zorder=2, label=f"truth {truth:g} {unit}")
+    ax.axhline(median, color=median_colour, lw=2, ls=":", zorder=2.5, label=median_label)
+    ax.axhline(mean, color=mean_colour, lw=2, ls=(0, (4, 4)), zorder=2.6, label=mean_label)
     ax.set_xlabel("centile of the crowd (%)")
-    ax.set_ylabel(f"estimate ({unit})")
-    ax.set_xlim(0, 100)
+    ax.set_xlim(-2, 102)
     if table is None:
         ax.set_yscale("log")
-    ax.set_title(f"{title}: the ogive of the estimates")
-    ax.legend(loc="upper left", frameon=True)
+        _plain_log_ticks(ax.yaxis)
+        ax.set_ylabel(f"estimate ({unit}, log scale)")
+    else:
+        ax.set_ylabel(f"estimate ({unit})")
+    ax.set_title(title_text)
+    ax.legend(loc="upper left", frameon=True, fontsize=8.5)
     written += [str(p) for p in save(fig, out_dir / "ogive", provenance)]
 
     # crowd error against individual error, in percent of the truth
-    fig, (wide, zoom) = plt.subplots(1, 2, figsize=(11.5, 4.8))
-    series = [("a random individual", frame["random_member_error_pct"], PALETTE[7]),
-              ("crowd median", frame["median_error_pct"], PALETTE[3]),
-              ("crowd mean", frame["mean_error_pct"], PALETTE[4])]
-    for label, values, colour in series:
-        absolute = np.sort(np.abs(values.to_numpy()))
+    fig, (wide, zoom) = plt.subplots(1, 2, figsize=(11.5, 5.6), layout="constrained")
+    band = f"\u00b1{100 * within:g} % of the truth (\u00b1{within * truth:.3g} {unit})"
+    series = [("a random individual", "random_member", individual_colour),
+              ("the crowd's median", "median", median_colour),
+              ("the crowd's mean", "mean", mean_colour)]
+    for label, name, colour in series:
+        absolute = np.sort(np.abs(frame[f"{name}_error_pct"].to_numpy()))
+        share = 100 * frame[f"{name}_within"].mean()
         wide.plot(np.maximum(absolute, 1e-3), np.arange(1, len(absolute) + 1) / len(absolute),
-                  color=colour, lw=2, label=label)
-    wide.axvline(100 * within, color=PALETTE[2], ls="--", lw=1.5,
-                 label=f"{100 * within:g} % of the truth")
+                  color=colour, lw=2,
+                  label=f"{label} (simulated): within {100 * within:g} % in {share:.1f} % "
+                        "of crowds")
+    wide.axvline(100 * within, color="0.3", ls="--", lw=1.2, label=band)
     wide.set_xscale("log")
+    wide.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     wide.set_xlabel("absolute error (% of the truth, log scale)")
     wide.set_ylabel("share of simulated crowds with at most this error")
-    wide.set_title("individuals against the crowd")
-    wide.legend(loc="upper left")
-    for name, colour in (("median", PALETTE[3]), ("mean", PALETTE[4])):
-        zoom.hist(frame[f"{name}_error_pct"], bins=60, density=True, alpha=0.5, color=colour,
-                  label=f"crowd {name}: {100 * frame[f'{name}_within'].mean():.1f} % within "
-                        f"{100 * within:g} %")
-    zoom.axvline(0, color=PALETTE[2], lw=2, label="truth")
-    zoom.axvspan(-100 * within, 100 * within, color=PALETTE[2], alpha=0.10,
-                 label=f"within {100 * within:g} % of the truth")
+    wide.set_title("a lone individual against the crowd")
+    for name, colour in (("median", median_colour), ("mean", mean_colour)):
+        # filled without white edges, outlined in the same colour so overlaps stay legible
+        zoom.hist(frame[f"{name}_error_pct"], bins=60, density=True, histtype="stepfilled",
+                  alpha=0.3, color=colour, lw=0)
+        zoom.hist(frame[f"{name}_error_pct"], bins=60, density=True, histtype="step",
+                  color=colour, lw=1.2)
+    zoom.axvline(0, color=truth_colour, lw=1.5, label="the truth (no error)")
+    for side in (-1, 1):
+        zoom.axvline(side * 100 * within, color="0.3", ls="--", lw=1.2)
     if table is not None:
-        zoom.axvline(data["median_error_pct"], color=PALETTE[3], ls=":", lw=2,
-                     label=f"observed median {data['median_error_pct']:+.2f} %")
+        error = data["median_error"]
+        below = 100 * np.mean(frame["median_error"] <= error)
+        zoom.axvline(100 * error / truth, color=median_colour, lw=2.5,
+                     label=f"Galton's median {error:+g} {unit} ({100 * error / truth:+.2f} %), "
+                           f"percentile {below:.0f} of the simulated medians")
+        mean = data["published_mean"] or data["mean_of_centiles"]
+        half = _mean_half_width(data)
+        source = ("Galton's published mean" if data["published_mean"] is not None
+                  else "the mean of Galton's centiles")
+    else:
+        mean, half, source = data["mean"], None, "the observed mean (the crowd is fitted to it)"
+    top = zoom.get_ylim()[1]  # the observed mean goes above the histograms' peaks
+    zoom.errorbar([100 * (mean - truth) / truth], [1.08 * top],
+                  xerr=None if half is None else [[100 * half / truth]], fmt="o",
+                  color=mean_colour, mec="black", capsize=4, lw=2, zorder=5,
+                  label=f"{source}: {mean - truth:+g} {unit} "
+                        f"({100 * (mean - truth) / truth:+.2f} %)"
+                        + ("" if half is None else ", 90 % interval"))
+    zoom.set_ylim(0, 1.16 * top)
     zoom.set_xlabel("signed error (% of the truth)")
-    zoom.set_ylabel("density")
-    zoom.set_title("the crowd's aggregates, close up")
-    zoom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+    zoom.set_ylabel("density (per % of the truth)")
+    zoom.set_title("the crowd's median and mean, close up")
+    handles, labels = [], []
+    for ax_ in (wide, zoom):
+        for handle, label in zip(*ax_.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=8.5)
     fig.suptitle(f"{title}: {len(frame):,} simulated crowds of {n_agents}")
     written += [str(p) for p in save(fig, out_dir / "errors", provenance)]
     return written
@@ -704,3 +783,59 @@ def report_text(summary: dict) -> str:
     lines.append(f"a random individual is {within} in "
                  f"{100 * sim_['random_member']['within_share']:.1f} % of fairs")
     return "\n".join(lines)
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("How close did the crowd's middle estimate come to the true weight, and how often "
+            "would a crowd of the same size, drawn from a noise model fitted to its guesses, "
+            "come as close?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    data, fit = summary.get("data", {}), summary.get("fit", {})
+    unit, truth = summary.get("unit", ""), data.get("truth")
+    n = summary.get("model_params", {}).get("n_agents")
+    fairs = summary.get("simulation", {}).get("fairs")
+    within = 100 * summary.get("within", 0.0)
+    noise = fit.get("noise")
+    family = (FAMILY_NAMES.get(noise, str(noise).replace("_", " ")) + " model" if noise
+              else "noise model")
+    at_truth = f" (black, {truth:g} {unit})" if truth is not None else " (black)"
+    if "centiles" in data:
+        tickets = f" {data['tickets']}" if data.get("tickets") else ""
+        pe = (f", probable error {data['probable_error']:g} {unit}"
+              if data.get("probable_error") is not None else "")
+        ogive = (f"Galton's{tickets} estimates as his centile table (blue points: the "
+                 "estimate at each centile of the crowd) against his normal curve (grey "
+                 f"dashed{pe}) and the {family} fitted to the centiles by least squares "
+                 f"(orange); horizontal lines mark the truth{at_truth}, the median "
+                 "(dotted) and the mean of the centiles (dashed), so the gap between a point "
+                 "and the truth line is that centile's error.")
+        mean = ("his published mean" if data.get("published_mean") is not None
+                else "the mean of his centiles")
+        observed = ("Galton's median (vertical line, with its percentile among the simulated "
+                    f"medians) and {mean} (point above the histograms, with a 90 % interval)")
+    else:
+        ogive = (f"One simulated crowd{f' of {n}' if n else ''} drawn from the {family} "
+                 "fitted to the observed number, mean, lowest and highest estimate, its "
+                 "estimates sorted by centile (light blue, log scale) against the fitted "
+                 "model (orange); at centiles 0 and 100 the observed lowest and highest "
+                 "estimate (blue dots) against the median and 95 % range of the simulated "
+                 "crowds' lowest and highest (orange bars); horizontal lines mark the "
+                 f"truth{at_truth}, this crowd's median (dotted) and the observed "
+                 "mean (dashed).")
+        observed = "the observed mean (point above the histograms)"
+    errors = (f"How far the crowd's median and mean land from the truth over {fairs:,} "
+              f"simulated crowds{f' of {n}' if n else ''}, against a random individual: "
+              "left, the share of crowds (y) with at most a given absolute error (x, % of the "
+              "truth, log scale; a curve further left is wiser), the dashed grey line at "
+              f"{within:g} %; right, histograms of the signed errors of the median "
+              "(vermilion) and the mean (purple) close up, with the truth at 0 (black), dashed "
+              "grey lines at "
+              f"±{within:g} % of the truth and {observed}."
+              if fairs else
+              "How far the simulated crowds' median and mean land from the truth, against a "
+              "random individual (errors in % of the truth).")
+    return {"ogive": ogive, "errors": errors}

@@ -27,8 +27,9 @@ What it reports
     model's overlap, with the data's sign where it is significant); and the published
     effects (social influence, range reduction, confidence), checked on the data only (not
     simulated, verdict "data only").
-    ``prediction.parquet``: the per-condition comparison. Figure ``prediction``: data against
-    model per condition and round with 90 % intervals.
+    ``prediction.parquet``: the per-condition comparison. Figures: ``prediction`` (data
+    against model per condition and round with 90 % intervals) and ``changes`` (the changes
+    from round 1 to 5, data against model with 90 % intervals).
 """
 
 from __future__ import annotations
@@ -144,7 +145,38 @@ def run(config: LorenzConfig, engine: Engine) -> Outcome:
     return run_experiment(config, engine, data_effects, data_verdicts)
 
 
-#: Data against the model per condition and round with 90 % intervals (``prediction``), from
-#: the prediction stored in ``summary.json``.
-figures = prediction_figures
+#: The conditions as a reader knows them: condition -> (name, what it means).
+CONDITION_NAMES = {"no": ("no information", "the control: nothing shown between rounds"),
+                   "aggregated": ("aggregated information",
+                                  "the mean of the others' previous answers shown"),
+                   "full": ("full information", "every other previous answer shown")}
+
+
+def figures(out_dir: Path, summary: dict) -> list[Path]:
+    """Figures ``prediction`` (data against the model per condition and round with 90 %
+    intervals) and ``changes`` (the changes from round 1 to 5, data against the model with
+    90 % intervals), from the prediction stored in ``summary.json``."""
+    return prediction_figures(out_dir, summary, CONDITION_NAMES)
+
+
 key_numbers = prediction_key_numbers
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("Does a model of how people revise estimates, calibrated on Becker et al. (2017), "
+            "predict how social influence changes the error and the diversity of Lorenz et "
+            "al.'s (2011) groups over five rounds?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    units = {"log": "ln units", "scaled": "units of the task's SD",
+             "linear": "shares of the truth"}.get(summary.get("prediction", {}).get("units"))
+    unit = f", in {units}" if units else ""
+    return {"prediction": (
+        "Data (points, 90 % group-bootstrap intervals) against the model's prediction (line; "
+        "band: 90 % interval over posterior draws) per round, for the error of the crowd's "
+        "mean, the error of its median and the SD of the estimates (rows), one column per "
+        f"condition, averages over groups{unit}; the model sees only each group's first "
+        "answers.")}

@@ -269,11 +269,12 @@ def run(config: MusicLabConfig, engine: Engine) -> Outcome:
 # figures and key numbers
 
 
-PANELS = (("gini", "Inequality", "Gini coefficient of market shares"),
+PANELS = (("gini", "Inequality of success",
+           "Gini coefficient of market shares\n(0: all songs equal, 1: one song takes all)"),
           ("unpredictability", "Unpredictability across worlds",
-           "U (mean |difference| of market share)"),
+           "unpredictability U (mean |difference| in a\nsong's market share between two worlds)"),
           ("quality_correlation", "Success against quality",
-           "Spearman correlation: share vs quality"))
+           "rank correlation of market share\nwith song quality (Spearman)"))
 
 
 def draw_figure(out_dir: Path, points: pd.DataFrame, design: dict,
@@ -286,34 +287,49 @@ def draw_figure(out_dir: Path, points: pd.DataFrame, design: dict,
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.9), layout="constrained")
     points = points.sort_values("social_weight")
     positive = points.social_weight[points.social_weight > 0]
     floor = positive.min() / 3 if len(positive) else 1e-3   # where s = 0 sits on a log axis
     social = points[points.social_weight > 0]
     independent = points[points.social_weight == 0]
-    ticks = [floor, *[t for t in 10.0 ** np.arange(-4, 4)
-                      if positive.min() <= t <= positive.max() * 1.01]] if len(positive) \
-        else [floor]
+    decades = [t for t in 10.0 ** np.arange(-4, 4)
+               if len(positive) and positive.min() <= t <= positive.max() * 1.01]
+    # ticks at the decades, or at the weights simulated when fewer than two decades show
+    ticks = [floor, *(decades if len(decades) >= 2 else sorted(positive))]
+    # the break in the log axis between s = 0 and the smallest positive weight
+    gap = np.sqrt(floor * positive.min()) if len(positive) else None
     for ax, (metric, title, ylabel) in zip(axes, PANELS):
         ax.errorbar(social.social_weight, social[metric], yerr=2 * social[f"{metric}_se"],
-                    fmt="o-", color=PALETTE[0], ms=5, capsize=2, label="social influence")
+                    fmt="o-", color=PALETTE[0], ms=5, capsize=2,
+                    label="social influence: download counts shown (s > 0)")
         ax.errorbar([floor] * len(independent), independent[metric],
                     yerr=2 * independent[f"{metric}_se"], fmt="s", color=PALETTE[3], ms=8,
-                    capsize=2, label="independent (s = 0)")
+                    capsize=2, label="independent: no download counts (s = 0)")
+        if len(independent):
+            ax.axhline(independent[metric].iloc[0], color=PALETTE[3], ls=":", lw=1.2,
+                       label="independent level, for comparison")
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(
             lambda v, _: "0" if np.isclose(v, floor) else f"{v:g}"))
-        ax.set_xlabel("social weight s (log scale)")
+        ax.set_xlim(floor / 1.8, (positive.max() if len(positive) else floor) * 1.8)
+        if gap is not None:
+            ax.plot([gap, gap], [0, 0], transform=ax.get_xaxis_transform(), ls="none",
+                    marker=[(-0.5, -1), (0.5, 1)], ms=9, mew=1.5, color="0.3",
+                    clip_on=False, zorder=5)
+        ax.set_xlabel("social weight s (appeal added per download;\nlog scale, broken after 0)")
         ax.set_ylabel(ylabel)
         ax.set_title(title)
-    axes[0].legend(fontsize=9, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("independent level"))
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=9,
+               frameon=False)
     fig.suptitle(f"Cumulative advantage: {design['n_songs']} songs, {design['n_listeners']} "
-                 f"listeners per world, {design['n_worlds']} worlds, {design['repeats']} "
-                 "replications (error bars: 2 SE)", fontsize=11)
-    fig.tight_layout()
+                 f"listeners in each of {design['n_worlds']} worlds, {design['repeats']} "
+                 "replications (error bars: \u00b1 2 SE over replications)", fontsize=11)
     return save(fig, out_dir / "musiclab", provenance)
 
 
@@ -343,3 +359,23 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      f"{2 * top[f'{metric}_se']:{fmt}}, 2 SE)"))
     rows.append(reproduced_row(summary.get("verdicts", [])))
     return rows
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("When listeners see how often others downloaded each song, does success become "
+            "more unequal and less predictable, as Salganik, Dodds & Watts found in MusicLab "
+            "(2006), and does it follow quality less?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    design = summary.get("design", {})
+    over = (f", means over {design['repeats']} replications of {design['n_worlds']} worlds "
+            "each" if {"repeats", "n_worlds"} <= set(design) else "")
+    return {"musiclab": (
+        "Inequality (Gini coefficient of market shares), unpredictability U across worlds and "
+        "the rank correlation of market share with song quality against the social weight s, "
+        "the appeal a download adds to its song (log scale, broken after 0; the square at the "
+        "left is the independent condition, s = 0, and the dotted line carries its level "
+        f"across){over}, with error bars of \u00b1 2 SE.")}

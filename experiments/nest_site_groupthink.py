@@ -48,6 +48,7 @@ from sim.models.nest_site.measures import (
     plot_shares,
     point_summary,
     shares_legend,
+    site_colours,
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
@@ -225,7 +226,7 @@ def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
 def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
                  provenance: dict) -> list[str]:
     """Figures ``p_best`` and ``winners``, drawn from the points table and the swarm's
-    settings alone, so :func:`figures` can redraw them."""
+    settings alone, so :func:`figures` can redraw them. Sites are numbered from 1."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -235,54 +236,60 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, swarm: dict,
     written = []
     noises = sorted(points.noise.unique())
     runs = int(points.runs.iloc[0])
-    panels = [("p_twice_any", "consensus: any site >= 2x the runner-up"),
-              ("p_best_plurality", "best site wins: plurality"),
-              ("p_best_twice", "best site wins: >= 2x the runner-up"),
-              ("p_twice_worse", "a worse site wins: >= 2x the runner-up")]
+    panels = [("p_twice_any", "consensus: any site has\n>= 2x the runner-up's dancers"),
+              ("p_best_plurality", "best site wins:\nmost dancers (plurality)"),
+              ("p_best_twice", "best site wins:\n>= 2x the runner-up's dancers"),
+              ("p_twice_worse", "a worse site wins:\n>= 2x the runner-up's dancers")]
     # the bands are the 90 % Wilson intervals the verdicts use
     banded = points.copy()
     for key, _ in panels:
         banded[f"{key}_low"], banded[f"{key}_high"] = zip(
             *(share_ci90(row, key)["ci90"] for _, row in points.iterrows()))
-    fig, axes = plt.subplots(1, len(panels), figsize=(17, 4.6), sharey=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(16, 5.0), sharey=True,
+                             layout="constrained")
     for ax, (key, title) in zip(axes, panels):
         plot_shares(ax, banded, "copying", key, PALETTE)
         ax.set_title(title, fontsize=11)
-        ax.set_xlabel("copying μ (share of recruits who copy)")
+        ax.set_xlabel("copying μ (share of recruits\nwho copy)")
         ax.set_ylim(-0.02, 1.02)
     axes[0].set_ylabel(f"share of runs ({runs} per point)")
     handles, labels = shares_legend(noises, PALETTE)
-    labels[-1] = "90 % Wilson interval"
+    labels[-1] = "90 % interval (Wilson)"
     fig.suptitle(f"Groupthink: interdependence λ = {swarm['interdependence']:g}, "
                  f"{swarm['n_agents']} scouts, site qualities "
-                 f"{', '.join(f'{q:g}' for q in swarm['qualities'])}; a copier dances with "
+                 f"{', '.join(f'{q:g}' for q in swarm['qualities'])}, {swarm['horizon']} "
+                 "steps per run\na recruit who copies dances, without assessing the site, with "
                  + ("the mean current strength of the site's dancers"
                     if swarm.get("copy_strength") == "mean_current"
-                    else "the strength her dancer advertised"))
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncol=len(handles), fontsize=9,
+                    else "the strength her dancer advertised"), fontsize=12)
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(handles), fontsize=9,
                frameon=False)
     written += [str(p) for p in save(fig, out_dir / "p_best", provenance)]
 
     qualities = swarm["qualities"]
-    fig, axes = plt.subplots(1, len(noises), figsize=(4.8 * len(noises) + 2.2, 4.2),
-                             squeeze=False, sharey=True)
-    colours = list(PALETTE[:len(qualities)]) + ["0.85"]
-    labels = [f"site {j} (quality {q:g})" for j, q in enumerate(qualities)] + ["no plurality"]
+    fig, axes = plt.subplots(1, len(noises), figsize=(4.8 * len(noises) + 2.4, 4.6),
+                             squeeze=False, sharey=True, layout="constrained")
+    colours = site_colours(len(qualities)) + ["white"]
+    labels = [f"site {j + 1} (quality {q:g})" for j, q in enumerate(qualities)] + \
+        ["no plurality (a tie for the most dancers)"]
     for ax, noise in zip(axes[0], noises):
         part = points[np.isclose(points.noise, noise)].sort_values("copying")
         shares = [part[f"plurality_share_{j}"].to_numpy() for j in range(len(qualities))]
         shares.append(part.p_no_plurality.to_numpy())
-        ax.stackplot(part.copying, shares, colors=colours, alpha=0.9, lw=0)
-        ax.set_title(f"σ = {noise:g}: which site ends with the most dancers", fontsize=11)
+        layers = ax.stackplot(part.copying, shares, colors=colours, alpha=0.9, lw=0)
+        layers[-1].set(hatch="///", edgecolor="0.55")
+        ax.set_title(f"assessment noise σ = {noise:g}", fontsize=11)
         ax.set_xlabel("copying μ (share of recruits who copy)")
         ax.set_xlim(part.copying.min(), part.copying.max())
         ax.set_ylim(0, 1)
     axes[0, 0].set_ylabel(f"share of runs ({runs} per point)")
-    handles = [Patch(color=c, alpha=0.9) for c in colours]
-    axes[0, -1].legend(handles[::-1], labels[::-1], fontsize=9, loc="center left",
-                       bbox_to_anchor=(1.02, 0.5), frameon=False)
-    fig.tight_layout()
+    handles = [Patch(facecolor=c, alpha=0.9) for c in colours[:-1]]
+    handles.append(Patch(facecolor="white", edgecolor="0.55", hatch="///"))
+    fig.legend(handles[::-1], labels[::-1], fontsize=9, loc="outside right center",
+               frameon=False, title="site with the most\ndancers at the end",
+               title_fontsize=9)
+    fig.suptitle(f"Which site ends with the most dancers: interdependence λ = "
+                 f"{swarm['interdependence']:g}, {swarm['n_agents']} scouts", fontsize=12)
     written += [str(p) for p in save(fig, out_dir / "winners", provenance)]
     return written
 
@@ -309,3 +316,27 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                          f"{_fmt_share(a)} -> {_fmt_share(b)}"))
     rows.append(reproduced_row(summary.get("verdicts", []), "effects reproduced"))
     return rows
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("When recruits copy the site they were led to instead of assessing it themselves, "
+            "does a honeybee swarm still reach a consensus, and is it still on the best site?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    points = summary.get("points", [])
+    runs = f" ({int(points[0]['runs']):,} per point)" if points else ""
+    lam = summary.get("swarm", {}).get("interdependence")
+    at = f" (interdependence λ = {lam:g})" if lam is not None else ""
+    return {
+        "p_best": (f"Four shares of swarms{runs} against copying μ, the share of recruits who copy "
+                   f"without assessing{at}: a strong consensus (at least twice the "
+                   "runner-up's dancers) on any site, the best site winning by plurality and "
+                   "by twice the runner-up, and a worse site winning by twice; one line per "
+                   "assessment noise σ, bands 90 % Wilson intervals."),
+        "winners": ("Which site ends with the most dancers, as shares of runs stacked to 1, "
+                    "against copying μ, one panel per assessment noise σ; the light grey top "
+                    "is the share of runs without a plurality."),
+    }

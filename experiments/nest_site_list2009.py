@@ -53,6 +53,7 @@ from sim.models.nest_site.measures import (
     plot_shares,
     point_summary,
     shares_legend,
+    site_colours,
     summary_metrics,
 )
 from sim.report import reproduced_row, stored_table
@@ -361,9 +362,10 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
                  assumptions: list[dict] | None = None) -> list[str]:
     """Figures ``p_best``, ``dancers`` and ``assumptions``, drawn from stored results only
     (the points table, the example swarms, the swarm's settings, the assumptions table), so
-    :func:`figures` can redraw them."""
+    :func:`figures` can redraw them. Sites are numbered from 1 in every label."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     from sim.plots import PALETTE, apply_theme, save
 
@@ -375,45 +377,51 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
     # dotted: the share of runs in which some site wins, by the panel's criterion
     some_site_wins = {"plurality": lambda part: 1 - part.p_no_plurality,
                       "twice": lambda part: part.p_twice_any}
-    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.6), sharey=True)
+    # lambda = 1 is degenerate (nobody searches alone, no dance starts): a point apart
+    degenerate = np.isclose(points.interdependence, 1.0).any()
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 5.2), sharey=True, layout="constrained")
     for ax, (criterion, label) in zip(axes, CRITERIA.items()):
+        # 'nearly every run' as a light zone under the curves, not a line hiding them
+        ax.axhspan(near_every_run, 1.0, color="0.5", alpha=0.15, lw=0, zorder=0)
         plot_shares(ax, points, "interdependence", f"p_best_{criterion}", PALETTE,
-                    dotted=some_site_wins[criterion])
-        ax.axhline(near_every_run, color="0.45", lw=0.9, ls="--")
-        if np.isclose(points.interdependence, 1.0).any():
-            ax.annotate("λ = 1: nobody searches alone,\nno dance starts", (1.0, 0.0),
-                        xytext=(0.95, 0.17), ha="right", va="center", fontsize=8.5,
-                        color="0.3", arrowprops={"arrowstyle": "->", "color": "0.5"})
-        ax.set_title(f"best site wins: {label}")
+                    dotted=some_site_wins[criterion],
+                    apart=lambda x: np.isclose(x, 1.0))
+        ax.set_title(f"best site wins: {label}", fontsize=11)
         ax.set_xlabel("interdependence λ (chance of following a dance)")
-        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylim(-0.03, 1.03)
     axes[0].set_ylabel(f"share of runs ({runs} per point)")
     handles, labels = shares_legend(noises, PALETTE)
-    handles += [Line2D([], [], color="0.3", ls=":", lw=1.5),
-                Line2D([], [], color="0.45", ls="--", lw=0.9)]
-    labels += ["dotted: some site wins", f"'nearly every run' ({100 * near_every_run:g} %)"]
+    handles += [Line2D([], [], color="0.3", ls=":", lw=1.5, marker="s", ms=6, mfc="none"),
+                Patch(color="0.5", alpha=0.15, lw=0)]
+    labels += ["some site wins (dotted; on the solid line where it is the best site)",
+               f"'nearly every run': at least {100 * near_every_run:g} %"]
+    if degenerate:
+        handles.append(Line2D([], [], color="0.3", ls="none", marker="o", ms=8, mfc="none",
+                              mew=1.5))
+        labels.append("λ = 1: nobody searches alone, no dance starts (rings, not joined)")
     fig.suptitle(f"List et al. (2009): {swarm['n_agents']} scouts, site qualities "
-                 f"{', '.join(f'{q:g}' for q in qualities)}, T = {swarm['horizon']} steps")
-    fig.tight_layout(rect=(0, 0.09, 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=9, frameon=False)
+                 f"{', '.join(f'{q:g}' for q in qualities)}, {swarm['horizon']} steps per run")
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=9, frameon=False)
     written += [str(p) for p in save(fig, out_dir / "p_best", provenance)]
 
     if samples:
         n = len(samples)
         cols = min(n, 2)
         rows = -(-n // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, 3.1 * rows + 0.9),
-                                 squeeze=False, sharex=True, sharey=True)
+        fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, 3.1 * rows + 1.2),
+                                 squeeze=False, sharex=True, sharey=True, layout="constrained")
         best = int(np.argmax(qualities))
+        colours = site_colours(len(qualities))
         for ax, sample in zip(axes.flat, samples):
             dancers = np.asarray(sample["dancers"])
             steps = np.arange(dancers.shape[0])
-            for j, colour in zip(range(len(qualities)), PALETTE):
+            for j, colour in zip(range(len(qualities)), colours):
                 ax.plot(steps, dancers[:, j], color=colour, lw=2.0 if j == best else 1.2)
             winner = sample.get("plurality", -1)
             ax.set_title(f"λ = {sample['interdependence']:g}, σ = {sample['noise']:g}"
-                         + (f": site {winner} ends ahead" if winner is not None and winner >= 0
-                            else ": no plurality"), fontsize=10)
+                         + (f": site {winner + 1} ends ahead"
+                            if winner is not None and winner >= 0 else ": no plurality"),
+                         fontsize=10)
         for ax in axes.flat[n:]:
             ax.set_visible(False)
         for ax in axes[-1]:
@@ -421,12 +429,12 @@ def draw_figures(out_dir: Path, points: pd.DataFrame, samples: list[dict], swarm
         for ax in axes[:, 0]:
             ax.set_ylabel("dancers (scouts)")
         handles = [Line2D([], [], color=c, lw=2.0 if j == best else 1.2)
-                   for j, c in enumerate(PALETTE[:len(qualities)])]
-        labels = [f"site {j} (quality {q:g})" for j, q in enumerate(qualities)]
-        fig.suptitle("Example swarms: dancers per site, step by step")
-        fig.tight_layout(rect=(0, 0.05 if rows > 1 else 0.1, 1, 1))
-        fig.legend(handles, labels, loc="lower center", ncol=len(qualities), fontsize=9,
-                   frameon=False)
+                   for j, c in enumerate(colours)]
+        labels = [f"site {j + 1} (quality {q:g})" for j, q in enumerate(qualities)]
+        fig.suptitle("Example swarms: dancers per site, step by step (λ: interdependence, "
+                     "σ: assessment noise)")
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(qualities),
+                   fontsize=9, frameon=False)
         written += [str(p) for p in save(fig, out_dir / "dancers", provenance)]
     if assumptions:
         written += draw_assumptions(out_dir, pd.DataFrame(assumptions), provenance)
@@ -443,8 +451,8 @@ def draw_assumptions(out_dir: Path, table: pd.DataFrame, provenance: dict) -> li
     apply_theme()
     combos = table[["qualities", "noise_centre"]].drop_duplicates().to_numpy().tolist()
     noises = sorted(table.noise.unique())
-    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4), sharey=True, constrained_layout=True)
-    width = 0.7 / max(len(noises), 1)
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.8), sharey=True, layout="constrained")
+    width = 0.5 / max(len(noises), 1)
     for ax, (criterion, label) in zip(axes, CRITERIA.items()):
         key = f"p_best_{criterion}"
         for k, (noise, colour) in enumerate(zip(noises, PALETTE)):
@@ -456,16 +464,18 @@ def draw_assumptions(out_dir: Path, table: pd.DataFrame, provenance: dict) -> li
                         fmt="o", color=colour, capsize=3,
                         label=f"assessment noise σ = {noise:g}")
         ax.set_xticks(np.arange(len(combos)))
-        ax.set_xticklabels([f"{q}\n{c}" for q, c in combos], fontsize=9)
-        ax.set_xlabel("site qualities, and which of the dance strength's mean or median "
-                      "equals the quality", fontsize=9)
+        ax.set_xticklabels([f"{q}\n{c} = quality" for q, c in combos], fontsize=9)
+        ax.set_xlim(-0.7, len(combos) - 0.3)
         ax.grid(axis="x", visible=False)
-        ax.set_title(f"best site wins: {label}")
-        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"best site wins: {label}", fontsize=11)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("site qualities, and whether the mean or the median\n"
+                      "dance strength equals the site's quality", fontsize=10)
     axes[0].set_ylabel(f"share of runs ({int(table.runs.iloc[0])} per point; 90 % interval)")
     axes[0].legend(loc="lower left", fontsize=9)
     lam = float(table.interdependence.iloc[0])
-    fig.suptitle(f"What the choices not checked against List et al. (2009) move, at λ = {lam:g}")
+    fig.suptitle("What the choices not checked against List et al. (2009) move, at "
+                 f"interdependence λ = {lam:g}")
     return [str(p) for p in save(fig, out_dir / "assumptions", provenance)]
 
 
@@ -514,3 +524,35 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                          f"{_interval(row, 'p_best_twice')}"))
     rows.append(reproduced_row(summary.get("verdicts", []), "published findings reproduced"))
     return rows
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("Does a honeybee swarm pick the best nest site reliably only when its scouts both "
+            "follow dances (interdependence) and assess each site for themselves "
+            "(independence), as List, Elsholtz & Seeley (2009) argue?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    points = summary.get("points", [])
+    runs = f" ({int(points[0]['runs']):,} per point)" if points else ""
+    near = summary.get("criteria", {}).get("near_every_run")
+    dashed = f", dashed the 'nearly every run' level ({100 * near:g} %)" if near else ""
+    assumptions = summary.get("assumptions") or []
+    lam = f" at λ = {assumptions[0]['interdependence']:g}" if assumptions else ""
+    return {
+        "p_best": (f"The share of swarms{runs} in which the best site wins against the "
+                   "interdependence λ, the chance of following a dance rather than searching "
+                   "alone (left: "
+                   "most dancers at the horizon; right: at least twice the runner-up's), one "
+                   "line per assessment noise σ with its 95 % Wilson band; dotted: some site "
+                   f"wins{dashed}."),
+        "dancers": ("Example swarms, one per (λ, σ) in the panel titles: the number of scouts "
+                    "dancing for each site, step by step; the thick line is the best site."),
+        "assumptions": (f"P(best){lam} under each combination of the choices this "
+                        "reproduction could not check against the paper (the site qualities, "
+                        "and whether the mean or the median dance strength equals a site's "
+                        "quality), per assessment noise σ with 90 % Wilson intervals: the "
+                        "spread is how much those choices move the result."),
+    }

@@ -241,75 +241,100 @@ def run(config: QuorumConfig, engine: Engine) -> Outcome:
 # figure and key numbers
 
 
+#: Marker per interdependence (with the colour), so coinciding lines stay apart.
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")
+
+
 def draw_figure(out_dir: Path, points: pd.DataFrame, swarm: dict,
                 provenance: dict) -> list[Path]:
     """Figure ``speed_accuracy``, drawn from the points table and the swarm's settings alone,
-    so :func:`figures` can redraw it."""
+    so :func:`figures` can redraw it: speed, accuracy, the share of swarms decided (each
+    interdependence nudged sideways, so lines at 1.0 stay apart) and the trade-off."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     plain = FuncFormatter(lambda v, _: f"{v:g}")
+
+    def log_ticks(axis) -> None:
+        """1, 2, 5 per decade, labelled plainly; no minor labels (they crowd a short axis)."""
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(NullFormatter())
+
     lambdas = sorted(points.interdependence.unique())
     runs = int(points.runs.iloc[0])
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
-    for colour, lam in zip(PALETTE, lambdas):
+    quorums = sorted(points.quorum.unique())
+    step = min(np.diff(quorums)) if len(quorums) > 1 else 1.0
+    fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.5), layout="constrained")
+    speed, accuracy, decided_ax, trade = axes.flat
+    for k, (colour, lam) in enumerate(zip(PALETTE, lambdas)):
+        marker = MARKERS[k % len(MARKERS)]
         part = points[np.isclose(points.interdependence, lam)].sort_values("quorum")
-        axes[0].plot(part.quorum, part.mean_decision_time, "o-", color=colour, lw=2, ms=4)
-        axes[0].plot(part.quorum, part.median_decision_time, ":", color=colour, lw=1.5)
-        axes[1].fill_between(part.quorum, part.p_best_low, part.p_best_high, color=colour,
-                             alpha=0.2, lw=0)
-        axes[1].plot(part.quorum, part.p_best, "o-", color=colour, lw=2, ms=4)
-        axes[1].plot(part.quorum, part.p_decided, "--", color=colour, lw=1.3)
-        decided = part[part.p_decided >= 0.5]
-        axes[2].plot(decided.mean_decision_time, decided.p_best_given_decided, "o-",
-                     color=colour, lw=2, ms=4)
-        if lam != lambdas[0]:
+        reached = part[part.p_decided >= 0.5]
+        speed.plot(reached.quorum, reached.mean_decision_time, "-", marker=marker,
+                   color=colour, lw=2, ms=5)
+        speed.plot(reached.quorum, reached.median_decision_time, ":", color=colour, lw=1.5)
+        accuracy.fill_between(part.quorum, part.p_best_low, part.p_best_high, color=colour,
+                              alpha=0.2, lw=0)
+        accuracy.plot(part.quorum, part.p_best, "-", marker=marker, color=colour, lw=2, ms=5)
+        nudge = (k - (len(lambdas) - 1) / 2) * 0.25 * step
+        decided_ax.fill_between(part.quorum + nudge, part.p_decided_low, part.p_decided_high,
+                                color=colour, alpha=0.2, lw=0)
+        decided_ax.plot(part.quorum + nudge, part.p_decided, "-", marker=marker, color=colour,
+                        lw=1.2, ms=4.5, mfc="none", mew=1.3)
+        trade.plot(reached.mean_decision_time, reached.p_best_given_decided, "-",
+                   marker=marker, color=colour, lw=2, ms=5)
+        if k:
             continue
-        for _, row in decided.iterrows():
-            if int(row.quorum) % 20:
-                continue  # label one line, every other quorum
-            low = row.p_best_given_decided < 0.5   # the low end is crowded: label below
-            axes[2].annotate(f"Q = {int(row.quorum)}", (row.mean_decision_time,
-                                                        row.p_best_given_decided),
-                             textcoords="offset points", xytext=(0, -16) if low else (-6, 7),
-                             ha="center" if low else "right", fontsize=8, color=colour,
-                             arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.6}
-                             if low else None,
-                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                                   "alpha": 0.8})
-    axes[0].set_yscale("log")
-    axes[0].yaxis.set_major_formatter(plain)
-    axes[0].set_xlabel("quorum Q (dancers for one site)")
-    axes[0].set_ylabel("decision time (steps, log scale)")
-    axes[0].set_title("Speed: time to reach the quorum")
-    axes[0].legend([Line2D([], [], color="0.3", lw=2, marker="o", ms=4),
-                    Line2D([], [], color="0.3", ls=":", lw=1.5)],
-                   ["mean (decided swarms)", "median"], fontsize=9, loc="upper left")
-    axes[1].set_xlabel("quorum Q (dancers for one site)")
-    axes[1].set_ylabel("share of swarms")
-    axes[1].set_ylim(-0.02, 1.02)
-    axes[1].set_title("Accuracy: is the best site chosen?")
-    # the line styles are labelled in place: the curves fill every corner of this panel
-    axes[1].text(0.02, 0.95, f"dashed: share decided by step {swarm['horizon']}",
-                 transform=axes[1].transAxes, va="top", fontsize=9, color="0.25")
-    axes[1].text(0.02, 0.55, "solid: best site\nchosen (95 % band)",
-                 transform=axes[1].transAxes, va="center", fontsize=9, color="0.25")
-    axes[2].set_xscale("log")
-    axes[2].xaxis.set_major_formatter(plain)
-    axes[2].set_xlabel("mean decision time (steps, log scale)")
-    axes[2].set_ylabel("P(best | decided)")
-    axes[2].set_ylim(-0.02, 1.05)
-    axes[2].set_title("The trade-off (quorums reached in >= 50 % of runs)", fontsize=11)
+        # label some quorums of the first line, into the empty space beside the curves
+        last = reached.quorum.max() if len(reached) else None
+        for _, row in reached.iterrows():
+            if int(row.quorum) not in (5, 40, 60, 80, 100):
+                continue
+            # below the low end and the line's last point; else below to the right
+            below = row.p_best_given_decided < 0.5 or row.quorum == last
+            trade.annotate(f"Q = {int(row.quorum)}",
+                           (row.mean_decision_time, row.p_best_given_decided),
+                           textcoords="offset points", xytext=(0, -30) if below else (16, -32),
+                           ha="center" if below else "left", va="top", fontsize=8.5,
+                           color=colour, arrowprops={"arrowstyle": "-", "color": colour,
+                                                     "lw": 0.7})
+    speed.set_yscale("log")
+    log_ticks(speed.yaxis)
+    speed.set_xlabel("quorum Q (scouts dancing for one site)")
+    speed.set_ylabel("decision time (steps, log scale)")
+    speed.set_title("Speed: time to reach the quorum\n(quorums reached in >= 50 % of runs)",
+                    fontsize=11)
+    speed.legend([Line2D([], [], color="0.3", lw=2, marker="o", ms=5),
+                  Line2D([], [], color="0.3", ls=":", lw=1.5)],
+                 ["mean over the decided swarms", "median"], fontsize=9, loc="upper left")
+    accuracy.set_xlabel("quorum Q (scouts dancing for one site)")
+    accuracy.set_ylabel("share of swarms that chose the best site")
+    accuracy.set_ylim(-0.02, 1.02)
+    accuracy.set_title("Accuracy: is the best site chosen? (95 % band;\nan undecided swarm "
+                       "has not chosen it)", fontsize=11)
+    decided_ax.set_xlabel("quorum Q (scouts dancing for one site; points nudged sideways "
+                          "per λ)")
+    decided_ax.set_ylabel(f"share of swarms decided by step {swarm['horizon']}")
+    decided_ax.set_ylim(-0.02, 1.05)
+    decided_ax.set_title("Does the swarm decide before the horizon? (95 % band)", fontsize=11)
+    trade.set_xscale("log")
+    log_ticks(trade.xaxis)
+    trade.set_xlabel("mean decision time (steps, log scale)")
+    trade.set_ylabel("share of decided swarms that chose\nthe best site")
+    trade.set_ylim(-0.02, 1.05)
+    trade.set_title(f"The trade-off (quorums reached in >= 50 % of runs;\nlabels: quorum Q "
+                    f"on the λ = {lambdas[0]:g} line)", fontsize=11)
     fig.suptitle(f"Quorum sensing: {swarm['n_agents']} scouts, assessment noise σ = "
                  f"{swarm['noise']:g}, {runs} swarms per point, horizon {swarm['horizon']} "
                  "steps")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.legend([Line2D([], [], color=c, lw=2, marker="o", ms=4) for c in PALETTE[:len(lambdas)]],
-               [f"interdependence λ = {lam:g}" for lam in lambdas], loc="lower center",
+    fig.legend([Line2D([], [], color=c, lw=2, marker=MARKERS[k % len(MARKERS)], ms=5)
+                for k, c in enumerate(PALETTE[:len(lambdas)])],
+               [f"interdependence λ = {lam:g}" for lam in lambdas], loc="outside lower center",
                ncol=len(lambdas), fontsize=9, frameon=False)
     return save(fig, out_dir / "speed_accuracy", provenance)
 
@@ -339,3 +364,24 @@ def key_numbers(summary: dict) -> list[tuple[str, str]]:
                      f"{a.p_best_given_decided:.3f} -> {b.p_best_given_decided:.3f}"))
     rows.append(reproduced_row(summary.get("verdicts", []), "effects reproduced"))
     return rows
+
+# ---------------------------------------------------------------------------------------------
+# the report's question and figure captions (:func:`sim.report.report_texts`)
+
+QUESTION = ("Does a honeybee swarm that decides once a quorum of scouts dances for one site "
+            "trade speed against accuracy: do larger quorums decide more slowly but more often "
+            "on the best site (Passino & Seeley 2006)?")
+
+
+def figure_captions(summary: dict) -> dict[str, str]:
+    """One sentence per figure: what it shows and how to read it."""
+    points = summary.get("points", [])
+    runs = f", {int(points[0]['runs']):,} swarms per point" if points else ""
+    horizon = summary.get("swarm", {}).get("horizon")
+    by = f" by step {horizon}" if horizon else ""
+    return {"speed_accuracy": (
+        "Left: the decision time (model steps, log scale; solid the mean, dotted the median "
+        "of the swarms that decided) against the quorum Q; middle: the share of swarms that "
+        f"chose the best site (solid, 95 % band) and that decided{by} (dashed); right: the "
+        "trade-off, P(best | decided) against the mean decision time over the quorums reached "
+        f"in at least half of the runs; one colour per interdependence λ{runs}.")}

@@ -2,9 +2,10 @@
 
 Subcommands:
 
-``crowdsim run CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
+``crowdsim run NAME|CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
 [--chunk-size N] [--quiet]``
-    Run (or resume) the experiment a config names; results land in
+    Run (or resume) the experiment a config names (``NAME``: the shipped
+    ``configs/NAME.yaml``; ``crowdsim run --help`` lists them); results land in
     ``results/<config name>/``. Its simulations run through the sweep engine, with the
     same execution options as ``crowdsim sweep``.
 ``crowdsim analyze FILE.csv --column NAME --truth X [--json] [--figure PATH]``
@@ -24,16 +25,21 @@ Subcommands:
 ``crowdsim predict CALIBRATION.json SPEC.yaml [--out DIR] [--draws N] [--seed N] [--json]``
     Simulate every group of a dataset from its own first answers with the calibrated rules
     and compare model and data per condition, with 90 % intervals and a verdict.
-``crowdsim sweep CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
+``crowdsim sweep NAME|CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
 [--chunk-size N] [--quiet]``
     Run (or resume) a parameter sweep; results land in ``results/<config name>/``.
+    ``crowdsim sweep --help`` lists the sweepable models and the shipped sweep configs.
 ``crowdsim results DIR [--metric NAME ...]``
     Runs done, failed and pending, and metric means by each swept parameter.
 ``crowdsim sensitivity DIR --metric NAME``
     Sobol or Morris indices of a metric of a sobol or morris sweep (SALib), with a chart.
 ``crowdsim app NAME [--host 127.0.0.1] [--port 8765]``
     Serve a model's Mesa page (SolaraViz) in the browser and print its address; Ctrl-C
-    stops it. Names: see :data:`sim.app.APPS` (``estimation``).
+    stops it. Names: see :data:`sim.app.APPS` (``crowdsim app --help`` lists them).
+
+``crowdsim`` alone prints the usage and the commands on stderr and exits with 2, as argparse
+does for a missing command. An unknown command, experiment, sweep config, sweep model or app
+gets one line with the closest names ("did you mean ...", :mod:`difflib`).
 
 Bad input (a config or an argument) gets one line on stderr naming the field and what is
 allowed, exit code 2, and nothing written. A sweep or an experiment exits with 1 when some
@@ -58,7 +64,18 @@ EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage dump) and exit code 2."""
+    """argparse with one-line errors (no usage dump) and exit code 2, and an epilog computed
+    only when the help is shown (``epilog_factory``: the lists of experiments, models,
+    pages)."""
+
+    def __init__(self, *args, epilog_factory=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._epilog_factory = epilog_factory
+
+    def format_help(self) -> str:
+        if self._epilog_factory is not None:
+            self.epilog = self._epilog_factory()
+        return super().format_help()
 
     def error(self, message: str):
         raise ConfigError(message)
@@ -122,17 +139,209 @@ def _port(text: str) -> int:
     return value
 
 
+# ---------------------------------------------------------------------------------------------
+# guidance: what a command can run (listed in its --help, computed from the experiments, the
+# shipped configs and the registries, importing no model), and "did you mean" for a bad name
+
+#: Where the shipped configs live (the source tree's ``configs/``).
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def _did_you_mean(name: str, known) -> str:
+    from difflib import get_close_matches
+
+    close = [repr(c) for c in get_close_matches(name, list(known), n=3, cutoff=0.6)]
+    if not close:
+        return ""
+    shown = f"{', '.join(close[:-1])} or {close[-1]}" if len(close) > 1 else close[0]
+    return f"; did you mean {shown}?"
+
+
+def _unknown(what: str, name: str, known) -> ConfigError:
+    """``unknown WHAT 'name'; did you mean 'x'? (known: ...)`` as a one-line error."""
+    known = sorted(known)
+    return ConfigError(f"unknown {what} {name!r}{_did_you_mean(name, known)} "
+                       f"(known: {', '.join(known)})")
+
+
+def _module_summary(dotted: str) -> str:
+    """What a module's docstring says first (up to its first top-level ``:`` or sentence
+    end), read from its source: the module, and its package's ``__init__``, stay unimported."""
+    import ast
+    import importlib
+    from importlib.machinery import PathFinder
+
+    parts = dotted.split(".")
+    spec, path = None, getattr(importlib.import_module(parts[0]), "__path__", None)
+    for i in range(1, len(parts)):
+        spec = PathFinder.find_spec(".".join(parts[:i + 1]), path)
+        if spec is None:
+            return ""
+        path = spec.submodule_search_locations
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return ""
+    doc = ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or ""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    depth = 0
+    for i, char in enumerate(paragraph):
+        depth += (char in "([") - (char in ")]")
+        if depth == 0 and paragraph.startswith((": ", ". "), i):
+            return paragraph[:i]
+    return paragraph.rstrip(".")
+
+
+def _kind(raw: dict) -> str | None:
+    """``experiment`` for an experiment config (``crowdsim run``), ``model`` for a sweep
+    config (``crowdsim sweep``; an experiment config may have a ``model`` of its own)."""
+    return "experiment" if "experiment" in raw else "model" if "model" in raw else None
+
+
+def _shipped_configs(key: str) -> dict[str, dict]:
+    """The shipped configs of one kind (``experiment`` or ``model``, see :func:`_kind`): file
+    stem -> its YAML mapping (read with libyaml when there: ten times faster for --help)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found = {}
+    for path in sorted(CONFIGS.glob("*.yaml")):
+        try:
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(raw, dict) and _kind(raw) == key:
+            found[path.stem] = raw
+    return found
+
+
+def _listing(heading: str, rows: list[tuple[str, str]]) -> str:
+    """``heading`` then each (name, description), the description in at most two lines of
+    the terminal's width (as argparse measures it)."""
+    import shutil
+    import textwrap
+
+    width = max(60, shutil.get_terminal_size().columns - 2)
+    column = max((len(name) for name, _ in rows), default=0) + 4
+    lines = textwrap.wrap(heading, width, subsequent_indent="    ")
+    for name, text in rows:
+        lines.extend(textwrap.wrap(text or "-", width, initial_indent=f"  {name:<{column - 2}}",
+                                   subsequent_indent=" " * column, max_lines=2,
+                                   placeholder=" ..."))
+    return "\n".join(lines)
+
+
+def _experiments_epilog() -> str:
+    from experiments import EXPERIMENTS
+
+    rows = []
+    configs = _shipped_configs("experiment")
+    for stem, raw in configs.items():
+        name, title = str(raw["experiment"]), raw.get("title")
+        if not (isinstance(title, str) and title):
+            title = _module_summary(EXPERIMENTS[name]) if name in EXPERIMENTS else ""
+        text = title
+        rows.append((stem, text if stem == name else f"{text} [experiment {name}]"))
+    used = {str(raw["experiment"]) for raw in configs.values()}
+    for name in sorted(set(EXPERIMENTS) - used):
+        rows.append((name, f"{_module_summary(EXPERIMENTS[name])} (no shipped config: write "
+                           f"one with experiment: {name})"))
+    return _listing("experiments (NAME runs the shipped configs/NAME.yaml):", sorted(rows))
+
+
+def _sweep_epilog() -> str:
+    from sim.sweep.models import MODELS
+
+    models = []
+    for name, entry in sorted(MODELS.items()):
+        package = entry.partition(":")[0].rpartition(".")[0] if isinstance(entry, str) else ""
+        models.append((name, _module_summary(package) if package else ""))
+    configs = [(stem, str(raw.get("title") or raw["model"]))
+               for stem, raw in _shipped_configs("model").items()]
+    return "\n\n".join([
+        _listing("sweepable models (a sweep config's model:):", models),
+        _listing("shipped sweep configs (NAME runs the shipped configs/NAME.yaml):", configs)])
+
+
+def _apps_epilog() -> str:
+    from sim.app import APPS
+
+    return _listing("pages (crowdsim app NAME):",
+                    [(name, _module_summary(module)) for name, module in sorted(APPS.items())])
+
+
+def _config_path(text: str, key: str) -> Path:
+    """The config ``crowdsim run`` (``key="experiment"``) or ``crowdsim sweep``
+    (``key="model"``) was given: an existing path, or the name of a shipped config.
+
+    A name that is not shipped, or a path that is not there, is a one-line error with the
+    closest names."""
+    path = Path(text)
+    if path.exists():
+        return path
+    shipped = _shipped_configs(key)
+    what = "experiment" if key == "experiment" else "sweep config"
+    if len(path.parts) == 1 and not path.suffix:  # a name
+        if text in shipped:
+            return CONFIGS / f"{text}.yaml"
+        raise _unknown(what, text, shipped)
+    from difflib import get_close_matches
+
+    siblings = ([p.name for p in path.parent.glob("*.yaml")] if path.parent.is_dir() else [])
+    close = get_close_matches(path.name, siblings, n=1, cutoff=0.6)
+    if close:
+        hint = f"; did you mean {path.parent / close[0]}?"
+    else:
+        close = get_close_matches(path.stem, list(shipped), n=1, cutoff=0.6)
+        command = "run" if key == "experiment" else "sweep"
+        hint = (f"; did you mean the shipped {what} {close[0]!r} (crowdsim {command} "
+                f"{close[0]})?" if close else "")
+    raise ConfigError(f"{text}: file not found{hint}")
+
+
+def _check_config_kind(path: Path, key: str) -> None:
+    """A config for the other command, or an unknown experiment or model, gets a one-line
+    error naming the right command or the closest names (the full check comes after)."""
+    from sim.config import load_yaml
+
+    raw = load_yaml(path)
+    other, command = ("model", "sweep") if key == "experiment" else ("experiment", "run")
+    if _kind(raw) == other:
+        kind = "a sweep config" if other == "model" else "an experiment config"
+        raise ConfigError(f"{path}: {kind} ({other}: {raw[other]}), not "
+                          f"{'an experiment' if key == 'experiment' else 'a sweep'}; run it "
+                          f"with crowdsim {command} {path}")
+    name = raw.get(key)
+    if not isinstance(name, str):
+        return
+    if key == "experiment":
+        from experiments import EXPERIMENTS as known
+    else:
+        from sim.sweep.models import MODELS as known
+
+        if ":" in name:  # the import path of a model: checked when loaded
+            return
+    if name not in known:
+        what = "experiment" if key == "experiment" else "sweep model"
+        raise ConfigError(f"{path}: {key}: {_unknown(what, name, known)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crowdsim",
-                     description="Agent-based simulation of collective intelligence.")
+                     description="Agent-based simulation of collective intelligence.",
+                     epilog="Run 'crowdsim COMMAND --help' for a command's options: "
+                            "'crowdsim run --help' lists the experiments, 'crowdsim sweep "
+                            "--help' the sweepable models, 'crowdsim app --help' the pages.")
     from sim import __version__
 
     parser.add_argument("--version", action="version", version=f"crowdsim {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    run = commands.add_parser("run", help="run (or resume) the experiment a config describes")
-    run.add_argument("config", help="experiment config (YAML), e.g. configs/galton_ox.yaml")
+    run = commands.add_parser("run", help="run (or resume) the experiment a config describes",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              epilog_factory=_experiments_epilog)
+    run.add_argument("config", metavar="NAME|CONFIG",
+                     help="an experiment listed below, e.g. galton_ox, or the path of an "
+                          "experiment config (YAML), e.g. configs/galton_ox.yaml")
     run.add_argument("--out", help="output folder (default results/<config name>)")
     _execution_options(run, "experiment")
     _figure_options(run)
@@ -143,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "stored results (nothing is re-run)")
     figures.add_argument("folder", help="an experiment's results folder")
     _figure_options(figures)
+    figures.add_argument("--metric", action="append", metavar="NAME",
+                         help="sweep folders: only this metric (repeatable; default: all)")
+    figures.add_argument("--no-report", action="store_true",
+                         help="sweep folders: do not refresh report.md and report.html")
 
     report = commands.add_parser("report", help="write report.md and a self-contained "
                                                 "report.html for an experiment or a sweep")
@@ -204,8 +417,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
     analyze.add_argument("--figure", help="save a histogram here (.png, .svg or .pdf)")
 
-    sweep = commands.add_parser("sweep", help="run or resume a parameter sweep")
-    sweep.add_argument("config", help="sweep config (YAML), e.g. configs/sweep_demo.yaml")
+    sweep = commands.add_parser("sweep", help="run or resume a parameter sweep",
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog_factory=_sweep_epilog)
+    sweep.add_argument("config", metavar="NAME|CONFIG",
+                       help="a shipped sweep config listed below, e.g. sweep_demo, or the path "
+                            "of a sweep config (YAML) naming one of the models below")
     sweep.add_argument("--out", help="output folder (default results/<config name>)")
     _execution_options(sweep, "sweep")
     sweep.add_argument("--no-report", action="store_true",
@@ -215,19 +432,30 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("folder", help="a sweep's folder, e.g. results/sweep_demo")
     results.add_argument("--metric", action="append", metavar="NAME",
                          help="only this metric (repeatable; default: all recorded)")
+    results.add_argument("--points", action="store_true",
+                         help="print one row per parameter point: its parameters and each "
+                              "metric's mean ± standard error over replicates")
+    results.add_argument("--csv", metavar="FILE",
+                         help="write the per-point table (parameters, runs, each metric's "
+                              "mean and <metric>_se) to FILE as CSV")
 
     sensitivity = commands.add_parser("sensitivity",
                                       help="Sobol or Morris indices of a sweep's metric")
     sensitivity.add_argument("folder", help="folder of a sobol or morris sweep")
     sensitivity.add_argument("--metric", required=True, help="a metric the sweep recorded")
     sensitivity.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    sensitivity.add_argument("--no-report", action="store_true",
+                             help="do not refresh report.md and report.html")
 
-    app = commands.add_parser("app", help="serve a model's interactive page in the browser")
+    app = commands.add_parser("app", help="serve a model's interactive page in the browser",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              epilog_factory=_apps_epilog)
     app.add_argument("name", metavar="NAME", help="the model's app, e.g. estimation")
     app.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1: this machine only)")
     app.add_argument("--port", type=_port, default=8765,
                      help="port to listen on (default 8765; 0: any free port)")
+    parser.commands = sorted(commands.choices)  # for "did you mean" on an unknown command
     return parser
 
 
@@ -235,23 +463,57 @@ def _run(args) -> int:
     from experiments._runner import Execution, run_experiment
     from sim.plots import set_figure_options
 
+    config = _config_path(args.config, "experiment")
+    if config.is_file():
+        _check_config_kind(config, "experiment")
     _check_scheduler(args.scheduler)
     set_figure_options(pdf=args.pdf, caption=args.caption)
     execution = Execution(workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
                           chunk_size=args.chunk_size, quiet=args.quiet)
-    run_experiment(args.config, args.out, execution, report=not args.no_report,
+    run_experiment(config, args.out, execution, report=not args.no_report,
                    log=None if args.quiet else print)
     return 0
 
 
 def _figures(args) -> int:
-    from experiments._runner import remake_figures
     from sim.plots import set_figure_options
 
     set_figure_options(pdf=args.pdf, caption=args.caption)
-    for path in remake_figures(args.folder):
+    folder = Path(args.folder)
+    if (folder / "manifest.json").is_file():
+        return _sweep_figures(folder, args)
+    if not (folder / "summary.json").is_file():
+        raise ConfigError(f"{folder}: neither a sweep folder (manifest.json) nor an "
+                          "experiment's results folder (summary.json)")
+    if args.metric:
+        raise ConfigError("--metric: only for sweep folders")
+    from experiments._runner import remake_figures
+
+    for path in remake_figures(folder):
         print(path)
     return 0
+
+
+def _sweep_figures(folder: Path, args) -> int:
+    from sim.sweep.figures import draw_sweep_figures
+
+    written, notes = draw_sweep_figures(folder, metrics=args.metric)
+    for path in written:
+        print(path)
+    for note in notes:
+        print(f"not drawn: {note}")
+    _refresh_report(folder, args.no_report, quiet=False)
+    return 0
+
+
+def _refresh_report(folder: Path, skip: bool, quiet: bool) -> None:
+    if skip:
+        return
+    from sim.report import write_report
+
+    md, page = write_report(folder)
+    if not quiet:
+        print(f"report: {md} and {page}")
 
 
 def _report(args) -> int:
@@ -304,7 +566,9 @@ def _sweep(args) -> int:
     from sim.sweep.config import load_sweep_config
     from sim.sweep.runner import run_sweep
 
-    config_path = Path(args.config)
+    config_path = _config_path(args.config, "model")
+    if config_path.is_file():
+        _check_config_kind(config_path, "model")
     config = load_sweep_config(config_path)
     _check_scheduler(args.scheduler)
     out_dir = Path(args.out) if args.out else Path("results") / config_path.stem
@@ -321,9 +585,21 @@ def _sweep(args) -> int:
 
 
 def _results(args) -> int:
-    from sim.sweep.results import format_summary, summarise
+    from sim.sweep.results import format_points, format_summary, point_means, summarise, write_csv
 
-    print(format_summary(summarise(args.folder, metrics=args.metric)))
+    table = point_means(args.folder, args.metric) if args.points or args.csv else None
+    if args.csv:
+        try:
+            write_csv(table, args.csv)
+        except OSError as exc:
+            reason = exc.strerror if exc.strerror and exc.filename else str(exc)
+            raise ConfigError(f"--csv: cannot write {args.csv}: {reason}") from None
+    if args.points:
+        print(format_points(args.folder, table))
+    else:
+        print(format_summary(summarise(args.folder, metrics=args.metric)))
+    if args.csv:
+        print(f"written: {args.csv} ({len(table):,} points)")
     return 0
 
 
@@ -334,12 +610,15 @@ def _sensitivity(args) -> int:
     if not args.quiet:
         print(format_indices(result))
         print("written: " + ", ".join(str(path) for path in written))
+    _refresh_report(Path(args.folder), args.no_report, args.quiet)
     return 0
 
 
 def _app(args) -> int:
-    from sim.app import AppError, ServerError, launch
+    from sim.app import APPS, AppError, ServerError, launch
 
+    if args.name not in APPS:
+        raise _unknown("app", args.name, APPS)
     try:
         return launch(args.name, host=args.host, port=args.port)
     except AppError as exc:
@@ -437,7 +716,13 @@ def _analyze_spec(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``crowdsim``; returns the exit code."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # no command: the usage and the commands, as a usage error (exit 2)
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
+        if not argv[0].startswith("-") and argv[0] not in parser.commands:
+            raise _unknown("command", argv[0], parser.commands)
         args = parser.parse_args(argv)
         handler = {"run": _run, "figures": _figures, "report": _report, "analyze": _analyze,
                    "calibrate": _calibrate, "predict": _predict,

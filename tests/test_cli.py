@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import assert_one_line_error, config_copy, run_cli
+from conftest import CONFIGS, assert_one_line_error, config_copy, run_cli
 from scipy import stats
 
 import sim
@@ -100,10 +100,157 @@ def test_version_and_console_script(tmp_path):
     assert done.stdout.strip() == f"crowdsim {sim.__version__}"
 
 
-def test_no_command_is_a_usage_error(tmp_path):
+COMMANDS = ["run", "figures", "report", "calibrate", "predict", "analyze", "sweep", "results",
+            "sensitivity", "app"]
+
+
+def test_no_command_prints_the_usage_and_the_commands(tmp_path):
+    # a usage error, as argparse has it: the help on stderr, exit code 2
     done = run_cli(cwd=tmp_path)
     assert done.returncode == 2
-    assert_one_line_error(done.stderr, "required")
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("usage: crowdsim")
+    listed = [line.split()[0] for line in done.stderr.splitlines()
+              if line.startswith("    ") and line.split()]
+    assert [name for name in listed if name in COMMANDS] == COMMANDS
+    assert "crowdsim run --help" in " ".join(done.stderr.split())
+
+
+def test_every_command_is_in_the_usage():
+    from sim.cli import build_parser
+
+    assert sorted(build_parser().commands) == sorted(COMMANDS)
+
+
+def _help(capsys, *args: str) -> str:
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+def _listed(text: str, heading: str) -> list[str]:
+    """The names listed under ``heading`` in a --help epilog (two-space indented lines)."""
+    block = text.split(heading, 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in block.splitlines()
+            if line.startswith("  ") and not line.startswith("   ")]
+
+
+def test_run_help_lists_every_experiment(capsys):
+    from experiments import EXPERIMENTS
+
+    text = _help(capsys, "run")
+    listed = _listed(text, "experiments (")
+    shipped = sorted(path.stem for path in CONFIGS.glob("*.yaml")
+                     if "experiment" in yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert listed == shipped
+    # every experiment module has a shipped config, so all of them are listed
+    modules = sorted(path.stem for path in (CONFIGS.parent / "experiments").glob("*.py")
+                     if not path.stem.startswith("_"))
+    assert modules == sorted(EXPERIMENTS)
+    assert set(modules) <= set(listed)
+    # a one-line description each, from the config's title
+    assert "Galton's ox, 1907" in text
+    assert "The TED ox, 2012 [experiment galton_ox]" in text
+
+
+def test_sweep_help_lists_the_models_and_the_shipped_sweeps(capsys):
+    from sim.sweep.models import MODELS
+
+    text = _help(capsys, "sweep")
+    assert _listed(text, "sweepable models") == sorted(MODELS)
+    assert "sweep_demo" in _listed(text, "shipped sweep configs")
+    assert "galton_ox" not in text.split("shipped sweep configs", 1)[1]
+    assert "Majority vote (Condorcet's jury theorem)" in text
+
+
+def test_app_help_lists_the_pages(capsys):
+    from sim.app import APPS
+
+    text = _help(capsys, "app")
+    assert _listed(text, "pages (") == sorted(APPS)
+
+
+def test_help_imports_no_model(tmp_path):
+    # the lists come from the configs, the docstrings' source text and the registries
+    code = ("import sys\n"
+            "from sim.cli import main\n"
+            "for command in ('run', 'sweep', 'app'):\n"
+            "    try:\n"
+            "        main([command, '--help'])\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            "loaded = [m for m in ('mesa', 'scipy.stats', 'numba', 'solara', 'pandas') "
+            "if m in sys.modules]\n"
+            "print('loaded:', loaded, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "loaded: []" in done.stderr
+
+
+BAD_SWEEP = "model: estimaton\nseed: 1\ndesign: grid\nreplicates: 1\n"
+BAD_EXPERIMENT = "experiment: galton_oxx\nseed: 1\n"
+
+
+UNKNOWN_NAMES = [
+    (["rn"], ["unknown command 'rn'", "did you mean 'run'?"]),
+    (["sweeps", "x.yaml"], ["unknown command 'sweeps'", "did you mean 'sweep'"]),
+    (["run", "galton_oxx"], ["unknown experiment 'galton_oxx'", "did you mean 'galton_ox'?"]),
+    (["run", "configs/galton_oxx.yaml"], ["configs/galton_oxx.yaml: file not found",
+                                          "did you mean configs/galton_ox.yaml?"]),
+    (["run", "bad_experiment.yaml"], ["experiment: unknown experiment 'galton_oxx'",
+                                      "did you mean 'galton_ox'?"]),
+    (["run", "configs/sweep_demo.yaml"], ["a sweep config", "crowdsim sweep"]),
+    (["sweep", "bad_sweep.yaml"], ["model: unknown sweep model 'estimaton'",
+                                   "did you mean 'estimation'?"]),
+    (["sweep", "sweep_dmo"], ["unknown sweep config 'sweep_dmo'", "did you mean 'sweep_demo'"]),
+    (["sweep", "configs/galton_ox.yaml"], ["an experiment config", "crowdsim run"]),
+    (["app", "estimaton"], ["unknown app 'estimaton'", "did you mean 'estimation'?",
+                            "nest-site"]),
+]
+
+
+@pytest.mark.parametrize(("args", "mentions"), UNKNOWN_NAMES,
+                         ids=["-".join(args) for args, _ in UNKNOWN_NAMES])
+def test_unknown_name_did_you_mean(args, mentions, tmp_path, monkeypatch, capsys):
+    (tmp_path / "configs").symlink_to(CONFIGS)
+    (tmp_path / "bad_sweep.yaml").write_text(BAD_SWEEP, encoding="utf-8")
+    (tmp_path / "bad_experiment.yaml").write_text(BAD_EXPERIMENT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, *mentions)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_experiment.yaml",
+                                                          "bad_sweep.yaml", "configs"]
+
+
+def test_misspelt_experiment_in_a_fresh_process(tmp_path):
+    done = run_cli("run", "galton_oxx", cwd=tmp_path)
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "did you mean 'galton_ox'?")
+    # a path that is not there, outside the source tree: the shipped name is suggested
+    done = run_cli("run", "configs/galton_oxx.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "configs/galton_oxx.yaml: file not found",
+                          "crowdsim run galton_ox")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_by_name_runs_the_shipped_config(tmp_path, monkeypatch, capsys):
+    import sim.cli
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    config_copy("galton_ox.yaml", shipped, replicates=50)
+    monkeypatch.setattr(sim.cli, "CONFIGS", shipped)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "galton_ox", "--workers", "1", "--quiet", "--no-report"]) == 0
+    summary = json.loads((tmp_path / "results" / "galton_ox" / "summary.json")
+                         .read_text(encoding="utf-8"))
+    assert summary["simulation"]["fairs"] == 50
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import numpy as np
 from sim import aggregate, metrics
 from sim.config import ConfigError
 
-__all__ = ["read_column", "analyze_guesses", "format_table"]
+__all__ = ["read_column", "analyze_guesses", "format_table", "draw_histogram",
+           "bootstrap_intervals", "unit_from_name"]
 
 
 def read_column(path: str | Path, column: str) -> tuple[np.ndarray, int]:
@@ -135,56 +136,144 @@ def format_table(result: dict, source: str = "") -> str:
     return "\n".join(lines)
 
 
-def draw_histogram(values, result: dict, path: str | Path, title: str) -> list[Path]:
-    """A histogram of the guesses with the truth and each aggregate marked.
+#: Units recognised at the end of a column's name (``estimate_lb``), for the axis label.
+KNOWN_UNITS = ("lb", "lbs", "kg", "g", "oz", "t", "mm", "cm", "m", "km", "in", "ft", "s",
+               "min", "h", "usd", "eur", "gbp", "pct")
 
-    Positive guesses spread over more than a factor of 30 (as guesses of quantities often
-    are) are drawn on a log axis with log-spaced bins; otherwise the outer 1 % is piled into
-    the end bins so that a few wild guesses do not squash the rest.
+
+def unit_from_name(name: str) -> str | None:
+    """The unit a column's name ends in (``estimate_lb`` -> ``lb``), if it is a known one.
+
+    Examples
+    --------
+    >>> unit_from_name("galton.csv: estimate_lb"), unit_from_name("guess")
+    ('lb', None)
+    """
+    last = name.replace(":", " ").split()[-1] if name.strip() else ""
+    head, _, tail = last.rpartition("_")
+    return tail if head and tail.lower() in KNOWN_UNITS else None
+
+
+def bootstrap_intervals(values, trim: float = 0.1, resamples: int = 1000, level: float = 0.9,
+                        seed: int = 0) -> dict[str, tuple[float, float]]:
+    """Percentile-bootstrap intervals of the aggregates (resampling the guesses).
+
+    Examples
+    --------
+    >>> low, high = bootstrap_intervals([9.0, 10.0, 11.0, 10.5, 9.5])["mean"]
+    >>> bool(9.0 < low < 10.0 < high < 11.0)
+    True
+    """
+    x = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    rules = {"mean": aggregate.mean, "median": aggregate.median,
+             "trimmed_mean": lambda a: aggregate.trimmed_mean(a, trim)}
+    if np.all(x > 0):
+        rules["geometric_mean"] = aggregate.geometric_mean
+    draws: dict[str, list] = {name: [] for name in rules}
+    # in blocks, so that a large set of guesses never needs resamples x n numbers at once
+    block = max(1, min(resamples, 2_000_000 // max(x.size, 1)))
+    for start in range(0, resamples, block):
+        sample = x[rng.integers(0, x.size, size=(min(block, resamples - start), x.size))]
+        for name, rule in rules.items():
+            draws[name].append(np.atleast_1d(rule(sample)))
+    tail = 100 * (1 - level) / 2
+    return {name: tuple(float(q) for q in np.percentile(np.concatenate(parts),
+                                                        [tail, 100 - tail]))
+            for name, parts in draws.items()}
+
+
+def draw_histogram(values, result: dict, path: str | Path, title: str,
+                   unit: str | None = None) -> list[Path]:
+    """A histogram of the guesses above each aggregate with its 90 % bootstrap interval,
+    both against the truth.
+
+    The aggregates get a row each below the histogram, so that close ones (a mean and a
+    trimmed mean a pound apart) stay apart. Positive guesses spread over more than a factor
+    of 30 (as guesses of quantities often are) are drawn on a log axis with log-spaced bins;
+    otherwise the outer 1 % is piled into the end bins so that a few wild guesses do not
+    squash the rest. ``unit`` (default: read off the end of ``title``, e.g. ``estimate_lb``)
+    labels the axis.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
     x = np.asarray(values, dtype=float)
-    fig, ax = plt.subplots(figsize=(8.5, 4.5), layout="constrained")
+    unit = unit or unit_from_name(title)
+    names = [name for name, value in result["aggregates"].items() if value is not None]
+    fig, (ax, rows) = plt.subplots(2, 1, figsize=(8.5, 4.6 + 0.3 * len(names)), sharex=True,
+                                   height_ratios=[3, 0.55 * len(names) + 0.4],
+                                   layout="constrained")
     lo, hi = np.quantile(x, [0.005, 0.995]) if x.size > 20 else (x.min(), x.max())
     bins = min(60, max(10, x.size // 10))
     log = bool(x.min() > 0 and hi > 30 * lo)
+    style = {"histtype": "stepfilled", "color": PALETTE[7], "alpha": 0.6, "lw": 0}
     if log:
         edges = np.geomspace(x.min(), x.max(), bins + 1)
-        ax.hist(x, bins=edges, color=PALETTE[7], alpha=0.7, label=f"estimates (n = {x.size})")
+        ax.hist(x, bins=edges, label=f"guesses (n = {x.size})", **style)
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(
             lambda v, _: f"{v:g}" if v < 1 else f"{v:,.0f}" if v < 1e6
             else f"$10^{{{np.log10(v):.0f}}}$"))
-        shown = (x.min(), x.max())
     else:
         clipped = int(np.count_nonzero((x < lo) | (x > hi)))
-        ax.hist(np.clip(x, lo, hi), bins=bins, color=PALETTE[7], alpha=0.7,
-                label=f"estimates (n = {x.size})" + (f";\n{clipped} beyond the 0.5-99.5 % "
-                                                     "quantiles\ndrawn in the end bins"
-                                                     if clipped else ""))
-        shown = (lo, hi)
+        ax.hist(np.clip(x, lo, hi), bins=bins,
+                label=f"guesses (n = {x.size})" + (f"; {clipped} beyond the 0.5-99.5 % "
+                                                   "quantiles\ndrawn in the end bins"
+                                                   if clipped else ""), **style)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    in_unit = f" {unit}" if unit else ""
+    truth = result["truth"]
+    for axis in (ax, rows):
+        axis.axvline(truth, color="black", lw=1.5, zorder=1, label=f"truth {truth:g}{in_unit}")
+    shown = ax.get_xlim()  # the histogram and the truth: what the aggregates are drawn on
 
     def where(value: float) -> str:
         return "" if shown[0] <= value <= shown[1] else " (off the chart)"
 
-    truth = result["truth"]
-    ax.axvline(truth, color=PALETTE[2], lw=2.5, label=f"truth {truth:g}{where(truth)}")
-    styles = {"mean": ("--", PALETTE[3]), "median": (":", PALETTE[0]),
-              "geometric_mean": ("-.", PALETTE[4]), "trimmed_mean": ((0, (5, 1)), PALETTE[1])}
-    for name, value in result["aggregates"].items():
-        if value is None:
-            continue
-        style, colour = styles.get(name, ("--", PALETTE[5]))
-        ax.axvline(value, color=colour, ls=style, lw=2,
-                   label=f"{name.replace('_', ' ')} {value:.4g}{where(value)}")
-    ax.set_xlabel("estimate" + (" (log scale)" if log else ""))
-    ax.set_ylabel("number of estimates")
+    rows.set_xlim(shown)
+    ax.set_ylabel("number of guesses")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    # headroom above the bars, so the legend covers none of them
+    ax.set_ylim(0, 1.4 * ax.get_ylim()[1])
+    ax.legend(loc="best", frameon=True)
+
+    # one row per aggregate, each in its own colour and marker, with its interval
+    intervals = bootstrap_intervals(x, trim=result.get("trim_fraction", 0.1))
+    trim = 100 * result.get("trim_fraction", 0.1)
+    labels = {"mean": "mean", "median": "median", "geometric_mean": "geometric mean",
+              "trimmed_mean": f"{trim:g} % trimmed mean"}
+    markers = {"mean": ("o", PALETTE[0]), "median": ("s", PALETTE[3]),
+               "geometric_mean": ("D", PALETTE[4]), "trimmed_mean": ("^", PALETTE[1])}
+    ticks, numbers = [], []
+    for row, name in enumerate(reversed(names)):
+        value = result["aggregates"][name]
+        marker, colour = markers.get(name, ("o", PALETTE[5]))
+        low, high = intervals.get(name, (value, value))
+        shown_value = min(max(value, shown[0]), shown[1])
+        if shown_value != value:  # off the chart: an arrow at the edge, pointing to it
+            marker = ">" if value > shown[1] else "<"
+        rows.errorbar([shown_value], [row],
+                      xerr=[[max(shown_value - max(low, shown[0]), 0)],
+                            [max(min(high, shown[1]) - shown_value, 0)]],
+                      fmt=marker, color=colour, ms=7, capsize=4, lw=1.5, zorder=3,
+                      clip_on=False)
+        ticks.append(labels.get(name, name.replace("_", " ")))
+        numbers.append(f"{value:.5g}{in_unit} ({value - truth:+.3g}{in_unit}){where(value)}")
+    # names on the left, values and errors on the right, one row each
+    values_axis = rows.twinx()
+    for axis, text in ((rows, ticks), (values_axis, numbers)):
+        axis.set_ylim(-0.6, len(names) - 0.4)
+        axis.set_yticks(range(len(names)), text, fontsize=9)
+        axis.grid(False)
+        axis.tick_params(axis="y", length=0, pad=8)
+    rows.grid(axis="x", visible=True)
+    rows.set_title("aggregates (error from the truth) with 90 % bootstrap intervals",
+                   fontsize=9.5)
+    rows.set_xlabel(f"guess ({unit}{', log scale' if log else ''})" if unit else
+                    "guess (in the CSV's unit" + (", log scale)" if log else ")"))
     target = Path(path)
     return save(fig, target.with_suffix(""), formats=(target.suffix.lstrip(".").lower() or "png",))

@@ -17,19 +17,34 @@ import seaborn as sns
 
 from sim.io import save_figure
 
-__all__ = ["PALETTE", "apply_theme", "save", "set_figure_options"]
+__all__ = ["PALETTE", "add_caption", "apply_theme", "save", "set_figure_options"]
 
-# project-wide output options, set once by the CLI (--pdf, --caption)
-_OPTIONS = {"pdf": False, "caption": False}
+# project-wide output options, set once by the CLI (--pdf, --caption) or by a test (text_check)
+_OPTIONS = {"pdf": False, "caption": False, "text_check": None}
+_UNSET = object()
 
 
-def set_figure_options(pdf: bool | None = None, caption: bool | None = None) -> None:
-    """Also write PDF files (``pdf``) and/or print the provenance as a small caption
-    under every figure (``caption``)."""
+def set_figure_options(pdf: bool | None = None, caption: bool | None = None,
+                       text_check=_UNSET) -> None:
+    """Set project-wide figure options; None leaves an option as it is.
+
+    Parameters
+    ----------
+    pdf : bool, optional
+        Also write PDF files.
+    caption : bool, optional
+        Print the provenance as a small caption below every figure.
+    text_check : callable or None, optional
+        Called as ``text_check(fig, stem)`` just before each figure is written (with its
+        caption), e.g. to collect :func:`sim.plots.checks.text_problems`; None turns it off.
+    """
     if pdf is not None:
         _OPTIONS["pdf"] = bool(pdf)
     if caption is not None:
         _OPTIONS["caption"] = bool(caption)
+    if text_check is not _UNSET:
+        _OPTIONS["text_check"] = text_check
+
 
 #: Colour-blind-safe palette (seaborn "colorblind"), indexable by role.
 PALETTE = sns.color_palette("colorblind")
@@ -48,7 +63,9 @@ def save(fig, stem: str | Path, provenance: dict | None = None,
     """Save ``fig`` as ``stem.png`` and ``stem.svg`` (atomically) and close it.
 
     The provenance (experiment, config hash, version, commit, date) goes into the files'
-    metadata: PNG text chunks, SVG ``<metadata>``.
+    metadata: PNG text chunks, SVG ``<metadata>``; with the ``caption`` option also into a
+    caption below the figure (:func:`add_caption`). The ``text_check`` option, if set, sees
+    the figure just before it is written.
     """
     stem = Path(stem)
     provenance = provenance or {}
@@ -58,12 +75,13 @@ def save(fig, stem: str | Path, provenance: dict | None = None,
     if _OPTIONS["pdf"] and "pdf" not in formats and formats == ("png", "svg"):
         formats = (*formats, "pdf")
     if _OPTIONS["caption"] and description:
-        short = {k: provenance.get(k) for k in ("experiment", "crowdsim_version", "timestamp")}
-        commit = (provenance.get("git_commit") or "")[:10]
+        commit = (provenance.get("git_commit") or "")[:10] or "none"
         config = (provenance.get("config_hash") or "")[:10]
-        fig.text(0.005, 0.002, f"crowdsim {short['crowdsim_version']} | {short['experiment']} "
-                 f"| config {config} | commit {commit or 'none'} | {short['timestamp']}",
-                 fontsize=6, color="0.45", ha="left", va="bottom")
+        add_caption(fig, [f"crowdsim {provenance.get('crowdsim_version')}",
+                          f"{provenance.get('experiment')}", f"config {config}",
+                          f"commit {commit}", f"{provenance.get('timestamp')}"])
+    if _OPTIONS["text_check"] is not None:
+        _OPTIONS["text_check"](fig, stem)
     paths = []
     for fmt in formats:
         metadata = {"png": {"Software": "crowdsim", "Description": description},
@@ -73,3 +91,54 @@ def save(fig, stem: str | Path, provenance: dict | None = None,
                                  bbox_inches="tight"))
     plt.close(fig)
     return paths
+
+
+def add_caption(fig, parts: list[str], fontsize: float = 6) -> None:
+    """Print ``parts`` (joined by " | ", wrapped to the figure's width) as a small grey
+    caption in a strip below everything else.
+
+    A figure with constrained layout gets the strip reserved inside the canvas (the layout's
+    ``rect`` shrinks from below), so the caption never covers an axis label. A figure without
+    it gets the caption below its drawn content, outside the canvas, where
+    ``bbox_inches="tight"`` still includes it.
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig.canvas.draw()  # lay the figure out, so its extent and text sizes are known
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    lines, line = [], ""
+    for part in parts:
+        trial = f"{line} | {part}" if line else part
+        probe = fig.text(0, 0, trial, fontsize=fontsize)
+        fits = probe.get_window_extent(renderer).width <= 0.98 * width
+        probe.remove()
+        if line and not fits:
+            lines.append(line)
+            trial = part
+        line = trial
+    lines.append(line)
+    caption = fig.text(0.005, 0.0, "\n".join(lines), fontsize=fontsize, color="0.45",
+                       ha="left", va="bottom")
+    height = caption.get_window_extent(renderer).height
+    pad = 0.5 * fontsize * fig.dpi / 72  # half a line, in pixels
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        left, bottom, w, h = engine.get().get("rect", (0, 0, 1, 1))
+        strip = (height + 2 * pad) / fig.bbox.height
+        engine.set(rect=(left, bottom + strip, w, h - strip))
+        caption.set_y(bottom + pad / fig.bbox.height)
+        # constrained layout anchors figure legends at the bottom and the x super-label to
+        # the figure's edge, not to the rect: lift them above the strip
+        points = (height + 2 * pad) * 72 / fig.dpi
+        for legend in fig.legends:
+            lower = legend._loc in (3, 4, 8)  # lower left, lower right, lower center
+            if lower and getattr(legend, "_bbox_to_anchor", None) is None:
+                legend.borderaxespad += points / legend._fontsize
+        label = getattr(fig, "_supxlabel", None)
+        if label is not None and getattr(label, "_autopos", False):
+            label._autopos = False
+            label.set_y(label.get_position()[1] + strip)
+    else:
+        below = fig.get_tightbbox(renderer).y0 * fig.dpi  # inches -> pixels
+        caption.set_y((min(below, 0.0) - pad - height) / fig.bbox.height)

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,10 +30,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from sim.config import ConfigError
+from sim.io import atomic_path
 from sim.sweep.store import FAILURES_SCHEMA, SweepStore, runs_schema
 
 __all__ = ["read_manifest", "load", "load_failures", "load_design", "status", "point_means",
-           "point_stats", "summarise", "format_summary"]
+           "point_stats", "parameter_columns", "summarise", "format_summary", "format_points",
+           "write_csv"]
 
 #: A swept parameter with at most this many distinct values is summarised per value;
 #: one with more (a sampled design) by quantile bins.
@@ -103,12 +106,74 @@ def status(folder: str | os.PathLike) -> dict[str, int]:
     return {**store.counts(total), "total": total}
 
 
-def point_means(folder: str | os.PathLike, metric: str, round_: int | None = None) -> pd.Series:
-    """A metric averaged over each point's replicates, indexed by ``point_id`` (design order).
+def point_means(folder: str | os.PathLike, metrics: str | list[str] | None = None,
+                round_: int | None = None) -> pd.DataFrame | pd.Series:
+    """Per parameter point: its parameters, its completed runs, and each metric's mean and
+    standard error over the point's replicates (one row per point, as Mesa's ``batch_run``
+    and the EMA workbench give parameters beside outcomes).
 
-    ``round_`` selects a round (default: each run's last recorded round).
+    Parameters
+    ----------
+    folder : path-like
+        A sweep folder.
+    metrics : list of str, optional
+        The metrics (default: all recorded). A single name as a ``str`` returns only that
+        metric's means, as a Series indexed by ``point_id``.
+    round_ : int, optional
+        The round to average (default: each run's last recorded round).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``point_id`` in design order, every point of the design (a point without
+        a completed run has ``runs`` 0 and NaN outcomes). Columns: the swept parameters
+        (config order), the fixed ones, ``runs`` (completed runs), then for each metric
+        ``<metric>`` (the mean) and ``<metric>_se`` (the standard error of that mean:
+        SD over replicates, ``ddof=1``, divided by the square root of their number; NaN
+        with one replicate). Runs where a metric is NaN are left out of its mean and SE.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sim.sweep import SweepConfig, run_sweep
+    >>> config = SweepConfig(model="estimation", seed=1, design="grid", replicates=3,
+    ...                      fixed={"n_agents": 10}, swept={"correlation": [0.0, 0.5]},
+    ...                      metrics=["error_of_mean"])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = run_sweep(config, folder, quiet=True, log=None)
+    ...     table = point_means(folder)
+    >>> table.columns.tolist()
+    ['correlation', 'n_agents', 'runs', 'error_of_mean', 'error_of_mean_se']
+    >>> table["runs"].tolist()
+    [3, 3]
     """
-    return point_stats(folder, metric, round_)["mean"]
+    if isinstance(metrics, str):
+        return point_stats(folder, metrics, round_)["mean"]
+    manifest = read_manifest(folder)
+    metrics = _chosen_metrics(manifest, metrics)
+    runs = _last_or_round(load(folder, columns=["point_id", *metrics]), round_)
+    design = load_design(folder).set_index("point_id").sort_index()
+    table = design[parameter_columns(manifest)].copy()
+    groups = runs.groupby("point_id")
+    table["runs"] = groups.size().reindex(table.index, fill_value=0).astype("int64")
+    for name in metrics:
+        values = groups[name]
+        table[name] = values.mean().reindex(table.index)
+        table[f"{name}_se"] = (values.std(ddof=1) / np.sqrt(values.count())).reindex(
+            table.index)
+    return table
+
+
+def parameter_columns(manifest: dict) -> list[str]:
+    """The sweep's parameter columns: the swept ones in config order, then the fixed ones."""
+    swept = list(manifest["design"]["swept"])
+    return swept + [name for name in manifest["columns"] if name not in swept]
+
+
+def _last_or_round(runs: pd.DataFrame, round_: int | None) -> pd.DataFrame:
+    if round_ is None:
+        return runs.groupby("run_id").tail(1)  # rows are sorted by run_id, then round
+    return runs[runs["round"] == round_]
 
 
 def point_stats(folder: str | os.PathLike, metric: str,
@@ -121,11 +186,7 @@ def point_stats(folder: str | os.PathLike, metric: str,
     if metric not in manifest["metrics"]:
         raise ConfigError(f"--metric: {metric!r} was not recorded in {folder}; recorded: "
                           f"{', '.join(manifest['metrics'])}")
-    runs = load(folder, columns=["point_id", metric])
-    if round_ is None:
-        runs = runs.groupby("run_id").tail(1)  # rows are sorted by run_id, then round
-    else:
-        runs = runs[runs["round"] == round_]
+    runs = _last_or_round(load(folder, columns=["point_id", metric]), round_)
     return runs.groupby("point_id")[metric].agg(["mean", "var", "count"])
 
 
@@ -213,6 +274,58 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append(f"  {row.runs:,} runs at {row.points:,} points: {row.error_type}: "
                          f"{row.error_message}")
     return "\n".join(lines)
+
+
+def format_points(folder: str | os.PathLike, table: pd.DataFrame) -> str:
+    """The per-point table as text (what ``crowdsim results DIR --points`` prints): the
+    varying parameters, completed runs and ``mean ± SE`` of each metric; fixed parameters
+    in the heading."""
+    manifest = read_manifest(folder)
+    swept = [name for name in manifest["design"]["swept"] if name in table.columns]
+    metrics = [name for name in table.columns if f"{name}_se" in table.columns]
+    fixed = ", ".join(f"{name}={value}" for name, value in manifest["design"]["fixed"].items())
+    rounds = "each run's last round; " if load(folder, columns=[])["round"].nunique() > 1 \
+        else ""
+    lines = [f"sweep {manifest['name']}: {len(table):,} points; mean ± standard error over "
+             f"each point's replicates ({rounds}SE = SD / sqrt(runs); NaN left out)"]
+    if fixed:
+        lines.append(f"fixed: {fixed}")
+    shown = table[swept].copy()
+    for name in swept:
+        if pd.api.types.is_float_dtype(shown[name]):
+            shown[name] = shown[name].map(_number)
+    shown["runs"] = table["runs"].map(lambda n: f"{n:,}")
+    for name in metrics:
+        shown[name] = [_mean_se(mean, se) for mean, se in zip(table[name], table[f"{name}_se"])]
+    lines.append(shown.reset_index().to_string(index=False))
+    return "\n".join(lines)
+
+
+def _mean_se(mean: float, se: float) -> str:
+    if np.isnan(mean):
+        return "nan"
+    # the SE to two significant digits, without an exponent: 210, not 2.1e+02
+    return _number(mean) if np.isnan(se) else f"{_number(mean)} ± {float(f'{se:.2g}'):.15g}"
+
+
+def write_csv(table: pd.DataFrame, target: str | os.PathLike) -> Path:
+    """Write ``table`` (e.g. :func:`point_means`, with its ``point_id`` index) as CSV,
+    atomically: a temporary file beside ``target``, renamed onto it once complete.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``target``'s folder does not exist (it is not created: a typo should not make
+        folders).
+    OSError
+        Writing failed; no file, complete or partial, is left behind.
+    """
+    target = Path(target)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"folder {target.parent} does not exist")
+    with atomic_path(target, suffix=".csv") as tmp:
+        table.to_csv(tmp)
+    return target
 
 
 def _number(value: float) -> str:

@@ -295,20 +295,25 @@ def _cpu_count() -> int:
 # the sweep
 
 
-def run_sweep(config: SweepConfig, out_dir: str | os.PathLike, *, name: str,
-              workers: int | None = None, scheduler: str | None = None, client=None,
-              fresh: bool = False, chunk_size: int | None = None, quiet: bool = False,
+def run_sweep(config: SweepConfig, out_dir: str | os.PathLike | None = None, *,
+              name: str | None = None, workers: int | None = None,
+              scheduler: str | None = None, client=None, fresh: bool = False,
+              chunk_size: int | None = None, quiet: bool = False,
               log: Callable[[str], None] | None = print) -> SweepReport:
     """Run (or resume) the sweep ``config`` describes into ``out_dir``.
 
     Parameters
     ----------
     config : SweepConfig
-    out_dir : path-like
+    out_dir : path-like, optional
         The sweep's folder. If it holds this sweep already, completed chunks are kept and
         only the rest runs; if it holds another config's sweep, a :class:`ConfigError`.
-    name : str
-        The sweep's name (the config file's stem), recorded in the manifest.
+        Default: ``results/<name>`` under the current directory.
+    name : str, optional
+        The sweep's name (the config file's stem for ``crowdsim sweep``), recorded in the
+        manifest. Default: the name of ``out_dir``; with neither, ``<model>-<hash>``, the
+        first 8 hex digits of the config's hash (:func:`sweep_hash`), so the same config
+        always lands in, and resumes from, the same folder.
     workers : int, optional
         Local worker processes (1: run in this process). Default: one per core, or this
         process when the sweep is small.
@@ -340,6 +345,10 @@ def run_sweep(config: SweepConfig, out_dir: str | os.PathLike, *, name: str,
         After saving what is done (the manifest says ``interrupted``).
     """
     log = log or (lambda message: None)
+    if name is None:
+        name = Path(out_dir).resolve().name if out_dir is not None \
+            else f"{config.model}-{sweep_hash(config)[:8]}"
+    out_dir = Path("results") / name if out_dir is None else out_dir
     model = get_model(config.model)
     design = build_design(config)
     total = len(design) * config.replicates

@@ -1,54 +1,82 @@
-"""Mesa SolaraViz page for the estimation model with social influence.
+"""Page of crowd estimation with social influence (Galton's ox), on Mesa and Solara.
 
-Serve it with ``crowdsim app estimation`` (or ``solara run sim.models.estimation.app``). The
-page shows
+Serve it with ``crowdsim app estimation`` (or ``solara run sim.models.estimation.app``). One
+step is one round of revision: every agent revises its estimate once. The page shows
 
 - the agents, on their network when they see network neighbours, coloured by their current
   estimate (blue below the truth, red above, white at it; the truth, the crowd's mean and its
   median are marked on the colour bar), with the influencer ringed;
+- a histogram of the estimates now, over the outline of the first answers, with the truth,
+  the mean and the median;
 - the collective error (of the mean and of the median) and the diversity of the estimates,
-  round by round (Mesa's ``make_plot_component`` on the model's DataCollector);
-- a line of numbers for the current round;
+  step by step (from the model's DataCollector);
+- a line of numbers for the current step;
 
-and in the sidebar Mesa's controls (Reset, play, Step) and the model parameters: crowd size,
-social weight, information condition, topology, influencer and seed. A changed control takes
-effect at the next Reset; the same seed and controls always give the same crowd.
+and in the sidebar the run controls and the model's levers: crowd size, social weight and
+how weights differ between agents, stubborn agents, information condition, topology (with
+the communities' bridge share), influencer, truth, noise family and scale, revision space
+and seed. A changed control takes effect at the next Reset; the same seed and controls
+always give the same crowd.
+
+The communities topology (:func:`sim.networks.stochastic_block`) puts the agents in
+:data:`COMMUNITIES` communities whose members share part of their error (correlation
+:data:`COMMUNITY_CORRELATION`, one group per community): without bridges each community
+settles on its own shared error; a few bridging ties (the bridge share) carry it towards the
+crowd's, better, mean.
 
 The controls are flat keyword arguments of :class:`EstimationApp`, a small subclass of
 :class:`~sim.models.estimation.model.CrowdEstimation` that maps them to
 :class:`~sim.models.estimation.params.EstimationParams` with :func:`app_params` (every other
 parameter keeps the schema's default: Galton's ox, truth 1198 lb, normal errors with SD
 54.9 lb). Only two values are the app's own: the starting crowd size (60 instead of 787, a
-network one can see) and the number of rounds (10,000, so that the page can be stepped as long
+network one can see) and the number of steps (10,000, so that the page can be stepped as long
 as one likes; the Mesa model stops after ``rounds`` steps).
 """
 
 from __future__ import annotations
 
-import matplotlib.colors as mcolors
-import networkx as nx
+import matplotlib as mpl
 import numpy as np
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz, make_plot_component
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
 
 from sim import app_parts
 from sim.models.estimation.model import CrowdEstimation
-from sim.models.estimation.params import EstimationParams
+from sim.models.estimation.params import GALTON_NORMAL_SD, EstimationParams
+from sim.networks.generators import communities
+from sim.plots.style import PALETTE
 
-__all__ = ["EstimationApp", "app_params", "TOPOLOGIES", "INFORMATION",
-           "INFLUENCERS", "DEFAULTS", "APP_ROUNDS", "model_params", "page"]
+__all__ = ["EstimationApp", "app_params", "community_spec", "usable_revision", "layout",
+           "TOPOLOGIES", "INFORMATION", "INFLUENCERS", "WEIGHTS", "NOISE", "REVISION",
+           "COMMUNITIES", "COMMUNITY_CORRELATION", "DEFAULTS", "APP_ROUNDS", "MIN_AGENTS",
+           "MAX_AGENTS", "CrowdView", "HistogramView", "TrajectoryView", "StepSummary",
+           "model_params", "Page", "page"]
 
-#: Rounds the app's model may run before Mesa's Step and play buttons are disabled.
+#: Steps the app's model may run before the Step and play buttons are disabled.
 APP_ROUNDS = 10_000
 
-#: Topology choices: label -> network spec (:mod:`sim.networks`). Used only when the agents
-#: see their network neighbours; under the other information conditions there is no network.
+#: Communities of the communities topology, and the share of each member's error its
+#: community shares (the correlation of :mod:`sim.models.estimation.beliefs`, one group per
+#: community).
+COMMUNITIES = 4
+COMMUNITY_CORRELATION = 0.5
+#: Expected ties of an agent inside its community (the communities topology).
+COMMUNITY_DEGREE = 6.0
+
+_COMMUNITY_LABEL = (f"{COMMUNITIES} communities, each sharing an error "
+                    f"(ρ {COMMUNITY_CORRELATION:g})")
+
+#: Topology choices: label -> network spec (:mod:`sim.networks`; the communities' spec is
+#: completed by :func:`community_spec`). Used only when the agents see their network
+#: neighbours; under the other information conditions there is no network.
 TOPOLOGIES: dict[str, dict] = {
     "small world (k = 4, p = 0.1)": {"kind": "watts_strogatz", "degree": 4, "rewire_p": 0.1},
     "ring lattice (k = 4)": {"kind": "ring_lattice", "degree": 4},
     "star (agent 0 the hub)": {"kind": "star"},
     "complete": {"kind": "complete"},
+    _COMMUNITY_LABEL: {"kind": "stochastic_block"},
 }
 
 #: Information conditions: label -> ``EstimationParams.information``.
@@ -72,15 +100,50 @@ INFLUENCERS: dict[str, dict] = {
         "influencer_bias": 0.1},
 }
 
+#: How the agents' social weights differ: label -> weight mode and spread
+#: (:func:`sim.models.estimation.rules.draw_social_weights`).
+WEIGHTS: dict[str, dict] = {
+    "the same w for everyone": {"weight_mode": "constant", "weight_spread": 0.0},
+    "uniform, w ± 0.2": {"weight_mode": "random", "weight_spread": 0.2},
+    "Beta around w (Soll & Larrick 2009)": {"weight_mode": "beta", "weight_spread": 0.5},
+    "more for the less accurate (Becker et al. 2017)": {"weight_mode": "accuracy",
+                                                        "weight_spread": 0.5},
+}
+
+#: Noise families: label -> ``EstimationParams.noise``. A split normal is Galton's (1907)
+#: reading of the ballots: probable error 45 lb below the median and 29 above (37 overall).
+NOISE: dict[str, str] = {
+    "normal (Galton 1907)": "normal",
+    "split normal: wider below (Galton's ballots)": "split_normal",
+    "log-normal (Lorenz et al. 2011)": "lognormal",
+    "log-Cauchy, heavy tails (Jayles et al. 2017)": "log_cauchy",
+}
+_SPLIT_BELOW, _SPLIT_ABOVE = 45.0 / 37.0, 29.0 / 37.0
+
+#: Revision spaces: label -> ``EstimationParams.revision_space``.
+REVISION: dict[str, str] = {
+    "the estimate (linear)": "linear",
+    "its logarithm (Lorenz et al. 2011)": "log",
+}
+
 _SCHEMA = EstimationParams.model_fields
 
-#: The controls' starting values (the social weight is the schema's default).
+#: The controls' starting values (the schema's defaults where it has them; the noise is
+#: Galton's SD as a share of his truth, 4.6 %: 55.1 lb instead of 54.9 at 1198 lb, on the
+#: slider's steps).
 DEFAULTS: dict = {
     "n_agents": 60,
     "social_weight": _SCHEMA["social_weight"].default,
     "information": "network neighbours",
     "topology": "small world (k = 4, p = 0.1)",
     "influencer": "none",
+    "bridge_share": 0.05,
+    "weights": "the same w for everyone",
+    "stubborn_share": _SCHEMA["stubborn_share"].default,
+    "truth": int(_SCHEMA["truth"].default),
+    "noise": "normal (Galton 1907)",
+    "noise_level": round(GALTON_NORMAL_SD / _SCHEMA["truth"].default, 3),
+    "revision": "the estimate (linear)",
     "seed": 42,
 }
 
@@ -89,39 +152,98 @@ MIN_AGENTS = 5
 MAX_AGENTS = 300
 
 
+def community_spec(n_agents: int, bridge_share: float) -> dict:
+    """The communities topology's network for ``n_agents``: :data:`COMMUNITIES` blocks with
+    about :data:`COMMUNITY_DEGREE` ties inside each agent's own, and ``bridge_share`` of
+    its ties to other communities.
+
+    >>> community_spec(60, 0.05)
+    {'kind': 'stochastic_block', 'n_communities': 4, 'p_in': 0.42857142857142855, \
+'bridge_share': 0.05}
+    """
+    size = n_agents / COMMUNITIES
+    p_in = min(1.0, COMMUNITY_DEGREE / max(size - 1.0, 1e-9))
+    return {"kind": "stochastic_block", "n_communities": COMMUNITIES, "p_in": p_in,
+            "bridge_share": float(bridge_share)}
+
+
+def usable_revision(revision: str, noise: str) -> tuple[str, str | None]:
+    """The revision space the crowd can use with ``noise`` (labels), and the problem when
+    it is not the one picked: logarithms need positive estimates, which only the
+    multiplicative noise families guarantee.
+
+    >>> usable_revision("its logarithm (Lorenz et al. 2011)", "log-normal (Lorenz et al. 2011)")
+    ('its logarithm (Lorenz et al. 2011)', None)
+    >>> usable_revision("its logarithm (Lorenz et al. 2011)", "normal (Galton 1907)")[1]
+    'revising logarithms needs log-normal or log-Cauchy noise (positive estimates): revised \
+the estimate (linear)'
+    """
+    space = app_parts.choose(REVISION, revision, "revision")
+    family = app_parts.choose(NOISE, noise, "noise")
+    if space == "log" and family not in ("lognormal", "log_cauchy"):
+        return ("the estimate (linear)", "revising logarithms needs log-normal or log-Cauchy "
+                "noise (positive estimates): revised the estimate (linear)")
+    return revision, None
+
+
 def app_params(n_agents: int = DEFAULTS["n_agents"],
                social_weight: float = DEFAULTS["social_weight"],
                information: str = DEFAULTS["information"],
                topology: str = DEFAULTS["topology"],
-               influencer: str = DEFAULTS["influencer"]) -> EstimationParams:
+               influencer: str = DEFAULTS["influencer"],
+               bridge_share: float = DEFAULTS["bridge_share"],
+               weights: str = DEFAULTS["weights"],
+               stubborn_share: float = DEFAULTS["stubborn_share"],
+               truth: float = DEFAULTS["truth"], noise: str = DEFAULTS["noise"],
+               noise_level: float = DEFAULTS["noise_level"],
+               revision: str = DEFAULTS["revision"]) -> EstimationParams:
     """The app's controls as validated model parameters.
 
     The topology applies only under ``information="network neighbours"``; under the other
-    conditions the crowd has no network.
+    conditions the crowd has no network. ``noise_level`` is the error's SD as a share of the
+    truth (normal, split normal) or the SD (scale) of the log-error (log-normal,
+    log-Cauchy), which is about the same for small errors.
 
     >>> p = app_params(n_agents=20, topology="star (agent 0 the hub)")
-    >>> p.information, p.network.kind, p.n_agents, p.rounds
-    ('neighbours', 'star', 20, 10000)
+    >>> p.information, p.network.kind, p.n_agents, p.rounds, round(p.noise_scale, 2)
+    ('neighbours', 'star', 20, 10000, 55.11)
     >>> app_params(information="crowd mean (aggregate)").network.kind
     'none'
+    >>> p = app_params(noise="log-normal (Lorenz et al. 2011)", noise_level=0.5)
+    >>> p.noise, p.noise_scale
+    ('lognormal', 0.5)
     """
     info = app_parts.choose(INFORMATION, information, "information")
-    spec = app_parts.choose(TOPOLOGIES, topology, "topology")
+    spec = dict(app_parts.choose(TOPOLOGIES, topology, "topology"))
     influence = app_parts.choose(INFLUENCERS, influencer, "influencer")
+    weighting = app_parts.choose(WEIGHTS, weights, "weights")
+    family = app_parts.choose(NOISE, noise, "noise")
+    space = app_parts.choose(REVISION, revision, "revision")
+    n_agents, truth = int(n_agents), float(truth)
+    shared = {}
+    if info == "neighbours" and spec["kind"] == "stochastic_block":
+        spec = community_spec(n_agents, bridge_share)
+        shared = {"correlation": COMMUNITY_CORRELATION, "n_groups": COMMUNITIES}
+    additive = family in ("normal", "split_normal")
+    scale = float(noise_level) * truth if additive else float(noise_level)
+    split = ({"noise_scale_below": scale * _SPLIT_BELOW, "noise_scale_above": scale * _SPLIT_ABOVE}
+             if family == "split_normal" else {})
     return EstimationParams(
-        n_agents=int(n_agents), social_weight=float(social_weight), information=info,
+        n_agents=n_agents, social_weight=float(social_weight), information=info,
         network=spec if info == "neighbours" else {"kind": "none"}, rounds=APP_ROUNDS,
-        **influence)
+        stubborn_share=float(stubborn_share), truth=truth, noise=family, noise_scale=scale,
+        revision_space=space, **split, **shared, **weighting, **influence)
 
 
+@app_parts.keep_own_signature
 class EstimationApp(CrowdEstimation):
-    """:class:`CrowdEstimation` built from the app's flat controls (what SolaraViz's Reset
+    """:class:`CrowdEstimation` built from the app's flat controls (what the page's Reset
     passes), with a drawing layout for the agents.
 
     The seed comes from a text box: text that is not a whole number >= 0 does not stop the
-    page (Mesa's Reset has no error handling, and an exception there replaces the page with
-    a traceback); the model then uses the default seed and says so in ``seed_problem``,
-    which the page shows.
+    page (an exception in Reset would replace the page with a traceback); the model then
+    uses the default seed and says so in ``problems``, which the page shows. So does a
+    revision space the noise cannot take (:func:`usable_revision`).
 
     >>> model = EstimationApp(n_agents=10, seed="3")
     >>> model.params.n_agents, len(model.layout), model.seed, model.seed_problem
@@ -137,151 +259,326 @@ class EstimationApp(CrowdEstimation):
                  information: str = DEFAULTS["information"],
                  topology: str = DEFAULTS["topology"],
                  influencer: str = DEFAULTS["influencer"],
+                 bridge_share: float = DEFAULTS["bridge_share"],
+                 weights: str = DEFAULTS["weights"],
+                 stubborn_share: float = DEFAULTS["stubborn_share"],
+                 truth: int = DEFAULTS["truth"], noise: str = DEFAULTS["noise"],
+                 noise_level: float = DEFAULTS["noise_level"],
+                 revision: str = DEFAULTS["revision"],
                  seed: int | str = DEFAULTS["seed"]) -> None:
-        params = app_params(n_agents, social_weight, information, topology, influencer)
+        revision, self.revision_problem = usable_revision(revision, noise)
+        params = app_params(n_agents, social_weight, information, topology, influencer,
+                            bridge_share, weights, stubborn_share, truth, noise, noise_level,
+                            revision)
         self.seed, self.seed_problem = app_parts.seed_or_default(seed, DEFAULTS["seed"])
+        self.problems = [self.seed_problem, self.revision_problem]
         self.controls = {"n_agents": params.n_agents, "social_weight": params.social_weight,
                          "information": information, "topology": topology,
-                         "influencer": influencer, "seed": self.seed}
+                         "influencer": influencer, "bridge_share": float(bridge_share),
+                         "weights": weights, "stubborn_share": params.stubborn_share,
+                         "truth": params.truth, "noise": noise,
+                         "noise_level": float(noise_level), "revision": revision,
+                         "seed": self.seed}
         super().__init__(rng=self.seed, **params.model_dump())
-        self.layout = _layout(params.n_agents, params.network.kind)
+        self.layout = layout(params.n_agents, params.network.kind)
 
 
-def _layout(n: int, kind: str) -> dict[int, tuple[float, float]]:
-    """Node positions: a circle (the ring lattice's and small world's natural picture), the
-    hub of a star in the middle."""
+def layout(n: int, kind: str) -> np.ndarray:
+    """Node positions, shape (n, 2): a circle (the ring lattice's and small world's natural
+    picture), the hub of a star in the middle, each community of the communities topology
+    on a small circle of its own.
+
+    >>> layout(5, "star")[0].tolist()
+    [0.0, 0.0]
+    """
+    if kind == "stochastic_block":
+        labels = communities(n, COMMUNITIES)
+        out = np.empty((n, 2))
+        for c in range(COMMUNITIES):
+            members = np.flatnonzero(labels == c)
+            centre = 0.62 * np.array([np.cos(np.pi / 4 + c * np.pi / 2),
+                                      np.sin(np.pi / 4 + c * np.pi / 2)])
+            angle = 2 * np.pi * np.arange(len(members)) / max(len(members), 1)
+            out[members] = centre + 0.36 * np.c_[np.cos(angle), np.sin(angle)]
+        return out
+    angle = 2 * np.pi * np.arange(n) / n
     if kind == "star":
-        return nx.shell_layout(nx.empty_graph(n), nlist=[[0], list(range(1, n))])
-    return nx.circular_layout(nx.empty_graph(n))
+        angle = 2 * np.pi * np.arange(n - 1) / max(n - 1, 1)
+        return np.vstack([[0.0, 0.0], np.c_[np.cos(angle), np.sin(angle)]])
+    return np.c_[np.cos(angle), np.sin(angle)]
 
 
 # ---------------------------------------------------------------------------------------
-# components
+# views
 
 _WHAT_THEY_SEE = {
-    "neighbours": "each agent sees its network neighbours' estimates",
-    "aggregate": "each agent sees the mean of the others (no network)",
-    "full": "each agent sees every other estimate (no network)",
-    "none": "nobody sees anybody (no network)",
+    "neighbours": "each sees its network neighbours",
+    "aggregate": "each sees the mean of the others",
+    "full": "each sees every other estimate",
+    "none": "nobody sees anybody",
 }
+_CMAP = "RdBu_r"
+_MARKS = (("truth", "-", 2.6), ("mean", "--", 1.5), ("median", ":", 1.6))
 
 
-def draw_agents(model: EstimationApp) -> Figure:
-    """The agents coloured by estimate on their network (or a circle without one)."""
-    p = model.params
-    x = model.estimates
-    truth = model.truth
-    span = 3.0 * p.noise_scale or 1.0  # +-3 SD of the private estimates: a fixed scale
-    norm = mcolors.Normalize(truth - span, truth + span)
-    cmap = "RdBu_r"
-
-    fig = Figure(figsize=(5.6, 3.75), dpi=150, layout="constrained")  # a Mesa grid cell's shape
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    pos = model.layout
-    nodes = list(range(p.n_agents))
-    graph = model.network.G if model.network is not None else nx.empty_graph(p.n_agents)
-    if graph.number_of_edges():
-        nx.draw_networkx_edges(graph, pos, ax=ax, edge_color="0.55", width=0.8,
-                               alpha=0.6 if graph.number_of_edges() < 2000 else 0.15)
-    size = float(np.clip(6000 / p.n_agents, 12, 150))
-    nodes_drawn = nx.draw_networkx_nodes(
-        graph, pos, nodelist=nodes, node_color=x, cmap=cmap, vmin=norm.vmin, vmax=norm.vmax,
-        node_size=size, edgecolors="0.25", linewidths=0.8, ax=ax)
-    nodes_drawn.set_zorder(2)
-    if p.n_influencers:
-        hub = pos[0]
-        ax.scatter([hub[0]], [hub[1]], s=size * 3.2, facecolors="none", edgecolors="black",
-                   linewidths=2.2, zorder=3)
-        ax.annotate("influencer", hub, xytext=(0, 11), textcoords="offset points",
-                    ha="center", fontsize=9, fontweight="bold", zorder=4,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                          "alpha": 0.8})
-    ax.margins(0.08)
-
-    mean, median = float(np.mean(x)), float(np.median(x))
-    bar = fig.colorbar(nodes_drawn, ax=ax, shrink=0.95, extend="both", pad=0.01, aspect=22)
-    bar.ax.tick_params(labelsize=9)
-    marks = [(truth, "-", 3.0, f"truth {truth:g}"), (mean, "--", 1.6, f"mean {mean:.1f}"),
-             (median, ":", 1.6, f"median {median:.1f}")]
-    for value, style, width, label in marks:
-        bar.ax.plot([-0.45, 1.45], [value, value], color="black", linestyle=style,
-                    linewidth=width, clip_on=False, label=label)
-    fig.legend(handles=bar.ax.get_lines(), loc="outside right center", frameon=False,
-               fontsize=9, handlelength=2.0, title_fontsize=9, alignment="left",
-               title="colour: estimate (lb),\nblue below the truth,\nred above.\n\n"
-                     "on the colour bar:")
-    fig.suptitle(f"Round {model.steps}: {_WHAT_THEY_SEE[p.information]}", fontsize=10)
-    return fig
+def colour_range(model: EstimationApp) -> Normalize:
+    """The estimates' colour scale, fixed for a crowd: the truth in the middle (white), half
+    a width of the 98th percentile of the first answers' distance from it (a few
+    heavy-tailed outliers do not wash the colours out)."""
+    first = np.array([a.first_estimate for a in model.crowd])
+    half = float(np.quantile(np.abs(first - model.truth), 0.98)) if len(first) else 0.0
+    half = half if half > 0 else max(abs(model.truth) * 0.05, 1.0)
+    return Normalize(model.truth - half, model.truth + half)
 
 
-AgentView = app_parts.figure_view(
-    draw_agents, "Mesa component: the agents on their network, coloured by estimate.")
+class CrowdView(app_parts.LiveFigure):
+    """The agents on their network (or a circle without one), coloured by estimate."""
+
+    def __init__(self, model: EstimationApp) -> None:
+        super().__init__(figsize=(5.0, 3.5))
+        p = model.params
+        self.norm = norm = colour_range(model)
+        pos = model.layout
+        with app_parts.themed():
+            ax = self.fig.add_axes((0.0, 0.0, 0.60, 0.90))
+            ax.set_axis_off()
+            ax.set_aspect("equal")
+            ax.set_xlim(-1.12, 1.12)
+            ax.set_ylim(-1.12, 1.12)
+            graph = model.graph
+            rows = np.repeat(np.arange(p.n_agents), np.diff(graph.indptr))
+            cols = np.asarray(graph.indices)
+            upper = rows < cols
+            if upper.any():
+                many = upper.sum() > 2000
+                ax.add_collection(LineCollection(
+                    np.stack([pos[rows[upper]], pos[cols[upper]]], axis=1),
+                    colors="0.55", linewidths=0.4 if many else 0.7,
+                    alpha=0.12 if many else 0.6, zorder=1))
+            size = float(np.clip(4000 / p.n_agents, 10, 120))
+            self.nodes = self.animate(ax.scatter(
+                pos[:, 0], pos[:, 1], c=model.estimates, cmap=_CMAP, norm=norm, s=size,
+                edgecolors="0.25", linewidths=0.6, zorder=2))
+            if p.n_influencers:
+                ax.scatter(pos[:1, 0], pos[:1, 1], s=size * 3.2, facecolors="none",
+                           edgecolors="black", linewidths=2.0, zorder=3)
+                ax.annotate("influencer", pos[0], xytext=(0, 10), textcoords="offset points",
+                            ha="center", fontsize=9, fontweight="bold", zorder=4,
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                  "alpha": 0.8})
+            bar_ax = self.fig.add_axes((0.62, 0.08, 0.035, 0.78))
+            bar = self.fig.colorbar(self.nodes, cax=bar_ax, extend="both")
+            bar.ax.tick_params(labelsize=8)
+            bar.outline.set_linewidth(0.5)
+            self.marks = {}
+            for name, style, width in _MARKS:
+                line = Line2D([-0.4, 1.4], [model.truth] * 2, color="black", linestyle=style,
+                              linewidth=width, transform=bar_ax.get_yaxis_transform(),
+                              clip_on=False, label=name)
+                self.fig.add_artist(line)
+                self.marks[name] = line
+            self.animate(self.marks["mean"], self.marks["median"])
+            self.fig.legend(handles=list(self.marks.values()), loc="center left",
+                            bbox_to_anchor=(0.745, 0.47), frameon=False, fontsize=9,
+                            handlelength=1.8, alignment="left",
+                            title="colour: estimate,\nblue below the\ntruth, red above\n\n"
+                                  "on the colour bar:", title_fontsize=9)
+            what = _WHAT_THEY_SEE[p.information]
+            self.fig.text(0.01, 0.96, f"The agents now: {what}", fontsize=10, va="top")
+
+    def update(self, model: EstimationApp) -> None:
+        x = model.estimates
+        mean, median = float(np.mean(x)), float(np.median(x))
+        self.nodes.set_array(x)
+        low, high = self.norm.vmin, self.norm.vmax
+        for name, value in (("mean", mean), ("median", median)):
+            self.marks[name].set_ydata([min(max(value, low), high)] * 2)
 
 
-@solara.component
-def RoundSummary(model: EstimationApp):
-    """Mesa component: the current round's numbers, and the settings that made the crowd."""
-    row = model.datacollector.get_model_vars_dataframe().iloc[-1]
+class HistogramView(app_parts.LiveFigure):
+    """The estimates now as a histogram over the colour scale's range (bars coloured as
+    the agents), the first answers' outline behind it, and the truth, mean and median."""
+
+    BINS = 30
+
+    def __init__(self, model: EstimationApp) -> None:
+        super().__init__(figsize=(5.0, 3.5))
+        norm = colour_range(model)
+        self.edges = np.linspace(norm.vmin, norm.vmax, self.BINS + 1)
+        first = np.array([a.first_estimate for a in model.crowd])
+        first_counts = self._counts(first)[0]
+        with app_parts.themed():
+            self.ax = ax = self.fig.add_axes((0.12, 0.14, 0.84, 0.68))
+            centres = (self.edges[:-1] + self.edges[1:]) / 2
+            self.counts = np.zeros(self.BINS, dtype=np.int64)
+            self.bars = self.animate(ax.add_collection(PolyCollection(
+                self._bar_verts(self.counts), facecolors=mpl.colormaps[_CMAP](norm(centres)),
+                edgecolors="0.3", linewidths=0.4, zorder=2)))  # one artist: one draw
+            ax.stairs(first_counts, self.edges, color="0.35", linestyle="--", linewidth=1.1,
+                      zorder=3, label="first answers")
+            ax.axvline(model.truth, color="black", linewidth=2.2, zorder=4, label="truth")
+            self.mean = self.animate(ax.axvline(model.truth, color="black", linestyle="--",
+                                                linewidth=1.4, zorder=4, label="mean"))
+            self.median = self.animate(ax.axvline(model.truth, color="black", linestyle=":",
+                                                  linewidth=1.5, zorder=4, label="median"))
+            ax.set_xlim(self.edges[0], self.edges[-1])
+            ax.set_ylim(0, app_parts.nice_limit(max(1.0, first_counts.max() * 1.15)))
+            ax.set_xlabel("estimate (lb)", fontsize=9)
+            ax.set_ylabel("agents", fontsize=9)
+            ax.tick_params(labelsize=8)
+            self.fig.legend(loc="lower center", bbox_to_anchor=(0.54, 0.84), ncols=4,
+                            fontsize=8, frameon=False, handlelength=1.5, columnspacing=1.0)
+            self.fig.text(0.01, 0.96, "The estimates now (bars) and the first answers",
+                          fontsize=10, va="top")
+            self.outside = self.animate(ax.text(0.99, 0.97, "", transform=ax.transAxes,
+                                                ha="right", va="top", fontsize=8,
+                                                color="0.3"))
+
+    def _bar_verts(self, counts: np.ndarray) -> np.ndarray:
+        """The bars' corners, shape (bins, 4, 2)."""
+        left, right = self.edges[:-1], self.edges[1:]
+        zero = np.zeros_like(left)
+        return np.stack([np.c_[left, zero], np.c_[left, counts], np.c_[right, counts],
+                         np.c_[right, zero]], axis=1)
+
+    def _counts(self, x: np.ndarray) -> tuple[np.ndarray, int, int]:
+        counts, _ = np.histogram(x, self.edges)
+        return counts, int((x < self.edges[0]).sum()), int((x > self.edges[-1]).sum())
+
+    def update(self, model: EstimationApp) -> None:
+        x = model.estimates
+        counts, below, above = self._counts(x)
+        self.counts = counts
+        self.bars.set_verts(self._bar_verts(counts))
+        self.grow(self.ax, "y", counts.max() * 1.08 if len(counts) else 1.0)
+        self.mean.set_xdata([float(np.mean(x))] * 2)
+        self.median.set_xdata([float(np.median(x))] * 2)
+        self.outside.set_text(f"outside the range: {below} below, {above} above"
+                              if below or above else "")
+
+
+class TrajectoryView(app_parts.LiveFigure):
+    """The collective error (of the mean, of the median) and the diversity of the
+    estimates, step by step (the model's DataCollector)."""
+
+    def __init__(self, model: EstimationApp) -> None:
+        super().__init__(figsize=(5.0, 3.5))
+        with app_parts.themed():
+            self.error_ax = top = self.fig.add_axes((0.14, 0.55, 0.82, 0.35))
+            self.diversity_ax = bottom = self.fig.add_axes((0.14, 0.12, 0.82, 0.33),
+                                                           sharex=top)
+            self.lines = {
+                "error_of_mean": top.plot([], [], color=PALETTE[0], linewidth=1.6,
+                                          label="error of the mean")[0],
+                "error_of_median": top.plot([], [], color=PALETTE[1], linewidth=1.6,
+                                            linestyle="--", label="error of the median")[0],
+                "diversity": bottom.plot([], [], color=PALETTE[2], linewidth=1.6,
+                                         label="diversity")[0],
+            }
+            self.animate(*self.lines.values())
+            top.set_xlim(0, 10)
+            top.set_ylim(0, 1)
+            bottom.set_ylim(0, 1)
+            top.tick_params(labelsize=8, labelbottom=False)
+            bottom.tick_params(labelsize=8)
+            top.set_ylabel("error (lb)", fontsize=9)
+            bottom.set_ylabel("variance (lb²)", fontsize=9)
+            bottom.set_xlabel("step", fontsize=9)
+            top.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.8,
+                       handlelength=2.0)
+            bottom.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.8)
+            self.fig.text(0.01, 0.96, "Collective error and diversity by step", fontsize=10,
+                          va="top")
+
+    def update(self, model: EstimationApp) -> None:
+        data = model.datacollector.model_vars
+        steps = np.arange(len(data["diversity"]))
+        markers = "o" if len(steps) <= 60 else ""
+        for name, line in self.lines.items():
+            line.set_data(steps, data[name])
+            line.set_marker(markers)
+            line.set_markersize(3)
+        self.grow(self.error_ax, "x", float(steps[-1]) if len(steps) else 0.0, floor=10)
+        self.grow(self.error_ax, "y", 1.05 * max(max(data["error_of_mean"]),
+                                                  max(data["error_of_median"])))
+        self.grow(self.diversity_ax, "y", 1.05 * max(data["diversity"]))
+
+
+AgentView = app_parts.live_view(
+    CrowdView, "Page component: the agents on their network, coloured by estimate.")
+EstimateHistogram = app_parts.live_view(
+    HistogramView, "Page component: a histogram of the estimates now.")
+ErrorAndDiversity = app_parts.live_view(
+    TrajectoryView, "Page component: collective error and diversity by step.")
+
+
+def StepSummary(model: EstimationApp):
+    """Page component: the current step's numbers, and the settings that made the crowd."""
+    data = model.datacollector.model_vars
     c = model.controls
-    topology = c["topology"] if model.params.information == "neighbours" else "no network"
-    with app_parts.summary_column(f"Round {model.steps}", [model.seed_problem],
+    p = model.params
+    topology = c["topology"] if p.information == "neighbours" else "no network"
+    if p.network.kind == "stochastic_block":
+        topology += f", bridge share {c['bridge_share']:.2f}"
+    with app_parts.summary_column(f"Step {model.steps}", model.problems,
                                   app_parts.reset_note("crowd")):
-        solara.Text(f"error of the mean {row['error_of_mean']:.2f} lb · error of the median "
-                    f"{row['error_of_median']:.2f} lb · diversity {row['diversity']:.1f} lb² · "
-                    f"mean individual error {row['mean_individual_error']:.1f} lb")
-        solara.Text(f"{c['n_agents']} agents · social weight {c['social_weight']:.2f} · "
-                    f"information: {c['information']} · topology: {topology} · influencer: "
-                    f"{c['influencer']} · seed {c['seed']}")
+        solara.Text(f"error of the mean {data['error_of_mean'][-1]:.2f} lb · error of the "
+                    f"median {data['error_of_median'][-1]:.2f} lb · diversity "
+                    f"{data['diversity'][-1]:.1f} lb² · mean individual error "
+                    f"{data['mean_individual_error'][-1]:.1f} lb")
+        solara.Text(f"{c['n_agents']} agents · social weight {c['social_weight']:.2f} "
+                    f"({c['weights']}) · stubborn {c['stubborn_share']:.0%} · information: "
+                    f"{c['information']} · topology: {topology} · influencer: "
+                    f"{c['influencer']}")
+        solara.Text(f"truth {c['truth']:g} lb · noise: {c['noise']}, "
+                    f"{c['noise_level']:.1%} · revising {c['revision']} · seed {c['seed']}")
 
 
-def _round_axes(ax) -> None:
-    """Shared look of the per-round plots: a shape that fits a Mesa grid cell, points on
-    the lines (one round is one point), rounds from 0."""
-    ax.figure.set_size_inches(5.4, 3.35)
-    ax.figure.set_dpi(150)
-    for line in ax.lines:
-        line.set_marker("o")
-        line.set_markersize(3)
-    ax.set_xlim(-0.2, max(1.0, len(ax.lines[0].get_xdata()) - 0.8) if ax.lines else 1.0)
-    ax.set_ylim(bottom=0)
-
-
-def _error_axes(ax) -> None:
-    _round_axes(ax)
-    ax.legend(ax.lines, ["error of the mean", "error of the median"], loc="best")
-    ax.set_ylabel("collective error (lb)")
-    ax.set_title("Collective error by round (1 step = 1 round)")
-
-
-def _diversity_axes(ax) -> None:
-    _round_axes(ax)
-    ax.get_legend().remove()
-    ax.set_ylabel("diversity: variance of estimates (lb²)")
-    ax.set_title("Diversity by round (1 step = 1 round)")
-
-
-ErrorPlot = make_plot_component({"error_of_mean": "tab:blue", "error_of_median": "tab:orange"},
-                                post_process=_error_axes)
-DiversityPlot = make_plot_component({"diversity": "tab:green"}, post_process=_diversity_axes)
-
-#: SolaraViz controls -> keyword arguments of :class:`EstimationApp`.
+#: The page's controls -> keyword arguments of :class:`EstimationApp`.
 model_params: dict = {
     "n_agents": {"type": "SliderInt", "value": DEFAULTS["n_agents"], "label": "Agents",
                  "min": MIN_AGENTS, "max": MAX_AGENTS, "step": 1},
     "social_weight": {"type": "SliderFloat", "value": DEFAULTS["social_weight"],
                       "label": "Social weight w", "min": 0.0, "max": 1.0, "step": 0.05},
+    "weights": {"type": "Select", "value": DEFAULTS["weights"], "label": "Weights",
+                "values": list(WEIGHTS)},
+    "stubborn_share": {"type": "SliderFloat", "value": DEFAULTS["stubborn_share"],
+                       "label": "Stubborn agents", "min": 0.0, "max": 1.0, "step": 0.05,
+                       "format": "{:.0%}", "help": "share of agents who never move"},
     "information": {"type": "Select", "value": DEFAULTS["information"],
                     "label": "Information", "values": list(INFORMATION)},
     "topology": {"type": "Select", "value": DEFAULTS["topology"],
                  "label": "Topology (with network neighbours)", "values": list(TOPOLOGIES)},
+    "bridge_share": {"type": "SliderFloat", "value": DEFAULTS["bridge_share"],
+                     "label": "Bridge share", "min": 0.0, "max": 0.5, "step": 0.01,
+                     "help": "communities: share of each agent's ties to other communities"},
     "influencer": {"type": "Select", "value": DEFAULTS["influencer"], "label": "Influencer",
                    "values": list(INFLUENCERS)},
+    "truth": {"type": "SliderInt", "value": DEFAULTS["truth"], "label": "Truth (lb)",
+              "min": 100, "max": 3000, "step": 1},
+    "noise": {"type": "Select", "value": DEFAULTS["noise"], "label": "Noise family",
+              "values": list(NOISE)},
+    "noise_level": {"type": "SliderFloat", "value": DEFAULTS["noise_level"],
+                    "label": "Noise scale", "min": 0.0, "max": 0.5, "step": 0.001,
+                    "format": "{:.1%}",
+                    "help": "error SD as a share of the truth (log families: SD of the "
+                            "log-error)"},
+    "revision": {"type": "Select", "value": DEFAULTS["revision"], "label": "Agents revise",
+                 "values": list(REVISION)},
     "seed": app_parts.seed_control(DEFAULTS["seed"]),
 }
 
-page = SolaraViz(EstimationApp(), components=[AgentView, ErrorPlot, DiversityPlot, RoundSummary],
-                 model_params=model_params,
-                 name="Crowd estimation with social influence (Galton's ox)")
-page  # noqa: B018 - solara serves the module-level ``page``
+NAME = "Crowd estimation with social influence (Galton's ox)"
+INTRO = ("One step: every agent revises its estimate once, towards what it sees. Press ▶ to "
+         "play, or Step; change a parameter, then Reset.")
+
+
+@solara.component
+def Page():
+    """The page (one model per browser page)."""
+    app_parts.ModelPage(EstimationApp,
+                        [AgentView, EstimateHistogram, ErrorAndDiversity, StepSummary],
+                        model_params, name=NAME, intro=INTRO)
+
+
+page = Page()

@@ -40,7 +40,8 @@ Process
     space, ``z`` standard normal; rounds do not compound), then anchoring.
     With ``initial_estimates`` the first answers are observed values instead of private
     beliefs (no belief draws; noise multipliers 1). The DataCollector records the crowd's
-    aggregates and errors after creation and every step. The model stops
+    aggregates and errors, and each agent's estimate (``get_agent_vars_dataframe()``),
+    after creation and every step. The model stops
     (``running = False``) after ``rounds`` steps.
 Parameters (defaults; source)
     ``n_agents`` 787 (Galton 1907, valid tickets); ``truth`` 1198 lb (Galton 1907);
@@ -88,6 +89,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from sim import aggregate, metrics
+from sim.models.base import SeededModel
 from sim.models.estimation.agents import Estimator
 from sim.models.estimation.beliefs import standard_error
 from sim.models.estimation.params import EstimationParams
@@ -124,7 +126,7 @@ class Board:
     sorted_x: np.ndarray
 
 
-class CrowdEstimation(mesa.Model):
+class CrowdEstimation(SeededModel):
     """A crowd of :class:`Estimator` agents estimating ``truth``.
 
     Args:
@@ -145,9 +147,10 @@ class CrowdEstimation(mesa.Model):
         ['mean', 'median', 'error_of_mean']
     """
 
+    params_schema = EstimationParams
+
     def __init__(self, rng=None, initial_estimates=None, **params) -> None:
-        super().__init__(rng=rng)
-        self.params = EstimationParams(**params)
+        super().__init__(rng=rng, **params)
         self.settings = self.params.rule_settings()
         p = self.params
         starts = (None if initial_estimates is None
@@ -182,7 +185,7 @@ class CrowdEstimation(mesa.Model):
             "mean_individual_error": lambda m: float(metrics.mean_individual_error(
                 m.estimates, m.truth, "absolute")),
             "diversity": lambda m: float(metrics.diversity(m.estimates)),
-        })
+        }, agent_reporters={"estimate": "estimate"})  # each agent's estimate, every round
         self.datacollector.collect(self)
 
     def _prepare_influence(self) -> None:

@@ -1,18 +1,20 @@
-"""Mesa SolaraViz page for nest-site selection by a honeybee swarm (List et al. 2009).
+"""Page of nest-site selection by a honeybee swarm (List et al. 2009), on Mesa and Solara.
 
 Serve it with ``crowdsim app nest-site`` (or ``solara run sim.models.nest_site.app``). The
 page shows
 
 - the scouts, one dot each, grouped by state: the dancers for each site (coloured and shaped
   by site, the dot's size the strength of her dance), then the uncommitted scouts (small grey
-  rings); the legend gives each site's quality and its dancers now;
+  rings); the legend gives each site's quality;
 - the dancers per site over time (one line per site, the uncommitted scouts dashed grey,
   the quorum dotted), step by step;
 - the scouts by state now: a bar per site, split into the scouts who assessed the site and
-  those who copied it without assessing, and a bar of the uncommitted scouts;
+  those who copied it without assessing, and a bar of the uncommitted scouts, with the
+  counts;
 - a few lines of numbers for the current step: the leading site, the quorum's decision;
 
-and in the sidebar Mesa's controls (Reset, play, Step) and the model parameters: the sites,
+and in the sidebar Mesa's controls (Reset, play, Step), the speed of play and the model
+parameters: the sites,
 the number of scouts, interdependence (lambda), copying (mu), assessment noise (sigma), the
 quorum (0: none) and the seed. A changed control takes effect at the next Reset; the same
 seed and controls always give the same swarm.
@@ -37,11 +39,9 @@ import math
 import matplotlib.colors as mcolors
 import numpy as np
 import solara
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
-from mesa.visualization import SolaraViz
 
 from sim import app_parts
 from sim.models.nest_site.model import NestSiteSelection
@@ -49,7 +49,8 @@ from sim.models.nest_site.params import LIST2009_QUALITIES, NestSiteParams
 
 __all__ = ["NestSiteApp", "app_params", "SITES", "DEFAULTS", "APP_HORIZON",
            "MIN_AGENTS", "MAX_AGENTS", "MAX_QUORUM", "COLORBLIND", "site_colour", "site_label",
-           "draw_scouts", "draw_dancers", "draw_states", "model_params", "page"]
+           "ScoutView", "DancersView", "StatesView", "StepSummary", "model_params", "Page",
+           "page"]
 
 #: Steps the app's model may run before Mesa's Step and play buttons are disabled.
 APP_HORIZON = 10_000
@@ -132,8 +133,9 @@ def app_params(sites: str = DEFAULTS["sites"], n_agents: int = DEFAULTS["n_agent
         quorum=q if 0 < q <= n_agents else None, horizon=APP_HORIZON)
 
 
+@app_parts.keep_own_signature
 class NestSiteApp(NestSiteSelection):
-    """:class:`NestSiteSelection` built from the app's flat controls (what SolaraViz's Reset
+    """:class:`NestSiteSelection` built from the app's flat controls (what the page's Reset
     passes).
 
     The seed comes from a text box: text that is not a whole number >= 0 does not stop the
@@ -180,14 +182,6 @@ class NestSiteApp(NestSiteSelection):
 # ---------------------------------------------------------------------------------------
 # components
 
-#: The figures' size (inches) and resolution. A Mesa grid cell shows a figure about 440
-#: pixels wide, so a figure this small keeps 9-point text readable there. The axes have fixed
-#: places (the labels are known): matplotlib's constrained layout would cost a third of the
-#: drawing time, at every step.
-_FIGSIZE = (4.8, 3.2)
-_DPI = 170
-
-
 def _waffle_shape(n: int, aspect: float) -> tuple[int, int]:
     """Columns and rows of a grid of ``n`` square cells about ``aspect`` (width / height)
     wide.
@@ -199,54 +193,63 @@ def _waffle_shape(n: int, aspect: float) -> tuple[int, int]:
     return cols, math.ceil(n / cols)
 
 
-def draw_scouts(model: NestSiteApp) -> Figure:
+#: The figures' size (inches): a cell of Mesa's grid (see :data:`sim.app_parts.DPI`).
+_FIGSIZE = (5.0, 3.5)
+
+
+class ScoutView(app_parts.LiveFigure):
     """Every scout a dot, grouped by state: the dancers for site 0, 1, ... (colour and
     marker by site, area by dance strength, strongest first), then the uncommitted."""
-    p = model.params
-    n, k = p.n_agents, p.n_sites
-    sites, strengths = model.sites, model.strengths
-    counts = model.dancers
-    order = np.lexsort((-strengths, np.where(sites < 0, k, sites)))  # by site, then strength
 
-    fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
-    ax = fig.add_axes((0.01, 0.01, 0.60, 0.87))
-    ax.set_axis_off()
-    box_w, box_h = 0.60 * _FIGSIZE[0], 0.87 * _FIGSIZE[1]  # inches the dots may take
-    cols, rows = _waffle_shape(n, box_w / box_h)
-    cell = min(box_w / cols, box_h / rows) * 72  # points
-    full = (0.9 * cell) ** 2  # marker area of a dance as strong as the best site's quality
-    reference = float(p.quality_array.max())
+    def __init__(self, model: NestSiteApp) -> None:
+        super().__init__(figsize=_FIGSIZE)
+        p = model.params
+        n, k = p.n_agents, p.n_sites
+        with app_parts.themed():
+            ax = self.fig.add_axes((0.01, 0.01, 0.62, 0.87))
+            ax.set_axis_off()
+            box_w, box_h = 0.62 * _FIGSIZE[0], 0.87 * _FIGSIZE[1]  # inches the dots may take
+            cols, rows = _waffle_shape(n, box_w / box_h)
+            cell = min(box_w / cols, box_h / rows) * 72  # points
+            self.full = (0.9 * cell) ** 2  # area of a dance as strong as the best quality
+            self.reference = float(p.quality_array.max())
+            self.grid = np.c_[np.arange(n) % cols, -(np.arange(n) // cols)].astype(float)
+            empty = np.empty((0, 2))
+            self.idle = self.animate(ax.scatter(
+                empty[:, 0], empty[:, 1], s=0.2 * self.full, facecolors="none",
+                edgecolors=[UNCOMMITTED_COLOUR], linewidths=0.8))
+            self.dancing = [self.animate(ax.scatter(
+                empty[:, 0], empty[:, 1], color=site_colour(j), marker=_site_marker(j),
+                edgecolors="0.15", linewidths=0.4)) for j in range(k)]
+            ax.set_xlim(-0.7, cols - 0.3)
+            ax.set_ylim(-rows + 0.3, 0.7)
+            ax.set_aspect("equal")
+            handles = [Line2D([], [], linestyle="none", marker=_site_marker(j), markersize=7,
+                              color=site_colour(j), markeredgecolor="0.15",
+                              markeredgewidth=0.4, label=f"site {j}, q = {p.qualities[j]:g}")
+                       for j in range(k)]
+            handles.append(Line2D([], [], linestyle="none", marker="o", markersize=5,
+                                  markerfacecolor="none", markeredgecolor=UNCOMMITTED_COLOUR,
+                                  label="uncommitted"))
+            self.fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.64, 0.47),
+                            frameon=False, fontsize=9, title="dancers per site\n(q: quality)",
+                            title_fontsize=9, alignment="left", handletextpad=0.3,
+                            labelspacing=0.6)
+            self.title = self.animate(self.fig.text(0.01, 0.96, "", fontsize=10, va="top"))
 
-    x = np.arange(n) % cols
-    y = -(np.arange(n) // cols)
-    placed_sites = sites[order]
-    placed_strengths = strengths[order]
-    idle = placed_sites < 0
-    ax.scatter(x[idle], y[idle], s=0.2 * full, facecolors="none",
-               edgecolors=[UNCOMMITTED_COLOUR], linewidths=0.8)
-    for j in range(k):
-        mine = placed_sites == j
-        if mine.any():
-            area = full * np.clip(placed_strengths[mine] / reference, 0.12, 1.0)
-            ax.scatter(x[mine], y[mine], s=area, color=site_colour(j), marker=_site_marker(j),
-                       edgecolors="0.15", linewidths=0.4)
-    ax.set_xlim(-0.7, cols - 0.3)
-    ax.set_ylim(-rows + 0.3, 0.7)
-    ax.set_aspect("equal")
-
-    handles = [Line2D([], [], linestyle="none", marker=_site_marker(j), markersize=7,
-                      color=site_colour(j), markeredgecolor="0.15", markeredgewidth=0.4,
-                      label=f"site {j}, q = {p.qualities[j]:g}: {counts[j]}")
-               for j in range(k)]
-    handles.append(Line2D([], [], linestyle="none", marker="o", markersize=5,
-                          markerfacecolor="none", markeredgecolor=UNCOMMITTED_COLOUR,
-                          label=f"uncommitted: {n - int(counts.sum())}"))
-    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.62, 0.47), frameon=False,
-               fontsize=9,
-               title="dancers per site\n(q: site quality)", title_fontsize=9,
-               alignment="left", handletextpad=0.3, labelspacing=0.6)
-    fig.suptitle(f"Step {model.steps}: a dot per scout, size = dance", fontsize=10, y=0.97)
-    return fig
+    def update(self, model: NestSiteApp) -> None:
+        k = model.params.n_sites
+        sites, strengths = model.sites, model.strengths
+        order = np.lexsort((-strengths, np.where(sites < 0, k, sites)))  # by site, strength
+        placed_sites, placed_strengths = sites[order], strengths[order]
+        idle = placed_sites < 0
+        self.idle.set_offsets(self.grid[idle])
+        for j, dots in enumerate(self.dancing):
+            mine = placed_sites == j
+            dots.set_offsets(self.grid[mine])
+            dots.set_sizes(self.full * np.clip(placed_strengths[mine] / self.reference,
+                                               0.12, 1.0))
+        self.title.set_text(f"Step {model.steps}: a dot per scout, size = dance")
 
 
 def _decision_text(model: NestSiteApp) -> str | None:
@@ -258,93 +261,120 @@ def _decision_text(model: NestSiteApp) -> str | None:
             f"site {j} (quality {model.params.qualities[j]:g}) chosen, {best}")
 
 
-def draw_dancers(model: NestSiteApp) -> Figure:
+class DancersView(app_parts.LiveFigure):
     """Dancers per site after each step (and the uncommitted scouts, and the quorum)."""
-    p = model.params
-    frame = model.datacollector.get_model_vars_dataframe()
-    steps = np.arange(len(frame))
-    fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
-    ax = fig.add_axes((0.12, 0.14, 0.52, 0.76))
-    every = max(1, len(frame) // 40)  # markers (one shape per site) on at most ~40 points
-    for j in range(p.n_sites):
-        ax.plot(steps, frame[f"dancers_{j}"], color=site_colour(j), linewidth=1.8,
-                marker=_site_marker(j), markersize=3.5 if every == 1 else 4.5,
-                markevery=(j * every // max(1, p.n_sites), every),
-                label=site_label(j, p.qualities[j]))
-    ax.plot(steps, frame["uncommitted"], color=UNCOMMITTED_COLOUR, linestyle="--",
-            linewidth=1.4, label="uncommitted")
-    if p.quorum is not None:
-        ax.axhline(p.quorum, color="black", linestyle=":", linewidth=1.2,
-                   label=f"quorum {p.quorum}")
-    if model.decision_time is not None:
-        ax.axvline(model.decision_time, color="black", linewidth=0.8, alpha=0.5)
-    ax.set_xlim(-0.2, max(1.0, len(frame) - 0.8))
-    ax.set_ylim(0, p.n_agents * 1.02)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    ax.tick_params(labelsize=8.5)
-    ax.set_xlabel("step", fontsize=9)
-    ax.set_ylabel("scouts", fontsize=9)
-    ax.grid(alpha=0.3)
-    labelled = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
-    fig.legend(handles=labelled, loc="upper left", bbox_to_anchor=(0.65, 0.92), fontsize=8,
-               frameon=False,
-               labelspacing=0.45, handlelength=2.0, handletextpad=0.4)
-    ax.set_title("Dancers per site by step", fontsize=10)
-    return fig
+
+    def __init__(self, model: NestSiteApp) -> None:
+        super().__init__(figsize=_FIGSIZE)
+        p = model.params
+        with app_parts.themed():
+            self.ax = ax = self.fig.add_axes((0.12, 0.14, 0.52, 0.74))
+            self.lines = [self.animate(ax.plot(
+                [], [], color=site_colour(j), linewidth=1.8, marker=_site_marker(j),
+                markersize=4, label=site_label(j, p.qualities[j]))[0])
+                for j in range(p.n_sites)]
+            self.idle = self.animate(ax.plot([], [], color=UNCOMMITTED_COLOUR, linestyle="--",
+                                             linewidth=1.4, label="uncommitted")[0])
+            if p.quorum is not None:
+                ax.axhline(p.quorum, color="black", linestyle=":", linewidth=1.2,
+                           label=f"quorum {p.quorum}")
+            self.decision = self.animate(ax.axvline(0, color="black", linewidth=0.8,
+                                                    alpha=0.5, visible=False))
+            ax.set_xlim(0, 10)
+            ax.set_ylim(0, p.n_agents * 1.02)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+            ax.tick_params(labelsize=8.5)
+            ax.set_xlabel("step", fontsize=9)
+            ax.set_ylabel("scouts", fontsize=9)
+            labelled = [line for line in ax.get_lines()
+                        if not line.get_label().startswith("_")]
+            self.fig.legend(handles=labelled, loc="upper left", bbox_to_anchor=(0.65, 0.90),
+                            fontsize=8, frameon=False, labelspacing=0.45, handlelength=2.0,
+                            handletextpad=0.4)
+            self.fig.text(0.01, 0.96, "Dancers per site by step", fontsize=10, va="top")
+
+    def update(self, model: NestSiteApp) -> None:
+        data = model.datacollector.model_vars
+        steps = np.arange(len(data["uncommitted"]))
+        every = max(1, len(steps) // 40)  # markers (one shape per site) on at most ~40 points
+        for j, line in enumerate(self.lines):
+            line.set_data(steps, data[f"dancers_{j}"])
+            line.set_markevery((j * every // max(1, len(self.lines)), every))
+        self.idle.set_data(steps, data["uncommitted"])
+        if model.decision_time is not None:
+            self.decision.set_xdata([model.decision_time] * 2)
+            self.decision.set_visible(True)
+        self.grow(self.ax, "x", float(steps[-1]) if len(steps) else 0.0, floor=10)
 
 
-def draw_states(model: NestSiteApp) -> Figure:
+class StatesView(app_parts.LiveFigure):
     """The scouts by state now: a bar per site (assessed solid, copied hatched) and the
     uncommitted; the quorum as a line."""
-    p = model.params
-    counts = model.dancers
-    copied = model.copied_dancers()
-    assessed = counts - copied
-    uncommitted = p.n_agents - int(counts.sum())
-    labels = [site_label(j, p.qualities[j]) for j in range(p.n_sites)] + ["uncommitted"]
-    rows = np.arange(len(labels))[::-1]  # site 0 at the top
 
-    fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
-    ax = fig.add_axes((0.29, 0.14, 0.68, 0.66))
-    colours = [site_colour(j) for j in range(p.n_sites)]
-    ax.barh(rows[:-1], assessed, color=colours, edgecolor="0.2", linewidth=0.6, height=0.7)
-    ax.barh(rows[:-1], copied, left=assessed, color=colours, alpha=0.45, hatch="///",
-            edgecolor="0.2", linewidth=0.6, height=0.7)
-    ax.barh(rows[-1:], [uncommitted], color=[UNCOMMITTED_COLOUR], edgecolor="0.2",
-            linewidth=0.6, height=0.7)
-    for row, value in zip(rows, [*counts.tolist(), uncommitted], strict=True):
-        ax.text(value + p.n_agents * 0.012, row, str(value), va="center", fontsize=8.5,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
-    keys = [Patch(facecolor="0.55", edgecolor="0.2", label="assessed"),
-            Patch(facecolor="0.55", alpha=0.45, hatch="///", edgecolor="0.2",
-                  label="copied (not assessed)")]
-    if p.quorum is not None:
-        keys.append(ax.axvline(p.quorum, color="black", linestyle=":", linewidth=1.2,
-                               label=f"quorum {p.quorum}"))
-    ax.set_yticks(rows, labels, fontsize=8.5)
-    ax.tick_params(axis="x", labelsize=8.5)
-    ax.set_xlim(0, p.n_agents * 1.12)
-    ax.set_ylim(-0.6, len(labels) - 0.2)
-    ax.set_xlabel("scouts", fontsize=9)
-    ax.grid(axis="x", alpha=0.3)
-    # the key between title and axes: inside, it would hide the bars (at step 0 the
-    # uncommitted scouts' bar is as long as the axes)
-    fig.legend(handles=keys, loc="lower center", bbox_to_anchor=(0.5, 0.81), ncols=len(keys),
-               fontsize=8, frameon=False, handlelength=1.6, columnspacing=1.2)
-    fig.suptitle(f"Scouts by state at step {model.steps}", fontsize=10, y=0.97)
-    return fig
+    def __init__(self, model: NestSiteApp) -> None:
+        super().__init__(figsize=_FIGSIZE)
+        p = model.params
+        self.n = p.n_agents
+        labels = [site_label(j, p.qualities[j]) for j in range(p.n_sites)] + ["uncommitted"]
+        rows = np.arange(len(labels))[::-1]  # site 0 at the top
+        zeros = np.zeros(p.n_sites)
+        with app_parts.themed():
+            ax = self.fig.add_axes((0.31, 0.14, 0.66, 0.64))
+            colours = [site_colour(j) for j in range(p.n_sites)]
+            self.assessed = ax.barh(rows[:-1], zeros, color=colours, edgecolor="0.2",
+                                    linewidth=0.6, height=0.7)
+            self.copied = ax.barh(rows[:-1], zeros, color=colours, alpha=0.45, hatch="///",
+                                  edgecolor="0.2", linewidth=0.6, height=0.7)
+            self.uncommitted = ax.barh(rows[-1:], [0], color=[UNCOMMITTED_COLOUR],
+                                       edgecolor="0.2", linewidth=0.6, height=0.7)
+            self.animate(*self.assessed.patches, *self.copied.patches,
+                         *self.uncommitted.patches)
+            self.counts = [self.animate(ax.text(
+                0, row, "", va="center", fontsize=8.5,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8}))
+                for row in rows]
+            keys = [Patch(facecolor="0.55", edgecolor="0.2", label="assessed"),
+                    Patch(facecolor="0.55", alpha=0.45, hatch="///", edgecolor="0.2",
+                          label="copied (not assessed)")]
+            if p.quorum is not None:
+                keys.append(ax.axvline(p.quorum, color="black", linestyle=":", linewidth=1.2,
+                                       label=f"quorum {p.quorum}"))
+            ax.set_yticks(rows, labels, fontsize=8.5)
+            ax.tick_params(axis="x", labelsize=8.5)
+            ax.set_xlim(0, p.n_agents * 1.12)
+            ax.set_ylim(-0.6, len(labels) - 0.2)
+            ax.set_xlabel("scouts", fontsize=9)
+            ax.grid(axis="y", visible=False)
+            # the key between title and axes: inside, it would hide the bars
+            self.fig.legend(handles=keys, loc="lower center", bbox_to_anchor=(0.5, 0.80),
+                            ncols=len(keys), fontsize=8, frameon=False, handlelength=1.6,
+                            columnspacing=1.2)
+            self.title = self.animate(self.fig.text(0.01, 0.96, "", fontsize=10, va="top"))
+
+    def update(self, model: NestSiteApp) -> None:
+        counts = model.dancers
+        copied = model.copied_dancers()
+        assessed = counts - copied
+        uncommitted = self.n - int(counts.sum())
+        for bar, a in zip(self.assessed.patches, assessed, strict=True):
+            bar.set_width(a)
+        for bar, a, c in zip(self.copied.patches, assessed, copied, strict=True):
+            bar.set_x(a)
+            bar.set_width(c)
+        self.uncommitted.patches[0].set_width(uncommitted)
+        for text, value in zip(self.counts, [*counts.tolist(), uncommitted], strict=True):
+            text.set_x(value + self.n * 0.012)
+            text.set_text(str(value))
+        self.title.set_text(f"Scouts by state at step {model.steps}")
 
 
-ScoutView = app_parts.figure_view(
-    draw_scouts, "Mesa component: every scout, grouped by state and site.")
-DancersPlot = app_parts.figure_view(draw_dancers, "Mesa component: dancers per site over time.")
-StateBars = app_parts.figure_view(
-    draw_states, "Mesa component: the scouts by state now, a bar per site.")
+Scouts = app_parts.live_view(ScoutView, "Page component: every scout, grouped by state and site.")
+Dancers = app_parts.live_view(DancersView, "Page component: dancers per site over time.")
+States = app_parts.live_view(StatesView, "Page component: the scouts by state now, a bar per site.")
 
 
-@solara.component
 def StepSummary(model: NestSiteApp):
-    """Mesa component: the current step's numbers, and the settings that made the swarm."""
+    """Page component: the current step's numbers, and the settings that made the swarm."""
     p = model.params
     c = model.controls
     counts = model.dancers
@@ -373,7 +403,7 @@ def StepSummary(model: NestSiteApp):
                     f"σ {c['noise']:.2f} · {quorum} · seed {c['seed']}")
 
 
-#: SolaraViz controls -> keyword arguments of :class:`NestSiteApp`.
+#: The page's controls -> keyword arguments of :class:`NestSiteApp`.
 model_params: dict = {
     "sites": {"type": "Select", "value": DEFAULTS["sites"], "label": "Sites (qualities)",
               "values": list(SITES)},
@@ -390,7 +420,16 @@ model_params: dict = {
     "seed": app_parts.seed_control(DEFAULTS["seed"]),
 }
 
-page = SolaraViz(NestSiteApp(), components=[ScoutView, DancersPlot, StateBars, StepSummary],
-                 model_params=model_params,
-                 name="Nest-site selection by a honeybee swarm (List et al. 2009)")
-page  # noqa: B018 - solara serves the module-level ``page``
+NAME = "Nest-site selection by a honeybee swarm (List et al. 2009)"
+INTRO = ("One step: every scout may find a site, dance for it a little less, or follow "
+         "another's dance. Press ▶ to play, or Step; change a parameter, then Reset.")
+
+
+@solara.component
+def Page():
+    """The page (one swarm per browser page)."""
+    app_parts.ModelPage(NestSiteApp, [Scouts, Dancers, States, StepSummary], model_params,
+                        name=NAME, intro=INTRO)
+
+
+page = Page()

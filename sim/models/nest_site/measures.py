@@ -54,7 +54,7 @@ from sim.sweep.models import SweepModel
 
 __all__ = ["SWARMS", "SWARM_STEPS", "SWARMS_PATH", "SWARM_STEPS_PATH", "MAX_SITES",
            "MODEL_METRICS", "SUMMARY_METRICS", "dancer_metrics", "summary_metrics", "stage_fixed",
-           "point_summary", "plot_shares", "shares_legend", "SwarmSweepConfig"]
+           "point_summary", "plot_shares", "shares_legend", "site_colours", "SwarmSweepConfig"]
 
 #: How a stage names :data:`SWARMS` and :data:`SWARM_STEPS` (by import path).
 SWARMS_PATH = "sim.models.nest_site.measures:SWARMS"
@@ -247,31 +247,44 @@ def point_summary(runs: pd.DataFrame, n_sites: int) -> pd.DataFrame:
 
 
 def plot_shares(ax, points: pd.DataFrame, x: str, key: str, colours: Sequence,
-                dotted: Callable[[pd.DataFrame], Any] | None = None) -> None:
+                dotted: Callable[[pd.DataFrame], Any] | None = None,
+                apart: Callable[[pd.Series], Any] | None = None) -> None:
     """Draw the share ``key`` of a :func:`point_summary` table against ``x``, one line per
     assessment noise (``noise``, in increasing order, coloured by ``colours``) over its Wilson
     95 % band (``key_low`` to ``key_high``), and ``dotted(part)`` of each noise's rows as a
-    dotted line when given.
+    dotted line with open square markers (visible where it lies on the solid line) when
+    given. Points where ``apart(part[x])`` is true (a degenerate end of the range, say) are
+    drawn as open rings (smaller noise by noise, so equal values stay visible), joined to no
+    line and outside the band.
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> points = pd.DataFrame({"noise": [0.2, 0.2], "copying": [0.0, 1.0],
-    ...                        "p_best": [0.9, 0.5], "p_best_low": [0.8, 0.4],
-    ...                        "p_best_high": [0.95, 0.6]})
+    >>> points = pd.DataFrame({"noise": [0.2, 0.2, 0.2], "copying": [0.0, 0.5, 1.0],
+    ...                        "p_best": [0.9, 0.5, 0.0], "p_best_low": [0.8, 0.4, 0.0],
+    ...                        "p_best_high": [0.95, 0.6, 0.01]})
     >>> fig, ax = plt.subplots()
-    >>> plot_shares(ax, points, "copying", "p_best", ["C0"], dotted=lambda part: part.p_best / 2)
-    >>> len(ax.lines), len(ax.collections)
-    (2, 1)
+    >>> plot_shares(ax, points, "copying", "p_best", ["C0"], dotted=lambda part: part.p_best / 2,
+    ...             apart=lambda x: x == 1.0)
+    >>> len(ax.lines), len(ax.collections), len(ax.lines[0].get_xdata())
+    (3, 1, 2)
     >>> plt.close(fig)
     """
-    for colour, noise in zip(colours, sorted(points.noise.unique())):
+    noises = sorted(points.noise.unique())
+    for k, (colour, noise) in enumerate(zip(colours, noises)):
         part = points[np.isclose(points.noise, noise)].sort_values(x)
-        ax.fill_between(part[x], part[f"{key}_low"], part[f"{key}_high"], color=colour,
+        away = (np.asarray(apart(part[x]), dtype=bool) if apart is not None
+                else np.zeros(len(part), dtype=bool))
+        joined = part[~away]
+        ax.fill_between(joined[x], joined[f"{key}_low"], joined[f"{key}_high"], color=colour,
                         alpha=0.2, lw=0)
-        ax.plot(part[x], part[key], "o-", color=colour, lw=2, ms=5)
+        ax.plot(joined[x], joined[key], "o-", color=colour, lw=2, ms=5)
         if dotted is not None:
-            ax.plot(part[x], dotted(part), ":", color=colour, lw=1.5)
+            ax.plot(joined[x], dotted(joined), ":", color=colour, lw=1.5, marker="s", ms=6,
+                    mfc="none", mew=1.0)
+        if away.any():  # rings shrinking noise by noise: equal values stay visible
+            ax.plot(part[x][away], part[key][away], "o", color=colour,
+                    ms=7 + 3 * (len(noises) - 1 - k), mfc="none", mew=1.5, zorder=3)
 
 
 def shares_legend(noises: Sequence[float], colours: Sequence) -> tuple[list, list[str]]:
@@ -282,14 +295,36 @@ def shares_legend(noises: Sequence[float], colours: Sequence) -> tuple[list, lis
     --------
     >>> handles, labels = shares_legend([0.2, 1.0], ["C0", "C1"])
     >>> labels
-    ['assessment noise σ = 0.2', 'assessment noise σ = 1', '95 % interval']
+    ['assessment noise σ = 0.2', 'assessment noise σ = 1', '95 % interval (Wilson)']
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles = [Line2D([], [], color=c, lw=2, marker="o", ms=5) for c in colours[:len(noises)]]
     labels = [f"assessment noise σ = {noise:g}" for noise in noises]
-    return handles + [Patch(color="0.6", alpha=0.4)], labels + ["95 % interval"]
+    return handles + [Patch(color="0.6", alpha=0.4)], labels + ["95 % interval (Wilson)"]
+
+
+def site_colours(n_sites: int) -> list:
+    """Clearly distinct colours for ``n_sites`` sites (colour-blind-safe palette, no two in
+    similar hues): up to five sites the last of grey, pink, green, orange and blue, so the
+    last site (in the experiments' qualities, the best) is blue.
+
+    Examples
+    --------
+    >>> len(site_colours(5)), len(set(map(tuple, site_colours(5))))
+    (5, 5)
+    """
+    import seaborn as sns
+
+    palette = sns.color_palette("colorblind")
+    # grey, pink, green, orange, blue; then brown, light blue, vermilion, yellow, light pink
+    order = [7, 4, 2, 1, 0, 5, 9, 3, 8, 6]
+    picked = [palette[i] for i in order[:5]][-n_sites:] if n_sites <= 5 else \
+        [palette[i] for i in order[:5]] + [palette[i] for i in order[5:n_sites]]
+    if n_sites > len(order):
+        picked += list(sns.color_palette("husl", n_sites - len(order)))
+    return picked
 
 
 class SwarmSweepConfig(ExperimentConfig):
