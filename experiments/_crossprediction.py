@@ -31,6 +31,7 @@ from sim.inference.rulesets import RULE_SETS
 
 __all__ = ["Abc", "CrossPredictionConfig", "CalibrationAsk", "spec_path", "calibrate_cached",
            "cross_predict", "run_experiment", "prediction_figures", "prediction_key_numbers",
+           "prediction_captions",
            "PREDICTED", "comparison_panel", "comparison_legend", "metric_labels",
            "signed_percent"]
 
@@ -531,3 +532,22 @@ def run_experiment(config: CrossPredictionConfig, engine: Engine, data_effects,
         summary, verdicts, notes = {**summary, **part}, verdicts + rows, notes + more
     return Outcome(summary={**summary, "data": data}, tables={"prediction": table},
                    verdicts=verdicts + data_verdicts(data), notes=notes)
+
+
+def prediction_captions(summary: dict) -> dict[str, str]:
+    """Captions of the figures every cross-prediction draws (``prediction``, ``changes``)."""
+    units = {"log": "ln units", "scaled": "units of the task's SD",
+             "linear": "shares of the truth"}.get(summary.get("prediction", {}).get("units"))
+    unit = f", in {units}" if units else ""
+    return {
+        "prediction": (
+            "Data (points, 90 % group-bootstrap intervals) against the model's prediction "
+            "(line; band: 90 % interval over posterior draws) per round, for the error of the "
+            "crowd's mean, the error of its median and the SD of the estimates (rows), one "
+            f"column per condition, averages over groups{unit}; the model sees only each "
+            "group's first answers."),
+        "changes": (
+            "Change from the first to the last round per condition: data (90 % group-bootstrap "
+            "intervals) against the model's prediction (90 % interval over posterior draws), "
+            "for each error and the SD, and the share of groups whose error fell."),
+    }

@@ -54,6 +54,7 @@ from experiments._crossprediction import (
     comparison_legend,
     comparison_panel,
     metric_labels,
+    prediction_captions,
     prediction_figures,
     prediction_key_numbers,
     run_experiment,
@@ -359,12 +360,8 @@ QUESTION = ("Does a model of how people revise estimates, calibrated on Lorenz e
 
 def figure_captions(summary: dict) -> dict[str, str]:
     """One sentence per figure: what it shows and how to read it."""
-    units = {"log": "ln units", "scaled": "units of the task's SD",
-             "linear": "shares of the truth"}.get(summary.get("prediction", {}).get("units"))
-    unit = f", in {units}" if units else ""
-    return {"prediction": (
-        "Data (points, 90 % group-bootstrap intervals) against the model's prediction (line; "
-        "band: 90 % interval over posterior draws) per round, for the error of the crowd's "
-        "mean, the error of its median and the SD of the estimates (rows), one column per "
-        f"condition, averages over groups{unit}; the model sees only each group's first "
-        "answers.")}
+    return {**prediction_captions(summary), "hub_split": (
+        "Change from the first to the last round of the error of the mean and of the "
+        "median in centralized networks, split by whether the hub started on the far "
+        "side of the mean or on the truth's side: data (90 % group-bootstrap intervals) "
+        "against the model's prediction (90 % interval over posterior draws).")}

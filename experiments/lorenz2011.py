@@ -41,6 +41,7 @@ from pydantic import Field
 
 from experiments._crossprediction import (
     CrossPredictionConfig,
+    prediction_captions,
     prediction_figures,
     prediction_key_numbers,
     run_experiment,
@@ -171,12 +172,4 @@ QUESTION = ("Does a model of how people revise estimates, calibrated on Becker e
 
 def figure_captions(summary: dict) -> dict[str, str]:
     """One sentence per figure: what it shows and how to read it."""
-    units = {"log": "ln units", "scaled": "units of the task's SD",
-             "linear": "shares of the truth"}.get(summary.get("prediction", {}).get("units"))
-    unit = f", in {units}" if units else ""
-    return {"prediction": (
-        "Data (points, 90 % group-bootstrap intervals) against the model's prediction (line; "
-        "band: 90 % interval over posterior draws) per round, for the error of the crowd's "
-        "mean, the error of its median and the SD of the estimates (rows), one column per "
-        f"condition, averages over groups{unit}; the model sees only each group's first "
-        "answers.")}
+    return prediction_captions(summary)
