@@ -487,6 +487,7 @@ def new_page_server(request):
         yield request.param, url
 
 
+@pytest.mark.slow  # three servers and a browser; the pages' models are tested in test_app.py
 def test_newer_pages_step_reset_and_redraw(new_page_server, browser_page, tmp_path):
     name, url = new_page_server
     _drive_keeping_screenshots(_drive_new_page, browser_page, url, tmp_path, name)
