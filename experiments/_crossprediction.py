@@ -27,6 +27,14 @@ from pydantic import Field
 from experiments._runner import Engine, Outcome
 from sim.config import ConfigError, ExperimentConfig, Strict
 from sim.inference.calibrate import FORMAT, AbcSettings
+from sim.inference.output import (
+    _condition_title,
+    _conditions,
+    _suptitle,
+    _wrap,
+    metric_labels,
+    prediction_figure,
+)
 from sim.inference.rulesets import RULE_SETS
 
 __all__ = ["Abc", "CrossPredictionConfig", "CalibrationAsk", "spec_path", "calibrate_cached",
@@ -241,54 +249,6 @@ def prediction_table(prediction: dict) -> pd.DataFrame:
 # from the stored summary
 
 
-#: The shipped datasets as a reader knows them (figure text).
-DATASET_NAMES = {"lorenz2011": "Lorenz et al. (2011)", "becker2017": "Becker et al. (2017)"}
-#: The revision rule sets as a reader knows them (figure text).
-RULE_NAMES = {"degroot": "DeGroot averaging", "anchored": "anchored averaging",
-              "distance": "distance-dependent revision",
-              "full": "all revision rules with personal weights"}
-
-
-def metric_labels(units: str) -> dict[str, tuple[str, str, str]]:
-    """Per metric of a prediction in ``units``: (name, unit, short name for a tick label),
-    as a reader knows them. On the log scale the error of the mean is that of the
-    geometric mean, |ln(geometric mean / truth)|."""
-    if units == "log":
-        return {"error_of_mean": ("error of the geometric mean",
-                                  "|ln(geometric mean / truth)|",
-                                  "error of the\ngeometric\nmean"),
-                "error_of_median": ("error of the median", "|ln(median / truth)|",
-                                    "error of\nthe median"),
-                "sd": ("SD of ln(answers)", "natural-log units", "SD of\nln(answers)")}
-    unit = {"scaled": "in SDs of the task's\nfirst answers",
-            "linear": "share of the truth"}.get(units, units)
-    return {"error_of_mean": ("error of the mean", unit, "error of\nthe mean"),
-            "error_of_median": ("error of the median", unit, "error of\nthe median"),
-            "sd": ("SD of the answers", unit, "SD of\nthe answers")}
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
-
-
-def _condition_title(condition: str, part: dict, names: dict, width: int = 34) -> str:
-    short, what = names.get(condition, (condition, ""))
-    return "\n".join([short, *([_wrap(what, width)] if what else []),
-                      f"({part['groups']} groups)"])
-
-
-def _suptitle(summary: dict) -> str:
-    prediction = summary["prediction"]
-    cal = prediction["calibration"]
-    title = summary.get("title") or DATASET_NAMES.get(prediction["dataset"],
-                                                      prediction["dataset"])
-    return (f"{title}\nmodel: {RULE_NAMES.get(cal['model'], cal['model'])}, calibrated on "
-            f"{DATASET_NAMES.get(cal['dataset'], cal['dataset'])} "
-            f"({prediction['draws']} posterior draws); averages over groups")
-
-
 def comparison_panel(ax, labels: list[str], rows: list[dict], colours) -> tuple[float, float]:
     """Data against model at each of ``labels`` (x categories): per row the data's value
     (circle) and the model's (diamond), each with its 90 % interval as an error bar, and the
@@ -346,66 +306,6 @@ def signed_percent(value, _=None) -> str:
     return "0 %" if abs(value) < 1e-12 else f"{100 * value:+.0f} %"
 
 
-def _conditions(prediction: dict, names: dict) -> list[str]:
-    """The conditions in the order of ``names`` where it names them all (else as stored)."""
-    stored = list(prediction["conditions"])
-    return [c for c in names if c in stored] if set(stored) <= set(names) else stored
-
-
-def rounds_figure(path: Path, summary: dict, names: dict) -> list[Path]:
-    """Figure ``prediction``: per condition (columns) and metric (rows), the average over
-    groups per round, data (90 % group-bootstrap interval) against the model (90 % band over
-    the posterior draws)."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from sim.plots import PALETTE, apply_theme, save
-
-    apply_theme()
-    prediction = summary["prediction"]
-    conditions = _conditions(prediction, names)
-    labels = metric_labels(prediction["units"])
-    metrics = list(labels)
-    fig, axes = plt.subplots(len(metrics), len(conditions),
-                             figsize=(3.9 * len(conditions) + 0.6, 2.5 * len(metrics) + 2.0),
-                             squeeze=False, sharex=True, sharey="row", layout="constrained")
-    rounds = np.arange(1, len(prediction["rounds"]) + 1)
-    for col, condition in enumerate(conditions):
-        part = prediction["conditions"][condition]
-        for row, name in enumerate(metrics):
-            ax = axes[row, col]
-            series = part["per_round"][name]
-            obs = np.array(series["observed"], dtype=float)
-            obs_ci = np.array(series["observed_ci"], dtype=float)
-            pred = np.array(series["predicted"], dtype=float)
-            pred_ci = np.array(series["predicted_ci"], dtype=float)
-            ax.fill_between(rounds, pred_ci[:, 0], pred_ci[:, 1], color=PALETTE[1], alpha=0.25,
-                            lw=0)
-            ax.plot(rounds, pred, color=PALETTE[1], lw=1.8, marker="D", ms=4)
-            ax.errorbar(rounds + 0.06, obs, yerr=[obs - obs_ci[:, 0], obs_ci[:, 1] - obs],
-                        fmt="o", color=PALETTE[0], capsize=3, ms=5, zorder=3)
-            if row == 0:
-                ax.set_title(_condition_title(condition, part, names), fontsize=10)
-            if col == 0:
-                what, unit, _ = labels[name]
-                ax.set_ylabel(f"{_wrap(what, 28)}\n({unit})", fontsize=9)
-            if row == len(metrics) - 1:
-                ax.set_xlabel("round")
-            ax.set_xticks(rounds)
-            ax.set_xlim(rounds[0] - 0.3, rounds[-1] + 0.3)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    handles = [Line2D([], [], color=PALETTE[0], marker="o", ms=5, lw=1.2),
-               Line2D([], [], color=PALETTE[1], marker="D", ms=4, lw=1.8),
-               Patch(color=PALETTE[1], alpha=0.25, lw=0)]
-    legend = ["data (bars: 90 % group-bootstrap interval)", "model (mean over posterior draws)",
-              "model: 90 % interval"]
-    fig.legend(handles, legend, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
-    fig.suptitle(_suptitle(summary), fontsize=11)
-    return save(fig, path, summary.get("provenance"))
-
-
 def changes_figure(path: Path, summary: dict, names: dict,
                    published: dict | None = None, source: str | None = None) -> list[Path]:
     """Figure ``changes``: per condition the change from the first to the last round of the
@@ -458,20 +358,22 @@ def changes_figure(path: Path, summary: dict, names: dict,
     handles, legend = comparison_legend(PALETTE, source if published else None)
     fig.legend(handles, legend, loc="outside lower center", ncol=len(handles), fontsize=9,
                frameon=False)
-    fig.suptitle(_suptitle(summary), fontsize=11)
+    fig.suptitle(_suptitle(summary["prediction"], summary.get("title")), fontsize=11)
     return save(fig, path, summary.get("provenance"))
 
 
 def prediction_figures(out_dir: Path, summary: dict, names: dict | None = None,
                        published: dict | None = None, source: str | None = None) -> list[Path]:
     """Figures ``prediction`` (data against the model per condition and round, with 90 %
-    intervals; :func:`rounds_figure`) and ``changes`` (the changes from the first to the last
-    round, data against the model with 90 % intervals; :func:`changes_figure`), from the
+    intervals; :func:`sim.inference.output.prediction_figure`) and ``changes`` (the changes
+    from the first to the last round, data against the model with 90 % intervals;
+    :func:`changes_figure`), from the
     prediction stored in ``summary.json``. ``names``: condition -> (name, what it means), as
     a reader knows them (default: the condition's own value); ``published``:
     (condition, metric) -> a published change, drawn from ``source``."""
     out_dir, names = Path(out_dir), names or {}
-    return (rounds_figure(out_dir / "prediction", summary, names)
+    return (prediction_figure(summary["prediction"], out_dir / "prediction", names,
+                              summary.get("title"), summary.get("provenance"))
             + changes_figure(out_dir / "changes", summary, names, published, source))
 
 

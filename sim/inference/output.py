@@ -9,8 +9,8 @@ import numpy as np
 
 from sim.io import write_json, write_text
 
-__all__ = ["LABELS", "format_calibration", "format_prediction", "prediction_figure",
-           "write_calibration", "write_prediction"]
+__all__ = ["LABELS", "DATASET_NAMES", "RULE_NAMES", "metric_labels", "format_calibration",
+           "format_prediction", "prediction_figure", "write_calibration", "write_prediction"]
 
 #: Parameter and metric names as a reader knows them.
 LABELS = {
@@ -119,25 +119,80 @@ def _posterior_figure(record: dict, path: Path) -> list[Path]:
     return save(fig, path, record.get("provenance"))
 
 
-def prediction_figure(result: dict, path: str | Path) -> list[Path]:
-    """Data against model per condition and round (error of the mean, of the median, SD),
-    with 90 % intervals, from a :func:`sim.inference.predict.predict` result; saved as
-    ``path`` ``.png`` and ``.svg`` (provenance: ``result["provenance"]``, if any)."""
+#: The shipped datasets as a reader knows them (figure text).
+DATASET_NAMES = {"lorenz2011": "Lorenz et al. (2011)", "becker2017": "Becker et al. (2017)"}
+#: The revision rule sets as a reader knows them (figure text).
+RULE_NAMES = {"degroot": "DeGroot averaging", "anchored": "anchored averaging",
+              "distance": "distance-dependent revision",
+              "full": "all revision rules with personal weights"}
+
+
+def metric_labels(units: str) -> dict[str, tuple[str, str, str]]:
+    """Per metric of a prediction in ``units``: (name, unit, short name for a tick label),
+    as a reader knows them. On the log scale the error of the mean is that of the
+    geometric mean, |ln(geometric mean / truth)|."""
+    if units == "log":
+        return {"error_of_mean": ("error of the geometric mean",
+                                  "|ln(geometric mean / truth)|",
+                                  "error of the\ngeometric\nmean"),
+                "error_of_median": ("error of the median", "|ln(median / truth)|",
+                                    "error of\nthe median"),
+                "sd": ("SD of ln(answers)", "natural-log units", "SD of\nln(answers)")}
+    unit = {"scaled": "in SDs of the task's\nfirst answers",
+            "linear": "share of the truth"}.get(units, units)
+    return {"error_of_mean": ("error of the mean", unit, "error of\nthe mean"),
+            "error_of_median": ("error of the median", unit, "error of\nthe median"),
+            "sd": ("SD of the answers", unit, "SD of\nthe answers")}
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _condition_title(condition: str, part: dict, names: dict, width: int = 34) -> str:
+    short, what = names.get(condition, (condition, ""))
+    return "\n".join([short, *([_wrap(what, width)] if what else []),
+                      f"({part['groups']} groups)"])
+
+
+def _suptitle(prediction: dict, title: str | None = None) -> str:
+    cal = prediction["calibration"]
+    title = title or DATASET_NAMES.get(prediction["dataset"], prediction["dataset"])
+    return (f"{title}\nmodel: {RULE_NAMES.get(cal['model'], cal['model'])}, calibrated on "
+            f"{DATASET_NAMES.get(cal['dataset'], cal['dataset'])} "
+            f"({prediction['draws']} posterior draws); averages over groups")
+
+
+def _conditions(prediction: dict, names: dict) -> list[str]:
+    """The conditions in the order of ``names`` where it names them all (else as stored)."""
+    stored = list(prediction["conditions"])
+    return [c for c in names if c in stored] if set(stored) <= set(names) else stored
+
+
+def prediction_figure(result: dict, path: str | Path, names: dict | None = None,
+                      title: str | None = None, provenance: dict | None = None) -> list[Path]:
+    """Data against model per condition (columns) and metric (rows): the average over groups
+    per round, data (90 % group-bootstrap interval) against the model (90 % band over the
+    posterior draws), from a :func:`sim.inference.predict.predict` result; saved as ``path``
+    ``.png`` and ``.svg``. ``names``: condition -> (name, what it means) as a reader knows
+    them; ``title``: the figure's first line (default: the dataset's name)."""
     import matplotlib.pyplot as plt
 
     from sim.plots import PALETTE, apply_theme, save
 
     apply_theme()
-    conditions = list(result["conditions"])
-    metrics = ["error_of_mean", "error_of_median", "sd"]
+    prediction, names = result, names or {}
+    conditions = _conditions(prediction, names)
+    labels = metric_labels(prediction["units"])
+    metrics = list(labels)
     fig, axes = plt.subplots(len(metrics), len(conditions),
-                             figsize=(3.6 * len(conditions), 2.6 * len(metrics)),
-                             squeeze=False, sharex=True, layout="constrained")
-    units = {"log": "ln units", "scaled": "units of the task's SD",
-             "linear": "share of the truth"}[result["units"]]
-    rounds = np.arange(1, len(result["rounds"]) + 1)
+                             figsize=(3.9 * len(conditions) + 0.6, 2.5 * len(metrics) + 2.0),
+                             squeeze=False, sharex=True, sharey="row", layout="constrained")
+    rounds = np.arange(1, len(prediction["rounds"]) + 1)
     for col, condition in enumerate(conditions):
-        part = result["conditions"][condition]
+        part = prediction["conditions"][condition]
         for row, name in enumerate(metrics):
             ax = axes[row, col]
             series = part["per_round"][name]
@@ -146,25 +201,30 @@ def prediction_figure(result: dict, path: str | Path) -> list[Path]:
             pred = np.array(series["predicted"], dtype=float)
             pred_ci = np.array(series["predicted_ci"], dtype=float)
             ax.fill_between(rounds, pred_ci[:, 0], pred_ci[:, 1], color=PALETTE[1], alpha=0.25,
-                            label="model, 90 % interval")
-            ax.plot(rounds, pred, color=PALETTE[1], lw=1.8, label="model")
-            ax.errorbar(rounds, obs, yerr=[obs - obs_ci[:, 0], obs_ci[:, 1] - obs], fmt="o",
-                        color=PALETTE[0], capsize=3, label="data, 90 % interval")
+                            lw=0)
+            ax.plot(rounds, pred, color=PALETTE[1], lw=1.8, marker="D", ms=4)
+            ax.errorbar(rounds + 0.06, obs, yerr=[obs - obs_ci[:, 0], obs_ci[:, 1] - obs],
+                        fmt="o", color=PALETTE[0], capsize=3, ms=5, zorder=3)
             if row == 0:
-                ax.set_title(f"{condition} ({part['groups']} groups)", fontsize=10)
+                ax.set_title(_condition_title(condition, part, names), fontsize=10)
             if col == 0:
-                ax.set_ylabel(f"{LABELS[name]}\n({units})", fontsize=9)
+                what, unit, _ = labels[name]
+                ax.set_ylabel(f"{_wrap(what, 28)}\n({unit})", fontsize=9)
             if row == len(metrics) - 1:
                 ax.set_xlabel("round")
             ax.set_xticks(rounds)
-    # one legend under the panels: inside a panel it would hide data
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9,
-               frameon=False)
-    cal = result["calibration"]
-    fig.suptitle(f"{result['dataset']}: data against the {cal['model']} rule set calibrated "
-                 f"on {cal['dataset']} (averages over groups)")
-    return save(fig, path, result.get("provenance"))
+            ax.set_xlim(rounds[0] - 0.3, rounds[-1] + 0.3)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=PALETTE[0], marker="o", ms=5, lw=1.2),
+               Line2D([], [], color=PALETTE[1], marker="D", ms=4, lw=1.8),
+               Patch(color=PALETTE[1], alpha=0.25, lw=0)]
+    legend = ["data (bars: 90 % group-bootstrap interval)", "model (mean over posterior draws)",
+              "model: 90 % interval"]
+    fig.legend(handles, legend, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle(_suptitle(result, title), fontsize=11)
+    return save(fig, path, provenance if provenance is not None else result.get("provenance"))
 
 
 def write_calibration(out_dir: str | Path, record: dict) -> list[Path]:
