@@ -453,7 +453,12 @@ def _sweep_sections(folder: Path) -> list[tuple[str, list]]:
                             "parameter point and its replicate index.")]),
         ("Results", [("pre", format_summary(summarise(folder)))]),
     ]
-    figures = _figure_blocks(folder, sorted(p.name for p in folder.glob("*.png")), {})
+    from sim.sweep.figures import FIGURES_FOLDER, figure_captions
+
+    names = [p.name for p in sorted(folder.glob("sensitivity-*.png"))]
+    names += [f"{FIGURES_FOLDER}/{p.name}"
+              for p in sorted((folder / FIGURES_FOLDER).glob("*.png"))]
+    figures = _figure_blocks(folder, names, figure_captions(manifest, names))
     if figures:
         sections.append(("Figures", figures))
     sections.append(("Configuration", [

@@ -185,6 +185,15 @@ def test_figures_of_a_grid_sweep(grid_sweep, tmp_path, capsys):
         assert name in out
     assert not list(folder.glob("sensitivity-*"))  # a grid has no sensitivity indices
     assert "report:" in out and (folder / "report.md").is_file()
+    # the report embeds every figure with a caption in words (no file name as caption)
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    for name in drawn:
+        assert f"(figures/{name})" in report
+    assert "Error of the mean (estimate units) against noise scale" in report
+    assert "heatmap" not in report and "averaged over any other swept parameter" in report
+    assert report.count("data:image/png") == 0
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == len(drawn)
 
 
 def test_figures_of_chosen_metrics_and_errors(grid_sweep, tmp_path, capsys):

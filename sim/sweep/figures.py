@@ -45,8 +45,8 @@ import pandas as pd
 from sim.config import ConfigError
 from sim.sweep.results import _chosen_metrics, load, point_means, read_manifest
 
-__all__ = ["draw_sweep_figures", "parameter_label", "metric_label", "FIGURES_FOLDER",
-           "INTERVAL"]
+__all__ = ["draw_sweep_figures", "figure_captions", "parameter_label", "metric_label",
+           "FIGURES_FOLDER", "INTERVAL"]
 
 #: Sub-folder of a sweep folder that receives the metric figures.
 FIGURES_FOLDER = "figures"
@@ -246,6 +246,58 @@ def draw_sweep_figures(folder: str | os.PathLike, metrics: list[str] | None = No
             except ConfigError as exc:
                 notes.append(f"sensitivity of {metric}: {exc}")
     return written, notes
+
+
+def figure_captions(manifest: dict[str, Any], names: list[str]) -> dict[str, str]:
+    """Captions of a sweep's figures for its report, keyed by file stem.
+
+    Parameters
+    ----------
+    manifest : dict
+        The sweep's manifest (model, design kind, fixed parameters).
+    names : list of str
+        Figure file names (``figures/<metric>-by-<parameter>.png``, heatmaps
+        ``<metric>-by-<a>-and-<b>``, sensitivity charts ``sensitivity-<metric>``).
+
+    Examples
+    --------
+    >>> manifest = {"model": "estimation", "design": {"kind": "grid"}, "config": {}}
+    >>> captions = figure_captions(manifest, ["figures/error_of_mean-by-correlation.png"])
+    >>> print(captions["error_of_mean-by-correlation"])  # doctest: +NORMALIZE_WHITESPACE
+    Error of the mean (estimate units) against error correlation ρ (share of the error in
+    common): mean over each point's replicates, bars the 95 % confidence interval.
+    """
+    model = manifest.get("model", "")
+    kind = manifest.get("design", {}).get("kind")
+    fixed = manifest.get("config", {}).get("fixed") or {}
+    captions: dict[str, str] = {}
+    for name in names:
+        stem = Path(name).stem
+        if stem.startswith("sensitivity-"):
+            metric = stem.removeprefix("sensitivity-")
+            captions[stem] = (f"Sensitivity of {metric_label(metric, unit=False)} to each "
+                              f"parameter ({kind} indices, with their confidence intervals).")
+            continue
+        metric, _, swept = stem.partition("-by-")
+        if not swept:
+            continue
+        what = metric_label(metric)
+        what = what[:1].upper() + what[1:]
+        first, _, second = swept.partition("-and-")
+        if second:
+            captions[stem] = (f"{what}: mean over replicates at each pair of "
+                              f"{parameter_label(model, first, fixed, unit=False)} and "
+                              f"{parameter_label(model, second, fixed, unit=False)}, averaged "
+                              "over any other swept parameter.")
+        elif kind in ("grid", "points"):
+            captions[stem] = (f"{what} against {parameter_label(model, first, fixed)}: mean "
+                              "over each point's replicates, bars the 95 % confidence "
+                              "interval.")
+        else:
+            captions[stem] = (f"{what} against {parameter_label(model, first, fixed)}: each "
+                              "dot a sampled point's mean; the line the mean in ten quantile "
+                              "bins of the parameter, 95 % confidence interval.")
+    return captions
 
 
 def _several_rounds(folder: Path) -> bool:

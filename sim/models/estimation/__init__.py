@@ -15,7 +15,8 @@ is in :mod:`sim.models.estimation.model`. The modules:
   agents and model;
 - :mod:`~sim.models.estimation.kernel`: many crowds at once, identical to the Mesa model for
   the same seed, and many observed groups in one call (:func:`simulate_groups`);
-- :mod:`~sim.models.estimation.app`: the SolaraViz page (``crowdsim app estimation``).
+- :mod:`~sim.models.estimation.app`: the browser page (``crowdsim app estimation``: Mesa's
+  components on Solara).
 
 Beliefs and rules are compiled functions that both engines call.
 """
