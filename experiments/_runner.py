@@ -13,6 +13,23 @@ verdicts and writes the report.
 An experiment killed part-way keeps the stages it finished and the chunks of the stage it
 was in; the same command resumes and gives identical results.
 
+Outputs are replaced whole. The stages' sweeps stay where they are (``OUT/runs/``: they are
+what a resumed run starts from), but the final outputs (tables, ``summary.json``, figures,
+report) are built in the staging folder ``OUT/.staging/``. Only when all of them are written
+does the runner record the plan of the swap (``.staging/.complete.json``: the new files, and
+the previous output's files the new one no longer has), move each new file onto its name in
+``OUT`` with :func:`os.replace` (atomic per file; ``summary.json`` last, so a reader that
+finds the new summary finds every file it names), delete the stale files and remove the
+staging folder. Until then the previous output stays complete and readable: a run that fails
+or is killed before the swap leaves it as it was (and removes the half-built staging folder,
+or the next run does). A run killed during the swap, which takes a few renames, leaves a
+complete staging folder, and the next ``crowdsim run`` into ``OUT`` finishes the swap before
+anything else. One run at a time builds and swaps a folder's outputs (a lock on the staging
+folder itself, so that no lock file stays behind).
+
+Before any work, ``OUT`` must be a folder that can be written or created
+(:func:`sim.io.check_writable_folder`) and must not be a sweep's folder (``manifest.json``).
+
 Examples
 --------
 >>> import tempfile
@@ -29,8 +46,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +65,12 @@ __all__ = ["Stage", "Execution", "Engine", "Outcome", "RunsFailed", "run_experim
 
 #: Where an experiment's simulation stages are stored, under its output folder.
 RUNS_FOLDER = "runs"
+#: Where a run builds its outputs before they replace the previous ones, under ``OUT``.
+STAGING_FOLDER = ".staging"
+#: Written into the staging folder once it is complete: the plan of the swap.
+SWAP_PLAN = ".complete.json"
+#: The files of every experiment's output besides the tables and figures its summary names.
+_OUTPUT_FILES = ("summary.json", "report.md", "report.html")
 
 
 class RunsFailed(RuntimeError):
@@ -261,20 +287,29 @@ def run_experiment(config_path: str | Path, out_dir: str | Path | None = None,
     Raises
     ------
     ConfigError
-        A bad config (one line naming the field), before anything is written.
+        A bad config (one line naming the field), or an output folder that cannot be
+        written or created or that holds a sweep, before anything is written.
     RunsFailed
         Some runs failed; what finished is kept.
+    OSError
+        Writing failed (a full disk ...); the stages' stored runs are kept and the previous
+        output is untouched.
     KeyboardInterrupt
         After saving what is done; the same command resumes.
     """
+    from sim.io import check_writable_folder, results_kind
     from sim.provenance import provenance
 
     config_path = Path(config_path)
     module, config, raw = load_experiment_config(config_path)
     out_dir = Path(out_dir) if out_dir else Path("results") / config_path.stem
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"--out: {out_dir} exists and is not a folder")
+    check_writable_folder(out_dir, "--out")
+    if results_kind(out_dir) == "sweep":
+        raise ConfigError(f"--out: {out_dir} holds a sweep (manifest.json), not an "
+                          "experiment's results; choose another --out")
     say = log or (lambda message: None)
+    if (out_dir / STAGING_FOLDER).is_dir():  # left by a killed run: finish or discard it
+        _settle_staging(out_dir)
     if execution.fresh and (out_dir / RUNS_FOLDER).is_dir():
         shutil.rmtree(out_dir / RUNS_FOLDER)
     record = provenance(config_hash=config_hash(raw), seed=config.seed,
@@ -289,7 +324,14 @@ def run_experiment(config_path: str | Path, out_dir: str | Path | None = None,
                           else f"{config_path}: {message}") from None
     finally:
         engine.close()
-    summary = store_outcome(module, config, outcome, out_dir, record, engine.stages)
+    with _staging_folder(out_dir) as staging:
+        _settle(staging, out_dir)  # another run's killed swap or half-built output, if any
+        summary = store_outcome(module, config, outcome, staging, record, engine.stages)
+        if report:
+            from sim.report import write_report
+
+            write_report(staging)
+        _swap_in(staging, out_dir)
     from sim.report import verdict_lines
 
     for line in verdict_lines(summary["verdicts"]):
@@ -297,12 +339,126 @@ def run_experiment(config_path: str | Path, out_dir: str | Path | None = None,
     for note in summary["notes"]:
         say(f"note: {note}")
     if report:
-        from sim.report import write_report
-
-        md, page = write_report(out_dir)
-        say(f"report: {md} and {page}")
+        say(f"report: {out_dir / 'report.md'} and {out_dir / 'report.html'}")
     say(f"results written to {out_dir}/")
     return summary
+
+
+@contextlib.contextmanager
+def _staging_folder(out_dir: Path) -> Iterator[Path]:
+    """Hold ``OUT/.staging``, created if needed, while a block builds or settles outputs.
+
+    The folder is its own lock (``flock`` on the folder), so that one run at a time builds
+    and swaps a folder's outputs and no lock file stays behind. At the end the folder is
+    removed (its half-built output with it: the previous output is untouched), unless it
+    holds the plan of a swap that did not finish, which the next run finishes.
+
+    Raises
+    ------
+    ConfigError
+        Another run holds it.
+    """
+    staging = out_dir / STAGING_FOLDER
+    handle = _hold(staging)
+    try:
+        yield staging
+    finally:
+        try:
+            if not (staging / SWAP_PLAN).is_file():
+                shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            if handle is not None:
+                os.close(handle)
+
+
+def _hold(staging: Path) -> int | None:
+    """Create ``staging`` and lock it; the open handle (None where there is no ``flock``)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory lock; one run per folder is the user's job
+        staging.mkdir(parents=True, exist_ok=True)
+        return None
+    while True:
+        staging.mkdir(parents=True, exist_ok=True)
+        handle = os.open(staging, os.O_RDONLY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise ConfigError(f"{staging.parent}: another crowdsim run is writing its outputs "
+                              "here; wait for it or choose another --out") from None
+        held = os.fstat(handle)
+        try:
+            current = os.stat(staging)
+        except FileNotFoundError:
+            current = None
+        if current is not None and (current.st_dev, current.st_ino) == (held.st_dev,
+                                                                         held.st_ino):
+            return handle
+        os.close(handle)  # the run that held it removed it meanwhile: hold the new one
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace the output in ``out_dir`` by the complete one in ``staging``.
+
+    The plan is written first (atomically): from then on the swap is finished by whoever
+    comes next (:func:`_settle`), even if this process is killed half-way.
+    """
+    from sim.io import write_json
+
+    new = sorted(path.name for path in staging.iterdir())
+    stale = sorted(_output_files(out_dir) - set(new))
+    write_json(staging / SWAP_PLAN, {"new": new, "stale": stale})
+    _finish_swap(staging, out_dir)
+
+
+def _finish_swap(staging: Path, out_dir: Path) -> None:
+    plan = json.loads((staging / SWAP_PLAN).read_text(encoding="utf-8"))
+    # summary.json last: a reader that finds the new summary finds every file it names
+    for name in sorted(plan["new"], key=lambda name: name == "summary.json"):
+        if _plain_name(name) and (staging / name).exists():  # else moved before a kill
+            os.replace(staging / name, out_dir / name)
+    for name in plan["stale"]:
+        if _plain_name(name):
+            (out_dir / name).unlink(missing_ok=True)
+    (staging / SWAP_PLAN).unlink()
+
+
+def _settle(staging: Path, out_dir: Path) -> None:
+    """Finish the swap a killed run planned, then empty ``staging`` (held by the caller) of
+    any output a failed or killed run had not completed."""
+    if (staging / SWAP_PLAN).is_file():
+        _finish_swap(staging, out_dir)
+    for path in staging.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _settle_staging(out_dir: Path) -> None:
+    """Settle what a killed run left in ``OUT/.staging`` (:func:`_settle`) and remove it."""
+    with _staging_folder(out_dir) as staging:
+        _settle(staging, out_dir)
+
+
+def _output_files(out_dir: Path) -> set[str]:
+    """The files of the output in ``out_dir``: summary, report, and the tables and figures
+    its summary names (other files in the folder are not the runner's to delete)."""
+    names = set(_OUTPUT_FILES)
+    try:
+        files = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))["files"]
+        names |= set(files["tables"].values()) | set(files["figures"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # no summary, or one from an older crowdsim: its own files only
+    return {name for name in names
+            if isinstance(name, str) and _plain_name(name) and (out_dir / name).is_file()}
+
+
+def _plain_name(name: str) -> bool:
+    """A file name in the folder itself: never a path a hand-edited summary could point
+    elsewhere with."""
+    return bool(name) and Path(name).name == name and name not in (".", "..")
 
 
 def store_outcome(module, config, outcome: Outcome, out_dir: Path, record: dict,

@@ -39,8 +39,10 @@ from experiments._runner import Engine, Outcome, Stage
 from sim import aggregate, metrics
 from sim.analysis.datasets import data_path
 from sim.analysis.fitting import QUANTILE_FAMILIES, fit_quantiles, fit_summary, model_quantiles
+from sim.analysis.tables import parse_numbers, read_csv_table
 from sim.config import ConfigError, ExperimentConfig, Strict
 from sim.models.estimation import EstimationParams, simulate_crowds
+from sim.models.estimation.params import Magnitude
 from sim.models.estimation.sweep import MODEL as ESTIMATION
 from sim.seeding import derive_seed
 from sim.stats import Z90, normal_interval
@@ -69,9 +71,9 @@ class SummaryStatistics(Strict):
 
     kind: Literal["summary"]
     n: int = Field(ge=2)
-    mean: float
-    minimum: float
-    maximum: float
+    mean: Magnitude
+    minimum: Magnitude
+    maximum: Magnitude
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -89,7 +91,7 @@ class GaltonOxConfig(ExperimentConfig):
     """
 
     experiment: Literal["galton_ox"]
-    truth: float = Field(gt=0, description="the true weight")
+    truth: Magnitude = Field(gt=0, description="the true weight")
     unit: str = Field("lb", min_length=1)
     observed: Annotated[CentileTable | SummaryStatistics, Field(discriminator="kind")]
     noise: Literal[*QUANTILE_FAMILIES] = Field(
@@ -206,14 +208,29 @@ def _read_table(observed: CentileTable, config_dir: Path | None) -> pd.DataFrame
         except FileNotFoundError:
             raise ConfigError(f"observed.file: {observed.file!r} is neither a shipped dataset "
                               "nor an existing file") from None
-    with open(path) as handle:
-        table = pd.read_csv(handle)
+    try:
+        csv = read_csv_table(path)
+    except ConfigError as exc:
+        raise ConfigError(f"observed.file: {exc}") from None
+    if csv.bad_rows:
+        raise ConfigError(f"observed.file: {path}: {csv.bad_rows_note()}; a centile table "
+                          "must be whole")
+    numbers = {}
     for column in (observed.centile_column, observed.value_column):
-        if column not in table.columns:
+        if column not in csv.columns:
             raise ConfigError(f"observed: column {column!r} not in {observed.file} "
-                              f"(columns: {', '.join(table.columns)})")
-    table = table[[observed.centile_column, observed.value_column]].dropna()
-    table.columns = ["centile", "estimate"]
+                              f"(columns: {csv.describe_columns()})")
+        cells = csv.column(column, "observed")
+        values = parse_numbers(cells, column=column, source=f"observed.file: {path}",
+                               advice="write the table with '.' decimals and no thousands "
+                                      "separators")
+        junk = np.isnan(values) & (cells.to_numpy() != "")
+        if junk.any():
+            raise ConfigError(f"observed.file: {path}: column {column!r} holds "
+                              f"{cells[junk].iloc[0]!r}, not a finite number")
+        numbers[column] = values
+    table = pd.DataFrame({"centile": numbers[observed.centile_column],
+                          "estimate": numbers[observed.value_column]}).dropna()
     table = table.sort_values("centile").reset_index(drop=True)
     if not ((table.centile > 0) & (table.centile < 100)).all() or len(table) < 3:
         raise ConfigError("observed: need at least 3 centiles strictly between 0 and 100")

@@ -3,13 +3,17 @@
 Subcommands:
 
 ``crowdsim run NAME|CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
-[--chunk-size N] [--quiet]``
+[--chunk-size N] [--quiet] [--allow-large]``
     Run (or resume) the experiment a config names (``NAME``: the shipped
     ``configs/NAME.yaml``; ``crowdsim run --help`` lists them); results land in
     ``results/<config name>/``. Its simulations run through the sweep engine, with the
     same execution options as ``crowdsim sweep``.
-``crowdsim analyze FILE.csv --column NAME --truth X [--json] [--figure PATH]``
-    Aggregates, errors and the diversity decomposition of one column of real guesses.
+``crowdsim analyze FILE.csv --column NAME --truth X [--json] [--figure PATH] [--decimal ,]
+[--thousands SEP]``
+    Aggregates, errors and the diversity decomposition of one column of real guesses. The
+    CSV is read by :mod:`sim.analysis.tables` (separator sniffed, bad rows left out and
+    counted); ``--decimal`` and ``--thousands`` (also with ``--rounds``) say how numbers are
+    written, never guessed.
 ``crowdsim analyze FILE.csv --rounds C1,C2,... --truth-column T --group-columns G1[,G2]
 [--by COLUMN] [--scale-column S] [--log] [--json]``
     Per-round wisdom-of-crowd metrics of a multi-round experiment, averaged over groups.
@@ -26,7 +30,7 @@ Subcommands:
     Simulate every group of a dataset from its own first answers with the calibrated rules
     and compare model and data per condition, with 90 % intervals and a verdict.
 ``crowdsim sweep NAME|CONFIG [--out DIR] [--workers N | --scheduler ADDRESS] [--fresh]
-[--chunk-size N] [--quiet]``
+[--chunk-size N] [--quiet] [--allow-large]``
     Run (or resume) a parameter sweep; results land in ``results/<config name>/``.
     ``crowdsim sweep --help`` lists the sweepable models and the shipped sweep configs.
 ``crowdsim results DIR [--metric NAME ...]``
@@ -34,7 +38,7 @@ Subcommands:
 ``crowdsim sensitivity DIR --metric NAME``
     Sobol or Morris indices of a metric of a sobol or morris sweep (SALib), with a chart.
 ``crowdsim app NAME [--host 127.0.0.1] [--port 8765]``
-    Serve a model's Mesa page (SolaraViz) in the browser and print its address; Ctrl-C
+    Serve a model's page (Mesa components on Solara) in the browser and print its address; Ctrl-C
     stops it. Names: see :data:`sim.app.APPS` (``crowdsim app --help`` lists them).
 
 ``crowdsim`` alone prints the usage and the commands on stderr and exits with 2, as argparse
@@ -43,13 +47,22 @@ gets one line with the closest names ("did you mean ...", :mod:`difflib`).
 
 Bad input (a config or an argument) gets one line on stderr naming the field and what is
 allowed, exit code 2, and nothing written. A sweep or an experiment exits with 1 when some
-runs failed and 130 when interrupted (run it again to resume).
+runs failed, 130 when interrupted by Ctrl-C and 143 by SIGTERM (what is done is saved;
+run it again to resume).
+
+Output paths (``--out``, ``--figure``, ``--csv``, the folder of ``figures``, ``report`` and
+``sensitivity``) are tried before any work (:func:`sim.io.check_writable_folder`): a
+read-only folder, a path through a file or one the system refuses to create is one line
+naming the option and the reason, exit 2, nothing written. ``crowdsim run`` refuses a sweep's
+folder and ``crowdsim sweep`` an experiment's. An operating-system error during the work (a
+full disk, a folder made read-only meanwhile) is one line ``crowdsim: error: FILE: reason``,
+exit 1; what was saved is kept and the same command resumes. When the reader of the output
+goes away (``crowdsim analyze ... | head``), the command stops quietly with exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -60,7 +73,8 @@ __all__ = ["main"]
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130   # Ctrl-C (SIGINT): 128 + 2
+EXIT_TERMINATED = 143    # SIGTERM (kill PID, a batch scheduler): 128 + 15
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,6 +135,9 @@ def _execution_options(parser, what: str) -> None:
     parser.add_argument("--chunk-size", type=_positive_int, metavar="N",
                         help="runs per task (default: the config's, else about 0.25 s of work)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--allow-large", action="store_true",
+                        help=f"run a {what} above the size limits (design points, runs, agents "
+                             "per run, core-hours: sim/limits.py) on purpose")
 
 
 def _check_scheduler(address: str | None) -> None:
@@ -414,6 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="log-transform estimates and truth first (with --rounds)")
     analyze.add_argument("--trim", type=_finite_float,
                          help="fraction cut from each end for the trimmed mean (default 0.1)")
+    analyze.add_argument("--decimal", choices=[".", ","], metavar="MARK",
+                         help="decimal mark of the CSV's numbers: '.' (default) or ',' "
+                              "(reads \"1,5\" as 1.5); never guessed: a 1,5 without it "
+                              "is refused")
+    analyze.add_argument("--thousands", choices=[",", ".", "'", " ", "_"], metavar="SEP",
+                         help="thousands separator of the CSV's numbers: ',' '.' \"'\" ' ' "
+                              "or '_' (default: none; ',' reads 1,234 as 1234); never guessed")
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
     analyze.add_argument("--figure", help="save a histogram here (.png, .svg or .pdf)")
 
@@ -459,6 +483,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_out(folder: Path, option: str = "--out", *, for_sweep: bool = False) -> None:
+    """Refuse, before any work, an output folder that cannot be written, and (``for_sweep``)
+    one holding an experiment's results: the two layouts would mix. (``crowdsim run``
+    refuses a sweep's folder in :func:`experiments._runner.run_experiment`.)"""
+    from sim.io import check_writable_folder, results_kind
+
+    check_writable_folder(folder, option)
+    if for_sweep and results_kind(folder) == "experiment":
+        raise ConfigError(f"{option}: {folder} holds an experiment's results (summary.json, "
+                          "runs/), not a sweep; choose another --out")
+
+
 def _run(args) -> int:
     from experiments._runner import Execution, run_experiment
     from sim.plots import set_figure_options
@@ -470,8 +506,11 @@ def _run(args) -> int:
     set_figure_options(pdf=args.pdf, caption=args.caption)
     execution = Execution(workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
                           chunk_size=args.chunk_size, quiet=args.quiet)
-    run_experiment(config, args.out, execution, report=not args.no_report,
-                   log=None if args.quiet else print)
+    from sim.limits import allowing_large
+
+    with allowing_large(args.allow_large):  # the size limits are checked as stages are built
+        run_experiment(config, args.out, execution, report=not args.no_report,
+                       log=None if args.quiet else print)
     return 0
 
 
@@ -487,6 +526,7 @@ def _figures(args) -> int:
                           "experiment's results folder (summary.json)")
     if args.metric:
         raise ConfigError("--metric: only for sweep folders")
+    _check_out(folder, option="FOLDER")
     from experiments._runner import remake_figures
 
     for path in remake_figures(folder):
@@ -497,6 +537,7 @@ def _figures(args) -> int:
 def _sweep_figures(folder: Path, args) -> int:
     from sim.sweep.figures import draw_sweep_figures
 
+    _check_out(folder, option="FOLDER")
     written, notes = draw_sweep_figures(folder, metrics=args.metric)
     for path in written:
         print(path)
@@ -519,6 +560,7 @@ def _refresh_report(folder: Path, skip: bool, quiet: bool) -> None:
 def _report(args) -> int:
     from sim.report import write_report
 
+    _check_out(Path(args.folder), option="FOLDER")
     for path in write_report(args.folder):
         print(path)
     return 0
@@ -548,15 +590,24 @@ def _analyze(args) -> int:
         raise ConfigError(f"--trim: must be in [0, 0.5), got {args.trim:g}")
     if args.figure and Path(args.figure).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ConfigError(f"--figure: must end in .png, .svg or .pdf, got {args.figure!r}")
-    values, dropped = read_column(args.file, args.column)
+    if args.figure:
+        from sim.io import check_writable_file
+
+        check_writable_file(args.figure, "--figure")
+    column = read_column(args.file, args.column, decimal=args.decimal or ".",
+                         thousands=args.thousands)
+    values, dropped = column.values, column.dropped
     if values.size == 0:
         raise ConfigError(f"--column: {args.column!r} holds no numeric estimates "
                           f"({dropped} cells dropped)")
-    result = analyze_guesses(values, args.truth, trim=args.trim, dropped=dropped)
+    result = analyze_guesses(values, args.truth, trim=args.trim, dropped=dropped,
+                             bad_rows=column.bad_rows)
     if args.figure:
         draw_histogram(values, result, args.figure, f"{Path(args.file).name}: {args.column}")
     if args.json:
-        print(json.dumps(result, indent=2))
+        from sim.jsontext import standard_json
+
+        print(standard_json(result))
     else:
         print(format_table(result, source=f"{args.file} [{args.column}]"))
     return 0
@@ -569,9 +620,13 @@ def _sweep(args) -> int:
     config_path = _config_path(args.config, "model")
     if config_path.is_file():
         _check_config_kind(config_path, "model")
-    config = load_sweep_config(config_path)
+    from sim.limits import allowing_large
+
+    with allowing_large(args.allow_large):  # the size limits are checked as it is read
+        config = load_sweep_config(config_path)
     _check_scheduler(args.scheduler)
     out_dir = Path(args.out) if args.out else Path("results") / config_path.stem
+    _check_out(out_dir, for_sweep=True)
     report = run_sweep(config, out_dir, name=config_path.stem, workers=args.workers,
                        scheduler=args.scheduler, fresh=args.fresh, chunk_size=args.chunk_size,
                        quiet=args.quiet, log=None if args.quiet else print)
@@ -581,12 +636,20 @@ def _sweep(args) -> int:
         md, page = write_report(out_dir)
         if not args.quiet:
             print(f"report: {md} and {page}")
+    if report.exit_code and args.quiet and not report.chunk_errors:
+        # --quiet prints nothing but errors: an unfinished sweep is one
+        print(f"crowdsim: error: {report.failed:,} runs failed and {report.pending:,} not run "
+              f"of {report.total:,}; see `crowdsim results {out_dir}`", file=sys.stderr)
     return report.exit_code
 
 
 def _results(args) -> int:
     from sim.sweep.results import format_points, format_summary, point_means, summarise, write_csv
 
+    if args.csv:
+        from sim.io import check_writable_file
+
+        check_writable_file(args.csv, "--csv", make_folders=False)  # as write_csv does
     table = point_means(args.folder, args.metric) if args.points or args.csv else None
     if args.csv:
         try:
@@ -606,6 +669,7 @@ def _results(args) -> int:
 def _sensitivity(args) -> int:
     from sim.sweep.sensitivity import format_indices, run_sensitivity
 
+    _check_out(Path(args.folder), option="FOLDER")
     result, written = run_sensitivity(args.folder, args.metric)
     if not args.quiet:
         print(format_indices(result))
@@ -645,12 +709,13 @@ def _calibrate(args) -> int:
             settings = replace(settings, **{field: value})
     if settings.folds < 2:
         raise ConfigError(f"--folds: must be at least 2, got {settings.folds}")
+    out_dir = Path(args.out or Path("results") / f"calibration_{Path(args.spec).stem}")
+    _check_out(out_dir)
     client = None
     if args.scheduler:
         from sim.sweep.runner import connect
 
         client = connect(args.scheduler)
-    out_dir = Path(args.out or Path("results") / f"calibration_{Path(args.spec).stem}")
     record = calibrate(args.spec, model=args.model, seed=args.seed, settings=settings,
                        workers=args.workers or 1, client=client,
                        log=None if args.quiet else print)
@@ -667,8 +732,9 @@ def _predict(args) -> int:
 
     if args.seed < 0:
         raise ConfigError(f"--seed: must be >= 0, got {args.seed}")
-    record = load_calibration(args.calibration)
     out_dir = Path(args.out or Path("results") / f"prediction_{Path(args.spec).stem}")
+    _check_out(out_dir)
+    record = load_calibration(args.calibration)
     result = predict(record, args.spec, draws=args.draws, seed=args.seed)
     from sim.provenance import provenance
 
@@ -691,7 +757,8 @@ def _analyze_rounds(args) -> int:
             raise ConfigError(f"{option}: only with --column")
     print(analyze_rounds_command(args.file, args.rounds, args.truth_column, args.group_columns,
                                  by=args.by, scale_column=args.scale_column, log=args.log,
-                                 as_json=args.json))
+                                 as_json=args.json, decimal=args.decimal or ".",
+                                 thousands=args.thousands))
     return 0
 
 
@@ -700,6 +767,10 @@ def _analyze_spec(args) -> int:
 
     if args.file is not None:
         raise ConfigError(f"FILE: not with --spec (the spec names its data), got {args.file!r}")
+    for option, value in (("--decimal", args.decimal), ("--thousands", args.thousands)):
+        if value is not None:
+            raise ConfigError(f"{option}: not with --spec (the spec's data are read with '.' "
+                              "decimals and no thousands separator)")
     for option, value in (("--truth", args.truth), ("--trim", args.trim),
                           ("--figure", args.figure)):
         if value is not None:
@@ -711,6 +782,51 @@ def _analyze_spec(args) -> int:
             raise ConfigError(f"{option}: not with --spec (the spec sets it)")
     print(analyze_spec_command(args.spec, as_json=args.json))
     return 0
+
+
+def _os_error_line(exc: OSError) -> str:
+    """``FILE: reason`` of an operating-system error, on one line (what is saved is kept:
+    the files are written atomically, and a sweep or experiment resumes from them)."""
+    reason = exc.strerror or " ".join(str(exc).split())
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+def _reader_gone() -> int:
+    """The reader of our output left (``crowdsim analyze ... | head``): exit quietly.
+
+    Python's recipe ("Note on SIGPIPE" in the :mod:`signal` docs): point stdout at devnull,
+    so that the interpreter's final flush of what is still buffered does not fail again.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (captured in-process): nothing to flush
+        pass
+    return EXIT_FAILED
+
+
+def _stoppable(handler, args) -> int:
+    """Run a command with SIGTERM handled like Ctrl-C (``crowdsim app`` stops its server in
+    its own way): the work done is saved, and a further signal while the process winds down
+    ends it at once with the first one's code (see :mod:`sim.interrupts`)."""
+    from sim.interrupts import StopSignals, reset
+
+    reset()
+    with StopSignals(exit_when_repeated=True):
+        return handler(args)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Exit code of an interrupted command: 130 after Ctrl-C, 143 after SIGTERM."""
+    from sim.interrupts import exit_code_of
+
+    code = exit_code_of(exc, EXIT_INTERRUPTED)
+    print("crowdsim: interrupted" if code != EXIT_TERMINATED else "crowdsim: stopped (SIGTERM)",
+          file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -728,13 +844,19 @@ def main(argv: list[str] | None = None) -> int:
                    "calibrate": _calibrate, "predict": _predict,
                    "sweep": _sweep, "results": _results,
                    "sensitivity": _sensitivity, "app": _app}[args.command]
-        return handler(args)
+        code = handler(args) if args.command == "app" else _stoppable(handler, args)
+        sys.stdout.flush()  # a reader gone (| head) shows here, not at interpreter exit
+        return code
     except ConfigError as exc:
         print(f"crowdsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("crowdsim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _reader_gone()
+    except OSError as exc:  # permission, not a folder, disk full ... during the work
+        print(f"crowdsim: error: {_os_error_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except RuntimeError as exc:
         from experiments._runner import RunsFailed
 

@@ -278,7 +278,8 @@ id,guess,comment
 17,1400,x
 """
 CLEAN = np.array([1180, 1210, 1195.5, 1250, 1100, 1300, 1207, 1189, 1150, 1225, 1199, 1400.0])
-DROPPED = 5  # empty, "abc", "n/a", the short row, "inf" (the blank line is not a guess)
+DROPPED = 4  # empty, "abc", "n/a", "inf" (the blank line is not a guess)
+BAD_ROWS = 1  # the short row "6": fewer fields than the header, left out whole
 TRUTH = 1198.0
 AGGREGATES = ("mean", "median", "geometric_mean", "trimmed_mean")
 
@@ -299,6 +300,7 @@ def test_analyze_json_matches_numpy_and_scipy(tmp_path, guesses):
 
     assert result["n"] == CLEAN.size
     assert result["dropped"] == DROPPED
+    assert result["bad_rows"] == BAD_ROWS
     assert result["truth"] == TRUTH
     expected = {"mean": np.mean(CLEAN), "median": np.median(CLEAN),
                 "geometric_mean": stats.gmean(CLEAN), "trimmed_mean": stats.trim_mean(CLEAN, 0.1)}
@@ -333,7 +335,7 @@ def test_analyze_table(tmp_path, guesses):
     out = done.stdout
     for name in AGGREGATES:
         assert any(line.startswith(name) for line in out.splitlines()), name
-    assert f"{CLEAN.size} estimates ({DROPPED} cells dropped)" in out
+    assert f"{CLEAN.size} estimates ({DROPPED} cells dropped, {BAD_ROWS} bad row left out" in out
     assert "diversity" in out
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)

@@ -299,9 +299,19 @@ def test_text_table(hand_file):
 def test_numbers_in_text_cells():
     frame = pd.DataFrame({"g": ["a"] * 4, "t": [" 1,000 ", "1000", "1000", "1000"],
                           "r1": ["1,000", " 2000 ", "inf", "-"], "r2": ["1000"] * 4})
-    result = analyze_rounds(frame, ["r1", "r2"], "t", ["g"])
+    # a thousands separator is read only when given, never guessed
+    with pytest.raises(ConfigError, match=r"column 'r1' holds '1,000'.*--thousands ,"):
+        analyze_rounds(frame, ["r1", "r2"], "t", ["g"])
+    result = analyze_rounds(frame, ["r1", "r2"], "t", ["g"], thousands=",")
     assert result["dropped"] == 2
     assert result["by"]["all"]["per_round"]["error_of_mean"] == [0.5, 0.0]
+    # the same numbers written with decimal commas and '.' thousands
+    european = frame.replace({"1,000": "1.000", " 1,000 ": " 1.000 "})
+    european["r2"] = "1000,0"
+    result = analyze_rounds(european, ["r1", "r2"], "t", ["g"], decimal=",", thousands=".")
+    assert result["by"]["all"]["per_round"]["error_of_mean"] == [0.5, 0.0]
+    with pytest.raises(ConfigError, match=r"holds '1.000'.*--thousands \."):
+        analyze_rounds(european, ["r1", "r2"], "t", ["g"], decimal=",")
 
 
 # ---------------------------------------------------------------------------------------------

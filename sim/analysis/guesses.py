@@ -2,63 +2,94 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from sim import aggregate, metrics
+from sim.analysis.tables import parse_numbers, read_csv_table
 from sim.config import ConfigError
 
-__all__ = ["read_column", "analyze_guesses", "format_table", "draw_histogram",
+__all__ = ["GuessColumn", "read_column", "analyze_guesses", "format_table", "draw_histogram",
            "bootstrap_intervals", "unit_from_name"]
 
 
-def read_column(path: str | Path, column: str) -> tuple[np.ndarray, int]:
-    """Numeric values of one CSV column, and how many cells were dropped.
+class GuessColumn(NamedTuple):
+    """One column of guesses as :func:`read_column` reads it."""
 
-    The first row is the header. Other columns, short rows and junk are ignored; empty,
-    non-numeric or non-finite cells of the column are dropped and counted.
+    values: np.ndarray
+    """The finite numbers, in file order."""
+    dropped: int
+    """Cells of the column that are empty, junk, NaN or infinite."""
+    bad_rows: int
+    """Rows left out whole: more or fewer fields than the header."""
+    bad_rows_note: str
+    """``"2 bad rows left out (... e.g. 'pz,1,2,3')"`` or ``""``."""
+
+
+def read_column(path: str | Path, column: str, *, decimal: str = ".",
+                thousands: str | None = None) -> GuessColumn:
+    """Numeric values of one CSV column, the cells dropped and the bad rows left out.
+
+    The file is read by :func:`sim.analysis.tables.read_csv_table` (separator sniffed,
+    UTF-8 or UTF-16 with BOM, rows with a wrong number of fields left out and counted) and
+    the column by :func:`sim.analysis.tables.parse_numbers` (``decimal`` mark, a
+    ``thousands`` separator only when given; a cell like ``1,5`` without either is refused).
+    Empty, non-numeric or non-finite cells are dropped and counted; other columns are
+    not looked at.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file or ``--column``: unreadable file, missing or duplicated
+        column, an ambiguous number.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "g.csv"
+    >>> _ = path.write_text('name;guess\\na;"1,5"\\nb;2,5\\nc;x\\npz;1;2\\n')
+    >>> read_column(path, "guess", decimal=",")[:3]
+    (array([1.5, 2.5]), 1, 1)
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    values: list[float] = []
-    dropped = 0
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = csv.reader(handle)
-            header = next(rows, None)
-            if header is None:
-                raise ConfigError(f"{path}: the file is empty")
-            names = [name.strip() for name in header]
-            if column not in names:
-                shown = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
-                raise ConfigError(f"--column: {column!r} is not a column of {path} "
-                                  f"(columns: {shown})")
-            index = names.index(column)
-            for row in rows:
-                if not row or all(not cell.strip() for cell in row):
-                    continue  # blank line: not a guess
-                cell = row[index].strip() if index < len(row) else ""
-                try:
-                    value = float(cell.replace(",", "")) if cell else math.nan
-                except ValueError:
-                    value = math.nan
-                if math.isfinite(value):
-                    values.append(value)
-                else:
-                    dropped += 1
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
-    except csv.Error as exc:
-        raise ConfigError(f"{path}: cannot parse as CSV ({exc})") from None
-    return np.array(values, dtype=float), dropped
+    table = read_csv_table(path)
+    cells = table.column(column, "--column")
+    numbers = parse_numbers(cells, decimal=decimal, thousands=thousands, column=column,
+                            source=str(table.path))
+    finite = np.isfinite(numbers)
+    return GuessColumn(values=numbers[finite], dropped=int((~finite).sum()),
+                       bad_rows=table.bad_rows, bad_rows_note=table.bad_rows_note())
 
 
-def analyze_guesses(values, truth: float, trim: float = 0.1, dropped: int = 0) -> dict:
+def _first_overflow(result: dict) -> str | None:
+    """The name (``errors.mean.absolute``) of the first non-finite number in a result."""
+    for key, value in result.items():
+        if isinstance(value, dict):
+            inner = _first_overflow(value)
+            if inner is not None:
+                return f"{key}.{inner}"
+        elif isinstance(value, list):
+            if any(isinstance(v, float) and not math.isfinite(v) for v in value):
+                return key
+        elif isinstance(value, float) and not math.isfinite(value):
+            return key
+    return None
+
+
+def analyze_guesses(values, truth: float, trim: float = 0.1, dropped: int = 0,
+                    bad_rows: int = 0) -> dict:
     """Aggregates of a set of guesses and how well each does.
+
+    ``dropped`` (cells) and ``bad_rows`` (rows left out) are reported as given.
+
+    Raises
+    ------
+    ConfigError
+        If there are no estimates, the truth is not finite, or an aggregate or error
+        overflows double precision (estimates near 1e308, or squared errors beyond it):
+        one line naming the quantity, instead of an infinite number in the result.
 
     Examples
     --------
@@ -71,6 +102,19 @@ def analyze_guesses(values, truth: float, trim: float = 0.1, dropped: int = 0) -
         raise ConfigError("no numeric estimates to analyse")
     if not math.isfinite(truth):
         raise ConfigError("--truth: must be a finite number")
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = _analyze(x, truth, trim, dropped, bad_rows)
+    overflow = _first_overflow(result)
+    if overflow is not None:
+        largest = float(np.max(np.abs(x)))
+        name = overflow.split(".")[-1] if overflow.startswith("aggregates.") else overflow
+        raise ConfigError(f"--column: the {name.replace('_', ' ')} overflows double "
+                          f"precision (estimates up to {largest:.3g} in size, truth {truth:g}); "
+                          "rescale the estimates and --truth, e.g. divide both by 1e6")
+    return result
+
+
+def _analyze(x: np.ndarray, truth: float, trim: float, dropped: int, bad_rows: int) -> dict:
     positive = x[x > 0]
     aggregates = {
         "mean": float(aggregate.mean(x)),
@@ -95,6 +139,7 @@ def analyze_guesses(values, truth: float, trim: float = 0.1, dropped: int = 0) -
     return {
         "n": int(x.size),
         "dropped": int(dropped),
+        "bad_rows": int(bad_rows),
         "truth": float(truth),
         "trim_fraction": trim,
         "geometric_mean_n": int(positive.size),
@@ -114,7 +159,10 @@ def analyze_guesses(values, truth: float, trim: float = 0.1, dropped: int = 0) -
 
 def format_table(result: dict, source: str = "") -> str:
     """A readable text table of :func:`analyze_guesses`'s result."""
-    lines = [f"{source}: {result['n']} estimates ({result['dropped']} cells dropped), "
+    bad_rows = result.get("bad_rows", 0)
+    left_out = (f", {bad_rows} bad row{'s' if bad_rows != 1 else ''} left out: not as many "
+                "fields as the header" if bad_rows else "")
+    lines = [f"{source}: {result['n']} estimates ({result['dropped']} cells dropped{left_out}), "
              f"truth {result['truth']:g}",
              f"range {result['minimum']:g} to {result['maximum']:g}, quartiles "
              f"{result['quartiles'][0]:g} and {result['quartiles'][1]:g}",

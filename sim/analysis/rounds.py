@@ -38,8 +38,13 @@ Conventions (the same in the Python API and on the command line):
   (and counted in ``dropped``) when the estimate is missing, non-numeric (junk), infinite or,
   under ``log``, not positive; the row still counts in its other rounds. When a row's truth is
   missing, junk or (under ``log``) not positive, all its round cells are dropped and counted.
-  Text cells may carry thousands separators ("1,234") and surrounding spaces, as in
-  ``crowdsim analyze --column``.
+  Text cells may carry surrounding spaces; their decimal mark is ``decimal`` (``.`` unless
+  told) and a thousands separator is read only when given (``thousands``), as in
+  ``crowdsim analyze --column`` (:func:`sim.analysis.tables.parse_numbers`): a cell such
+  as ``1,5`` with neither is refused, never guessed.
+* **Bad rows.** :func:`read_table` leaves out rows with more or fewer fields than the header
+  (never shifting their cells into other columns) and counts them; the command reports
+  them as ``bad_rows``.
 * **A group** is one distinct combination of the group columns (missing values form their
   own group). A group with no usable cell in any round is left out (counted in
   ``empty_groups``); a group with no usable cell in one round has NaN metrics in that round.
@@ -59,7 +64,9 @@ Conventions (the same in the Python API and on the command line):
   per-group changes), ``None`` when the first is 0 or either is undefined. This is the order
   that reproduces Becker et al.'s reported changes.
 
-JSON-ready results use ``None`` for undefined numbers (``json.dumps`` gives ``null``).
+JSON-ready results use ``None`` for undefined numbers (``json.dumps`` gives ``null``); a
+metric that overflows double precision (estimates near 1e308) is an error naming the group
+and round, never an infinite number.
 :func:`analyze_rounds_command` is the whole of ``crowdsim analyze FILE --rounds ...``: it
 reads the file, analyses it and returns the text table or the JSON to print.
 
@@ -87,7 +94,6 @@ Two groups of three people, two rounds, truth 10:
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -97,7 +103,9 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.analysis.tables import parse_numbers, read_csv_table, separator_name
 from sim.config import ConfigError
+from sim.jsontext import standard_json
 
 __all__ = [
     "METRICS",
@@ -143,44 +151,36 @@ _LABELS = {
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV file with a header row, every column as strings.
 
-    Nothing is converted: :func:`analyze_rounds` coerces the round, truth and scale columns
-    to numbers itself (junk becomes missing), and group and split columns keep their text
+    Read by :func:`sim.analysis.tables.read_csv_table`: the separator is sniffed, rows with
+    more or fewer fields than the header are left out (their number is in
+    ``frame.attrs["bad_rows"]``, an example in ``frame.attrs["bad_rows_note"]``). Nothing
+    is converted: :func:`analyze_rounds` coerces the round, truth and scale columns to
+    numbers itself (junk becomes missing), and group and split columns keep their text
     exactly (``"007"`` stays ``"007"``). Column names are stripped of surrounding spaces;
     empty cells are missing; blank lines are skipped.
 
     Raises
     ------
     ConfigError
-        If the file does not exist, is empty, is not UTF-8 or cannot be parsed as CSV.
+        If the file does not exist, is empty or binary, is not UTF-8 (or UTF-16 with a
+        byte-order mark), has no data rows or cannot be parsed as CSV.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise ConfigError(f"{path}: the file is empty") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        reason = " ".join(str(exc).split())
-        raise ConfigError(f"{path}: cannot parse as CSV ({reason})") from None
-    frame.columns = [str(name).strip() for name in frame.columns]
+    table = read_csv_table(path)
+    frame = table.frame.where(table.frame != "")  # empty cells are missing
+    frame.attrs.update(bad_rows=table.bad_rows, bad_rows_note=table.bad_rows_note(),
+                       separator=table.separator)
     return frame
 
 
-def _numeric(column: pd.Series) -> np.ndarray:
-    """A column as float64: junk, empty and infinite cells become NaN."""
-    if pd.api.types.is_bool_dtype(column):
-        values = np.full(len(column), np.nan)
-    elif pd.api.types.is_numeric_dtype(column):
-        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    else:
-        text = column.astype("string").str.strip().str.replace(",", "", regex=False)
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    values = np.array(values, dtype=float)
-    values[~np.isfinite(values)] = np.nan
-    return values
+def _numeric(column: pd.Series, decimal: str = ".", thousands: str | None = None,
+             source: str = "") -> np.ndarray:
+    """A column as float64: junk, empty and infinite cells become NaN.
+
+    Text cells are read by :func:`sim.analysis.tables.parse_numbers` (``decimal``,
+    ``thousands``; an ambiguous ``1,5`` is a ConfigError naming the column and ``source``).
+    """
+    return parse_numbers(column, decimal=decimal, thousands=thousands,
+                         column=str(column.name), source=source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,10 +191,15 @@ def _check_columns(frame: pd.DataFrame, rounds, truth_column, group_columns, by,
                    log: bool, source: str) -> tuple[list[str], list[str]]:
     columns = [str(name) for name in frame.columns]
     shown = ", ".join(columns[:20]) + (" ..." if len(columns) > 20 else "")
+    if "separator" in frame.attrs:  # read from a file: say how it was split
+        shown += f"; read as separated by {separator_name(frame.attrs['separator'])}"
 
     def need(option: str, name: str) -> None:
         if name not in columns:
             raise ConfigError(f"{option}: column {name!r} not in {source} (columns: {shown})")
+        if columns.count(name) > 1:
+            raise ConfigError(f"{option}: column {name!r} appears {columns.count(name)} times "
+                              f"in the header of {source}; rename all but one")
 
     if isinstance(rounds, str):
         rounds = [rounds]
@@ -291,7 +296,8 @@ _COMPUTED = ("n", "mean", "median", "geometric_mean", *METRICS)
 def per_group_table(frame: pd.DataFrame, rounds: list[str], truth_column: str,
                     group_columns: list[str], by: str | None = None,
                     scale_column: str | None = None, log: bool = False,
-                    *, source: str | None = None) -> pd.DataFrame:
+                    *, source: str | None = None, decimal: str = ".",
+                    thousands: str | None = None) -> pd.DataFrame:
     """Per group and round: the aggregates and metrics (see the module docstring).
 
     One row per (non-empty group, round), in group order (sorted by the group columns) then
@@ -311,14 +317,19 @@ def per_group_table(frame: pd.DataFrame, rounds: list[str], truth_column: str,
     ConfigError
         For unknown or clashing columns, fewer than two rounds, no group columns, no usable
         estimate at all, or a group whose truth, scale or ``by`` value is not constant or
-        whose scale is not positive (or truth is 0 in linear mode without a scale).
+        whose scale is not positive (or truth is 0 in linear mode without a scale); for
+        a number written with a mark that is neither ``decimal`` nor ``thousands`` (e.g.
+        ``1,5`` by default); and for a metric that overflows double precision.
     """
     source = source or "the table"
     rounds, group_columns = _check_columns(frame, rounds, truth_column, group_columns, by,
                                            scale_column, log, source)
     frame = frame.reset_index(drop=True)
-    estimates = np.column_stack([_numeric(frame[name]) for name in rounds])
-    truth = _numeric(frame[truth_column])
+    def numbers(name: str) -> np.ndarray:
+        return _numeric(frame[name], decimal, thousands, source)
+
+    estimates = np.column_stack([numbers(name) for name in rounds])
+    truth = numbers(truth_column)
     if log:
         with np.errstate(divide="ignore", invalid="ignore"):
             truth = np.where(truth > 0, np.log(np.where(truth > 0, truth, 1.0)), np.nan)
@@ -346,7 +357,7 @@ def per_group_table(frame: pd.DataFrame, rounds: list[str], truth_column: str,
     if log:
         divisor = np.ones(n_groups)
     elif scale_column is not None:
-        divisor = _per_group_constant(_numeric(frame[scale_column]), codes, contributing,
+        divisor = _per_group_constant(numbers(scale_column), codes, contributing,
                                       n_groups, "--scale-column", scale_column, describe)
         bad = non_empty & ~(divisor > 0)  # also NaN: all missing or junk
         if bad.any():
@@ -386,9 +397,19 @@ def per_group_table(frame: pd.DataFrame, rounds: list[str], truth_column: str,
         for n in np.unique(counts[counts > 0]):
             members = np.flatnonzero(counts == n)  # groups with n usable estimates
             block = x[starts[members][:, None] + np.arange(n)]
-            for name, values in _metrics(block, group_truth[members], divisor[members],
-                                         log).items():
+            with np.errstate(over="ignore", invalid="ignore"):
+                computed = _metrics(block, group_truth[members], divisor[members], log)
+            for name, values in computed.items():
                 columns[name][members, index] = values
+        for name in _COMPUTED:  # NaN means undefined; an infinity is an overflow
+            infinite = np.isinf(columns[name][:, index])
+            if infinite.any():
+                group = int(np.flatnonzero(infinite)[0])
+                largest = float(np.max(np.abs(x[ids == group])))
+                raise ConfigError(f"--rounds: the {name.replace('_', ' ')} of group "
+                                  f"{describe(group)} in round {rounds[index]!r} overflows "
+                                  f"double precision (estimates up to {largest:.3g} in size); "
+                                  "rescale the estimates and the truth, or give --log")
 
     n_rounds = len(rounds)
     rows = np.repeat(groups, n_rounds)
@@ -401,8 +422,9 @@ def per_group_table(frame: pd.DataFrame, rounds: list[str], truth_column: str,
     for name in _COMPUTED:
         table[name] = columns[name][groups].reshape(-1)
     table["n"] = table["n"].astype(int)
-    table.attrs.update(dropped=dropped, empty_groups=int(n_groups - len(groups)),
-                       estimates=int(usable.sum()))
+    # set afresh: pandas copies the input frame's attrs (bad_rows, separator) onto slices
+    table.attrs = {"dropped": dropped, "empty_groups": int(n_groups - len(groups)),
+                   "estimates": int(usable.sum())}
     return table
 
 
@@ -424,7 +446,8 @@ def _change(first: float | None, last: float | None) -> float | None:
 def analyze_rounds(frame: pd.DataFrame, rounds: list[str], truth_column: str,
                    group_columns: list[str], by: str | None = None,
                    scale_column: str | None = None, log: bool = False,
-                   *, source: str | None = None) -> dict:
+                   *, source: str | None = None, decimal: str = ".",
+                   thousands: str | None = None) -> dict:
     """Per-round wisdom-of-crowd metrics averaged over groups, per split, and their change.
 
     Parameters
@@ -448,6 +471,10 @@ def analyze_rounds(frame: pd.DataFrame, rounds: list[str], truth_column: str,
         Work on natural logs of estimates and truth; SD and errors in log units.
     source : str, optional
         Name of the data (a file name) used in error messages.
+    decimal : {'.', ','}, default '.'
+        Decimal mark of text cells.
+    thousands : str, optional
+        Thousands separator of text cells (none unless given; never guessed).
 
     Returns
     -------
@@ -466,7 +493,8 @@ def analyze_rounds(frame: pd.DataFrame, rounds: list[str], truth_column: str,
         As :func:`per_group_table`.
     """
     table = per_group_table(frame, rounds, truth_column, group_columns, by=by,
-                            scale_column=scale_column, log=log, source=source)
+                            scale_column=scale_column, log=log, source=source,
+                            decimal=decimal, thousands=thousands)
     rounds = [str(name) for name in ([rounds] if isinstance(rounds, str) else rounds)]
     group_columns = [str(name) for name in
                      ([group_columns] if isinstance(group_columns, str) else group_columns)]
@@ -509,8 +537,25 @@ def analyze_rounds(frame: pd.DataFrame, rounds: list[str], truth_column: str,
 # output
 
 
+LARGEST_FIXED = 1e15
+"""From this size on, table cells are written in scientific notation (``1.23e+28``)."""
+
+
 def _rounded(value: float, places: int) -> str:
-    """``value`` to ``places`` decimals, halves rounded away from zero (3.125 -> 3.13)."""
+    """``value`` to ``places`` decimals, halves rounded away from zero (3.125 -> 3.13).
+
+    Values of :data:`LARGEST_FIXED` or more in size are written with 6 significant digits
+    (``2e+28``): fixed notation would need more digits than ``Decimal`` keeps.
+
+    Examples
+    --------
+    >>> _rounded(3.125, 2), _rounded(1234.5, 0), _rounded(2e28, 0)
+    ('3.13', '1,235', '2e+28')
+    """
+    if not math.isfinite(value):
+        return "-"
+    if abs(value) >= LARGEST_FIXED:
+        return f"{value:.6g}"
     step = Decimal(1).scaleb(-places)
     return f"{Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP):,}"
 
@@ -544,6 +589,8 @@ def format_rounds_table(result: dict, source: str = "") -> str:
                      "the geometric mean")
     if result.get("empty_groups"):
         lines.append(f"{result['empty_groups']} groups without any usable estimate left out")
+    if result.get("bad_rows"):
+        lines.append(result.get("bad_rows_note") or f"{result['bad_rows']} bad rows left out")
     width = max(10, *(len(name) + 2 for name in rounds))
     for split, part in result["by"].items():
         lines += ["", f"{split} ({part['groups']} groups)",
@@ -573,17 +620,22 @@ def _split_names(value, option: str) -> list[str]:
 def analyze_rounds_command(file: str | Path, rounds: str | list[str], truth_column: str | None,
                            group_columns: str | list[str] | None, by: str | None = None,
                            scale_column: str | None = None, log: bool = False,
-                           as_json: bool = False) -> str:
+                           as_json: bool = False, *, decimal: str = ".",
+                           thousands: str | None = None) -> str:
     """What ``crowdsim analyze FILE --rounds ...`` prints: the table, or one JSON object.
 
     ``rounds`` and ``group_columns`` may be the option strings as typed (``"E1,E2,E3"``).
     Every problem is a one-line :class:`~sim.config.ConfigError` naming the option, e.g.
-    ``--rounds: column 'E9' not in data.csv (columns: ...)``. Wiring into the CLI::
+    ``--rounds: column 'E9' not in data.csv (columns: ...)``. ``decimal`` and ``thousands``
+    say how the file writes numbers (``--decimal``, ``--thousands``). The result (and the
+    JSON) holds ``bad_rows``, the rows left out for having more or fewer fields than the
+    header. Wiring into the CLI::
 
         print(analyze_rounds_command(args.file, args.rounds, args.truth_column,
                                      args.group_columns, by=args.by,
                                      scale_column=args.scale_column, log=args.log,
-                                     as_json=args.json))
+                                     as_json=args.json, decimal=args.decimal or ".",
+                                     thousands=args.thousands))
     """
     round_names = _split_names(rounds, "--rounds")
     group_names = _split_names(group_columns, "--group-columns")
@@ -595,7 +647,10 @@ def analyze_rounds_command(file: str | Path, rounds: str | list[str], truth_colu
                           "a group answering one question)")
     frame = read_table(file)
     result = analyze_rounds(frame, round_names, truth_column, group_names, by=by,
-                            scale_column=scale_column, log=log, source=str(file))
+                            scale_column=scale_column, log=log, source=str(file),
+                            decimal=decimal, thousands=thousands)
+    result["bad_rows"] = int(frame.attrs.get("bad_rows", 0))
+    result["bad_rows_note"] = frame.attrs.get("bad_rows_note", "")
     if as_json:
-        return json.dumps(result, indent=2, allow_nan=False)
+        return standard_json(result)
     return format_rounds_table(result, source=str(file))

@@ -62,6 +62,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from sim.analysis.datasets import load_becker, load_lorenz
 from sim.analysis.rounds import _numeric, analyze_rounds, format_rounds_table
+from sim.analysis.tables import read_csv_table
 from sim.config import ConfigError, Strict, load_yaml, validate
 from sim.models.estimation.rules import INFORMATION, REVISION_SPACES, SIGNALS
 from sim.networks.specs import NetworkSpec, NoNetwork, check
@@ -307,17 +308,23 @@ def load_spec(path: str | Path) -> DatasetSpec:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    """A CSV file with a header row, types inferred; one-line ConfigErrors."""
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise ConfigError(f"{path}: the file is empty") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        reason = " ".join(str(exc).split())
-        raise ConfigError(f"{path}: cannot read as CSV ({reason})") from None
-    frame.columns = [str(name).strip() for name in frame.columns]
+    """A CSV file with a header row, numeric columns as numbers; one-line ConfigErrors.
+
+    Read by :func:`sim.analysis.tables.read_csv_table` (separator sniffed, encodings
+    checked); a row with more or fewer fields than the header is refused (a dataset is
+    analysed whole). A column whose every non-empty cell is a plain number (``.`` decimals,
+    no thousands separators) becomes numeric; the others stay text.
+    """
+    table = read_csv_table(path)
+    if table.bad_rows:
+        raise ConfigError(f"data: {path}: {table.bad_rows_note()}; fix or remove them")
+    frame = table.frame.where(table.frame != "")  # empty cells are missing
+    for index in range(frame.shape[1]):
+        try:
+            numbers = pd.to_numeric(frame.iloc[:, index])
+        except (ValueError, TypeError):
+            continue  # text (or junk, counted as dropped where a number is needed)
+        frame.isetitem(index, numbers)
     return frame
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import random
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import cloudpickle
@@ -42,8 +45,34 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         # forkserver: forking this process, which may run numba's and Dask's threads, could
         # deadlock the children; the workers load the kernels from numba's cache
         _POOLS[workers] = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("forkserver"))
+            workers, mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_init_pool_worker)
     return _POOLS[workers]
+
+
+def _init_pool_worker() -> None:
+    """Leave Ctrl-C to the parent (it reaches the terminal's whole process group; the parent
+    stops the pool) and exit when the parent dies, however it dies: the forkserver and the
+    resource tracker live as long as any worker does, so an orphaned worker keeps all three."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                         name="crowdsim-parent-watch").start()
+
+
+def _exit_with_parent(parent) -> None:
+    parent.join()  # returns when the parent's end of a pipe closes: it exited or was killed
+    os._exit(1)
+
+
+def _discard_pool(workers: int) -> None:
+    """End a pool's workers at once (an interrupted calibration must not wait for them)."""
+    from sim.sweep.runner import terminate_pool
+
+    pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        terminate_pool(pool)
 
 
 @atexit.register
@@ -100,7 +129,11 @@ class SeededSampler(Sampler):
         if self.workers == 1:
             return [_evaluate(simulate_one, chunk) for chunk in chunks]
         payload = cloudpickle.dumps(simulate_one)
-        return list(_pool(self.workers).map(_evaluate, [payload] * len(chunks), chunks))
+        try:
+            return list(_pool(self.workers).map(_evaluate, [payload] * len(chunks), chunks))
+        except BaseException:  # Ctrl-C, SIGTERM (sim.interrupts), a broken pool
+            _discard_pool(self.workers)
+            raise
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                 all_accepted=False, ana_vars=None):

@@ -25,17 +25,27 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from sim.config import config_hash, load_yaml, validate
+from sim.config import check_text, config_hash, describe_error, load_yaml, short_repr, validate
+from sim.limits import MAX_DESIGN_POINTS, check_count, check_work
 from sim.sweep.models import MODELS, get_model
 
 __all__ = ["SweepConfig", "GridAxis", "RangeAxis", "SAMPLED_DESIGNS", "load_sweep_config",
            "swept_axes", "point_columns", "canonical_value", "sweep_hash", "MAX_POINTS"]
 
 SAMPLED_DESIGNS = ("random", "lhs", "sobol", "morris")
-#: Largest number of parameter points a design may have (the design is held in memory).
-MAX_POINTS = 10_000_000
+#: Largest number of parameter points a design may have without ``--allow-large`` (the design
+#: is held in memory); see :mod:`sim.limits`.
+MAX_POINTS = MAX_DESIGN_POINTS
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,11 @@ class SweepConfig(BaseModel):
     chunk_size: int | None = Field(None, ge=1,
                                    description="runs per task (default: about 0.25 s of work)")
 
+    @field_validator("title")
+    @classmethod
+    def _check_title(cls, title: str | None) -> str | None:
+        return title if title is None else check_text(title)
+
     @model_validator(mode="after")
     def _check_against_model(self) -> SweepConfig:
         if self.model not in MODELS:
@@ -94,14 +109,17 @@ class SweepConfig(BaseModel):
             except (KeyError, TypeError) as exc:
                 raise ValueError(f"model: {exc.args[0]}") from None
         self._check_design_options()
+        fixed = {}
         for name, value in self.fixed.items():
             _check_name(self.model, "fixed", name)
-            canonical_value(self.model, name, value, f"fixed.{name}")
+            fixed[name] = canonical_value(self.model, name, value, f"fixed.{name}")
         if self.design == "points":
-            n_points = len(point_columns(self)[0])
-            if n_points > MAX_POINTS:
-                raise ValueError(f"points: {n_points:,} points, more than {MAX_POINTS:,}")
+            # counted before a single point is validated: a huge list is refused at once
+            check_count("points", len(self.points), MAX_DESIGN_POINTS, "design points")
+            points = point_columns(self)[0]
             self._check_metrics()
+            check_work(get_model(self.model), _largest_point(fixed, points), len(points),
+                       self.replicates)
             return self
         if not self.swept:
             raise ValueError(f"swept: design {self.design} needs at least one swept parameter")
@@ -109,13 +127,22 @@ class SweepConfig(BaseModel):
             if name in self.fixed:
                 raise ValueError(f"swept.{name}: also in fixed; a parameter is either fixed "
                                  "or swept")
+        # the design's size from the config alone, before any value list is built
+        n_points = design_size(self)
+        check_count("swept" if self.design == "grid" else "samples", n_points,
+                    MAX_DESIGN_POINTS, f"{self.design} design points")
         axes = swept_axes(self)
-        if self.design == "grid":
-            n_points = math.prod(len(axis.values) for axis in axes.values())
-            if n_points > MAX_POINTS:
-                raise ValueError(f"swept: the grid has {n_points:,} points, more than "
-                                 f"{MAX_POINTS:,}; sample it instead (design: lhs)")
         self._check_metrics()
+        largest = dict(fixed)
+        for name, axis in axes.items():
+            values = axis.values if isinstance(axis, GridAxis) else (axis.high,)
+            numbers = [v for v in values if isinstance(v, (int, float))
+                       and not isinstance(v, bool)]
+            if numbers:
+                largest[name] = max(numbers)
+                if isinstance(axis, RangeAxis) and axis.integer:
+                    largest[name] = int(round(axis.high))
+        check_work(get_model(self.model), largest, n_points, self.replicates)
         return self
 
     def _check_design_options(self) -> None:
@@ -158,7 +185,8 @@ class SweepConfig(BaseModel):
         offered = get_model(self.model).metrics
         for name in self.metrics:
             if name not in offered:
-                raise ValueError(f"metrics: {name!r} is not a metric of model {self.model}; "
+                raise ValueError(f"metrics: {short_repr(name)} is not a metric of model "
+                                 f"{self.model}; "
                                  f"allowed: {', '.join(offered)}")
         if len(set(self.metrics)) != len(self.metrics):
             raise ValueError("metrics: each metric may be listed once")
@@ -172,6 +200,50 @@ class SweepConfig(BaseModel):
     def morris_levels(self) -> int:
         """Grid levels of a Morris design (4 unless the config says otherwise)."""
         return self.levels if self.levels is not None else 4
+
+
+def design_size(config: SweepConfig) -> int:
+    """Parameter points the design will have, counted from the config without building it:
+    the product of the grid's value counts, or the sampled design's size from ``samples``
+    (random and lhs: N; sobol: N (2D + 2); morris: N (D + 1), D swept parameters).
+
+    Examples
+    --------
+    >>> design_size(SweepConfig(model="estimation", seed=1, design="grid",
+    ...                         swept={"correlation": {"linspace": [0, 1, 5]},
+    ...                                "n_agents": [10, 20]}))
+    10
+    """
+    if config.design == "points":
+        return len(config.points or ())
+    if config.design == "grid":
+        counts = []
+        for spec in config.swept.values():
+            if isinstance(spec, list):
+                counts.append(len(spec))
+            elif isinstance(spec, dict) and len(spec) == 1 \
+                    and isinstance(next(iter(spec.values())), list) \
+                    and len(next(iter(spec.values()))) == 3 \
+                    and isinstance(next(iter(spec.values()))[2], int):
+                counts.append(max(1, next(iter(spec.values()))[2]))
+            else:
+                counts.append(1)  # not a value list: its own error comes when it is read
+        return math.prod(counts)
+    n_swept = len(config.swept)
+    factor = {"sobol": 2 * n_swept + 2, "morris": n_swept + 1}.get(config.design, 1)
+    return (config.samples or 0) * factor
+
+
+def _largest_point(fixed: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each numeric parameter at its largest value over ``points`` (and ``fixed``): a point at
+    least as costly as any of them, for :func:`sim.limits.check_work`."""
+    largest = dict(fixed)
+    for point in points:
+        for name, value in point.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                previous = largest.get(name)
+                largest[name] = value if previous is None else max(previous, value)
+    return largest
 
 
 def load_sweep_config(path: str | Path) -> SweepConfig:
@@ -208,12 +280,15 @@ def sweep_hash(config: SweepConfig) -> str:
 def _check_name(model: str, section: str, name: str) -> None:
     fields = get_model(model).params_schema.model_fields
     if name not in fields:
-        raise ValueError(f"{section}.{name}: not a parameter of model {model}; allowed: "
+        shown = name if isinstance(name, str) and len(name) <= 40 else short_repr(name)
+        raise ValueError(f"{section}.{shown}: not a parameter of model {model}; allowed: "
                          f"{', '.join(sorted(fields))}")
 
 
 @functools.cache
-def _adapter(model: str, name: str) -> TypeAdapter:
+def _holder(model: str, name: str) -> type[BaseModel]:
+    """A one-field model holding parameter ``name`` of ``model``: validating through it gives
+    errors located like a config's (``network.degre: unknown key; allowed keys: ...``)."""
     field = get_model(model).params_schema.model_fields[name]
     # the field's type and constraints (ge, le, a union's discriminator), without its
     # default and description, which only make sense on a model's field
@@ -221,7 +296,9 @@ def _adapter(model: str, name: str) -> TypeAdapter:
     if field.discriminator is not None:
         metadata.append(Field(discriminator=field.discriminator))
     annotation = Annotated[(field.annotation, *metadata)] if metadata else field.annotation
-    return TypeAdapter(annotation, config=ConfigDict(strict=True, allow_inf_nan=False))
+    return create_model(f"Parameter_{name}",
+                        __config__=ConfigDict(strict=True, allow_inf_nan=False, extra="forbid"),
+                        **{name: (annotation, ...)})
 
 
 def canonical_value(model: str, name: str, value: Any, where: str | None = None) -> Any:
@@ -242,17 +319,12 @@ def canonical_value(model: str, name: str, value: Any, where: str | None = None)
     """
     if isinstance(value, np.generic):
         value = value.item()
-    adapter = _adapter(model, name)
+    holder = _holder(model, name)
     try:
-        return adapter.dump_python(adapter.validate_python(value), mode="json")
+        return holder.model_validate({name: value}).model_dump(mode="json")[name]
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        message = first["msg"].removeprefix("Value error, ")
-        if isinstance(value, float) and math.isnan(value):
-            message = "must be a finite number, got NaN"
-        else:
-            message += f" (got {value!r})"
-        raise ValueError(f"{where or name}: {message}") from None
+        detail = describe_error(exc, holder)  # starts with name (and the nested keys)
+        raise ValueError(f"{where or name}{detail.removeprefix(name)}") from None
 
 
 def _numeric_kind(model: str, name: str) -> str | None:
@@ -292,8 +364,9 @@ def point_columns(config: SweepConfig) -> tuple[list[dict[str, Any]], dict[str, 
     for i, point in enumerate(points):
         where = f"points[{i}]"
         if list(point) != names and set(point) != set(names):
-            raise ValueError(f"{where}: names {', '.join(sorted(point))}; every point must name "
-                             f"the same parameters as points[0] ({', '.join(sorted(names))})")
+            raise ValueError(f"{where}: names {short_repr(sorted(map(str, point)), 80)}; every "
+                             f"point must name the same parameters as points[0] "
+                             f"({short_repr(sorted(map(str, names)), 80)})")
         values = {}
         for name in names:
             _check_name(config.model, "points", name)
@@ -352,11 +425,11 @@ def _grid_axis(model: str, name: str, spec: Any, where: str) -> GridAxis:
         raise ValueError(f"{where}: design grid needs values ({_GRID_FORMS}); ranges "
                          "{low, high} are for sampled designs")
     else:
-        raise ValueError(f"{where}: design grid needs {_GRID_FORMS}; got {spec!r}")
+        raise ValueError(f"{where}: design grid needs {_GRID_FORMS}; got {short_repr(spec)}")
     values = tuple(canonical_value(model, name, value, where) for value in raw)
     if len({json.dumps(value, sort_keys=True) for value in values}) != len(values):
-        raise ValueError(f"{where}: values repeat ({', '.join(map(repr, values))}); each "
-                         "grid value must be distinct")
+        raise ValueError(f"{where}: values repeat ({short_repr(values)}); each grid value "
+                         "must be distinct")
     return GridAxis(values)
 
 
@@ -364,23 +437,27 @@ def _spaced_values(model: str, name: str, spec: dict, where: str) -> list:
     (kind, args), = spec.items()
     where = f"{where}.{kind}"
     if not (isinstance(args, list) and len(args) == 3):
-        raise ValueError(f"{where}: needs [start, stop, n]; got {args!r}")
+        raise ValueError(f"{where}: needs [start, stop, n]; got {short_repr(args)}")
     start, stop, n = args
     for label, value in (("start", start), ("stop", stop)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value):
-            raise ValueError(f"{where}: {label} must be a finite number; got {value!r}")
+            raise ValueError(f"{where}: {label} must be a finite number; got "
+                             f"{short_repr(value)}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{where}: n must be an integer >= 1; got {n!r}")
+        raise ValueError(f"{where}: n must be an integer >= 1; got {short_repr(n)}")
+    # counted before np.linspace builds the values (10^9 of them would take 7.45 GiB)
+    check_count(f"{where}: n", n, MAX_DESIGN_POINTS, "values")
     if kind == "logspace" and max(abs(start), abs(stop)) > 300:
-        raise ValueError(f"{where}: start and stop are base-10 exponents; got {args!r}")
+        raise ValueError(f"{where}: start and stop are base-10 exponents; got "
+                         f"{short_repr(args)}")
     values = np.linspace(start, stop, n) if kind == "linspace" else np.logspace(start, stop, n)
     if _numeric_kind(model, name) == "int":
         # an integer parameter (e.g. n_agents) takes the nearest integers
         rounded = [int(v) for v in np.rint(values)]
         if len(set(rounded)) != len(rounded):
             raise ValueError(f"{where}: rounded to integers the values repeat "
-                             f"({', '.join(map(str, rounded))}); use fewer values")
+                             f"({short_repr(rounded)}); use fewer values")
         return rounded
     return [float(v) for v in values]
 
@@ -389,11 +466,13 @@ def _range_axis(model: str, name: str, spec: Any, where: str, design: str) -> Ra
     if not (isinstance(spec, dict) and {"low", "high"} <= set(spec)):
         raise ValueError(f"{where}: design {design} samples a range: give "
                          f"{{low: a, high: b}} (optionally log: true, integer: true); "
-                         f"got {spec!r}")
+                         f"got {short_repr(spec)}")
     unknown = sorted(set(spec) - {"low", "high", "log", "integer"})
     if unknown:
-        raise ValueError(f"{where}.{unknown[0]}: unknown key; allowed keys: high, integer, "
-                         "log, low")
+        key = unknown[0] if isinstance(unknown[0], str) and len(unknown[0]) <= 40 \
+            else short_repr(unknown[0])
+        raise ValueError(f"{where}.{key}: unknown key; allowed keys: high, "
+                         "integer, log, low")
     kind = _numeric_kind(model, name)
     if kind is None:
         raise ValueError(f"{where}: only numeric parameters can be sampled from a range; "
@@ -402,15 +481,18 @@ def _range_axis(model: str, name: str, spec: Any, where: str, design: str) -> Ra
     for label, value in (("low", low), ("high", high)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value):
-            raise ValueError(f"{where}.{label}: must be a finite number; got {value!r}")
+            raise ValueError(f"{where}.{label}: must be a finite number; got "
+                             f"{short_repr(value)}")
     for label in ("log", "integer"):
         if not isinstance(spec.get(label, False), bool):
-            raise ValueError(f"{where}.{label}: must be true or false; got {spec[label]!r}")
+            raise ValueError(f"{where}.{label}: must be true or false; got "
+                             f"{short_repr(spec[label])}")
     if not low < high:
-        raise ValueError(f"{where}: needs low < high; got low {low!r}, high {high!r}")
+        raise ValueError(f"{where}: needs low < high; got low {short_repr(low)}, high "
+                         f"{short_repr(high)}")
     log = spec.get("log", False)
     if log and low <= 0:
-        raise ValueError(f"{where}: log: true needs low > 0; got {low!r}")
+        raise ValueError(f"{where}: log: true needs low > 0; got {short_repr(low)}")
     integer = spec.get("integer", kind == "int")
     if kind == "int" and not integer:
         raise ValueError(f"{where}.integer: {name} is an integer parameter; its samples are "

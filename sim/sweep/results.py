@@ -2,6 +2,9 @@
 
 A sweep folder (``crowdsim sweep``, :mod:`sim.sweep.store`) holds Parquet chunks; these
 functions read whatever chunks are complete, so they can be used while a sweep still runs.
+They check each chunk's footer first (:meth:`SweepStore.verify_chunks`): a damaged chunk
+(truncated, overwritten by another chunk's file) is a :class:`sim.sweep.store.DamagedChunk`,
+one line naming it, not wrong data or a pyarrow traceback.
 
 Examples
 --------
@@ -31,7 +34,7 @@ import pyarrow.dataset as ds
 
 from sim.config import ConfigError
 from sim.io import atomic_path
-from sim.sweep.store import FAILURES_SCHEMA, SweepStore, runs_schema
+from sim.sweep.store import FAILURES_SCHEMA, DamagedChunk, SweepStore, running_pid, runs_schema
 
 __all__ = ["read_manifest", "load", "load_failures", "load_design", "status", "point_means",
            "point_stats", "parameter_columns", "summarise", "format_summary", "format_points",
@@ -52,6 +55,42 @@ def _runs_schema(manifest: dict):
     return runs_schema(manifest["columns"], manifest["metrics"])
 
 
+def _checked_store(folder: str | os.PathLike) -> tuple[SweepStore, dict[str, Any]]:
+    """The folder's store and manifest, after checking its chunk files' footers."""
+    store = SweepStore(folder)
+    manifest = store.read_manifest()
+    check = store.verify_chunks(manifest)
+    if check.damaged:
+        raise check.error(store.folder)
+    return store, manifest
+
+
+def _read_chunks(store: SweepStore, files: list[str], schema: pa.Schema,
+                 columns: list[str] | None = None) -> pa.Table:
+    """The rows of ``files``, their Parquet page checksums verified."""
+    if not files:
+        return schema.empty_table() if columns is None else \
+            pa.schema([schema.field(name) for name in columns]).empty_table()
+    options = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
+    parquet = ds.ParquetFileFormat(default_fragment_scan_options=options)
+    try:
+        return ds.dataset(files, format=parquet, schema=schema).to_table(columns=columns)
+    except (OSError, pa.ArrowException) as exc:  # damage inside a file whose footer is whole
+        reason = " ".join(str(exc).split())[:200]
+        culprit = next((name for name in files if not _readable(name, parquet)), "a chunk file")
+        raise DamagedChunk(f"{store.folder}: {Path(culprit).name} is damaged ({reason}); run "
+                           "the same command that started the sweep again to recompute it") \
+            from None
+
+
+def _readable(file: str, parquet: ds.ParquetFileFormat) -> bool:
+    try:
+        ds.dataset([file], format=parquet).to_table()
+    except (OSError, pa.ArrowException):
+        return False
+    return True
+
+
 def load(folder: str | os.PathLike, columns: list[str] | None = None) -> pd.DataFrame:
     """All completed runs of a sweep as one DataFrame, sorted by ``run_id`` (and ``round``).
 
@@ -68,14 +107,13 @@ def load(folder: str | os.PathLike, columns: list[str] | None = None) -> pd.Data
         One row per run and round: ``run_id``, ``point_id``, ``point_key``, ``seed``, the
         parameters, ``replicate``, ``round`` and the metrics.
     """
-    store = SweepStore(folder)
-    schema = _runs_schema(store.read_manifest())
+    store, manifest = _checked_store(folder)
+    schema = _runs_schema(manifest)
     if columns is not None:
         columns = ["run_id", "round", *[c for c in columns if c not in ("run_id", "round")]]
         schema = pa.schema([schema.field(name) for name in columns])
     files = [str(path) for path in store.completed_chunks().values()]
-    table = ds.dataset(files, format="parquet", schema=schema).to_table(columns=columns) \
-        if files else schema.empty_table()
+    table = _read_chunks(store, files, schema, columns)
     table = table.sort_by([("run_id", "ascending"), ("round", "ascending")])
     return table.to_pandas()
 
@@ -83,12 +121,9 @@ def load(folder: str | os.PathLike, columns: list[str] | None = None) -> pd.Data
 def load_failures(folder: str | os.PathLike) -> pd.DataFrame:
     """Failed runs: ``run_id``, ``point_id``, ``point_key``, ``seed``, ``replicate``,
     ``params`` (JSON), ``error_type``, ``error_message``; sorted by ``run_id``."""
-    store = SweepStore(folder)
-    store.read_manifest()
+    store, _manifest = _checked_store(folder)
     files = [str(path) for path in store.failure_files().values()]
-    table = ds.dataset(files, format="parquet", schema=FAILURES_SCHEMA).to_table() \
-        if files else FAILURES_SCHEMA.empty_table()
-    return table.sort_by("run_id").to_pandas()
+    return _read_chunks(store, files, FAILURES_SCHEMA).sort_by("run_id").to_pandas()
 
 
 def load_design(folder: str | os.PathLike) -> pd.DataFrame:
@@ -222,7 +257,8 @@ def summarise(folder: str | os.PathLike, metrics: list[str] | None = None) -> di
     return {"manifest": manifest, "status": status(folder), "metrics": metrics,
             "several_rounds": several_rounds,
             "overall": runs[metrics].mean() if len(runs) else None,
-            "by_parameter": by_parameter, "failures": failure_counts}
+            "by_parameter": by_parameter, "failures": failure_counts,
+            "running_pid": running_pid(folder)}
 
 
 def _chosen_metrics(manifest: dict, metrics: list[str] | None) -> list[str]:
@@ -256,7 +292,11 @@ def format_summary(summary: dict[str, Any]) -> str:
              f"{counts['done']:,} done, {counts['failed']:,} failed, {counts['pending']:,} "
              f"pending (status when last written: {manifest['status']}; updated "
              f"{manifest['updated']})"]
-    if counts["pending"]:
+    pid = summary.get("running_pid")
+    if pid is not None:  # a sweep holds the folder's lock: it is doing the pending runs
+        who = f" (pid {pid})" if pid else ""
+        lines.append(f"  the sweep is running now{who}; these counts are as of its last save")
+    elif counts["pending"]:
         lines.append("  pending runs: run the same `crowdsim sweep` command again to resume")
     if summary["overall"] is not None:
         rounds = " (each run's last round)" if summary["several_rounds"] else ""

@@ -30,9 +30,7 @@ import contextlib
 import datetime as _dt
 import math
 import os
-import signal
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -40,15 +38,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.config import ConfigError
+from sim.interrupts import StopSignals
 from sim.sweep.config import SweepConfig, sweep_hash
 from sim.sweep.design import Design, build_design, param_arrow_types, point_key
 from sim.sweep.models import get_model
 from sim.sweep.progress import Progress, progress_mode
-from sim.sweep.store import SweepStore
+from sim.sweep.store import CHUNK_RECORDS, SweepStore
 from sim.sweep.worker import ChunkResult, ChunkTask, PointRuns, init_worker, run_chunk
 
 __all__ = ["run_sweep", "plan_chunks", "auto_chunk_size", "connect", "SweepReport",
-           "MANIFEST_FORMAT"]
+           "MANIFEST_FORMAT", "terminate_pool", "no_workers_timeout"]
 
 MANIFEST_FORMAT = "crowdsim-sweep/1"
 #: A chunk should take about this long (seconds): long enough to hide the cost of sending
@@ -64,8 +63,17 @@ MAX_CHUNK_SIZE = 100_000
 IN_PROCESS_SECONDS = 10.0
 #: A local worker process that dies (e.g. killed for memory) is replaced this many times.
 MAX_POOL_RESTARTS = 2
-#: The manifest is rewritten at most this often (seconds) while chunks complete.
+#: The manifest is rewritten at most this often (seconds) while chunks complete, and at most
+#: 1/MANIFEST_SHARE of the time: a huge sweep's manifest (a record per chunk) takes a while.
 MANIFEST_INTERVAL = 1.0
+MANIFEST_SHARE = 20
+#: Local and Dask executors look this often (seconds) for a stop signal while chunks run.
+STOP_POLL_SECONDS = 0.1
+#: A Dask sweep asks the scheduler for its workers this often (seconds) ...
+WORKER_CHECK_SECONDS = 1.0
+#: ... and gives up after this many seconds without any (environment: NO_WORKERS_ENV).
+NO_WORKERS_TIMEOUT = 60.0
+NO_WORKERS_ENV = "CROWDSIM_NO_WORKERS_TIMEOUT"
 
 
 @dataclass
@@ -160,36 +168,21 @@ def plan_chunks(design: Design, config: SweepConfig, chunk_size: int,
 # executors: each yields ChunkResult (or _ChunkError) as chunks complete
 
 
-def _in_process(tasks: list[ChunkTask]) -> Iterator[ChunkResult | _ChunkError]:
-    # Ctrl-C is deferred to the end of the running chunk: a KeyboardInterrupt raised in the
-    # middle of compiled (numba) or pyarrow calls can crash the interpreter. A second Ctrl-C
-    # stops at once.
-    interrupted = False
-
-    def defer(signum, frame):
-        nonlocal interrupted
-        if interrupted:
-            raise KeyboardInterrupt
-        interrupted = True
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, defer) if in_main else None
-    try:
-        for task in tasks:
-            if interrupted:
-                raise KeyboardInterrupt
-            yield run_chunk(task)
-        if interrupted:
-            raise KeyboardInterrupt
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+def _in_process(tasks: list[ChunkTask],
+                stop: StopSignals) -> Iterator[ChunkResult | _ChunkError]:
+    # A stop signal takes effect at the end of the running chunk: an exception raised in the
+    # middle of compiled (numba) or pyarrow calls can crash the interpreter. A second signal
+    # raises at once (the sweep runs this generator with escalate=True).
+    for task in tasks:
+        if stop.received is not None:
+            return
+        yield run_chunk(task)
 
 
-def _in_local_processes(tasks: list[ChunkTask],
-                        workers: int) -> Iterator[ChunkResult | _ChunkError]:
+def _in_local_processes(tasks: list[ChunkTask], workers: int,
+                        stop: StopSignals) -> Iterator[ChunkResult | _ChunkError]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     # spawn, not fork: a forked child would inherit numba's and pyarrow's threads
@@ -201,22 +194,34 @@ def _in_local_processes(tasks: list[ChunkTask],
         broken = False
         try:
             futures = {pool.submit(run_chunk, task): index for index, task in remaining.items()}
-            for future in as_completed(futures):
-                index = futures.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    break
-                except Exception as exc:
+            pending = set(futures)
+            # wait in short slices, so that a stop signal is acted on within one
+            while pending and not broken and stop.received is None:
+                done, pending = wait(pending, timeout=STOP_POLL_SECONDS,
+                                     return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=futures.get):
+                    index = futures[future]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    except Exception as exc:
+                        remaining.pop(index)
+                        yield _ChunkError(index, f"{type(exc).__name__}: {exc}")
+                        continue
                     remaining.pop(index)
-                    yield _ChunkError(index, f"{type(exc).__name__}: {exc}")
-                    continue
-                remaining.pop(index)
-                yield result
+                    yield result
+            if stop.received is not None:
+                # keep the chunks finished meanwhile; drop the queued ones, and end the running
+                # ones rather than wait for them (at most one chunk per worker is lost)
+                finished = _stop_pool(pool, pending)
+                for future in sorted(finished, key=futures.get):
+                    remaining.pop(futures[future])
+                    yield future.result()
+                return
         finally:
-            # on Ctrl-C or an error: drop queued chunks; running ones finish (< 1 s)
-            pool.shutdown(wait=True, cancel_futures=True)
+            _stop_pool(pool, ())  # no-op after a stop; on an error: end the workers too
         if not broken or not remaining:
             return
         print(f"crowdsim: a worker process died; restarting the pool for the "
@@ -225,7 +230,55 @@ def _in_local_processes(tasks: list[ChunkTask],
         yield _ChunkError(index, "worker processes kept dying (out of memory?)")
 
 
-def _on_dask(tasks: list[ChunkTask], client) -> Iterator[ChunkResult | _ChunkError]:
+def _stop_pool(pool, pending) -> list:
+    """Cancel the queued futures of ``pending``, end the pool's worker processes at once and
+    return the futures of ``pending`` that finished with a result before they ended."""
+    for future in pending:
+        future.cancel()  # succeeds for the queued ones only
+    finished = [future for future in pending
+                if future.done() and not future.cancelled() and future.exception() is None]
+    terminate_pool(pool)
+    return finished
+
+
+def terminate_pool(pool) -> None:
+    """Shut down a :class:`concurrent.futures.ProcessPoolExecutor` without waiting for its
+    running tasks: queued tasks are cancelled and the worker processes terminated (SIGTERM),
+    then reaped. A pool whose work is done shuts down as usual."""
+    if hasattr(pool, "terminate_workers"):  # public from Python 3.14
+        pool.terminate_workers()
+        return
+    # Python 3.12 and 3.13 (checked on 3.13.x) have no public way to stop a pool's running
+    # workers; its private ``_processes`` map is the only handle on them. Without it, Ctrl-C
+    # would wait for every running chunk to end.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    pool.shutdown(wait=True)  # the manager thread sees the dead workers and ends
+
+
+def no_workers_timeout() -> float:
+    """Seconds a Dask sweep waits for a worker when the cluster has none:
+    ``CROWDSIM_NO_WORKERS_TIMEOUT``, else :data:`NO_WORKERS_TIMEOUT`."""
+    text = os.environ.get(NO_WORKERS_ENV)
+    if text is None:
+        return NO_WORKERS_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"{NO_WORKERS_ENV}: must be a positive number of seconds, "
+                          f"got {text[:40]!r}")
+    return seconds
+
+
+def _on_dask(tasks: list[ChunkTask], client, address: str | None, stop: StopSignals,
+             timeout: float) -> Iterator[ChunkResult | _ChunkError]:
     from distributed import as_completed
 
     # pure=False: every chunk is a distinct task even if two were ever equal
@@ -235,19 +288,71 @@ def _on_dask(tasks: list[ChunkTask], client) -> Iterator[ChunkResult | _ChunkErr
     waiting = {future.key: future for future in futures}
     stream = as_completed(futures, loop=client.loop, with_results=True, raise_errors=False)
     del futures
+    watch = _WorkerWatch(client, address, timeout)
     try:
-        for future, result in stream:
-            waiting.pop(future.key, None)
-            if future.status == "error":
-                exc = result[1]
-                hint = (" (are crowdsim and its dependencies installed on the workers?)"
-                        if isinstance(exc, ImportError) else "")
-                yield _ChunkError(index_of[future.key], f"{type(exc).__name__}: {exc}{hint}")
-            else:
-                yield result
+        while not stream.is_empty():
+            if stream.has_ready():
+                for future, result in stream.next_batch(block=False):
+                    waiting.pop(future.key, None)
+                    if future.status == "error":
+                        exc = result[1]
+                        hint = (" (are crowdsim and its dependencies installed on the "
+                                "workers?)" if isinstance(exc, ImportError) else "")
+                        yield _ChunkError(index_of[future.key],
+                                          f"{type(exc).__name__}: {exc}{hint}")
+                    else:
+                        yield result
+                continue
+            if stop.received is not None:
+                return
+            if watch.gave_up():
+                for key in waiting:
+                    yield _ChunkError(index_of[key], watch.reason)
+                return
+            time.sleep(STOP_POLL_SECONDS)
     finally:
         if waiting:
             client.cancel(list(waiting.values()))
+
+
+class _WorkerWatch:
+    """Notice a Dask cluster without workers: say so, and give up after ``timeout`` s.
+
+    Tasks on a cluster with no workers wait in the scheduler for ever, and the sweep would
+    wait with them in silence.
+    """
+
+    def __init__(self, client, address: str | None, timeout: float):
+        self.client, self.timeout = client, timeout
+        self.where = f"the Dask cluster at {address}" if address else "the Dask cluster"
+        self.reason = f"no Dask worker for {timeout:g} s"
+        self._checked = -math.inf
+        self._empty_since: float | None = None
+
+    def gave_up(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked < WORKER_CHECK_SECONDS:
+            return False
+        self._checked = now
+        try:
+            workers = len(self.client.nthreads())
+        except Exception:  # the scheduler is unreachable: as good as no workers
+            workers = 0
+        if workers:
+            if self._empty_since is not None:
+                print(f"crowdsim: {self.where} has {workers} workers again", file=sys.stderr)
+            self._empty_since = None
+            return False
+        if self._empty_since is None:
+            self._empty_since = now
+            print(f"crowdsim: {self.where} has no workers; waiting up to {self.timeout:g} s "
+                  f"for one ({NO_WORKERS_ENV} sets the wait)", file=sys.stderr)
+            return False
+        if now - self._empty_since < self.timeout:
+            return False
+        print(f"crowdsim: no worker joined {self.where} within {self.timeout:g} s; stopping "
+              "(the runs done so far are saved)", file=sys.stderr)
+        return True
 
 
 def connect(address: str):
@@ -341,8 +446,18 @@ def run_sweep(config: SweepConfig, out_dir: str | os.PathLike | None = None, *,
     ConfigError
         Before anything is written: the folder holds another sweep or another chunk size,
         another sweep is writing there, or the scheduler cannot be reached.
-    KeyboardInterrupt
-        After saving what is done (the manifest says ``interrupted``).
+    sim.interrupts.Interrupted
+        Ctrl-C (SIGINT) or SIGTERM, after saving what is done, including the chunks that
+        finished while stopping (the manifest says ``interrupted``). Local workers are
+        stopped rather than waited for. A ``KeyboardInterrupt``: code that handles Ctrl-C
+        handles both.
+
+    Notes
+    -----
+    A resumed sweep first verifies the chunks already saved (:meth:`SweepStore.verify_chunks`
+    with ``thorough``): a damaged one is named on stderr, deleted and computed again. A Dask
+    sweep whose cluster has no workers says so and gives up after
+    :func:`no_workers_timeout` seconds without one (the runs left are pending: exit code 1).
     """
     log = log or (lambda message: None)
     if name is None:
@@ -406,54 +521,72 @@ def _run_locked(config, design, store, *, name, identity, chunk_size, total, mod
                 client, scheduler, quiet, log) -> SweepReport:
     started_wall = time.monotonic()
     n_chunks = math.ceil(total / chunk_size)
-    completed = set(store.completed_chunks())
-    counts = store.counts(total)
-    tasks = list(plan_chunks(design, config, chunk_size, skip=completed))
-    executor, n_workers, run = _choose_executor(tasks, design, workers, client, scheduler)
-    session = {"started": _now(), "updated": _now(), "executor": executor,
-               "workers": n_workers, "runs": 0, "seconds": 0.0}
-    manifest = _new_manifest(config, design, store, name=name, identity=identity,
-                             chunk_size=chunk_size, counts=counts, chunks_done=len(completed),
-                             session=session)
-    code_changed = _code_changed(manifest["timings"]["sessions"])
-    store.write_manifest(manifest)
-    if not store.design_path.exists():
-        store.write_design(design.to_frame())
+    # Ctrl-C and SIGTERM raise at once until the chunks run, then are acted on between them
+    with StopSignals() as signals:
+        records = _verified_chunks(store, chunk_size, total)
+        counts = {"done": sum(r["runs"] for r in records.values()),
+                  "failed": sum(r.get("failures", {}).get("rows", 0) for r in records.values())}
+        counts["pending"] = total - counts["done"] - counts["failed"]
+        tasks = list(plan_chunks(design, config, chunk_size, skip=set(records)))
+        executor, n_workers, run = _choose_executor(tasks, design, workers, client, scheduler)
+        session = {"started": _now(), "updated": _now(), "executor": executor,
+                   "workers": n_workers, "runs": 0, "seconds": 0.0}
+        manifest = _new_manifest(config, design, store, name=name, identity=identity,
+                                 chunk_size=chunk_size, counts=counts, records=records,
+                                 session=session)
+        code_changed = _code_changed(manifest["timings"]["sessions"])
+        report = SweepReport(folder=store.folder, total=total, **counts)
+        errors: Counter = Counter()
+        progress = None
+        store.write_manifest(manifest)
+        try:  # from here on the manifest says "running": a stop must say "interrupted"
+            if not store.design_path.exists():
+                store.write_design(design.to_frame())
+            log(f"sweep {name}: {design.kind} design, {len(design):,} points x "
+                f"{config.replicates:,} replicates = {total:,} runs, {n_chunks:,} chunks of "
+                f"{chunk_size:,}")
+            if records:
+                log(f"resuming: {counts['done'] + counts['failed']:,} runs already in "
+                    f"{store.folder}/")
+                if code_changed:
+                    log(f"note: the code differs from the previous session's ({code_changed}); "
+                        "runs already stored are kept as they are")
+            if tasks:
+                log(f"running {len(tasks):,} chunks {executor}")
+                model.warm_up()  # compile or load the kernel once, before workers look for it
 
-    log(f"sweep {name}: {design.kind} design, {len(design):,} points x {config.replicates:,} "
-        f"replicates = {total:,} runs, {n_chunks:,} chunks of {chunk_size:,}")
-    if completed:
-        log(f"resuming: {counts['done'] + counts['failed']:,} runs already in {store.folder}/")
-        if code_changed:
-            log(f"note: the code differs from the previous session's ({code_changed}); runs "
-                "already stored are kept as they are")
-    if tasks:
-        log(f"running {len(tasks):,} chunks {executor}")
-        model.warm_up()  # compile or load the kernel once, before workers look for it
-
-    report = SweepReport(folder=store.folder, total=total, **counts)
-    progress = Progress(total, counts["done"] + counts["failed"], progress_mode(quiet), name)
-    errors: Counter = Counter()
-    last_write = run_started = time.monotonic()
-    try:
-        # closing(): stop the executor (queued chunks dropped) as soon as the loop ends
-        with contextlib.closing(run(tasks)) as outcomes:
-            for outcome in outcomes:
-                if isinstance(outcome, _ChunkError):
-                    report.chunk_errors.append(f"chunk {outcome.index}: {outcome.message}")
-                    continue
-                store.write_chunk(outcome)
-                _tally(outcome, report, manifest, errors)
-                progress.update(outcome.n_done + outcome.failures.num_rows)
-                if time.monotonic() - last_write >= MANIFEST_INTERVAL:
-                    _save(store, manifest, report, session, started_wall, "running")
-                    last_write = time.monotonic()
-    except KeyboardInterrupt:
-        progress.close()
-        _save(store, manifest, report, session, started_wall, "interrupted")
-        print(f"crowdsim: {report.done + report.failed:,} of {total:,} runs are saved in "
-              f"{store.folder}/; run the same command again to resume", file=sys.stderr)
-        raise
+            progress = Progress(total, counts["done"] + counts["failed"], progress_mode(quiet),
+                                name)
+            last_write = run_started = time.monotonic()
+            manifest_interval = MANIFEST_INTERVAL
+            # in this process a second signal stops the running chunk at once (the user
+            # insists); with workers, stopping takes a moment and a second signal waits
+            with signals.polled(escalate=n_workers == 1 and client is None), \
+                    contextlib.closing(run(tasks, signals)) as outcomes:
+                for outcome in outcomes:
+                    if isinstance(outcome, _ChunkError):
+                        report.chunk_errors.append(f"chunk {outcome.index}: {outcome.message}")
+                        continue
+                    record = store.write_chunk(outcome)
+                    manifest[CHUNK_RECORDS][str(outcome.index)] = record
+                    _tally(outcome, report, manifest, errors)
+                    progress.update(outcome.n_done + outcome.failures.num_rows)
+                    if time.monotonic() - last_write >= manifest_interval:
+                        began = time.monotonic()
+                        _save(store, manifest, report, session, started_wall, "running")
+                        last_write = time.monotonic()
+                        manifest_interval = max(MANIFEST_INTERVAL,
+                                                MANIFEST_SHARE * (last_write - began))
+            signals.check()
+        except KeyboardInterrupt:
+            with signals.ignored():  # saving takes milliseconds: let it finish
+                if progress is not None:
+                    progress.close()
+                _save(store, manifest, report, session, started_wall, "interrupted")
+                print(f"crowdsim: {report.done + report.failed:,} of {total:,} runs are saved "
+                      f"in {store.folder}/; run the same command again to resume",
+                      file=sys.stderr)
+            raise
     progress.close()
     report.run_seconds = time.monotonic() - run_started
     status = "complete" if report.pending == 0 else "incomplete"
@@ -462,7 +595,23 @@ def _run_locked(config, design, store, *, name, identity, chunk_size, total, mod
     return report
 
 
-def _new_manifest(config, design, store, *, name, identity, chunk_size, counts, chunks_done,
+def _verified_chunks(store: SweepStore, chunk_size: int, total: int) -> dict[int, dict]:
+    """Records of the chunks already saved, each read and checked in full; a damaged chunk
+    is named on stderr and deleted, to be computed again."""
+    if not store.completed_chunks():
+        return {}
+    previous = store.read_manifest()
+    check = store.verify_chunks({"design": {"chunk_size": chunk_size, "runs": total},
+                                 CHUNK_RECORDS: previous.get(CHUNK_RECORDS, {})},
+                                thorough=True)
+    for index, reason in check.damaged.items():
+        print(f"crowdsim: chunk {index} is damaged ({reason}); computing it again",
+              file=sys.stderr)
+        store.remove_chunk(index)
+    return check.records
+
+
+def _new_manifest(config, design, store, *, name, identity, chunk_size, counts, records,
                   session) -> dict:
     """This session's manifest; a resumed sweep keeps its start time and earlier sessions."""
     from sim.provenance import provenance
@@ -485,7 +634,8 @@ def _new_manifest(config, design, store, *, name, identity, chunk_size, counts, 
         "metrics": list(config.recorded_metrics),
         "columns": param_arrow_types(design.model, design.param_names),
         "counts": counts,
-        "chunks": {"done": chunks_done, "total": math.ceil(total / chunk_size)},
+        "chunks": {"done": len(records), "total": math.ceil(total / chunk_size)},
+        CHUNK_RECORDS: {str(index): record for index, record in sorted(records.items())},
         "started": previous.get("started", session["started"]),
         "updated": session["started"],
         "timings": {"compute_seconds": timings.get("compute_seconds", 0.0),
@@ -508,8 +658,9 @@ def _choose_executor(tasks, design, workers, client, scheduler):
     """(description, number of workers, function running the tasks)."""
     if client is not None:
         threads = sum(client.nthreads().values())
+        timeout = no_workers_timeout()
         return (f"on the Dask cluster at {scheduler} ({threads} worker threads now)", threads,
-                lambda tasks: _on_dask(tasks, client))
+                lambda tasks, stop: _on_dask(tasks, client, scheduler, stop, timeout))
     if workers is None:
         seconds_per_run = get_model(design.model).seconds_per_run
         estimate = sum(seconds_per_run(p.params) * (p.stop - p.start)
@@ -520,7 +671,7 @@ def _choose_executor(tasks, design, workers, client, scheduler):
     if workers == 1:
         return "in this process", 1, _in_process
     return (f"on {workers} local worker processes", workers,
-            lambda tasks: _in_local_processes(tasks, workers))
+            lambda tasks, stop: _in_local_processes(tasks, workers, stop))
 
 
 def _tally(result: ChunkResult, report: SweepReport, manifest: dict, errors: Counter) -> None:
@@ -563,10 +714,18 @@ def _log_end(report: SweepReport, errors: Counter, name: str, log) -> None:
         log(f"failed runs: {sum(errors.values()):,} this session; most often ({count:,}): "
             f"{kind}: {message}")
         log(f"see `crowdsim results {report.folder}` and failures-*.parquet")
-    for line in report.chunk_errors[:5]:
-        print(f"crowdsim: {line}", file=sys.stderr)
-    if len(report.chunk_errors) > 5:
-        print(f"crowdsim: ... and {len(report.chunk_errors) - 5} more chunk errors",
+    # chunks that failed for one reason (a cluster without workers fails them all) get one
+    # line: "chunks 3, 4, 5 and 13 more: <reason>"
+    by_reason: dict[str, list[str]] = {}
+    for line in report.chunk_errors:
+        chunk, _, reason = line.partition(": ")
+        by_reason.setdefault(reason, []).append(chunk.removeprefix("chunk "))
+    for reason, chunks in list(by_reason.items())[:5]:
+        more = f" and {len(chunks) - 3} more" if len(chunks) > 3 else ""
+        label = "chunk" if len(chunks) == 1 else "chunks"
+        print(f"crowdsim: {label} {', '.join(chunks[:3])}{more}: {reason}", file=sys.stderr)
+    if len(by_reason) > 5:
+        print(f"crowdsim: ... and chunk errors of {len(by_reason) - 5} more kinds",
               file=sys.stderr)
     if report.chunk_errors:
         print(f"crowdsim: {report.pending:,} runs could not run; run the same command again "

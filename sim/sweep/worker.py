@@ -140,8 +140,9 @@ def _run_point(task: ChunkTask, point: PointRuns, runs: list, failures: list) ->
         return
     try:
         rounds = model.rounds_of(params)
-        values = _checked(model.run_batch(params, seeds, task.metrics), task, len(seeds),
-                          len(rounds))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked in _checked
+            values = _checked(model.run_batch(params, seeds, task.metrics), task, len(seeds),
+                              len(rounds))
     except Exception:
         # Run the replicates one by one so that exactly the failing ones are recorded: a
         # run's fate must not depend on which other runs share its chunk.
@@ -157,7 +158,9 @@ def _run_point_alone(task, point, model, params, replicate, seed, runs, failures
     replicates, seeds = np.array([replicate]), np.array([seed], dtype=np.int64)
     try:
         rounds = model.rounds_of(params)
-        values = _checked(model.run_batch(params, seeds, task.metrics), task, 1, len(rounds))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked in _checked
+            values = _checked(model.run_batch(params, seeds, task.metrics), task, 1,
+                              len(rounds))
     except Exception as exc:
         failures.extend(_failure_rows(task, point, replicates, seeds, exc, model))
         return
@@ -170,8 +173,14 @@ def _batch(task, point, replicates, seeds, values, rounds) -> dict:
             "replicates": replicates, "seeds": seeds, "values": values, "rounds": rounds}
 
 
+class NonFiniteResult(ArithmeticError):
+    """A run's metric came out infinite: the simulation overflowed float64, so its numbers
+    mean nothing (NaN alone is a metric's way of saying "undefined here" and stays)."""
+
+
 def _checked(values: dict, task: ChunkTask, n: int, n_rounds: int) -> dict:
-    """Metrics as float arrays of shape (n, n_rounds); a wrong shape is the model's bug."""
+    """Metrics as float arrays of shape (n, n_rounds); a wrong shape is the model's bug, an
+    infinite value a run that overflowed (:class:`NonFiniteResult`)."""
     import numpy as np
 
     out = {}
@@ -182,6 +191,9 @@ def _checked(values: dict, task: ChunkTask, n: int, n_rounds: int) -> dict:
         if array.shape != (n, n_rounds):
             raise ValueError(f"metric {name}: run_batch returned shape {array.shape}, "
                              f"expected ({n},) or ({n}, {n_rounds})")
+        if np.isinf(array).any():
+            raise NonFiniteResult(f"metric {name} is infinite: the run overflowed float64 "
+                                  "(parameters too large for the model's arithmetic)")
         out[name] = array
     return out
 

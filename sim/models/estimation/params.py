@@ -9,10 +9,10 @@ the integer codes of :class:`RuleSettings`, the parameters as the compiled rules
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from sim.config import Strict
 from sim.models.estimation.beliefs import MULTIPLICATIVE_FAMILIES, NOISE_FAMILIES
@@ -97,6 +97,27 @@ class RuleSettings(NamedTuple):
     drift_noise: float
 
 
+#: Largest magnitude of the truth, shifts and additive noise scales: errors are squared in the
+#: metrics, and squares of values beyond about 1e154 overflow float64 (so 1e100 leaves room).
+MAX_MAGNITUDE = 1e100
+#: Largest ln-error scale of a multiplicative family: estimates are centre * exp(scale * z),
+#: z reaches about +-7 in large crowds, and exp(709) is float64's largest; above 100 the
+#: estimates themselves overflow (below it, a run whose metrics still overflow is a failed run).
+MAX_LOG_SCALE = 100.0
+
+
+def _within_magnitude(value: float) -> float:
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"must be within +-{MAX_MAGNITUDE:g} (squared errors of larger values "
+                         f"overflow float64), got {value:g}")
+    return value
+
+
+#: A float of at most :data:`MAX_MAGNITUDE` in size (the check travels with the type, so a
+#: sweep checking one parameter value alone applies it too).
+Magnitude = Annotated[float, AfterValidator(_within_magnitude)]
+
+
 class EstimationParams(Strict):
     """Parameters of a crowd estimating one quantity.
 
@@ -118,11 +139,11 @@ class EstimationParams(Strict):
     """
 
     n_agents: int = Field(787, ge=1, description="crowd size (Galton 1907: 787 valid tickets)")
-    truth: float = Field(1198.0, description="the true value (Galton 1907: 1198 lb)")
+    truth: Magnitude = Field(1198.0, description="the true value (Galton 1907: 1198 lb)")
     noise: NoiseFamily = Field(
         "normal", description="noise family of private estimates "
                               "(see sim.models.estimation.beliefs)")
-    noise_scale: float = Field(
+    noise_scale: Magnitude = Field(
         GALTON_NORMAL_SD, ge=0,
         description="SD of the error (normal), of ln-error (lognormal), scale of ln-error "
                     "(log_cauchy); default Galton's p.e. 37 lb as a normal SD")
@@ -130,7 +151,7 @@ class EstimationParams(Strict):
         None, ge=0, description="split_normal: SD below the centre (default noise_scale)")
     noise_scale_above: float | None = Field(
         None, ge=0, description="split_normal: SD above the centre (default noise_scale)")
-    bias_shift: float = Field(0.0, description="crowd-wide additive shift of the centre")
+    bias_shift: Magnitude = Field(0.0, description="crowd-wide additive shift of the centre")
     bias_factor: float = Field(1.0, gt=0, description="crowd-wide factor on the truth")
     expertise_spread: float = Field(
         0.0, ge=0, description="SD of ln of each agent's noise-scale multiplier (0: all alike)")
@@ -206,6 +227,7 @@ class EstimationParams(Strict):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> EstimationParams:
+        self._check_magnitudes()
         if self.noise != "split_normal":
             for name in ("noise_scale_below", "noise_scale_above"):
                 if getattr(self, name) is not None:
@@ -251,6 +273,23 @@ class EstimationParams(Strict):
         if (self.drift > 0 or self.drift_noise > 0) and self.information != "none":
             raise ValueError("drift and drift_noise apply only to information=none")
         return self
+
+    def _check_magnitudes(self) -> None:
+        # refused here, before a run: values this large overflow float64 in the simulation or
+        # in its metrics (a run that still overflows is a failed run: sim.sweep.worker)
+        # (truth, bias_shift and noise_scale are bounded one by one by their type)
+        for name in ("noise_scale_below", "noise_scale_above"):
+            value = getattr(self, name)
+            if value is not None and value > MAX_MAGNITUDE:
+                raise ValueError(f"{name} must be within {MAX_MAGNITUDE:g} (squared errors of "
+                                 f"larger values overflow float64), got {value:g}")
+        if abs(self.centre) > MAX_MAGNITUDE:
+            raise ValueError(f"the centre (truth * bias_factor + bias_shift) {self.centre:g} is "
+                             f"beyond +-{MAX_MAGNITUDE:g}: squared errors would overflow float64")
+        if self.noise in MULTIPLICATIVE_FAMILIES and self.noise_scale > MAX_LOG_SCALE:
+            raise ValueError(f"noise_scale {self.noise_scale:g} is above {MAX_LOG_SCALE:g} for "
+                             f"noise={self.noise}: estimates are centre * exp(noise_scale * z), "
+                             "which would overflow float64")
 
     @property
     def centre(self) -> float:
