@@ -177,3 +177,104 @@ def nogil_scaling(n_threads: int, work: int = 40_000_000, repeat: int = 5) -> di
             "n_threads_s": summarise(many),
             "speedup_median": statistics.median(one) / statistics.median(many),
             "speedup_best": min(one) / min(many)}
+
+
+# --------------------------------------------------------------------------- goal rows
+#
+# Convention: a benchmark's ``main`` may put ``results["goals"]``, a list of goal_row(...)
+# dicts, one per goal of issue 14 it measures; run_all.py prints every benchmark's rows in
+# one table at the end ("figure, measured, anchor, ratio, goal") and keeps them in the JSON.
+# ``measured`` and ``anchor`` are what was timed in the same run; ``ratio`` is the figure the
+# goal is stated on when it is a ratio (measured / anchor or the reverse, as the goal says).
+
+
+def goal_row(figure: str, measured: str, goal: str, met: bool | None, *,
+             anchor: str = "-", ratio: float | None = None, note: str = "") -> dict[str, Any]:
+    """One row of the goal table (see the convention above).
+
+    Parameters
+    ----------
+    figure : str
+        What is measured, e.g. ``"sweep rate / bare kernel, 1e4 runs, --workers 1"``.
+    measured : str
+        The figure as text with its unit, e.g. ``"3.1 s"``.
+    goal : str
+        The goal as text, e.g. ``">= 0.6"``.
+    met : bool or None
+        Whether the goal is met; None when not measured (e.g. skipped in ``--quick``).
+    anchor : str, optional
+        What ``measured`` is compared with in the same run, as text.
+    ratio : float, optional
+        The ratio the goal is stated on, if it is one.
+    note : str, optional
+        One line on how it was measured or why it is not.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable: ``figure, measured, anchor, ratio, goal, met, note``.
+    """
+    return {"figure": figure, "measured": measured, "anchor": anchor,
+            "ratio": None if ratio is None else float(ratio), "goal": goal,
+            "met": None if met is None else bool(met), "note": note}
+
+
+def goal_table(rows: list[dict[str, Any]]) -> str:
+    """The goal rows as a plain-text table, with a verdict column (MET, MISSED, n/a)."""
+    body = [[r["figure"], r["measured"], r["anchor"],
+             "-" if r.get("ratio") is None else f"{r['ratio']:.3g}", r["goal"],
+             {True: "MET", False: "MISSED"}.get(r.get("met"), "n/a")] for r in rows]
+    return table(body, ["figure", "measured", "anchor", "ratio", "goal", "verdict"], "<>>>><")
+
+
+# --------------------------------------------------------------------------- anchors
+
+def degroot_anchor(parallel: bool = False):
+    """A minimal hand-written numba DeGroot round over a CSR network: the anchor the
+    influence kernel's rounds are compared with (same arithmetic, no options).
+
+    Parameters
+    ----------
+    parallel : bool
+        Spread each round's agents over numba's threads (``prange``), as the kernel does
+        above its work threshold; compare like with like.
+
+    Returns
+    -------
+    callable
+        ``degroot_rounds(indptr, indices, x, rounds) -> x``: every agent takes the mean of
+        its neighbours' current values each round (synchronous; no neighbours: unchanged).
+    """
+    from numba import njit, prange
+
+    @njit(nogil=True, parallel=parallel)
+    def degroot_rounds(indptr, indices, x, rounds):
+        current = x.copy()
+        following = x.copy()
+        for _ in range(rounds):
+            for i in prange(current.shape[0]):
+                start, stop = indptr[i], indptr[i + 1]
+                if stop == start:
+                    following[i] = current[i]
+                else:
+                    total = 0.0
+                    for j in range(start, stop):
+                        total += current[indices[j]]
+                    following[i] = total / (stop - start)
+            current, following = following, current
+        return current
+
+    return degroot_rounds
+
+
+def ring_csr(n_agents: int, degree: int):
+    """(indptr, indices) of a ring lattice: each agent linked to its ``degree`` nearest
+    neighbours (``degree // 2`` on each side); int64 offsets and int32 neighbour ids, as
+    :mod:`sim.networks` stores them; for the DeGroot anchor."""
+    import numpy as np
+
+    half = degree // 2
+    offsets = np.concatenate([np.arange(-half, 0), np.arange(1, half + 1)])
+    indices = (np.arange(n_agents)[:, None] + offsets[None, :]) % n_agents
+    indptr = np.arange(0, n_agents * len(offsets) + 1, len(offsets), dtype=np.int64)
+    return indptr, indices.ravel().astype(np.int32)

@@ -20,7 +20,10 @@ replicate into seeding (``np.random.default_rng(int)``), dispatch (numba unboxin
 ``Generator`` argument) and drawing, and checks that kernel and Mesa estimates are identical.
 
 Targets (from the issue), printed as PASS/MISS next to the figures: kernel >= 100x the Mesa
-model; kernel >= 5e7 agent estimates per second per core.
+model; kernel >= 5e7 agent estimates per second per core; crowds of 1,000 agents >= 3e7 per
+core with the replicate loop in compiled code (issue 14, item 3), measured side by side with
+the per-replicate path it replaced (:func:`per_replicate_path`, the anchor, whose overhead the
+breakdown splits into seeding, dispatch and drawing).
 
 Run: ``.venv/bin/python benchmarks/run_all.py --only estimation [--quick | --full]`` (or this
 file directly, which prints the report without writing JSON).
@@ -49,6 +52,18 @@ QUICK_TOTALS = (10**3, 10**5)
 QUICK_MESA_TOTALS = (10**3,)
 TARGET_RATIO = 100.0                    # kernel / Mesa
 TARGET_PER_CORE = 5e7                   # agent estimates per second per core
+#: Issue 14, item 3: crowds of 1,000 agents with the replicate loop in compiled code.
+TARGET_CROWDS_PER_CORE = 3e7
+#: Configurations of the replicate-loop comparison: just the private estimates, and rounds.
+LOOP_CONFIGS: dict[str, dict[str, Any]] = {
+    "split_normal, rounds 0": dict(
+        noise="split_normal", noise_scale_below=77.5, noise_scale_above=46.9, bias_shift=10.0),
+    "split_normal, 3 rounds aggregate": dict(
+        noise="split_normal", noise_scale_below=77.5, noise_scale_above=46.9, bias_shift=10.0,
+        rounds=3, information="aggregate"),
+    "lognormal+expertise+corr, rounds 0": dict(
+        noise="lognormal", noise_scale=0.05, expertise_spread=0.3, correlation=0.2),
+}
 
 #: Noise configurations (keyword arguments of EstimationParams / CrowdEstimation).
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -132,6 +147,51 @@ def measure_kernel(params, seeds, n_threads: int, repeat: int) -> dict[str, Any]
     return out
 
 
+def per_replicate_path(params, seeds) -> np.ndarray:
+    """The anchor: the batch driver before the compiled replicate loop, kept callable.
+
+    One ``run_replicate`` per seed from Python, as ``simulate_crowds`` ran until issue 14:
+    a new ``default_rng`` per replicate, the network built per replicate, one 31-argument
+    compiled call per replicate. Same results bit for bit (``tests/test_batching.py``)."""
+    from sim.models.estimation.kernel import _record_rounds, run_replicate
+
+    rounds = _record_rounds(params, None)
+    settings = params.rule_settings()
+    n = params.n_agents
+    trajectory = np.empty((len(seeds), rounds.shape[0], n))
+    multipliers, weights = np.empty((len(seeds), n)), np.empty((len(seeds), n))
+    for r in range(len(seeds)):
+        run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r], weights[r],
+                      False, settings)
+    return trajectory
+
+
+def measure_replicate_loop(seeds, repeat: int) -> list[dict[str, Any]]:
+    """Compiled replicate loop (``simulate_crowds``) against the per-replicate path, side by
+    side, one thread, crowds of ``CROWD`` agents; the ratio is what the machine's noise
+    leaves alone."""
+    from sim.models.estimation import EstimationParams, simulate_crowds
+
+    out = []
+    for name, config in LOOP_CONFIGS.items():
+        params = EstimationParams(n_agents=CROWD, **config)
+        same = bool(np.array_equal(per_replicate_path(params, seeds[:20]),
+                                   simulate_crowds(params, seeds[:20]).trajectory))
+        new, old = [], []
+        for _ in range(repeat):  # interleaved, so both see the same load
+            new += _time(lambda: simulate_crowds(params, seeds), 1)
+            old += _time(lambda: per_replicate_path(params, seeds), 1)
+        new_s, old_s = float(np.median(new)), float(np.median(old))
+        rate = len(seeds) * CROWD / new_s
+        out.append({"config": name, "replicates": len(seeds), "crowd_size": CROWD,
+                    "compiled_per_replicate_s": new_s / len(seeds),
+                    "anchor_per_replicate_s": old_s / len(seeds),
+                    "rate_per_core": rate, "anchor_rate_per_core": len(seeds) * CROWD / old_s,
+                    "ratio": old_s / new_s, "identical": same,
+                    "verdict": _verdict(rate, TARGET_CROWDS_PER_CORE)})
+    return out
+
+
 def run_mesa(config: dict[str, Any], seeds, progress: bool = False) -> np.ndarray:
     """Estimates of one Mesa model per seed, (replicates, CROWD)."""
     from sim.models.estimation import CrowdEstimation
@@ -169,9 +229,9 @@ def breakdown(params, n_generators: int, repeat: int, n_draws: int,
     unboxes it through its ``ctypes`` interface, which numpy builds on first use - and with one
     it has; the same call of an njit function without a Generator as a baseline; drawing:
     ``draw_crowd`` called in a compiled loop on one generator (no Python in between);
-    end-to-end: ``simulate_crowds`` on the same seeds, per replicate. All per replicate.
+    end-to-end: :func:`per_replicate_path` (the anchor) on the same seeds. All per
+    replicate.
     """
-    from sim.models.estimation import simulate_crowds
     from sim.seeding import replicate_seeds
 
     draw_many, draw_once, sum_normals, no_generator = helpers
@@ -182,7 +242,7 @@ def breakdown(params, n_generators: int, repeat: int, n_draws: int,
     empty = np.empty(0)
 
     e2e = [t / n_generators for t in timings(
-        lambda: simulate_crowds(params, seed_array, n_threads=1), repeat)]
+        lambda: per_replicate_path(params, seed_array), repeat)]
     seeding = [t / n_generators for t in timings(
         lambda: [np.random.default_rng(s) for s in seeds], repeat)]
     baseline = [t / n_generators for t in timings(
@@ -404,7 +464,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     # ------------------------------------------------------------------ breakdown
     print()
-    print(f"Where the kernel's time goes, per replicate of {CROWD:,} agents, one thread:")
+    print(f"Where the per-replicate path's time goes (the anchor; simulate_crowds now seeds "
+          f"in bulk and loops in compiled code), per replicate of {CROWD:,} agents, one "
+          f"thread:")
     helpers = _compile_helpers()
     n_gen = 300 if quick else 3000
     n_draws = 10**6 if quick else 10**7
@@ -422,7 +484,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"  {name} (best of {repeat}, {n_gen:,} replicates):")
         for label, value in parts:
             print(f"    {label:46s} {value * 1e6:7.1f} us  {100 * value / total:5.1f} %")
-        print(f"    {'= simulate_crowds(1 thread) per replicate':46s} {total * 1e6:7.1f} us  "
+        print(f"    {'= per-replicate path, per replicate':46s} {total * 1e6:7.1f} us  "
               f"-> {fmt_rate(CROWD / total)} agent estimates/s")
         print("    remainder: the Python loop (~0.3 us), first touch of the output pages "
               "(~2-3 us), freeing each Generator and its ctypes interface, cache effects "
@@ -468,6 +530,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     print(f"  kernel speed-up with {cpus} threads, {name} "
                           f"{fmt_total(m['total_agents'])}: {m['speedup_over_1_thread']:.2f}x")
 
+    # ------------------------------------------------------------------ replicate loop
+    print()
+    n_loop = 300 if quick else 2000
+    print(f"Replicate loop, crowds of {CROWD:,}, {n_loop:,} replicates, one thread: "
+          f"simulate_crowds (compiled loop, seeded in bulk) vs the per-replicate path "
+          f"(anchor: default_rng + network + compiled call per replicate), medians of "
+          f"{repeat} interleaved runs:")
+    loop = measure_replicate_loop(seeds[:n_loop], repeat)
+    results["replicate_loop"] = loop
+    print(table([[m["config"], f"{m['compiled_per_replicate_s'] * 1e6:.1f} us",
+                  f"{m['anchor_per_replicate_s'] * 1e6:.1f} us", fmt_rate(m["rate_per_core"]),
+                  fmt_rate(m["anchor_rate_per_core"]), f"{m['ratio']:.2f}x",
+                  "yes" if m["identical"] else "NO", m["verdict"]] for m in loop],
+                ["config", "per replicate", "anchor", "estimates/s/core", "anchor /s/core",
+                 "ratio", "identical", f">={TARGET_CROWDS_PER_CORE:.0e}/core"], "<>>>>>><"))
+
     # ------------------------------------------------------------------ targets summary
     print()
     print("Targets (verdicts on the median figures):")
@@ -500,8 +578,42 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                    for m in kernel_rates),
         "per_core_count": len(kernel_rates),
         "identical_everywhere": all(i["identical"] for i in results["identity"]),
+        "replicate_loop_pass": all(m["verdict"] == "PASS" for m in results["replicate_loop"]),
     }
+    print(f"  crowds of {CROWD:,} >= {TARGET_CROWDS_PER_CORE:.0e} estimates/s/core (compiled "
+          f"replicate loop): " + ", ".join(
+              f"{m['config']}: {fmt_rate(m['rate_per_core'])} ({m['verdict']}, "
+              f"{m['ratio']:.1f}x the per-replicate path)" for m in results["replicate_loop"]))
+    results.setdefault("goals", []).extend(goal_rows(results))  # run_all.py's table
     return results
+
+
+def goal_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's estimation goal for run_all.py's table (:func:`_common.goal_row`): agent
+    estimates per second per core with crowds of 1,000, one thread, at the largest total
+    measured; the slowest noise configuration counts. Anchor: Mesa on the same config."""
+    from _common import goal_row
+
+    goal = 3e7
+    ones = [m for m in results["measurements"] if m["engine"] == "kernel" and m.get("measured")
+            and m["crowd_size"] == 1000 and m["n_threads"] == 1]
+    if not ones:
+        return [goal_row("estimates/s per core, crowds of 1,000", "-", f">= {goal:.0e}", None,
+                         note="not measured")]
+    largest = max(m["total_agents"] for m in ones)
+    worst = min((m for m in ones if m["total_agents"] == largest),
+                key=lambda m: m["rate_per_core_median"])
+    mesa = [m for m in results["measurements"] if m["engine"] == "mesa" and m.get("measured")
+            and m["config"] == worst["config"] and m["crowd_size"] == 1000]
+    anchor = (f"{fmt_rate(mesa[-1]['rate_median'])}/s (Mesa, "
+              f"{fmt_total(mesa[-1]['total_agents'])})" if mesa else "-")
+    rate = worst["rate_per_core_median"]
+    return [goal_row(f"estimates/s per core, crowds of 1,000 ({worst['config']}, "
+                     f"{fmt_total(largest)} agents)", f"{fmt_rate(rate)}/s",
+                     f">= {goal:.0e}", worst["rate_per_core_median"] >= goal, anchor=anchor,
+                     ratio=worst["rate_per_core_median"] / mesa[-1]["rate_median"] if mesa
+                     else None,
+                     note="ratio: kernel / Mesa on the same noise configuration" if mesa else "")]
 
 
 if __name__ == "__main__":

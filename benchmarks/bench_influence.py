@@ -22,7 +22,11 @@ one, and the growth of its peak resident memory in a fresh process (Linux ``VmHW
 ``/proc/self/clear_refs``, minus ``VmRSS`` before the run; the process first runs a small
 crowd of the same kind so imports and numba's cache are loaded); (4) the other rules at 1e4
 agents (aggregate mean and median, full information with and without a bound - O(n^2) per
-round -, Deffuant, sequential answering), kernel and Mesa.
+round -, Deffuant, sequential answering), kernel and Mesa; (5) Hegselmann-Krause and
+Deffuant against DeGroot on the same small world (k = 10, bound 5) at 1e4..1e6 agents, one
+thread, time per agent-update; (6) the neighbours' mean with prefetching off and on at
+5e4..1e6 agents and at ``kernel.PREFETCH_MIN_AGENTS``, one thread. (5) and (6) add rows to
+the goal table of ``run_all.py`` (``results["goals"]``).
 
 Rounds run on numba's threads (``prange``) when a round touches at least
 ``kernel.PARALLEL_MIN_WORK`` agents plus neighbour entries; smaller rounds run on one thread.
@@ -57,6 +61,7 @@ from _common import (
     fmt_rate,
     fmt_seconds,
     fmt_total,
+    goal_row,
     load_average,
     nogil_scaling,
     summarise,
@@ -80,6 +85,17 @@ TARGET_RATIO = 200.0                    # kernel / Mesa at 1e4 agents
 TARGET_BIG_S = 5.0                      # 1e6 agents, k = 10, 100 rounds, 2 cores
 TARGET_BYTES_PER_AGENT, TARGET_BYTES_PER_TIE = 100, 16
 TARGET_PER_CORE = 1e8                   # agent-updates per second per core, 1e4 agents, k = 4
+
+#: (5) Bounded confidence against DeGroot on a small world (k = 10), one thread: sizes, and
+#: the goal on the cost per update of each rule over DeGroot's (issue 14 found 20-30x).
+BOUNDED_SIZES = (10**4, 10**5, 10**6)
+QUICK_BOUNDED_SIZES = (10**4, 10**5)
+BOUNDED_DEGREE, BOUNDED_EPSILON = 10, 5.0
+TARGET_BOUNDED_OVER_DEGROOT = 3.0
+#: (6) Prefetch on and off around kernel.PREFETCH_MIN_AGENTS (the threshold is added).
+PREFETCH_SIZES = (50_000, 100_000, 200_000, 500_000, 10**6)
+QUICK_PREFETCH_SIZES = (50_000, 10**6)   # 1e6: a second to build, for the goal row
+PREFETCH_PAIRS = 7                      # interleaved (off, on) timings per size
 
 #: The crowd: normal private estimates (Galton-like spread), DeGroot weight 0.3.
 CROWD = dict(noise="normal", truth=100.0, noise_scale=10.0, social_weight=0.3)
@@ -336,6 +352,115 @@ def big_run(n: int, repeat: int, seed: int, memory: bool) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- (5), (6)
+
+def bounded_vs_degroot(sizes, repeat: int, seed: int) -> list[dict[str, Any]]:
+    """Kernel rounds (:class:`Prepared`) of DeGroot, Hegselmann-Krause (``rule=average``
+    with a bound) and Deffuant (with the same bound) on the same small world, one thread,
+    in nanoseconds per agent-update (a Deffuant round is ``n/2`` meetings of two agents)."""
+    import numba
+
+    threads = numba.get_num_threads()
+    rules = {"degroot": {}, "hk": {"confidence_bound": BOUNDED_EPSILON},
+             "deffuant": {"rule": "deffuant", "confidence_bound": BOUNDED_EPSILON}}
+    out = []
+    numba.set_num_threads(1)  # the same cores for all three: Deffuant is sequential
+    try:
+        for n in sizes:
+            rounds = max(3, 3 * 10**6 // n)
+            record: dict[str, Any] = {"n_agents": n, "rounds": rounds,
+                                      "degree": BOUNDED_DEGREE, "epsilon": BOUNDED_EPSILON}
+            prepared = {name: Prepared(params_for(n, rounds, information="neighbours",
+                                                  network=network("ws", BOUNDED_DEGREE),
+                                                  **options), seed)
+                        for name, options in rules.items()}
+            samples: dict[str, list[float]] = {name: [] for name in rules}
+            for _ in range(max(3, repeat)):  # interleaved: the same load for each rule
+                for name, crowd in prepared.items():
+                    samples[name] += _time(crowd.evolve, 1)
+            for name in rules:
+                record[f"{name}_ns"] = float(np.median(samples[name])) / (n * rounds) * 1e9
+            record["hk_ratio"] = record["hk_ns"] / record["degroot_ns"]
+            record["deffuant_ratio"] = record["deffuant_ns"] / record["degroot_ns"]
+            out.append(record)
+            print(f"  {fmt_total(n)}: HK {record['hk_ratio']:.2f}x, Deffuant "
+                  f"{record['deffuant_ratio']:.2f}x DeGroot's time per update", flush=True)
+    finally:
+        numba.set_num_threads(threads)
+    return out
+
+
+def prefetch_on_off(sizes) -> list[dict[str, Any]]:
+    """The neighbours' mean of one round (``kernel._neighbour_rows``, unweighted, no bound)
+    with and without prefetching, on a small world of degree ``BOUNDED_DEGREE``: time per
+    agent, ``PREFETCH_PAIRS`` interleaved (off, on) pairs, median of the pair ratios."""
+    from sim.models.estimation import kernel
+    from sim.networks import watts_strogatz
+
+    out = []
+    for n in sizes:
+        g = watts_strogatz(n, BOUNDED_DEGREE, REWIRE_P, seed=SEED)
+        x = np.random.default_rng(SEED).normal(100.0, 10.0, n)
+        weights, influence, x_next = np.full(n, 0.3), np.ones(n), np.empty(n)
+        calls = max(1, 10**7 // (n * BOUNDED_DEGREE))
+
+        def per_agent_ns(prefetch: bool) -> float:
+            start = time.perf_counter()
+            for _ in range(calls):
+                kernel._neighbour_rows(0, n, x, x, weights, influence, False, False, -1.0,
+                                       g.indptr, g.indices, x_next, prefetch)
+            return (time.perf_counter() - start) / calls / n * 1e9
+
+        per_agent_ns(False), per_agent_ns(True)  # warm: pages, caches
+        off, on = [], []
+        for _ in range(PREFETCH_PAIRS):
+            off.append(per_agent_ns(False))
+            on.append(per_agent_ns(True))
+        ratios = [a / b for a, b in zip(off, on)]
+        out.append({"n_agents": n, "degree": BOUNDED_DEGREE, "off_ns": float(np.median(off)),
+                    "on_ns": float(np.median(on)), "ratio_median": float(np.median(ratios)),
+                    "ratio_min": min(ratios), "ratio_max": max(ratios),
+                    "switched_on": bool(kernel._worth_prefetching(g.indptr, g.indices))})
+        print(f"  {n:,}: off / on {out[-1]['ratio_median']:.2f}", flush=True)
+    return out
+
+
+def _goal_rows(bounded: list[dict[str, Any]], prefetch: list[dict[str, Any]],
+               threshold: int) -> list[dict[str, Any]]:
+    """Rows of the goal table (``run_all.py``) for item 5 of issue 14."""
+    rows = []
+    sizes = ", ".join(fmt_total(m["n_agents"]) for m in bounded)
+    for rule, label in (("hk", "Hegselmann-Krause"), ("deffuant", "Deffuant")):
+        worst = max(bounded, key=lambda m: m[f"{rule}_ratio"])
+        rows.append(goal_row(
+            f"{label} / DeGroot time per update, small world k={BOUNDED_DEGREE}, worst of "
+            f"{sizes}", f"{worst[f'{rule}_ns']:.1f} ns/update at {fmt_total(worst['n_agents'])}",
+            f"<= {TARGET_BOUNDED_OVER_DEGROOT:g}", worst[f"{rule}_ratio"]
+            <= TARGET_BOUNDED_OVER_DEGROOT, anchor=f"DeGroot {worst['degroot_ns']:.1f} ns/update",
+            ratio=worst[f"{rule}_ratio"], note="one thread, interleaved medians"))
+    largest = max(prefetch, key=lambda m: m["n_agents"])
+    rows.append(goal_row(
+        f"prefetch at {largest['n_agents']:,} agents (switched "
+        f"{'on' if largest['switched_on'] else 'OFF'}): time off / on",
+        f"{largest['on_ns']:.1f} ns/agent", ">= 1.5", largest["switched_on"]
+        and largest["ratio_median"] >= 1.5, anchor=f"off {largest['off_ns']:.1f} ns/agent",
+        ratio=largest["ratio_median"], note="small world k=10, one thread"))
+    at_threshold = next((m for m in prefetch if m["n_agents"] == threshold), None)
+    if at_threshold:
+        rows.append(goal_row(
+            f"prefetch at the threshold, {threshold:,} agents: time off / on",
+            f"{at_threshold['on_ns']:.1f} ns/agent", ">= 0.8", at_threshold["ratio_median"]
+            >= 0.8, anchor=f"off {at_threshold['off_ns']:.1f} ns/agent",
+            ratio=at_threshold["ratio_median"],
+            note="alone it may lose ~15%; beside a memory-heavy process it gains ~1.2x"))
+    paying_off = [m for m in prefetch if not m["switched_on"] and m["ratio_median"] >= 1.5]
+    rows.append(goal_row(
+        "sizes where prefetch pays >= 1.5x but the kernel leaves it off",
+        ", ".join(f"{m['n_agents']:,}" for m in paying_off) or "none", "none",
+        not paying_off, anchor=f"threshold {threshold:,} agents"))
+    return rows
+
+
 # --------------------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -527,6 +652,34 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(table(rows, ["rule", "rounds", "threads", "kernel/s (med)", "per round",
                        "Mesa/s", "ratio", "identical"], "<>>>>>>>"))
 
+    # ------------------------------------------------------------ (5) bounded confidence
+    bounded_sizes = QUICK_BOUNDED_SIZES if quick else BOUNDED_SIZES
+    print(f"\n(5) Bounded confidence vs DeGroot on a small world (k={BOUNDED_DEGREE}, "
+          f"rewire_p {REWIRE_P}, bound {BOUNDED_EPSILON:g}), one thread: ns per agent-update")
+    results["bounded_confidence"] = bounded_vs_degroot(bounded_sizes, repeat, seed)
+    rows = [[fmt_total(m["n_agents"]), str(m["rounds"]), f"{m['degroot_ns']:.1f}",
+             f"{m['hk_ns']:.1f}", f"{m['hk_ratio']:.2f}x", f"{m['deffuant_ns']:.1f}",
+             f"{m['deffuant_ratio']:.2f}x"] for m in results["bounded_confidence"]]
+    print(table(rows, ["agents", "rounds", "DeGroot", "HK", "HK / DeGroot", "Deffuant",
+                       "Deffuant / DeGroot"], "<>>>>>>"))
+
+    # ------------------------------------------------------------ (6) prefetch
+    prefetch_sizes = sorted(set((QUICK_PREFETCH_SIZES if quick else PREFETCH_SIZES)
+                                + (kernel.PREFETCH_MIN_AGENTS,)))
+    print(f"\n(6) Prefetch off / on in the neighbours' mean (small world k={BOUNDED_DEGREE}, "
+          f"one thread; median of {PREFETCH_PAIRS} interleaved pairs); the kernel switches "
+          f"it on from {kernel.PREFETCH_MIN_AGENTS:,} agents")
+    results["prefetch"] = prefetch_on_off(prefetch_sizes)
+    rows = [[fmt_total(m["n_agents"]) if m["n_agents"] % 10**4 == 0 else f"{m['n_agents']:,}",
+             f"{m['off_ns']:.1f}", f"{m['on_ns']:.1f}", f"{m['ratio_median']:.2f}",
+             f"{m['ratio_min']:.2f}-{m['ratio_max']:.2f}", "on" if m["switched_on"] else "off"]
+            for m in results["prefetch"]]
+    print(table(rows, ["agents", "off ns/agent", "on ns/agent", "off / on", "range",
+                       "kernel"], "<>>>><"))
+    results.setdefault("goals", []).extend(
+        _goal_rows(results["bounded_confidence"], results["prefetch"],
+                   kernel.PREFETCH_MIN_AGENTS))
+
     # ------------------------------------------------------------ control, targets
     scaling = nogil_scaling(threads) if threads > 1 else None
     results["nogil_scaling_control"] = scaling
@@ -583,7 +736,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"  kernel and Mesa estimates identical on every compared run: "
           f"{'yes' if summary['identical_everywhere'] else 'NO'}")
     results["summary"] = summary
+    # run_all.py's table: these rows after those of sections (5) and (6)
+    results.setdefault("goals", []).extend(goal_rows(results, repeat))
     return results
+
+
+def goal_rows(results: dict[str, Any], repeat: int) -> list[dict[str, Any]]:
+    """Issue 14's anchor row for run_all.py's table (:func:`_common.goal_row`): the DeGroot
+    round against a minimal hand-written numba loop over a ring's CSR, on as many threads."""
+    from _common import degroot_anchor, goal_row, ring_csr, summarise, timings
+
+    rows = []  # bounded confidence vs DeGroot: _goal_rows, section (5)
+    ring = next((m for m in results["grid"] if m["topology"] == "ring" and m["degree"] == 4
+                 and m["n_agents"] == 10**4), None)
+    if ring:
+        indptr, indices = ring_csr(ring["n_agents"], 4)
+        x = np.random.default_rng(0).normal(size=ring["n_agents"])
+        loop = degroot_anchor(parallel=ring["threads"] > 1)  # as many threads as the kernel
+        loop(indptr, indices, x, 1)  # compile
+        anchor = summarise(timings(lambda: loop(indptr, indices, x, ring["rounds"]), repeat),
+                           work=ring["n_agents"] * ring["rounds"])
+        ours = ring["kernel_rounds"]["rate_median"]
+        rows.append(goal_row("DeGroot round / hand-written numba loop (1e4 agents, ring k=4)",
+                             f"{fmt_rate(ours)} updates/s ({ring['threads']} thread(s))",
+                             ">= 0.9 (issue: 0.93-0.97)", ours / anchor["rate_median"] >= 0.9,
+                             anchor=f"{fmt_rate(anchor['rate_median'])} updates/s",
+                             ratio=ours / anchor["rate_median"]))
+    return rows
 
 
 if __name__ == "__main__":

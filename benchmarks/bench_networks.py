@@ -5,7 +5,8 @@ call that compiles the numba loops or loads them from numba's cache):
 
 * ``sim.networks.ring_lattice(n, 10)``: vectorised numpy, no random numbers;
 * ``sim.networks.watts_strogatz(n, 10, p, seed)`` for ``p = 0.1`` and ``p = 1.0``: networkx's
-  rewiring loop compiled with numba, then the CSR rows (two counting sorts);
+  rewiring loop compiled with numba, each node's ties kept in its own slots, then the CSR
+  rows written and sorted in place;
 * for comparison, ``networkx.watts_strogatz_graph(n, 10, 0.1)`` followed by
   ``sim.networks.to_csr`` at 1e4 and 1e5 nodes (and 1e6 with ``--full``: about a minute);
 
@@ -161,7 +162,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                       "n_edges": g.n_edges, **summarise(times, work=n),
                       "ties_per_s_median": g.n_edges / summarise(times)["median_s"],
                       **csr_bytes(g)}
-            if not args.no_memory and (not args.quick or n <= 10**4):
+            # --quick: the small size, and the largest for the goal row (a small build stays
+            # within pages the process holds and shows no growth)
+            if not args.no_memory and (not args.quick or n <= 10**4 or n == max(sizes)):
                 record["memory"] = peak_memory(name, n, kwargs)
             results["measurements"].append(record)
             memory = record.get("memory") or {}
@@ -180,8 +183,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"CSR bytes: indptr int64 (8 per node) + indices int32 (4 per entry, 2 entries per "
           f"tie): 8 + 4 * {DEGREE} = {8 + 4 * DEGREE} B per node at degree {DEGREE}; "
           f"per tie 8 + (8 / (degree/2)) = {8 + 8 / (DEGREE / 2):.1f} B.")
-    print("Peak RSS growth: the finished CSR plus what building needs on the way (the tie "
-          "list, the counting-sort buffer, the rewiring hash set); fresh process per case.")
+    print("Peak RSS growth: the finished CSR plus what building needs on the way "
+          "(watts_strogatz: each node's rewired ends, 4 B per tie; the rows are written and "
+          "sorted in the CSR itself); fresh process per case.")
 
     comparison = []
     if nx_sizes:
@@ -202,7 +206,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"  {fmt_total(n)}: networkx {fmt_seconds(times[0])}, sim.networks "
                   f"{fmt_seconds(ours['median_s'])} -> {speedup:.0f}x", flush=True)
     results["networkx_comparison"] = comparison
+    results.setdefault("goals", []).extend(goal_rows(results))  # run_all.py's table
     return results
+
+
+def goal_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's network-build goal for run_all.py's table (:func:`_common.goal_row`): peak
+    memory growth while building over the size of the finished CSR, at the largest size with
+    a memory figure, the worst builder."""
+    from _common import goal_row
+
+    with_memory = [m for m in results["measurements"]
+                   if (m.get("memory") or {}).get("peak_rss_growth_bytes") is not None]
+    if not with_memory:
+        return [goal_row("network build peak memory / result size", "-", "<= 2", None,
+                         note="not measured (--no-memory)")]
+    largest = max(m["n_nodes"] for m in with_memory)
+    worst = max((m for m in with_memory if m["n_nodes"] == largest),
+                key=lambda m: m["memory"]["peak_rss_growth_bytes"] / m["total_bytes"])
+    peak, size = worst["memory"]["peak_rss_growth_bytes"], worst["total_bytes"]
+    return [goal_row(f"network build peak memory / result ({worst['builder']}, "
+                     f"{fmt_total(largest)} nodes)", f"{peak / 1e6:.1f} MB",
+                     "<= 2", peak / size <= 2, anchor=f"{size / 1e6:.1f} MB (the CSR)",
+                     ratio=peak / size)]
 
 
 if __name__ == "__main__":

@@ -25,6 +25,15 @@ What is measured (``time.perf_counter``; median and best of the repetitions repo
   the sweep path loads, the start-up of a pool of spawned workers, and per-run costs of
   the in-process parts (seeds, a chunk's bookkeeping, writing Parquet).
 
+* **10^5 runs** (100 points x 1,000 replicates; not in ``--quick``, skipped with
+  ``--skip-1e5``): the bare kernel and ``--workers 1``, ``--workers 2`` and the default,
+  interleaved, ``--big-repeat`` times (default 1: about 20-40 s each here).
+
+Goal rows (``results["goals"]``, printed in run_all.py's table): issue 14's end-to-end rate
+over the bare kernel's (kernel + metrics, one process, one thread) at 10^4 runs (>= 0.6) and
+10^5 runs (>= 0.8) with ``--workers 1`` and ``--workers 2``, and Mesa's batch_run over the
+whole ``crowdsim sweep`` on the same 1,000-run grid (the anchor; issue 3: >= 100x).
+
 Targets (from issue 3), printed as PASS/MISS next to the figures: the end-to-end rate at
 least half the bare kernel's, 10,000 runs well under a minute (verdict: < 60 s; the seconds
 are printed), 2 cores; Mesa batch_run / crowdsim >= 100x.
@@ -56,13 +65,27 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO_ROOT, fmt_seconds, load_average, nogil_scaling, summarise, table, timings
+from _common import (
+    REPO_ROOT,
+    fmt_seconds,
+    fmt_total,
+    goal_row,
+    load_average,
+    nogil_scaling,
+    summarise,
+    table,
+    timings,
+)
 
 CONFIG = REPO_ROOT / "configs" / "bench_sweep_10k.yaml"
 MESA_REPLICATES = 10                 # 100 points x 10 = 1,000 runs
 QUICK_REPLICATES = 10                # the sweep in --quick: 100 points x 10 = 1,000 runs
 QUICK_MESA_REPLICATES = 1            # Mesa in --quick: 100 runs
-TARGET_SHARE_OF_BARE = 0.5           # end-to-end rate / bare kernel rate
+BIG_REPLICATES = 1000                # 100 points x 1,000 = 100,000 runs
+TARGET_SHARE_OF_BARE = 0.5           # end-to-end rate / bare kernel rate (issue 3)
+#: Issue 14's goals: end-to-end rate / bare kernel rate at 10^4 and 10^5 runs, 1 or 2 workers.
+GOAL_SHARE_OF_BARE = {10_000: 0.6, 100_000: 0.8}
+GOAL_MODES = ("--workers 1", "--workers 2")
 TARGET_SECONDS = 60.0                # 10,000 runs end to end
 TARGET_MESA_RATIO = 100.0            # Mesa batch_run time / crowdsim time
 MESA_METRICS = ("error_of_mean", "error_of_median", "mean_individual_error", "diversity")
@@ -107,13 +130,13 @@ def _prepare(config) -> tuple[Any, list[tuple[Any, np.ndarray]], float]:
     """The design, every point's (validated params, seeds) and the seconds seeding took."""
     from sim.sweep.design import build_design
     from sim.sweep.models import get_model
-    from sim.sweep.worker import run_seed
+    from sim.sweep.worker import run_seeds
 
     design = build_design(config)
     model = get_model(config.model)
     started = time.perf_counter()
-    seeds = [np.array([run_seed(config.seed, int(design.keys[i]), r)
-                       for r in range(config.replicates)], dtype=np.int64)
+    # as the sweep's workers derive them: a point's seeds in one call
+    seeds = [run_seeds(config.seed, int(design.keys[i]), np.arange(config.replicates))
              for i in range(len(design))]
     seeding = time.perf_counter() - started
     points = [(model.params_schema.model_validate(design.point(i)), seeds[i])
@@ -217,6 +240,36 @@ def measure_cli(config_path: Path, modes: dict[str, list[str]], repeat: int,
     return out, frame
 
 
+def measure_big(config, config_path: Path, modes: dict[str, list[str]],
+                repeat: int) -> dict[str, Any]:
+    """The 10^5-run sweep: the bare kernel (kernel + metrics, one process) and the command
+    in each mode, interleaved (bare, mode A, mode B, ..., bare, ...) so that drifting load
+    hits them alike."""
+    from sim.models.estimation.sweep import run_batch as run_estimation_batch
+    from sim.sweep.models import get_model
+
+    get_model(config.model).warm_up()
+    design, points, _ = _prepare(config)
+    metrics = config.recorded_metrics
+    n = len(design) * config.replicates
+    run_estimation_batch(*points[0], metrics)
+    bare: list[float] = []
+    cli: dict[str, Any] = {}
+    for _ in range(max(1, repeat)):
+        bare += timings(lambda: [run_estimation_batch(p, s, metrics) for p, s in points], 1)
+        one, _frame = measure_cli(config_path, modes, 1)
+        for label, r in one.items():
+            cli.setdefault(label, {"args": r["args"], "runs": []})["runs"] += r["runs"]
+    for r in cli.values():
+        good = [x for x in r["runs"] if x["exit_code"] == 0]
+        if good:
+            r.update(total_runs=n, wall=summarise([x["wall_s"] for x in good], work=n),
+                     in_process=summarise([x["in_process_s"] for x in good], work=n),
+                     executor=good[-1]["executor"], workers=good[-1]["workers"],
+                     all_written=all(x["done"] == n for x in good))
+    return {"runs": n, "bare": summarise(bare, work=n), "cli": cli}
+
+
 def check_identity(frame, stored: dict[str, np.ndarray]) -> dict[str, Any]:
     """Stored metrics of the sweep (sorted by run_id) vs the bare kernel's (design order)."""
     if frame is None:
@@ -283,9 +336,11 @@ def measure_mesa(config, replicates: int, processes: int, repeat: int) -> dict[s
     index = {tuple(design.point(i)[k] for k in swept): i for i in range(len(design))}
     seed_pos = {s: j for j, s in enumerate(seeds)}
     mismatches = 0
-    for row in data:
+    seen = set()  # (point, seed) pairs: batch_run returns a row per agent when the model
+    for row in data:  # collects agent reporters, each repeating its run's model figures
         i = index[tuple(row[k] for k in swept)]
         j = seed_pos[int(row["rng"])]
+        seen.add((i, j))
         for name in MESA_METRICS:
             if row[name] != float(kern["out"][i][name][j]):
                 mismatches += 1
@@ -295,7 +350,8 @@ def measure_mesa(config, replicates: int, processes: int, repeat: int) -> dict[s
             "kernel_same_seeds": summarise(kernel_times, work=n),
             "kernel_metrics": list(dict.fromkeys((*metrics, *MESA_METRICS))),
             "mesa_metrics_compared": list(MESA_METRICS),
-            "identical": mismatches == 0 and len(data) == n, "mismatches": mismatches}
+            "runs_returned": len(seen),
+            "identical": mismatches == 0 and len(seen) == n, "mismatches": mismatches}
 
 
 def import_times(statement: str, repeat: int) -> dict[str, Any]:
@@ -387,7 +443,7 @@ def measure_chunk_path(config, repeat: int) -> dict[str, Any]:
     for name, times in parts.items():
         out[name] = summarise(times, work=n)
         out[f"{name}_us_per_run_median"] = 1e6 * statistics.median(times) / n
-    out["seeds_note"] = "design build + run_seed for every run + params validation per point"
+    out["seeds_note"] = "design build + run_seeds per point (bulk) + params validation per point"
     return out
 
 
@@ -406,6 +462,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--config", type=Path, default=CONFIG,
                         help=f"the 10,000-run sweep config (default {CONFIG.name})")
     parser.add_argument("--skip-mesa", action="store_true", help="do not run Mesa's batch_run")
+    parser.add_argument("--skip-1e5", action="store_true",
+                        help="do not time the 100,000-run sweep (skipped in --quick)")
+    parser.add_argument("--big-repeat", type=int, default=1,
+                        help="repetitions of the 100,000-run figures (default 1)")
     args = parser.parse_args(argv)
 
     from sim.config import load_yaml
@@ -465,6 +525,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(f"    {label} FAILED: {r['runs'][-1]['stderr_tail']}", flush=True)
         results["identity_sweep_vs_bare"] = identity or {"checked": False}
 
+        # ---------------------------------------------------------------- 10^5 runs
+        if not quick and not args.skip_1e5:
+            big_path = _write_config(raw, BIG_REPLICATES, tmp, "bench_sweep_100k")
+            big_config = load_sweep_config(big_path)
+            big_modes = {label: MODES[label] for label in (*GOAL_MODES, "default")}
+            print(f"  {_n_runs(big_config):,} runs: bare kernel and crowdsim sweep "
+                  f"{', '.join(big_modes)} ({args.big_repeat}x, interleaved)...", flush=True)
+            results["big"] = measure_big(big_config, big_path, big_modes, args.big_repeat)
+            load["after_big"] = load_average()
+
         # ---------------------------------------------------------------- Mesa batch_run
         if not args.skip_mesa:
             m = _n_runs(small_config)
@@ -499,7 +569,55 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         tmp_holder.cleanup()
 
     _report(results)
+    results["goals"] = goal_rows(results)
     return results
+
+
+def goal_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's sweep goals as :func:`_common.goal_row` rows: end-to-end rate / bare
+    kernel rate at 10^4 and 10^5 runs with 1 and 2 workers, and the Mesa anchor."""
+    rows = []
+    sizes = [(results["runs"], results["bare"]["kernel_and_metrics"]["median_s"],
+              results["cli"])]
+    if "big" in results:
+        big = results["big"]
+        sizes.append((big["runs"], big["bare"]["median_s"], big["cli"]))
+    for n in GOAL_SHARE_OF_BARE:
+        if n not in [size[0] for size in sizes]:
+            rows += [goal_row(f"sweep rate / bare kernel, {fmt_total(n)} runs, {label}", "-",
+                              f">= {GOAL_SHARE_OF_BARE[n]}", None,
+                              note="not measured in this mode (--quick or --skip-1e5)")
+                     for label in GOAL_MODES]
+    for n, bare_s, cli in sizes:
+        goal = GOAL_SHARE_OF_BARE.get(n)
+        for label in GOAL_MODES:
+            r = cli.get(label, {})
+            if "wall" not in r:
+                rows.append(goal_row(f"sweep rate / bare kernel, {fmt_total(n)} runs, {label}",
+                                     "FAILED", f">= {goal}" if goal else "-", False if goal
+                                     else None))
+                continue
+            wall = r["wall"]["median_s"]
+            share = bare_s / wall
+            rows.append(goal_row(
+                f"sweep rate / bare kernel, {fmt_total(n)} runs, {label}",
+                f"{n / wall:,.0f} runs/s ({wall:.2f} s)",
+                f">= {goal}" if goal else "- (smoke test size)",
+                (share >= goal) if goal else None,
+                anchor=f"{n / bare_s:,.0f} runs/s ({bare_s:.2f} s)", ratio=share,
+                note=("" if goal else "quick size, not a goal's; ") +
+                     f"executor: {r.get('executor')}"))
+    mesa = results.get("mesa")
+    if mesa and "wall" in mesa["crowdsim_sweep"].get("default", {}):
+        ms = mesa["mesa_batch_run"]["median_s"]
+        ws = mesa["crowdsim_sweep"]["default"]["wall"]["median_s"]
+        rows.append(goal_row(f"mesa.batch_run / crowdsim sweep, {mesa['runs']:,} runs",
+                             f"{ws:.2f} s (crowdsim, end to end)",
+                             f">= {TARGET_MESA_RATIO:.0f}x (issue 3)",
+                             ms / ws >= TARGET_MESA_RATIO,
+                             anchor=f"{ms:.2f} s (batch_run, {mesa['processes']} processes)",
+                             ratio=ms / ws))
+    return rows
 
 
 def _n_runs(config) -> int:
@@ -562,6 +680,20 @@ def _report(results: dict[str, Any]) -> None:
         print(f"  the report the CLI writes after the sweep: {d:+.2f} s (default minus default "
               f"--no-report, medians of interleaved runs; median - best of a mode is up to "
               f"{spread:.2f} s{note})")
+
+    big = results.get("big")
+    if big:
+        bare_s = big["bare"]["median_s"]
+        print(f"\n{big['runs']:,} runs: bare kernel + metrics {fmt_seconds(bare_s)} "
+              f"({big['runs'] / bare_s:,.0f}/s); end to end:")
+        for label, r in big["cli"].items():
+            if "wall" in r:
+                wall = r["wall"]["median_s"]
+                print(f"  crowdsim sweep {label:12s} {fmt_seconds(wall):>9s} "
+                      f"({big['runs'] / wall:,.0f}/s) = {bare_s / wall:.2f}x the bare kernel's "
+                      f"rate ({r['executor']})")
+            else:
+                print(f"  crowdsim sweep {label:12s} FAILED: {r['runs'][-1]['stderr_tail']}")
 
     mesa = results.get("mesa")
     if mesa:

@@ -18,6 +18,11 @@ Usage::
     .venv/bin/python benchmarks/run_all.py --list
 
 Options this runner does not know are passed on to the benchmarks' ``main``.
+
+At the end it prints one table of the goals of issue 14: every benchmark may return
+``results["goals"]``, a list of :func:`_common.goal_row` dicts (figure, measured, anchor,
+ratio, goal, met, note), measured side by side with its anchor in the same run. The table is
+also written to ``benchmarks/out/goals.json`` (``goals.quick.json`` with ``--quick``).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, OUT_DIR, atomic_write_json, load_average, machine_info
+from _common import BENCH_DIR, OUT_DIR, atomic_write_json, goal_table, load_average, machine_info
 
 
 def discover() -> dict[str, Path]:
@@ -100,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  note: the machine is not idle; other processes slow the figures down.")
 
     failures = []
+    goals: list[dict] = []
     for name in wanted:
         print(f"\n=== {name} ({available[name].name}) " + "=" * max(0, 60 - len(name)), flush=True)
         started = time.perf_counter()
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results = load(name, available[name]).main(bench_argv)
             record["status"] = "ok"
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # SystemExit: an option its parser rejects
             traceback.print_exc()
             results = None
             record["status"] = "error"
@@ -118,12 +124,26 @@ def main(argv: list[str] | None = None) -> int:
         record["duration_s"] = round(time.perf_counter() - started, 3)
         record["load_average_after"] = load_average()
         record["results"] = results
+        if isinstance(results, dict):
+            goals += [{**row, "benchmark": name} for row in results.get("goals", [])]
         suffix = ".quick.json" if args.quick else ".json"
         path = args.out_dir / f"{name}{suffix}"
         atomic_write_json(path, record)
         print(f"\n[{name}: {record['status']} in {record['duration_s']:.1f} s; "
               f"results written to {path}]", flush=True)
 
+    if goals:
+        print(f"\n=== goals of issue 14 ({mode}; each measured against its anchor in the same "
+              "run) ===")
+        print(goal_table(goals))
+        for row in goals:
+            if row.get("note"):
+                print(f"  {row['figure']}: {row['note']}")
+        if args.quick:
+            print("  (--quick: small sizes, one repetition; a smoke test, not figures to quote)")
+        suffix = ".quick.json" if args.quick else ".json"
+        atomic_write_json(args.out_dir / f"goals{suffix}",
+                          {"mode": mode, "machine": machine, "goals": goals})
     if failures:
         print(f"\nFAILED: {', '.join(failures)}", file=sys.stderr)
         return 1

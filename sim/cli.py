@@ -37,6 +37,11 @@ Subcommands:
     Runs done, failed and pending, and metric means by each swept parameter.
 ``crowdsim sensitivity DIR --metric NAME``
     Sobol or Morris indices of a metric of a sobol or morris sweep (SALib), with a chart.
+``crowdsim warm [--model NAME] [--quiet]``
+    Compile every sweepable model's numba kernels (or one model's) into numba's cache, and
+    print what was compiled and how long it took: the first real command then starts at
+    once (``make run`` and ``make test`` do this once after set-up; on a cluster, run it
+    once per node or shared source tree before the workers start).
 ``crowdsim app NAME [--host 127.0.0.1] [--port 8765]``
     Serve a model's page (Mesa components on Solara) in the browser and print its address; Ctrl-C
     stops it. Names: see :data:`sim.app.APPS` (``crowdsim app --help`` lists them).
@@ -125,8 +130,9 @@ def _execution_options(parser, what: str) -> None:
     """Where and how runs execute: the same options for experiments and sweeps."""
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int,
-                       help="local worker processes (default: one per core, or this process "
-                            "for small work; 1: this process)")
+                       help="processes computing, this one included (default: this one, "
+                            "plus one per free core when the work outweighs their start-up; "
+                            "1: this process alone)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
     parser.add_argument("--fresh", action="store_true",
@@ -471,6 +477,12 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--no-report", action="store_true",
                              help="do not refresh report.md and report.html")
 
+    warm = commands.add_parser("warm", help="compile the models' kernels into numba's cache "
+                                            "(once after set-up, or per cluster node)")
+    warm.add_argument("--model", metavar="NAME",
+                      help="only this sweepable model, e.g. estimation (default: all)")
+    warm.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
     app = commands.add_parser("app", help="serve a model's interactive page in the browser",
                               formatter_class=argparse.RawDescriptionHelpFormatter,
                               epilog_factory=_apps_epilog)
@@ -678,6 +690,25 @@ def _sensitivity(args) -> int:
     return 0
 
 
+def _warm(args) -> int:
+    import time
+
+    from sim.sweep.models import MODELS, get_model
+
+    if args.model is not None and args.model not in MODELS:
+        raise _unknown("model", args.model, MODELS)
+    total = time.perf_counter()
+    for name in [args.model] if args.model else sorted(MODELS):
+        started = time.perf_counter()
+        warmed = get_model(name).warm()
+        if not args.quiet:
+            print(f"{name}: {', '.join(warmed)} ({time.perf_counter() - started:.1f} s)",
+                  flush=True)
+    if not args.quiet:
+        print(f"numba's cache is warm ({time.perf_counter() - total:.1f} s)")
+    return 0
+
+
 def _app(args) -> int:
     from sim.app import APPS, AppError, ServerError, launch
 
@@ -843,7 +874,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = {"run": _run, "figures": _figures, "report": _report, "analyze": _analyze,
                    "calibrate": _calibrate, "predict": _predict,
                    "sweep": _sweep, "results": _results,
-                   "sensitivity": _sensitivity, "app": _app}[args.command]
+                   "sensitivity": _sensitivity, "warm": _warm, "app": _app}[args.command]
         code = handler(args) if args.command == "app" else _stoppable(handler, args)
         sys.stdout.flush()  # a reader gone (| head) shows here, not at interpreter exit
         return code

@@ -101,7 +101,7 @@ def test_version_and_console_script(tmp_path):
 
 
 COMMANDS = ["run", "figures", "report", "calibrate", "predict", "analyze", "sweep", "results",
-            "sensitivity", "app"]
+            "sensitivity", "warm", "app"]
 
 
 def test_no_command_prints_the_usage_and_the_commands(tmp_path):

@@ -575,3 +575,60 @@ def test_choice_models_sweep_deterministically(model, params, metric):
     assert set(first) == set(spec.metrics)
     np.testing.assert_array_equal(first[metric][2:], again[metric])
     assert first[metric].shape == (6,)
+
+
+# ---------------------------------------------------------------------------------------------
+# seeds in bulk and the executor's choice
+
+
+@pytest.mark.parametrize("base_seed", [0, 1, 2025, 2**32 - 1, 2**32, 2**63 - 1, 2**130 + 7])
+def test_bulk_run_seeds_equal_seed_sequence(base_seed):
+    """run_seeds reimplements SeedSequence's hashing with arrays: the same seeds as
+    run_seed (one SeedSequence per run) for any base seed, key and replicate."""
+    from sim.sweep.worker import run_seed, run_seeds
+
+    rng = np.random.default_rng(base_seed % 2**32)
+    keys = [0, 1, 2**32, 2**63 - 1, *(int(k) for k in rng.integers(0, 2**63, 5))]
+    replicates = np.array([0, 1, 2, 99, 2**31, 2**32 - 1, *rng.integers(0, 2**32, 10)])
+    for key in keys:
+        bulk = run_seeds(base_seed, key, replicates)
+        assert bulk.dtype == np.int64
+        assert [int(s) for s in bulk] == [run_seed(base_seed, key, int(r)) for r in replicates]
+    assert run_seeds(base_seed, 5, np.arange(0)).shape == (0,)
+
+
+def test_the_default_starts_workers_only_when_the_work_outweighs_their_start_up(monkeypatch):
+    from sim.sweep import runner
+
+    monkeypatch.setattr(runner, "free_cores", lambda: 4)
+    start_up = runner.WORKER_START_SECONDS * runner.START_WORKERS_AFTER
+    assert runner._workers_worth_starting(0.9 * start_up) == 0
+    assert runner._workers_worth_starting(1.1 * start_up) == 3  # the other free cores
+    monkeypatch.setattr(runner, "free_cores", lambda: 1)  # a busy machine
+    assert runner._workers_worth_starting(100 * start_up) == 0
+
+
+def test_a_small_default_sweep_runs_in_this_process(tmp_path, reference):
+    config, expected = reference
+    report = sweep(tmp_path, config, workers=None)
+    assert report.done == 240
+    session = results.read_manifest(tmp_path)["timings"]["sessions"][-1]
+    assert session["executor"].startswith("in this process") and session["workers"] == 1
+    assert_frame_equal(results.load(tmp_path), expected)
+
+
+def test_the_default_with_workers_started_gives_the_same_results(tmp_path, reference,
+                                                                  monkeypatch):
+    """Force the default to start a worker after its first measured chunk: this process and
+    the worker share the chunks, and the data are the same."""
+    from sim.sweep import runner
+
+    config, expected = reference
+    monkeypatch.setattr(runner, "MEASURE_SECONDS", 0.0)
+    monkeypatch.setattr(runner, "_workers_worth_starting", lambda seconds_left: 1)
+    report = sweep(tmp_path, config, workers=None, chunk_size=10)
+    assert report.done == 240
+    session = results.read_manifest(tmp_path)["timings"]["sessions"][-1]
+    assert session["executor"] == "in this process and 1 local worker process"
+    assert session["workers"] == 2
+    assert_frame_equal(results.load(tmp_path), expected)

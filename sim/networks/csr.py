@@ -280,60 +280,150 @@ def from_edges(n_nodes: int, u: ArrayLike, v: ArrayLike,
 
 def _assemble(n: int, u: np.ndarray, v: np.ndarray, weights: np.ndarray | None,
               who: str) -> CSR:
-    """CSR of ties ``u - v`` (no self-loops); sorts each row; refuses repeated ties."""
-    u = np.ascontiguousarray(u, dtype=np.int64)
-    v = np.ascontiguousarray(v, dtype=np.int64)
+    """CSR of ties ``u - v`` (no self-loops); sorts each row; refuses repeated ties.
+
+    ``u`` and ``v`` are read as they come when they are arrays of signed integers (no int64
+    copies; unsigned ones would mix with numba's signed arithmetic into floats); the rows are
+    written straight into the result (:func:`_fill_rows`)."""
+    u = np.ascontiguousarray(u)
+    v = np.ascontiguousarray(v)
+    if u.dtype.kind != "i" or v.dtype.kind != "i":
+        u = u.astype(np.int64)
+        v = v.astype(np.int64)
     weighted = weights is not None
     w = np.ascontiguousarray(weights, np.float64) if weighted else np.zeros(0)
     indptr = np.empty(n + 1, np.int64)
     indices = np.empty(2 * u.size, _index_dtype(n))
     out_weights = np.empty(2 * u.size if weighted else 0, np.float64)
     first = _fill_rows(u, v, w, indptr, indices, out_weights)
-    if first >= 0:
-        row = int(np.searchsorted(indptr, first, side="right")) - 1
-        raise ValueError(f"{who}: tie {min(row, int(indices[first]))} - "
-                         f"{max(row, int(indices[first]))} is listed more than once")
+    return _finished(indptr, indices, out_weights if weighted else None, first, who)
+
+
+def _owned_rows(n: int, half_degree: int, ends: np.ndarray, degrees_indptr: np.ndarray,
+                who: str) -> CSR:
+    """CSR of a network whose node ``i`` owns the ties to ``ends[i*h:(i+1)*h]``
+    (:func:`_fill_owned_rows`); ``degrees_indptr`` (int64, n + 1) holds every node's degree
+    from index 1 and becomes the CSR's offsets."""
+    indices = np.empty(2 * ends.size, _index_dtype(n))
+    first = _fill_owned_rows(ends, half_degree, degrees_indptr, indices)
+    return _finished(degrees_indptr, indices, None, first, who)
+
+
+def _finished(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None,
+              first_repeat: int, who: str) -> CSR:
+    """The CSR of filled rows, or the ValueError naming the first tie listed twice."""
+    if first_repeat >= 0:
+        row = int(np.searchsorted(indptr, first_repeat, side="right")) - 1
+        raise ValueError(f"{who}: tie {min(row, int(indices[first_repeat]))} - "
+                         f"{max(row, int(indices[first_repeat]))} is listed more than once")
     return CSR(indptr=_owned(indptr), indices=_owned(indices),
-               weights=_owned(out_weights) if weighted else None)
+               weights=None if weights is None else _owned(weights))
 
 
 @njit(cache=True)
 def _fill_rows(u, v, w, indptr, indices, weights):  # pragma: no cover - compiled
-    """Rows of the symmetric ties ``u - v``, sorted, in O(n + ties) without comparisons.
+    """Rows of the symmetric ties ``u - v``, sorted, written straight into the result.
 
-    Two counting sorts: scatter both ends into their rows in any order (``pending``), then
-    walk rows ``i = 0, 1, ...`` and put ``i`` into each neighbour's row; as the graph is
-    symmetric, every row receives its neighbours in increasing order. ``w`` (one weight per
-    tie) is carried along when ``weights`` is non-empty. Returns the position of the first
-    repeated neighbour, or -1.
+    Counts each node's ties into ``indptr``, scatters both ends of every tie into their
+    rows (:func:`_scatter_tie`), then sorts each row in place (:func:`_sort_rows`): no
+    buffer beside the result, so building takes the result and ``u``, ``v`` (the counting
+    sort this replaces held a second copy of ``indices``). ``w`` (one weight per tie) is
+    carried along when ``weights`` is non-empty. Returns the position of the first repeated
+    neighbour, or -1.
     """
     weighted = weights.size > 0
     indptr[:] = 0
     for k in range(u.size):
         indptr[u[k] + 1] += 1
         indptr[v[k] + 1] += 1
-    for i in range(1, indptr.size):
-        indptr[i] += indptr[i - 1]
-    slot = indptr[:-1].copy()
-    pending = np.empty_like(indices)
-    pending_w = np.empty_like(weights)
+    _row_starts_from_degrees(indptr)
     for k in range(u.size):
-        a, b = u[k], v[k]
-        pending[slot[a]] = b
-        pending[slot[b]] = a
-        if weighted:
-            pending_w[slot[a]] = w[k]
-            pending_w[slot[b]] = w[k]
-        slot[a] += 1
-        slot[b] += 1
-    slot[:] = indptr[:-1]
+        weight = w[k] if weighted else 0.0
+        _scatter_tie(u[k], v[k], weight, weighted, indptr, indices, weights)
+        _scatter_tie(v[k], u[k], weight, weighted, indptr, indices, weights)
+    return _sort_rows(indptr, indices, weights)
+
+
+@njit(cache=True)
+def _fill_owned_rows(ends, half_degree, indptr, indices):  # pragma: no cover - compiled
+    """Rows of a network whose node ``i`` owns the ties to
+    ``ends[i * half_degree : (i + 1) * half_degree]`` (see
+    :func:`sim.networks.rewiring.rewire_ring_lattice`), sorted, straight into the result.
+
+    On entry ``indptr[1:]`` holds every node's degree; on return the CSR offsets. Returns
+    the position of the first repeated neighbour, or -1.
+    """
+    _row_starts_from_degrees(indptr)
+    h = half_degree
     for i in range(indptr.size - 1):
-        for x in range(indptr[i], indptr[i + 1]):
-            j = pending[x]
-            indices[slot[j]] = i
-            if weighted:
-                weights[slot[j]] = pending_w[x]
-            slot[j] += 1
+        for k in range(h):
+            j = ends[i * h + k]
+            _scatter_tie(i, j, 0.0, False, indptr, indices, indices[:0])
+            _scatter_tie(j, i, 0.0, False, indptr, indices, indices[:0])
+    return _sort_rows(indptr, indices, indices[:0].astype(np.float64))
+
+
+@njit(cache=True, inline="always")
+def _row_starts_from_degrees(indptr):  # pragma: no cover - compiled
+    """``indptr[i + 1]`` from node ``i``'s degree to where its row starts (in place): then
+    :func:`_scatter_tie` uses it as the row's write position, which ends as the row's end,
+    ``indptr[i + 1]`` of the finished CSR, with no separate array of positions."""
+    running = 0
+    for i in range(indptr.size - 1):
+        degree = indptr[i + 1]
+        indptr[i + 1] = running
+        running += degree
+    indptr[0] = 0
+
+
+@njit(cache=True, inline="always")
+def _scatter_tie(row, neighbour, weight, weighted, indptr, indices,
+                 weights):  # pragma: no cover - compiled
+    """Write ``neighbour`` (and ``weight``) at row ``row``'s write position, and move it on."""
+    position = indptr[row + 1]
+    indices[position] = neighbour
+    if weighted:
+        weights[position] = weight
+    indptr[row + 1] = position + 1
+
+
+#: Rows up to this length are sorted by insertion (no call, no allocation); longer ones by
+#: numpy's sort.
+_INSERTION_SORT_MAX = 32
+
+
+@njit(cache=True)
+def _sort_rows(indptr, indices, weights):  # pragma: no cover - compiled
+    """Sort every row of ``indices`` ascending in place (``weights``, when non-empty, moved
+    along). A row's neighbours are distinct, so the sorted rows are the one canonical order
+    whatever order they were written in. Returns the position of the first repeated
+    neighbour, or -1."""
+    weighted = weights.size > 0
+    for i in range(indptr.size - 1):
+        a = indptr[i]
+        b = indptr[i + 1]
+        if b - a <= _INSERTION_SORT_MAX:
+            for x in range(a + 1, b):
+                key = indices[x]
+                key_weight = weights[x] if weighted else 0.0
+                y = x - 1
+                while y >= a and indices[y] > key:
+                    indices[y + 1] = indices[y]
+                    if weighted:
+                        weights[y + 1] = weights[y]
+                    y -= 1
+                indices[y + 1] = key
+                if weighted:
+                    weights[y + 1] = key_weight
+        elif weighted:
+            order = np.argsort(indices[a:b], kind="mergesort")
+            row = indices[a:b].copy()
+            row_weights = weights[a:b].copy()
+            for t in range(b - a):
+                indices[a + t] = row[order[t]]
+                weights[a + t] = row_weights[order[t]]
+        else:
+            indices[a:b].sort()
     for i in range(indptr.size - 1):
         for x in range(indptr[i] + 1, indptr[i + 1]):
             if indices[x] == indices[x - 1]:

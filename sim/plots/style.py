@@ -2,6 +2,11 @@
 
 A seaborn theme with the colour-blind-safe palette, readable font sizes, and every figure
 written atomically as PNG (200 dpi) and SVG, with its provenance in the files' metadata.
+
+The theme is seaborn's ``set_theme(context="notebook", style="whitegrid",
+palette="colorblind")`` written out as rcParams (:data:`THEME_RC`), so drawing a figure
+imports neither seaborn nor the ``scipy.stats`` it pulls in (about 3 s per process);
+``tests/test_lean_imports.py`` checks that the two still agree.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import matplotlib
 matplotlib.use("Agg")  # headless: crowdsim draws files, never windows
 
 import matplotlib.pyplot as plt
-import seaborn as sns
+from cycler import cycler
+from matplotlib.colors import to_rgb
 
 from sim.io import save_figure
 
-__all__ = ["PALETTE", "add_caption", "apply_theme", "save", "set_figure_options"]
+__all__ = ["PALETTE", "SEABORN_RC", "THEME_RC", "COLOR_CODES", "add_caption", "apply_theme", "save",
+           "set_figure_options"]
 
 # project-wide output options, set once by the CLI (--pdf, --caption) or by a test (text_check)
 _OPTIONS = {"pdf": False, "caption": False, "text_check": None}
@@ -46,16 +53,54 @@ def set_figure_options(pdf: bool | None = None, caption: bool | None = None,
         _OPTIONS["text_check"] = text_check
 
 
-#: Colour-blind-safe palette (seaborn "colorblind"), indexable by role.
-PALETTE = sns.color_palette("colorblind")
+#: Colour-blind-safe palette (seaborn "colorblind", ``sns.color_palette("colorblind")``), as
+#: RGB tuples indexable by role.
+PALETTE = [to_rgb(c) for c in ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
+                               "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9")]
+
+#: The rcParams of ``sns.set_theme(context="notebook", style="whitegrid",
+#: palette="colorblind")``. Left out: seaborn's ``image.cmap`` ("rocket" exists only once
+#: seaborn is imported; every figure here names its colour map).
+SEABORN_RC = {
+    # seaborn's "notebook" context
+    "font.size": 12, "axes.labelsize": 12, "axes.titlesize": 12, "xtick.labelsize": 11,
+    "ytick.labelsize": 11, "legend.fontsize": 11, "legend.title_fontsize": 12,
+    "axes.linewidth": 1.25, "grid.linewidth": 1, "lines.linewidth": 1.5,
+    "lines.markersize": 6, "patch.linewidth": 1, "xtick.major.width": 1.25,
+    "ytick.major.width": 1.25, "xtick.minor.width": 1, "ytick.minor.width": 1,
+    "xtick.major.size": 6, "ytick.major.size": 6, "xtick.minor.size": 4, "ytick.minor.size": 4,
+    # seaborn's "whitegrid" style, sans-serif
+    "figure.facecolor": "white", "axes.labelcolor": ".15", "xtick.direction": "out",
+    "ytick.direction": "out", "xtick.color": ".15", "ytick.color": ".15",
+    "axes.axisbelow": True, "grid.linestyle": "-", "text.color": ".15",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "xtick.top": False, "ytick.right": False, "axes.grid": True, "axes.facecolor": "white",
+    "axes.edgecolor": ".8", "grid.color": ".8", "axes.spines.left": True,
+    "axes.spines.bottom": True, "axes.spines.right": True, "axes.spines.top": True,
+    "xtick.bottom": False, "ytick.left": False,
+    # seaborn's "colorblind" palette as the colour cycle
+    "axes.prop_cycle": cycler("color", PALETTE),
+}
+
+#: crowdsim's figure theme: :data:`SEABORN_RC` with crowdsim's own sizes and output options.
+THEME_RC = {**SEABORN_RC, "figure.dpi": 100, "savefig.dpi": 200, "axes.titlesize": 12,
+            "axes.labelsize": 11, "legend.fontsize": 9, "figure.autolayout": False,
+            "svg.hashsalt": "crowdsim"}
+
+#: What seaborn's ``color_codes=True`` makes of matplotlib's one-letter colours: "b", "g",
+#: "r", "m", "y", "c" from its six-colour colour-blind palette, "k" a dark grey.
+COLOR_CODES = dict(zip("bgrmyck", [to_rgb(c) for c in (
+    "#0173b2", "#029e73", "#d55e00", "#cc78bc", "#ece133", "#56b4e9", (0.1, 0.1, 0.1))]))
 
 
 def apply_theme() -> None:
-    """Apply crowdsim's figure theme."""
-    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind",
-                  rc={"figure.dpi": 100, "savefig.dpi": 200, "axes.titlesize": 12,
-                      "axes.labelsize": 11, "legend.fontsize": 9, "figure.autolayout": False,
-                      "svg.hashsalt": "crowdsim"})
+    """Apply crowdsim's figure theme (:data:`THEME_RC` and :data:`COLOR_CODES`)."""
+    matplotlib.rcParams.update(THEME_RC)
+    for code, colour in COLOR_CODES.items():
+        matplotlib.colors.colorConverter.colors[code] = colour
 
 
 def save(fig, stem: str | Path, provenance: dict | None = None,

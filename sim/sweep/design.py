@@ -30,10 +30,9 @@ import itertools
 import json
 from dataclasses import dataclass
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 import numpy as np
-import pandas as pd
 
 from sim.seeding import derive_seed
 from sim.sweep.config import (
@@ -46,6 +45,9 @@ from sim.sweep.config import (
 )
 from sim.sweep.models import get_model
 from sim.sweep.store import column_value
+
+if TYPE_CHECKING:  # pandas is imported by to_frame only: a worker needs split_key, not it
+    import pandas as pd
 
 __all__ = ["Design", "build_design", "point_key", "split_key", "salib_problem",
            "param_arrow_types", "DESIGN_SEED_KEY"]
@@ -138,6 +140,8 @@ class Design:
     def to_frame(self) -> pd.DataFrame:
         """One row per point: ``point_id``, ``point_key``, the parameters and, for sampled
         designs, ``design_<name>``: the point in the SALib problem's space."""
+        import pandas as pd
+
         frame = pd.DataFrame({"point_id": np.arange(len(self), dtype=np.int64),
                               "point_key": self.keys})
         kinds = param_arrow_types(self.model, self.param_names)

@@ -41,6 +41,22 @@ from pydantic import BaseModel
 __all__ = ["SweepModel", "MODELS", "get_model", "run_mesa_model", "first_replicate"]
 
 
+#: Points of a sweep :meth:`SweepModel.warm_for_sweep` validates at most (about 20 us each).
+WARM_UP_POINTS = 200
+
+
+def _takes_an_argument(function: Callable) -> bool:
+    """Whether ``function`` can be called with one positional argument."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: assume not
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+               for p in parameters)
+
+
 @dataclass(frozen=True)
 class SweepModel:
     """A model as the sweep runner sees it.
@@ -65,8 +81,13 @@ class SweepModel:
         ``seconds_per_run(point) -> float``: a rough cost of one run at a parameter point
         (a dict of the fixed and swept values), used only to pick a chunk size.
     warm_up : callable, optional
-        Compiles or loads the model's kernels, so worker processes find them cached
-        (default: one run at ``example``).
+        Compiles the model's kernels into numba's cache (or loads them from there), so
+        worker processes find them cached. ``warm_up()`` warms every kernel the model has
+        (``crowdsim warm``); a warm-up that takes an argument is also called as
+        ``warm_up(points)`` with validated parameter points of a sweep, and then warms only
+        the kernels those points run. It may return a list of what it warmed, for
+        ``crowdsim warm`` to print (default: one run at ``example``). Call it through
+        :meth:`warm`.
     example : mapping
         A small parameter point that runs in milliseconds; the model contract tests
         (``tests/test_model_contract.py``) run there.
@@ -82,7 +103,7 @@ class SweepModel:
     default_metrics: tuple[str, ...] | None = None
     rounds: tuple[int, ...] | Callable[[Any], tuple[int, ...]] = (0,)
     seconds_per_run: Callable[[Mapping[str, Any]], float] = lambda point: 1e-3
-    warm_up: Callable[[], None] | None = None
+    warm_up: Callable[..., Sequence[str] | None] | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
     trajectories: Callable[[Any, int], tuple[dict[str, np.ndarray],
                                              dict[str, np.ndarray]]] | None = None
@@ -98,6 +119,42 @@ class SweepModel:
         """One run at the example point: compiles the kernel into numba's cache (or loads
         it from there)."""
         self.run_batch(self.params_schema(**self.example), np.zeros(1, dtype=np.int64), ())
+
+    def warm(self, points: Sequence[BaseModel] | None = None) -> list[str]:
+        """Compile (or load from numba's cache) the kernels that ``points`` run, or every
+        kernel of the model when ``points`` is None; what was warmed, in words.
+
+        A ``warm_up`` that takes no argument warms everything in either case.
+
+        Examples
+        --------
+        >>> get_model("cascades").warm()
+        ['one run at the example point']
+        """
+        accepts_points = _takes_an_argument(self.warm_up)
+        if points is not None and accepts_points:
+            warmed = self.warm_up(points)
+        else:
+            warmed = self.warm_up()
+        return ["one run at the example point"] if warmed is None else list(warmed)
+
+    def warm_for_sweep(self, point_dicts: Iterable[Mapping[str, Any]],
+                       limit: int = WARM_UP_POINTS) -> list[str]:
+        """:meth:`warm` for the points a sweep is about to run (parameter dicts, as chunk
+        tasks hold them): at most ``limit`` of them, spread evenly, each validated (an
+        invalid one is left out: its runs fail anyway). A kernel only points left out
+        would run is compiled by the first process that runs one."""
+        point_dicts = list(point_dicts)
+        if len(point_dicts) > limit:
+            step = len(point_dicts) / limit
+            point_dicts = [point_dicts[int(i * step)] for i in range(limit)]
+        points = []
+        for values in point_dicts:
+            try:
+                points.append(self.params_schema.model_validate(values))
+            except ValueError:  # pydantic's ValidationError is a ValueError
+                continue
+        return self.warm(points)
 
     def rounds_of(self, params) -> tuple[int, ...]:
         """The rounds a run at the validated parameters ``params`` records."""

@@ -3,8 +3,11 @@
 ``run_sweep`` builds the design, splits the runs into chunks of consecutive run ids, skips
 the chunks whose files already exist (a resumed sweep), and sends the rest to an executor:
 
-- in this process (one worker, or a sweep too small to be worth starting processes);
-- a :class:`concurrent.futures.ProcessPoolExecutor` of spawned processes, one per core;
+- in this process, which by default measures its own speed on the first chunks and starts
+  worker processes only if the work left outweighs their start-up on the cores free now
+  (:func:`free_cores`);
+- in this process and a :class:`concurrent.futures.ProcessPoolExecutor` of spawned
+  processes (``workers - 1`` of them), this process computing while they start;
 - an existing Dask cluster (``scheduler="tcp://HOST:PORT"``) through
   :class:`distributed.Client`.
 
@@ -32,7 +35,7 @@ import math
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +50,7 @@ from sim.sweep.store import CHUNK_RECORDS, SweepStore
 from sim.sweep.worker import ChunkResult, ChunkTask, PointRuns, init_worker, run_chunk
 
 __all__ = ["run_sweep", "plan_chunks", "auto_chunk_size", "connect", "SweepReport",
-           "MANIFEST_FORMAT", "terminate_pool", "no_workers_timeout"]
+           "MANIFEST_FORMAT", "terminate_pool", "no_workers_timeout", "free_cores"]
 
 MANIFEST_FORMAT = "crowdsim-sweep/1"
 #: A chunk should take about this long (seconds): long enough to hide the cost of sending
@@ -56,11 +59,18 @@ TARGET_CHUNK_SECONDS = 0.25
 #: ... and a sweep is cut into at least this many chunks, so that all cores get work.
 MIN_CHUNKS = 16
 MAX_CHUNK_SIZE = 100_000
-#: With no --workers, a sweep estimated to take less than this runs in this process:
-#: starting worker processes (interpreter, imports, loading the numba cache) costs a few
-#: seconds each on a 2-core machine, measured: 10,000 runs of 1,000 agents took 2.0 s in
-#: this process and 7.6 s on two fresh workers.
-IN_PROCESS_SECONDS = 10.0
+#: Seconds from spawning a worker process to its first chunk running (interpreter, imports,
+#: loading the numba cache), when it has a core to itself: 2.5-3.5 s measured on a 2-core
+#: machine (``benchmarks/bench_sweep.py``, "2 spawned workers up"); slower disks and bigger
+#: caches only make it longer.
+WORKER_START_SECONDS = 3.0
+#: With no --workers the sweep starts in this process and measures its own speed on at
+#: least this many seconds of chunks (the models' cost estimates are rough) ...
+MEASURE_SECONDS = 0.2
+#: ... then starts worker processes, one per free core, only if the work left would take
+#: this process alone more than this many worker start-ups: while they start this process
+#: keeps computing, so they pay only if there is enough work left to share afterwards.
+START_WORKERS_AFTER = 2.0
 #: A local worker process that dies (e.g. killed for memory) is replaced this many times.
 MAX_POOL_RESTARTS = 2
 #: The manifest is rewritten at most this often (seconds) while chunks complete, and at most
@@ -179,55 +189,181 @@ def _in_process(tasks: list[ChunkTask],
         yield run_chunk(task)
 
 
-def _in_local_processes(tasks: list[ChunkTask], workers: int,
-                        stop: StopSignals) -> Iterator[ChunkResult | _ChunkError]:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+def _in_local_processes(tasks: list[ChunkTask], workers: int | None, stop: StopSignals,
+                        on_workers: Callable[[int], None] = lambda n: None,
+                        ) -> Iterator[ChunkResult | _ChunkError]:
+    """Run ``tasks`` in this process and on spawned worker processes at the same time.
+
+    ``workers`` counts the processes that compute, this one included: ``workers - 1``
+    spawned processes are started at once. With ``None`` the sweep starts alone and, after
+    :data:`MEASURE_SECONDS` of chunks, starts as many as :func:`_workers_worth_starting`
+    says (``on_workers`` is told the new count).
+
+    This process never waits for workers to start: it takes chunks from the queue while they
+    import, and if the queue runs dry before any worker has returned a chunk, it computes the
+    chunks handed to them as well (the first copy of a chunk to finish is kept; the data are
+    the same) and ends them unused. Each worker holds at most one chunk until it has returned
+    one, two afterwards (one running, one queued).
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    # spawn, not fork: a forked child would inherit numba's and pyarrow's threads
-    context = multiprocessing.get_context("spawn")
-    remaining = {task.index: task for task in tasks}
-    for _attempt in range(MAX_POOL_RESTARTS + 1):
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(remaining)), mp_context=context,
-                                   initializer=init_worker, initargs=(os.getpid(),))
-        broken = False
-        try:
-            futures = {pool.submit(run_chunk, task): index for index, task in remaining.items()}
-            pending = set(futures)
-            # wait in short slices, so that a stop signal is acted on within one
-            while pending and not broken and stop.received is None:
-                done, pending = wait(pending, timeout=STOP_POLL_SECONDS,
-                                     return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=futures.get):
-                    index = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    except Exception as exc:
-                        remaining.pop(index)
-                        yield _ChunkError(index, f"{type(exc).__name__}: {exc}")
-                        continue
-                    remaining.pop(index)
-                    yield result
+    queue = deque(tasks)
+    done: set[int] = set()           # indices of the chunks yielded
+    in_flight: dict = {}             # future -> task, handed to the pool
+    spawned = 0 if workers is None else max(0, workers - 1)
+    deciding = workers is None
+    pool = _start_pool(spawned) if spawned else None
+    restore_threads = _leave_cores(spawned)
+    workers_up = False
+    restarts = 0
+    measured_runs, measured_seconds = 0, 0.0
+    try:
+        while queue or any(task.index not in done for task in in_flight.values()):
             if stop.received is not None:
                 # keep the chunks finished meanwhile; drop the queued ones, and end the running
                 # ones rather than wait for them (at most one chunk per worker is lost)
-                finished = _stop_pool(pool, pending)
-                for future in sorted(finished, key=futures.get):
-                    remaining.pop(futures[future])
-                    yield future.result()
+                finished = _stop_pool(pool, list(in_flight)) if pool is not None else []
+                for future in sorted(finished, key=lambda f: in_flight[f].index):
+                    if in_flight[future].index not in done:
+                        done.add(in_flight[future].index)
+                        yield future.result()
+                pool = None
                 return
-        finally:
-            _stop_pool(pool, ())  # no-op after a stop; on an error: end the workers too
-        if not broken or not remaining:
-            return
-        print(f"crowdsim: a worker process died; restarting the pool for the "
-              f"{len(remaining)} chunks left", file=sys.stderr)
-    for index in remaining:
-        yield _ChunkError(index, "worker processes kept dying (out of memory?)")
+            # 1. chunks the workers finished
+            broken = False
+            for future in sorted((f for f in in_flight if f.done()),
+                                 key=lambda f: in_flight[f].index):
+                task = in_flight.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    in_flight[future] = task  # handled below with the others
+                    continue
+                except Exception as exc:
+                    if task.index not in done:
+                        done.add(task.index)
+                        yield _ChunkError(task.index, f"{type(exc).__name__}: {exc}")
+                    continue
+                workers_up = True
+                if task.index not in done:
+                    done.add(task.index)
+                    yield result
+            if broken:
+                lost = sorted((t for t in in_flight.values() if t.index not in done),
+                              key=lambda t: t.index)
+                in_flight.clear()
+                terminate_pool(pool)
+                pool, workers_up = None, False
+                restarts += 1
+                if restarts > MAX_POOL_RESTARTS:
+                    # a chunk that kills its process would kill this one too: give up on them
+                    for task in lost:
+                        done.add(task.index)
+                        yield _ChunkError(task.index,
+                                          "worker processes kept dying (out of memory?)")
+                    spawned = 0
+                else:
+                    print(f"crowdsim: a worker process died; restarting the pool for the "
+                          f"{len(lost) + len(queue)} chunks left", file=sys.stderr)
+                    queue.extendleft(reversed(lost))
+                    pool = _start_pool(spawned)
+            # 2. work for the workers
+            if pool is not None:
+                limit = spawned * (2 if workers_up else 1)
+                while queue and len(in_flight) < limit:
+                    task = queue.popleft()
+                    in_flight[pool.submit(run_chunk, task)] = task
+            # 3. work for this process
+            handed = list(in_flight.values())  # in the order submitted: the order run
+            waiting = [t for t in handed if t.index not in done]
+            # the workers run the oldest chunks handed to them; the rest wait in the pool
+            not_begun = [t for t in handed[spawned:] if t.index not in done]
+            if queue:
+                task = queue.popleft()
+            elif waiting and not workers_up:
+                # the workers are still starting: do their chunks rather than wait for them
+                task = waiting[0]
+            elif not_begun:
+                # the queue is empty but the pool holds a chunk no worker has begun: do it
+                # here rather than wait for it
+                task = not_begun[-1]
+            elif waiting:
+                wait(list(in_flight), timeout=STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)
+                continue
+            else:
+                break
+            started = time.perf_counter()
+            result = run_chunk(task)
+            done.add(task.index)
+            yield result
+            if deciding:
+                measured_runs += task.n_runs
+                measured_seconds += time.perf_counter() - started
+                if measured_seconds >= MEASURE_SECONDS and queue:
+                    deciding = False
+                    left = sum(t.n_runs for t in queue) * measured_seconds / measured_runs
+                    spawned = _workers_worth_starting(left)
+                    if spawned:
+                        pool = _start_pool(spawned)
+                        restore_threads = _leave_cores(spawned)
+                        on_workers(spawned + 1)
+    finally:
+        restore_threads()
+        if pool is not None:
+            # the work is done (or stopped, or failed): workers still starting are ended
+            # rather than waited for
+            terminate_pool(pool)
+
+
+def _leave_cores(spawned: int) -> Callable[[], None]:
+    """Leave a core to each of ``spawned`` workers: this process's numba threads (used by
+    the rounds of very large crowds) drop by as many; returns what puts them back."""
+    numba = sys.modules.get("numba")  # loaded by the warm-up; never imported here for this
+    if not spawned or numba is None:
+        return lambda: None
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, before - spawned))
+    return lambda: numba.set_num_threads(before)
+
+
+def _start_pool(workers: int):
+    """A pool of ``workers`` spawned processes initialised by :func:`init_worker`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: a forked child would inherit numba's and pyarrow's threads
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=init_worker, initargs=(os.getpid(),))
+
+
+def free_cores() -> int:
+    """Cores this process may compute on now: those it may run on
+    (:func:`os.sched_getaffinity`) less those other processes keep busy (the 1-minute load
+    average, rounded), at least 1.
+
+    Examples
+    --------
+    >>> 1 <= free_cores() <= (os.cpu_count() or 1)
+    True
+    """
+    usable = _cpu_count()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average (Windows): trust the affinity mask
+        busy = 0.0
+    return max(1, min(usable, math.floor(usable - busy + 0.5)))
+
+
+def _workers_worth_starting(seconds_left: float) -> int:
+    """Worker processes to start for work that would take this process ``seconds_left``
+    alone: one per free core besides this process's, or none if the work left is less than
+    :data:`START_WORKERS_AFTER` start-ups (:data:`WORKER_START_SECONDS`)."""
+    if seconds_left < START_WORKERS_AFTER * WORKER_START_SECONDS:
+        return 0
+    return free_cores() - 1
 
 
 def _stop_pool(pool, pending) -> list:
@@ -528,7 +664,14 @@ def _run_locked(config, design, store, *, name, identity, chunk_size, total, mod
                   "failed": sum(r.get("failures", {}).get("rows", 0) for r in records.values())}
         counts["pending"] = total - counts["done"] - counts["failed"]
         tasks = list(plan_chunks(design, config, chunk_size, skip=set(records)))
-        executor, n_workers, run = _choose_executor(tasks, design, workers, client, scheduler)
+        def more_workers(count: int) -> None:
+            # the default executor measured enough work left to start worker processes
+            spawned = f"{count - 1} local worker process{'es' if count > 2 else ''}"
+            session.update(executor=f"in this process and {spawned}", workers=count)
+            log(f"starting {spawned} for the rest")
+
+        executor, n_workers, run = _choose_executor(tasks, design, workers, client, scheduler,
+                                                    more_workers)
         session = {"started": _now(), "updated": _now(), "executor": executor,
                    "workers": n_workers, "runs": 0, "seconds": 0.0}
         manifest = _new_manifest(config, design, store, name=name, identity=identity,
@@ -553,7 +696,9 @@ def _run_locked(config, design, store, *, name, identity, chunk_size, total, mod
                         "runs already stored are kept as they are")
             if tasks:
                 log(f"running {len(tasks):,} chunks {executor}")
-                model.warm_up()  # compile or load the kernel once, before workers look for it
+                # compile (or load) the kernels these points run, once, before workers
+                # look for them; a sweep compiles only the rules it uses
+                model.warm_for_sweep(p.params for task in tasks for p in task.points)
 
             progress = Progress(total, counts["done"] + counts["failed"], progress_mode(quiet),
                                 name)
@@ -654,22 +799,23 @@ def _code_changed(sessions: list[dict]) -> str | None:
     return ", ".join(changed) or None
 
 
-def _choose_executor(tasks, design, workers, client, scheduler):
-    """(description, number of workers, function running the tasks)."""
+def _choose_executor(tasks, design, workers, client, scheduler,
+                     on_workers: Callable[[int], None] = lambda n: None):
+    """(description, number of workers, function running the tasks); with no ``workers``
+    the local executor may start worker processes later and says so to ``on_workers``."""
     if client is not None:
         threads = sum(client.nthreads().values())
         timeout = no_workers_timeout()
         return (f"on the Dask cluster at {scheduler} ({threads} worker threads now)", threads,
                 lambda tasks, stop: _on_dask(tasks, client, scheduler, stop, timeout))
     if workers is None:
-        seconds_per_run = get_model(design.model).seconds_per_run
-        estimate = sum(seconds_per_run(p.params) * (p.stop - p.start)
-                       for task in tasks[:50] for p in task.points)
-        estimate *= len(tasks) / max(1, min(len(tasks), 50))
-        workers = 1 if estimate < IN_PROCESS_SECONDS else _cpu_count()
+        # decided while running, from this process's measured speed and the free cores
+        return ("in this process (worker processes if the work outweighs their start-up)", 1,
+                lambda tasks, stop: _in_local_processes(tasks, None, stop, on_workers))
     workers = max(1, min(workers, len(tasks)))
     if workers == 1:
         return "in this process", 1, _in_process
+    # this process is one of them: it computes too (while the others start, and after)
     return (f"on {workers} local worker processes", workers,
             lambda tasks, stop: _in_local_processes(tasks, workers, stop))
 

@@ -29,9 +29,10 @@ Settings
     ``indices``).
 Fast paths
     Large rounds run in blocks and on numba's threads: the full-information sums of a block
-    of agents at once (:func:`_full_rows`), the neighbours' mean without a bound
-    (:func:`_neighbour_rows`), running sums when answering in turn
-    (:func:`_sequential_running`). Each adds what an agent sees and revises with the same
+    of agents at once (:func:`_full_rows`), the neighbours' mean with or without a
+    confidence bound (DeGroot, Hegselmann-Krause: :func:`_neighbour_rows`), Deffuant
+    meetings drawn a block ahead (:func:`_deffuant_round`), running sums when answering in
+    turn (:func:`_sequential_running`). Each adds what an agent sees and revises with the same
     inlined rule functions as the agents (:func:`~sim.models.estimation.rules.add_seen`,
     :func:`~sim.models.estimation.rules.within_confidence`,
     :func:`~sim.models.estimation.rules.revised_from_sums`, ...), in the same order, so the
@@ -56,6 +57,7 @@ from numba import get_num_threads, njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+from sim.batching import pcg64_states, reseed, thread_generator
 from sim.models.estimation.beliefs import (
     apply_noise,
     combine_errors,
@@ -79,7 +81,6 @@ from sim.models.estimation.rules import (
     agent_signal,
     aggregate_signal,
     board_totals,
-    draw_pair,
     draw_social_weights,
     drift_agent,
     general_revision,
@@ -91,7 +92,7 @@ from sim.models.estimation.rules import (
     to_space,
     within_confidence,
 )
-from sim.networks import CSR
+from sim.networks import CSR, SEEDED_KINDS
 from sim.networks import build as build_network
 from sim.networks import empty as empty_network
 
@@ -149,12 +150,28 @@ PARALLEL_CHUNKS = 64
 FULL_BLOCK = 128
 #: How many neighbour entries ahead the neighbour loops prefetch (see :func:`_prefetch`) ...
 PREFETCH_DISTANCE = 256
-#: ... in crowds of at least this many agents (smaller crowds' estimates stay in the caches)
-PREFETCH_MIN_AGENTS = 1 << 18
+#: ... in crowds of at least this many agents (smaller crowds' estimates stay in the caches).
+#: Measured (benchmarks/bench_influence.py section 6; 2026-12-01, 2-core AMD EPYC, 1 MiB L2
+#: per core, 32 MiB shared L3; one thread, Watts-Strogatz k = 10, rewire_p 0.1; median of 7
+#: interleaved pairs, time without / with prefetch). Alone on the L3: 0.86 at 5e4 agents,
+#: 0.83-0.89 from 1e5 to 5e5 (the round's 32 bytes an agent stay in the L3; prefetching only
+#: adds work), 2.4 at 1e6. Beside a process streaming 64 MiB arrays through the L3, as in a
+#: sweep with workers: 0.85 at 5e4, 0.99 at 1e5, 1.11 at 1.3e5, 1.23 at 2e5, 1.34 at 3e5,
+#: 2.2 at 5e5, 2.7 at 1e6. From 2e5 the gain when the L3 is shared (1.23x) outweighs the
+#: loss alone (1 / 0.85 = 1.18x); it was 2**18 = 262,144.
+PREFETCH_MIN_AGENTS = 200_000
 #: ... whose network has at least one tie in PREFETCH_MIN_FAR reaching further than
 #: PREFETCH_NEAR agents (a lattice's reads are local and the hardware streams them itself).
 PREFETCH_NEAR = 2048
 PREFETCH_MIN_FAR = 64
+#: Deffuant meetings whose pairs are drawn together before they meet (see
+#: :func:`_deffuant_round`): 64 KiB of pairs, which stay in the L2 cache.
+DEFFUANT_BLOCK = 4096
+#: How many meetings ahead a Deffuant round prefetches the pair's estimates (large crowds).
+DEFFUANT_PREFETCH = 16
+#: Network entries per bucket of the row table of a Deffuant round on a network (2**5 = 32;
+#: see :func:`_entry_rows_table`).
+ENTRY_BUCKET_BITS = 5
 
 _PREFETCH = "llvm.prefetch.p0" if llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
 
@@ -363,28 +380,35 @@ def _worth_prefetching(indptr, indices):
 
 
 @njit(cache=True, nogil=True)
-def _neighbour_rows(start, stop, x, y, social_weights, influence, weighted, log_space, indptr,
-                    indices, x_next, prefetch):
+def _neighbour_rows(start, stop, x, y, social_weights, influence, weighted, log_space, epsilon,
+                    indptr, indices, x_next, prefetch):
     """Agents ``start .. stop - 1`` of a synchronous round seeing their network neighbours'
-    mean without a confidence bound or influencer reach.
+    mean, without influencer reach: DeGroot, and Hegselmann-Krause with a confidence bound
+    ``epsilon >= 0`` (``epsilon < 0``: no bound).
 
     The same additions (:func:`~sim.models.estimation.rules.add_seen`) in the same order as
-    :func:`~sim.models.estimation.rules.accumulate` without a bound. Unweighted (every
+    :func:`~sim.models.estimation.rules.accumulate`: a neighbour beyond the bound adds +0.0,
+    which changes no bit (see ``add_seen``), and a network has no self-loops, so the test
+    ``j != i`` of :func:`~sim.models.estimation.rules.sees` always holds. Unweighted (every
     influence weight 1.0) the loops add the estimates alone, bit for bit the same:
     ``1.0 * v == v`` exactly, and adding 1.0 ``d`` times gives exactly ``d`` (d < 2**53), so
-    the weight sum is the count of neighbours. Indices are read as unsigned integers (they
-    are never negative), which spares numba's negative-index handling in the inner loop.
-    With ``prefetch`` (see :func:`_worth_prefetching`) each step asks the CPU to fetch the
-    estimate ``PREFETCH_DISTANCE`` entries ahead, so the scattered reads of a large random
-    network overlap (a hint: it changes no value). The three loops are written out so that
-    each inner loop is as tight as can be.
+    the weight sum is the count of neighbours seen. Whether a neighbour is seen enters as a
+    weight of 1.0 or 0.0 instead of a branch (which the CPU mispredicts about as often as
+    the bound cuts, 2.5x slower at 10^4 agents): a neighbour not seen then adds
+    ``0.0 * v``, +0.0 or -0.0 for a finite estimate ``v``, neither of which changes a sum
+    that is never -0.0, so the sums are those of the branch. Indices are read as unsigned
+    integers (they are never negative), which spares numba's negative-index handling in the
+    inner loop. With ``prefetch`` (see :func:`_worth_prefetching`) each step asks the CPU to fetch
+    the estimate ``PREFETCH_DISTANCE`` entries ahead, so the scattered reads of a large
+    random network overlap (a hint: it changes no value). The unweighted loops are written
+    out so that each inner loop is as tight as can be.
     """
     if stop <= start:
         return
     one = np.uint64(1)
     distance = np.uint64(PREFETCH_DISTANCE)
     last = np.uint64(max(indptr[stop] - 1, 0))
-    if weighted:
+    if weighted and epsilon < 0.0:
         for i in range(np.uint64(start), np.uint64(stop)):
             total = 0.0
             weight_sum = 0.0
@@ -396,6 +420,36 @@ def _neighbour_rows(start, stop, x, y, social_weights, influence, weighted, log_
                 j = np.uint64(indices[e])
                 total, weight_sum = add_seen(total, weight_sum, y[j], influence[j], True)
             x_next[i] = revised_from_sums(x[i], y[i], total, weight_sum, social_weights[i],
+                                          log_space)
+    elif weighted:
+        for i in range(np.uint64(start), np.uint64(stop)):
+            own = y[i]
+            total = 0.0
+            weight_sum = 0.0
+            for e in range(np.uint64(indptr[i]), np.uint64(indptr[i + one])):
+                if prefetch:
+                    ahead = np.uint64(indices[min(e + distance, last)])
+                    _prefetch(y, ahead)
+                    _prefetch(influence, ahead)
+                j = np.uint64(indices[e])
+                v = y[j]
+                seen = np.float64(within_confidence(own, v, epsilon))
+                total, weight_sum = add_seen(total, weight_sum, v, influence[j] * seen, True)
+            x_next[i] = revised_from_sums(x[i], own, total, weight_sum, social_weights[i],
+                                          log_space)
+    elif epsilon >= 0.0:
+        # Hegselmann-Krause: the count of neighbours seen is the weight sum
+        for i in range(np.uint64(start), np.uint64(stop)):
+            own = y[i]
+            total = 0.0
+            count = 0.0
+            for e in range(np.uint64(indptr[i]), np.uint64(indptr[i + one])):
+                if prefetch:
+                    _prefetch(y, np.uint64(indices[min(e + distance, last)]))
+                v = y[np.uint64(indices[e])]
+                seen = np.float64(within_confidence(own, v, epsilon))
+                total, count = add_seen(total, count, v, seen, True)
+            x_next[i] = revised_from_sums(x[i], own, total, count, social_weights[i],
                                           log_space)
     elif prefetch:
         for i in range(np.uint64(start), np.uint64(stop)):
@@ -419,13 +473,14 @@ def _neighbour_rows(start, stop, x, y, social_weights, influence, weighted, log_
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _neighbour_rows_parallel(x, y, social_weights, influence, weighted, log_space, indptr,
-                             indices, x_next, prefetch, n_chunks):
+def _neighbour_rows_parallel(x, y, social_weights, influence, weighted, log_space, epsilon,
+                             indptr, indices, x_next, prefetch, n_chunks):
     """:func:`_neighbour_rows` over all agents, ``n_chunks`` contiguous chunks in parallel."""
     n = x.shape[0]
     for c in prange(n_chunks):
         _neighbour_rows(c * n // n_chunks, (c + 1) * n // n_chunks, x, y, social_weights,
-                        influence, weighted, log_space, indptr, indices, x_next, prefetch)
+                        influence, weighted, log_space, epsilon, indptr, indices, x_next,
+                        prefetch)
 
 
 @njit(cache=True, nogil=True)
@@ -514,14 +569,113 @@ def _sequential_running(x, y, social_weights, influence, information, geometric,
 
 @njit(cache=True, nogil=True)
 def _deffuant_round(rng, settings, x, social_weights, indptr, indices):
-    """n/2 random pairwise meetings, one after the other (``x`` in place)."""
+    """n/2 random pairwise meetings, one after the other (``x`` in place).
+
+    Who meets whom does not depend on the estimates, so the pairs of ``DEFFUANT_BLOCK``
+    meetings are drawn first (:func:`_draw_pairs`, the draws of
+    :func:`~sim.models.estimation.rules.draw_pair` in the same order), then the meetings
+    run in order with :func:`~sim.models.estimation.rules.meet`: the same draws and the same
+    arithmetic as meeting by meeting, bit for bit. Drawing ahead keeps the generator's state
+    in registers, lets the row searches of many pairs overlap, and in large crowds lets each
+    meeting prefetch the estimates of the pair ``DEFFUANT_PREFETCH`` meetings ahead.
+    """
     n = x.shape[0]
-    for _ in range(n // 2):
-        i, j = draw_pair(rng, n, settings.information, indptr, indices)
-        if i < 0:
-            return
-        x[i], x[j] = meet(x[i], x[j], social_weights[i], social_weights[j], settings.log_space,
-                          settings.epsilon)
+    information = settings.information
+    if (indices.shape[0] == 0) if information == NEIGHBOURS else n < 2:
+        return  # nobody can meet: draw_pair would return (-1, -1) before any draw
+    log_space = settings.log_space
+    epsilon = settings.epsilon
+    prefetch = n >= PREFETCH_MIN_AGENTS
+    rows_table = (_entry_rows_table(indptr, indices.shape[0]) if information == NEIGHBOURS
+                  else indptr[:0])
+    block = min(DEFFUANT_BLOCK, max(1, n // 2))
+    pair_i = np.empty(block, np.int64)
+    pair_j = np.empty(block, np.int64)
+    meetings = n // 2
+    ahead = DEFFUANT_PREFETCH
+    for first in range(0, meetings, block):
+        m = min(block, meetings - first)
+        _draw_pairs(rng, n, information, indptr, indices, rows_table, pair_i, pair_j, m,
+                    prefetch)
+        for k in range(m):
+            if prefetch and k + ahead < m:
+                _prefetch(x, pair_i[k + ahead])
+                _prefetch(x, pair_j[k + ahead])
+                _prefetch(social_weights, pair_i[k + ahead])
+                _prefetch(social_weights, pair_j[k + ahead])
+            i = pair_i[k]
+            j = pair_j[k]
+            x[i], x[j] = meet(x[i], x[j], social_weights[i], social_weights[j], log_space,
+                              epsilon)
+
+
+@njit(cache=True, nogil=True)
+def _draw_pairs(rng, n, information, indptr, indices, rows_table, pair_i, pair_j, m,
+                prefetch):
+    """The next ``m`` pairs of :func:`~sim.models.estimation.rules.draw_pair` into
+    ``pair_i``/``pair_j``, with its draws in its order (somebody can meet): a random network
+    entry and its row (``neighbours``; ``rows_table`` from :func:`_entry_rows_table`), else
+    two distinct random agents. The entries are drawn first (into ``pair_j``), then looked
+    up, so that with ``prefetch`` the lookups of later pairs start early."""
+    if information == NEIGHBOURS:
+        n_links = indices.shape[0]
+        for k in range(m):
+            pair_j[k] = int(rng.random() * n_links)
+        ahead = DEFFUANT_PREFETCH
+        for k in range(m):
+            if prefetch and k + ahead < m:
+                _prefetch(indices, pair_j[k + ahead])
+                _prefetch(indptr, rows_table[pair_j[k + ahead] >> ENTRY_BUCKET_BITS])
+            e = pair_j[k]
+            pair_i[k] = _row_of_entry(indptr, rows_table, e)
+            pair_j[k] = indices[e]
+        return
+    for k in range(m):
+        i = int(rng.random() * n)
+        j = int(rng.random() * (n - 1))
+        if j >= i:
+            j += 1
+        pair_i[k] = i
+        pair_j[k] = j
+
+
+@njit(cache=True, nogil=True)
+def _entry_rows_table(indptr, n_entries):
+    """The row of every ``2**ENTRY_BUCKET_BITS``-th CSR entry, and ``n - 1`` after the last:
+    entry ``e`` lies in a row from ``table[b]`` to ``table[b + 1]``, ``b = e >> bits``, so
+    :func:`_row_of_entry` searches a few rows instead of all ``n`` (a binary search over a
+    large ``indptr`` misses the caches at each of its last levels). 8 bytes per bucket: a
+    64th of ``indices`` at 4 bytes an entry and buckets of 32."""
+    n = indptr.shape[0] - 1
+    size = 1 << ENTRY_BUCKET_BITS
+    n_buckets = (n_entries + size - 1) >> ENTRY_BUCKET_BITS
+    table = np.empty(n_buckets + 1, np.int64)
+    bucket = 0
+    for i in range(n):
+        while bucket < n_buckets and bucket * size < indptr[i + 1]:
+            table[bucket] = i  # indptr[i] <= bucket * size < indptr[i + 1]
+            bucket += 1
+    table[n_buckets] = n - 1
+    return table
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _row_of_entry(indptr, rows_table, e):
+    """The row holding entry ``e`` of a CSR, ``np.searchsorted(indptr, e, side="right") - 1``
+    (the last row starting at or before ``e``): a binary search between the rows
+    ``rows_table`` gives for ``e``'s bucket (see :func:`_entry_rows_table`). The row of the
+    bucket's first entry starts at or before ``e`` and the row after the next bucket's first
+    entry's starts after it, so the answer lies between them and is the same."""
+    bucket = e >> ENTRY_BUCKET_BITS
+    low = rows_table[bucket] + 1
+    high = rows_table[bucket + 1] + 1
+    while low < high:
+        middle = (low + high) >> 1
+        if indptr[middle] <= e:
+            low = middle + 1
+        else:
+            high = middle
+    return low - 1
 
 
 @njit(cache=True, nogil=True)
@@ -532,6 +686,38 @@ def _drift_round(rng, settings, truth, x, x_first, n_fixed):
     for i in range(x.shape[0]):
         x[i] = drift_agent(rng, x[i], x_first[i], truth, settings.drift, settings.drift_noise,
                            settings.anchoring, settings.log_space, i >= n_fixed)
+
+
+@njit(cache=True, nogil=True)
+def before_rounds(rng, settings, truth, influencer_estimate, x, record_rounds, record_out,
+                  social_weights_out):
+    """What a crowd does before its rounds of social influence, and all a crowd without
+    any does: the biased influencers announce ``influencer_estimate``, the social weights
+    are drawn into ``social_weights_out`` (a biased influencer's is 0: it keeps advocating
+    its value), and round 0 goes into ``record_out`` if ``record_rounds`` starts with it.
+    Returns the next row of ``record_out``.
+
+    Compiled apart from the rounds (:func:`evolve_with_truth` calls it), so that runs
+    without influence (:func:`_run_private_crowds`) compile only the draws: seconds instead
+    of the minute the rounds' rules take.
+    """
+    n = x.shape[0]
+    n_influencers = min(settings.n_influencers, n)
+    if settings.biased_influencers:
+        for i in range(n_influencers):
+            x[i] = influencer_estimate
+    initial_errors = accuracy_errors(x, truth, settings.log_space)
+    draw_social_weights(rng, settings.weight_mode, settings.social_weight,
+                        settings.weight_spread, settings.stubborn_share, initial_errors,
+                        social_weights_out)
+    if settings.biased_influencers:
+        for i in range(n_influencers):
+            social_weights_out[i] = 0.0
+    slot = 0
+    if slot < record_rounds.shape[0] and record_rounds[slot] == 0:
+        record_out[slot, :] = x
+        slot += 1
+    return slot
 
 
 @njit(cache=True, nogil=True)
@@ -570,28 +756,17 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
     announced value given explicitly instead of ``settings.truth`` and
     ``settings.influencer_estimate`` (:func:`simulate_groups`: one settings record, one
     truth per group)."""
-    n = x.shape[0]
-    n_influencers = min(settings.n_influencers, n)
-    if settings.biased_influencers:
-        for i in range(n_influencers):
-            x[i] = influencer_estimate
-    log_space = settings.log_space
-    initial_errors = accuracy_errors(x, truth, log_space)
-    draw_social_weights(rng, settings.weight_mode, settings.social_weight,
-                        settings.weight_spread, settings.stubborn_share, initial_errors,
-                        social_weights_out)
-    influence = np.ones(n)
-    for i in range(n_influencers):
-        influence[i] = settings.influencer_weight
-        if settings.biased_influencers:
-            social_weights_out[i] = 0.0  # a biased influencer keeps advocating its value
-    slot = 0
-    if slot < record_rounds.shape[0] and record_rounds[slot] == 0:
-        record_out[slot, :] = x
-        slot += 1
+    slot = before_rounds(rng, settings, truth, influencer_estimate, x, record_rounds,
+                         record_out, social_weights_out)
     rounds = settings.rounds
     if rounds == 0:
         return
+    n = x.shape[0]
+    n_influencers = min(settings.n_influencers, n)
+    log_space = settings.log_space
+    influence = np.ones(n)
+    for i in range(n_influencers):
+        influence[i] = settings.influencer_weight
     rule = settings.rule
     information = settings.information
     general = general_revision(settings.later_weight_factor, settings.anchoring,
@@ -604,8 +779,9 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
     # linear space the revision-space view y is x itself, in log space one buffer.
     other = np.empty_like(x) if rule == RULE_AVERAGE and not drifting else x[:0]
     y_buffer = np.empty_like(x) if log_space else x[:0]
-    fast = (information == NEIGHBOURS and settings.epsilon < 0.0 and not settings.reach_all
-            and not general and not settings.shown_signal)
+    # the neighbours' mean, with or without a confidence bound (DeGroot, Hegselmann-Krause)
+    fast = (information == NEIGHBOURS and not settings.reach_all and not general
+            and not settings.shown_signal)
     weighted = _is_weighted(influence)
     prefetch = fast and rule == RULE_AVERAGE and _worth_prefetching(indptr, indices)
     work = n  # per round: agents plus what they read
@@ -638,11 +814,12 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
             if fast:
                 if parallel:
                     _neighbour_rows_parallel(cur, y, social_weights_out, influence, weighted,
-                                             log_space, indptr, indices, nxt, prefetch,
-                                             n_chunks)
+                                             log_space, settings.epsilon, indptr, indices,
+                                             nxt, prefetch, n_chunks)
                 else:
                     _neighbour_rows(0, n, cur, y, social_weights_out, influence, weighted,
-                                    log_space, indptr, indices, nxt, prefetch)
+                                    log_space, settings.epsilon, indptr, indices, nxt,
+                                    prefetch)
             else:
                 _average_round(settings, cur, y, social_weights_out, influence, indptr,
                                indices, nxt, parallel, n_chunks, later, x_first)
@@ -676,12 +853,69 @@ def _run_crowd(rng, settings_values, x, multipliers_out, indptr, indices, record
 
 
 @njit(cache=True, nogil=True)
+def _run_private_crowd(rng, settings_values, x, multipliers_out, record_rounds, record_out,
+                       social_weights_out):
+    """:func:`_run_crowd` for a crowd without rounds of influence: the same draws, without
+    compiling the rounds (see :func:`before_rounds`)."""
+    settings = RuleSettings(*settings_values)
+    draw_crowd(rng, settings, x, multipliers_out)
+    before_rounds(rng, settings, settings.truth, settings.influencer_estimate, x,
+                  record_rounds, record_out, social_weights_out)
+
+
+@njit(cache=True, nogil=True)
 def _run_observed(rng, settings_values, x, indptr, indices, record_rounds, record_out,
                   social_weights_out, parallel_ok):
     """:func:`evolve` from observed first answers ``x`` (no private-belief draws)."""
     settings = RuleSettings(*settings_values)
     evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
            parallel_ok)
+
+
+@njit(cache=True, nogil=True)
+def _run_crowds(rng, words, flags, order, states, first, stop, settings_values, indptr,
+                indices, record_rounds, starts, trajectory, multipliers, social_weights,
+                parallel_ok):
+    """Replicates ``first .. stop - 1`` of a batch in one compiled call, on one network.
+
+    ``rng`` is a :class:`~sim.batching.ReplicateGenerator`'s generator, ``words``, ``flags``,
+    ``order`` its state views; before replicate ``r`` it is re-set to ``states[r]``
+    (:func:`~sim.batching.pcg64_states` of the seeds), so replicate ``r`` draws what
+    ``default_rng(seeds[r])`` would, exactly as :func:`run_replicate`. ``starts``: observed
+    first answers (replicates, n_agents), or no rows to draw private beliefs. The network
+    (``indptr``, ``indices``) is the batch's: only for kinds that draw nothing.
+    """
+    settings = RuleSettings(*settings_values)
+    observed = starts.shape[0] > 0
+    x = np.empty(multipliers.shape[1])
+    for r in range(first, stop):
+        reseed(words, flags, order, states, r)
+        if observed:
+            x[:] = starts[r]
+            multipliers[r, :] = 1.0
+        else:
+            draw_crowd(rng, settings, x, multipliers[r])
+        evolve(rng, settings, x, indptr, indices, record_rounds, trajectory[r],
+               social_weights[r], parallel_ok)
+
+
+@njit(cache=True, nogil=True)
+def _run_private_crowds(rng, words, flags, order, states, first, stop, settings_values,
+                        record_rounds, starts, trajectory, multipliers, social_weights):
+    """:func:`_run_crowds` for crowds without rounds of influence: the same draws, without
+    compiling the rounds (see :func:`before_rounds`)."""
+    settings = RuleSettings(*settings_values)
+    observed = starts.shape[0] > 0
+    x = np.empty(multipliers.shape[1])
+    for r in range(first, stop):
+        reseed(words, flags, order, states, r)
+        if observed:
+            x[:] = starts[r]
+            multipliers[r, :] = 1.0
+        else:
+            draw_crowd(rng, settings, x, multipliers[r])
+        before_rounds(rng, settings, settings.truth, settings.influencer_estimate, x,
+                      record_rounds, trajectory[r], social_weights[r])
 
 
 @njit(cache=True, nogil=True)
@@ -778,7 +1012,17 @@ def run_replicate(params: EstimationParams, seed: int, record_rounds: np.ndarray
     """
     if settings is None:
         settings = params.rule_settings()
-    rng = np.random.default_rng(int(seed))
+    _replicate_from(np.random.default_rng(int(seed)), params, record_rounds, trajectory_out,
+                    multipliers_out, social_weights_out, parallel_ok, settings,
+                    initial_estimates)
+
+
+def _replicate_from(rng: np.random.Generator, params: EstimationParams,
+                    record_rounds: np.ndarray, trajectory_out: np.ndarray,
+                    multipliers_out: np.ndarray, social_weights_out: np.ndarray,
+                    parallel_ok: bool, settings: RuleSettings,
+                    initial_estimates: np.ndarray | None) -> None:
+    """:func:`run_replicate` from the replicate's generator ``rng`` (fresh or re-set)."""
     graph = build_network(params.network, params.n_agents, rng) or empty_network(params.n_agents)
     if initial_estimates is not None:
         x = np.array(initial_estimates, dtype=np.float64)
@@ -787,6 +1031,10 @@ def run_replicate(params: EstimationParams, seed: int, record_rounds: np.ndarray
                       trajectory_out, social_weights_out, parallel_ok)
         return
     x = np.empty(params.n_agents)
+    if settings.rounds == 0:  # no rounds: none of their rules is compiled
+        _run_private_crowd(rng, tuple(settings), x, multipliers_out, record_rounds,
+                           trajectory_out, social_weights_out)
+        return
     _run_crowd(rng, tuple(settings), x, multipliers_out, graph.indptr, graph.indices,
                record_rounds, trajectory_out, social_weights_out, parallel_ok)
 
@@ -847,12 +1095,45 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
 
     # one crowd at a time: large rounds use numba's threads; several at once: one thread each
     parallel_ok = (n_threads == 1 or n_replicates < 2) and get_num_threads() > 1
+    # Seeded in bulk (sim.batching): replicate r's generator is one generator per thread
+    # re-set to default_rng(seeds[r])'s state, so the draws are the same.
+    states = pcg64_states(seeds)
+    values = tuple(settings)
+    if params.network.kind in SEEDED_KINDS:
+        # every replicate draws its own network first, in Python (the builders)
+        def run(rows: range) -> None:
+            shared = thread_generator()
+            for r in rows:
+                if shared.usable:
+                    shared.reset(states, r)
+                    rng = shared.generator
+                else:
+                    rng = np.random.default_rng(int(seeds[r]))
+                _replicate_from(rng, params, rounds, trajectory[r], multipliers[r],
+                                social_weights[r], parallel_ok, settings,
+                                None if starts is None else starts[r])
+    else:
+        # the same network for every replicate (none draws nothing): built once, and the
+        # replicate loop runs in compiled code
+        graph = build_network(params.network, n_agents, None) or empty_network(n_agents)
+        observed = np.empty((0, n_agents)) if starts is None else starts
 
-    def run(rows: range) -> None:
-        for r in rows:
-            run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r],
-                          social_weights[r], parallel_ok, settings,
-                          None if starts is None else starts[r])
+        def run(rows: range) -> None:
+            shared = thread_generator()
+            if not shared.usable:  # an unverified state layout: one generator per replicate
+                for r in rows:
+                    run_replicate(params, seeds[r], rounds, trajectory[r], multipliers[r],
+                                  social_weights[r], parallel_ok, settings,
+                                  None if starts is None else starts[r])
+                return
+            if settings.rounds == 0:  # no rounds: none of their rules is compiled
+                _run_private_crowds(shared.generator, *shared.views, states, rows.start,
+                                    rows.stop, values, rounds, observed, trajectory,
+                                    multipliers, social_weights)
+                return
+            _run_crowds(shared.generator, *shared.views, states, rows.start, rows.stop,
+                        values, graph.indptr, graph.indices, rounds, observed, trajectory,
+                        multipliers, social_weights, parallel_ok)
 
     if n_threads == 1 or n_replicates < 2:
         run(range(n_replicates))

@@ -97,9 +97,76 @@ def _seconds_per_run(point: Mapping[str, Any]) -> float:
     return 60e-6 + 60e-9 * float(n_agents) * (1 + rounds)
 
 
-def _warm_up() -> None:
-    # a tiny crowd compiles the kernel into numba's cache (or loads it from there)
-    simulate_crowds(EstimationParams(n_agents=2), np.array([0], dtype=np.int64))
+#: Networks ``crowdsim warm`` builds once each (every kind whose generator is compiled; a
+#: file network reads a file and compiles nothing of its own).
+WARM_UP_NETWORKS = (
+    {"kind": "complete"}, {"kind": "ring_lattice", "degree": 4},
+    {"kind": "watts_strogatz", "degree": 4, "rewire_p": 0.1}, {"kind": "barabasi_albert", "m": 2},
+    {"kind": "erdos_renyi", "p": 0.2}, {"kind": "random_regular", "degree": 4},
+    {"kind": "star"}, {"kind": "centralized", "degree": 4, "hub_degree": 10},
+    {"kind": "stochastic_block", "n_communities": 2, "p_in": 0.3, "bridge_share": 0.1},
+)
+
+#: Crowd size of a warm-up run: numba compiles for argument types, not sizes.
+_WARM_UP_AGENTS = 20
+
+
+def _kernel_key(params: EstimationParams) -> tuple:
+    """What decides which compiled code a run needs: whether it has rounds of influence
+    (the private estimates alone need only the belief draws) and the network's generator."""
+    return params.rounds > 0, params.network.kind
+
+
+def _small(params: EstimationParams) -> EstimationParams:
+    """``params`` with a small crowd, when that is a valid point (else ``params``)."""
+    if params.n_agents <= _WARM_UP_AGENTS:
+        return params
+    try:
+        return type(params).model_validate({**params.model_dump(),
+                                            "n_agents": _WARM_UP_AGENTS})
+    except ValueError:  # e.g. a network that needs more agents: warm at the point itself
+        return params
+
+
+def _warm_up(points: Sequence[EstimationParams] | None = None) -> list[str]:
+    """Compile the kernels ``points`` run into numba's cache (or load them from there): one
+    small crowd per distinct :func:`_kernel_key`. Without ``points``: every kernel, that is
+    a crowd without influence, :data:`EXAMPLE` (rounds of influence) and a crowd revising on
+    each network of :data:`WARM_UP_NETWORKS`."""
+    sweep_points = points is not None
+    if not sweep_points:
+        points = _every_kernel()
+    elif not all(isinstance(params, EstimationParams) for params in points):
+        # another model's points (a SweepModel that borrows this warm-up, as the Galton
+        # fairs do): what runs is unknown, so a crowd with and one without influence
+        points = [EstimationParams(n_agents=2), EstimationParams(**EXAMPLE)]
+    variants = {}
+    for params in points:
+        variants.setdefault(_kernel_key(params), params)
+    warmed = []
+    for (rounds, kind), params in variants.items():
+        try:
+            simulate_crowds(_small(params), np.zeros(1, dtype=np.int64))
+        except Exception:
+            if not sweep_points:
+                raise
+            continue  # a sweep's point that fails: its runs record the error
+        warmed.append(("influence rounds" if rounds else "private estimates")
+                      + ("" if kind == "none" else f" on {kind}"))
+    return warmed
+
+
+def _every_kernel() -> list[EstimationParams]:
+    """Points that between them run every compiled kernel of the model."""
+    points = [EstimationParams(n_agents=2), EstimationParams(**EXAMPLE)]
+    for network in WARM_UP_NETWORKS:
+        try:
+            points.append(EstimationParams(**{**EXAMPLE, "n_agents": _WARM_UP_AGENTS,
+                                              "information": "neighbours",
+                                              "network": network}))
+        except ValueError:  # a network kind whose options changed: compiled when used
+            continue
+    return points
 
 
 MODEL = SweepModel(
