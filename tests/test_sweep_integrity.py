@@ -17,7 +17,14 @@ import time
 import psutil
 import pytest
 from pandas.testing import assert_frame_equal
-from test_sweep_support import HEAVY, chunk_files, run_sim, running_sim, write_config
+from test_sweep_support import (
+    HEAVY,
+    chunk_files,
+    reference_sweep,
+    run_sim,
+    running_sim,
+    write_config,
+)
 
 from sim.cli import main
 from sim.config import ConfigError
@@ -38,10 +45,7 @@ WITH_FAILURES = {
 def small(tmp_path_factory):
     """The config, and the folder of an uninterrupted sweep of it (in this process)."""
     folder = tmp_path_factory.mktemp("small")
-    config = write_config(folder, "small.yaml", **WITH_FAILURES)
-    run_sweep(load_sweep_config(config), folder / "reference", name="small", workers=1,
-              quiet=True, log=None)
-    return config, folder / "reference"
+    return reference_sweep(folder, "small", WITH_FAILURES), folder / "reference"
 
 
 def damaged_copy(reference, out):
@@ -135,10 +139,7 @@ def test_results_and_report_name_a_damaged_chunk_in_one_line(tmp_path, small, ca
 def heavy(tmp_path_factory):
     """The heavy config, and the data of an uninterrupted sweep of it (in this process)."""
     folder = tmp_path_factory.mktemp("heavy")
-    config = write_config(folder, "heavy.yaml", **HEAVY)
-    run_sweep(load_sweep_config(config), folder / "reference", name="heavy", workers=1,
-              quiet=True, log=None)
-    return config, results.load(folder / "reference")
+    return reference_sweep(folder, "heavy", HEAVY), results.load(folder / "reference")
 
 
 def stop_after_chunks(config, out, signals: list[signal.Signals], *, chunks: int = 3,

@@ -14,15 +14,13 @@ from pandas.testing import assert_frame_equal
 from test_sweep_support import (
     HEAVY,
     chunk_files,
+    reference_sweep,
     run_sim,
     running_sim,
     wait_for_chunks,
-    write_config,
 )
 
 from sim.sweep import results
-from sim.sweep.config import load_sweep_config
-from sim.sweep.runner import run_sweep
 
 N_CHUNKS = 12 * 200 // 20
 
@@ -31,10 +29,7 @@ N_CHUNKS = 12 * 200 // 20
 def heavy(tmp_path_factory):
     """The config file, and the data of an uninterrupted sweep of it (in this process)."""
     folder = tmp_path_factory.mktemp("heavy")
-    config = write_config(folder, "heavy.yaml", **HEAVY)
-    run_sweep(load_sweep_config(config), folder / "reference", name="heavy", workers=1,
-              quiet=True, log=None)
-    return config, results.load(folder / "reference")
+    return reference_sweep(folder, "heavy", HEAVY), results.load(folder / "reference")
 
 
 def sweeping(config, out, *extra: str):

@@ -38,6 +38,18 @@ def write_config(folder: Path, name: str = "sweep.yaml", **fields) -> Path:
     return path
 
 
+def reference_sweep(folder: Path, name: str, settings: dict) -> Path:
+    """Write config ``NAME.yaml`` with ``settings`` in ``folder`` and run it uninterrupted (in
+    this process) into ``folder/reference``; the config's path."""
+    from sim.sweep.config import load_sweep_config
+    from sim.sweep.runner import run_sweep
+
+    config = write_config(folder, f"{name}.yaml", **settings)
+    run_sweep(load_sweep_config(config), folder / "reference", name=name, workers=1,
+              quiet=True, log=None)
+    return config
+
+
 def sweep_command(*args: str) -> list[str]:
     """``python -m sim sweep ARGS`` with this interpreter."""
     return [sys.executable, "-m", "sim", *args]

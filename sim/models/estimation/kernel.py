@@ -873,6 +873,18 @@ def _run_observed(rng, settings_values, x, indptr, indices, record_rounds, recor
 
 
 @njit(cache=True, nogil=True)
+def _start_replicate(rng, words, flags, order, states, r, settings, starts, x, multipliers):
+    """Re-set the generator to replicate ``r``'s state, then fill ``x`` with its first
+    answers: observed (row ``r`` of ``starts``, multipliers 1) or drawn private beliefs."""
+    reseed(words, flags, order, states, r)
+    if starts.shape[0] > 0:
+        x[:] = starts[r]
+        multipliers[r, :] = 1.0
+    else:
+        draw_crowd(rng, settings, x, multipliers[r])
+
+
+@njit(cache=True, nogil=True)
 def _run_crowds(rng, words, flags, order, states, first, stop, settings_values, indptr,
                 indices, record_rounds, starts, trajectory, multipliers, social_weights,
                 parallel_ok):
@@ -886,15 +898,9 @@ def _run_crowds(rng, words, flags, order, states, first, stop, settings_values, 
     (``indptr``, ``indices``) is the batch's: only for kinds that draw nothing.
     """
     settings = RuleSettings(*settings_values)
-    observed = starts.shape[0] > 0
     x = np.empty(multipliers.shape[1])
     for r in range(first, stop):
-        reseed(words, flags, order, states, r)
-        if observed:
-            x[:] = starts[r]
-            multipliers[r, :] = 1.0
-        else:
-            draw_crowd(rng, settings, x, multipliers[r])
+        _start_replicate(rng, words, flags, order, states, r, settings, starts, x, multipliers)
         evolve(rng, settings, x, indptr, indices, record_rounds, trajectory[r],
                social_weights[r], parallel_ok)
 
@@ -905,15 +911,9 @@ def _run_private_crowds(rng, words, flags, order, states, first, stop, settings_
     """:func:`_run_crowds` for crowds without rounds of influence: the same draws, without
     compiling the rounds (see :func:`before_rounds`)."""
     settings = RuleSettings(*settings_values)
-    observed = starts.shape[0] > 0
     x = np.empty(multipliers.shape[1])
     for r in range(first, stop):
-        reseed(words, flags, order, states, r)
-        if observed:
-            x[:] = starts[r]
-            multipliers[r, :] = 1.0
-        else:
-            draw_crowd(rng, settings, x, multipliers[r])
+        _start_replicate(rng, words, flags, order, states, r, settings, starts, x, multipliers)
         before_rounds(rng, settings, settings.truth, settings.influencer_estimate, x,
                       record_rounds, trajectory[r], social_weights[r])
 
