@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 import PIL.Image
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -45,7 +46,7 @@ from mesa.visualization.solara_viz import ModelController, make_initial_grid_lay
 from mesa.visualization.utils import update_counter
 
 __all__ = ["parse_seed", "seed_control", "seed_or_default", "choose", "keep_own_signature",
-           "THEME", "themed", "nice_limit", "encode_png", "LiveFigure", "live_view",
+           "THEME", "themed", "agent_grid", "nice_limit", "encode_png", "LiveFigure", "live_view",
            "figure_view", "control_defaults", "format_value", "ValueSlider", "ParameterInputs",
            "Cell", "Views", "ModelPage", "summary_column", "reset_note",
            "DPI", "STEPS_PER_SECOND", "Pace"]
@@ -193,6 +194,45 @@ def encode_png(canvas: FigureCanvasAgg) -> bytes:
     image.quantize(256, method=PIL.Image.Quantize.FASTOCTREE).save(out, format="png",
                                                                   compress_level=1)
     return out.getvalue()
+
+
+def agent_grid(fig, n: int, figsize: tuple[float, float], wide: float = 1.2):
+    """Axes on the left of ``fig`` laying out ``n`` agents in rows, in their order.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The view's figure, of size ``figsize`` (inches); call inside :func:`themed`.
+    n : int
+        Agents, one grid cell each, left to right and top to bottom.
+    wide : float
+        How much wider than tall the grid is (columns about ``sqrt(n * wide)``).
+
+    Returns
+    -------
+    (Axes, numpy.ndarray, float)
+        The axes (no frame, equal aspect), each agent's (x, y) centre (float, shape (n, 2)),
+        and a cell's width in points (a scatter marker's size is ``(share * cell) ** 2``).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure(figsize=(5.0, 3.5))
+    >>> ax, centres, cell = agent_grid(fig, 10, (5.0, 3.5))
+    >>> centres[:5].tolist(), round(cell, 1)
+    ([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [0.0, -1.0]], 55.8)
+    >>> plt.close(fig)
+    """
+    cols = max(1, math.ceil(math.sqrt(n * wide)))
+    rows = math.ceil(n / cols)
+    ax = fig.add_axes((0.02, 0.02, 0.62, 0.84))
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.set_xlim(-0.7, cols - 0.3)
+    ax.set_ylim(-rows + 0.3, 0.7)
+    cell = min(0.62 * figsize[0] / cols, 0.84 * figsize[1] / rows) * 72
+    centres = np.c_[np.arange(n) % cols, -(np.arange(n) // cols)].astype(float)
+    return ax, centres, cell
 
 
 class LiveFigure:

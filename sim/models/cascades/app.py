@@ -24,8 +24,6 @@ The controls are flat keyword arguments of :class:`CascadeApp`, a small subclass
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import solara
 from matplotlib.lines import Line2D
@@ -124,17 +122,9 @@ class SequenceView(app_parts.LiveFigure):
 
     def __init__(self, model: CascadeApp) -> None:
         super().__init__(figsize=_FIGSIZE)
-        n = model.params.n_agents
-        cols = max(1, math.ceil(math.sqrt(n * 1.25)))
-        rows = math.ceil(n / cols)
         with app_parts.themed():
-            ax = self.fig.add_axes((0.02, 0.02, 0.62, 0.84))
-            ax.set_axis_off()
-            ax.set_aspect("equal")
-            ax.set_xlim(-0.7, cols - 0.3)
-            ax.set_ylim(-rows + 0.3, 0.7)
-            cell = min(0.62 * _FIGSIZE[0] / cols, 0.84 * _FIGSIZE[1] / rows) * 72
-            self.grid = np.c_[np.arange(n) % cols, -(np.arange(n) // cols)].astype(float)
+            ax, self.grid, cell = app_parts.agent_grid(self.fig, model.params.n_agents,
+                                                       _FIGSIZE, wide=1.25)
             self.squares = self.animate(ax.scatter(
                 self.grid[:, 0], self.grid[:, 1], s=(0.85 * cell) ** 2, marker="s",
                 color=NOT_YET, edgecolors="0.6", linewidths=0.5))

@@ -24,8 +24,6 @@ voters, as in the schema).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import solara
 from matplotlib.lines import Line2D
@@ -182,17 +180,8 @@ class JuryView(app_parts.LiveFigure):
 
     def __init__(self, model: MajorityApp) -> None:
         super().__init__(figsize=_FIGSIZE)
-        n = model.params.n_agents
-        cols = max(1, math.ceil(math.sqrt(n * 1.2)))
-        rows = math.ceil(n / cols)
         with app_parts.themed():
-            ax = self.fig.add_axes((0.02, 0.02, 0.62, 0.84))
-            ax.set_axis_off()
-            ax.set_aspect("equal")
-            ax.set_xlim(-0.7, cols - 0.3)
-            ax.set_ylim(-rows + 0.3, 0.7)
-            cell = min(0.62 * _FIGSIZE[0] / cols, 0.84 * _FIGSIZE[1] / rows) * 72
-            grid = np.c_[np.arange(n) % cols, -(np.arange(n) // cols)]
+            ax, grid, cell = app_parts.agent_grid(self.fig, model.params.n_agents, _FIGSIZE)
             self.dots = self.animate(ax.scatter(grid[:, 0], grid[:, 1], s=(0.7 * cell) ** 2,
                                                 color=NOT_YET, edgecolors="0.3",
                                                 linewidths=0.5))
