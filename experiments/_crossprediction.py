@@ -28,12 +28,12 @@ from experiments._runner import Engine, Outcome
 from sim.config import ConfigError, ExperimentConfig, Strict
 from sim.inference.calibrate import FORMAT, AbcSettings
 from sim.inference.output import (
-    _condition_title,
-    _conditions,
-    _suptitle,
-    _wrap,
+    condition_title,
     metric_labels,
+    ordered_conditions,
     prediction_figure,
+    prediction_title,
+    wrap_text,
 )
 from sim.inference.rulesets import RULE_SETS
 
@@ -319,7 +319,7 @@ def changes_figure(path: Path, summary: dict, names: dict,
 
     apply_theme()
     prediction = summary["prediction"]
-    conditions = _conditions(prediction, names)
+    conditions = ordered_conditions(prediction, names)
     labels = metric_labels(prediction["units"])
     published = published or {}
     fig = plt.figure(figsize=(3.4 * (len(conditions) + 1) + 0.6, 5.6), layout="constrained")
@@ -334,7 +334,7 @@ def changes_figure(path: Path, summary: dict, names: dict,
                 for m in labels]
         limits.append(comparison_panel(ax, [short for _, _, short in labels.values()], rows,
                                        PALETTE))
-        ax.set_title(_condition_title(condition, part, names, width=30), fontsize=10)
+        ax.set_title(condition_title(condition, part, names, width=30), fontsize=10)
     # shared limits: every condition's intervals
     lows, highs = zip(*limits)
     first.set_ylim(min(lows), max(highs))
@@ -353,12 +353,12 @@ def changes_figure(path: Path, summary: dict, names: dict,
     share.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f} %"))
     share.set_ylabel("share of groups (%)")
     mean_name = labels["error_of_mean"][0]
-    share.set_title(_wrap(f"groups whose {mean_name} fell from round 1 to {last}", 30),
+    share.set_title(wrap_text(f"groups whose {mean_name} fell from round 1 to {last}", 30),
                     fontsize=10)
     handles, legend = comparison_legend(PALETTE, source if published else None)
     fig.legend(handles, legend, loc="outside lower center", ncol=len(handles), fontsize=9,
                frameon=False)
-    fig.suptitle(_suptitle(summary["prediction"], summary.get("title")), fontsize=11)
+    fig.suptitle(prediction_title(summary["prediction"], summary.get("title")), fontsize=11)
     return save(fig, path, summary.get("provenance"))
 
 

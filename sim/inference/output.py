@@ -10,7 +10,8 @@ import numpy as np
 from sim.io import write_json, write_text
 
 __all__ = ["LABELS", "DATASET_NAMES", "RULE_NAMES", "metric_labels", "format_calibration",
-           "format_prediction", "prediction_figure", "write_calibration", "write_prediction"]
+           "format_prediction", "prediction_figure", "write_calibration", "write_prediction",
+           "wrap_text", "condition_title", "prediction_title", "ordered_conditions"]
 
 #: Parameter and metric names as a reader knows them.
 LABELS = {
@@ -145,19 +146,29 @@ def metric_labels(units: str) -> dict[str, tuple[str, str, str]]:
             "sd": ("SD of the answers", unit, "SD of\nthe answers")}
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap_text(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters, for figure labels.
+
+    >>> print(wrap_text("error of the mean in SDs", 12))
+    error of the
+    mean in SDs
+    """
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
 
 
-def _condition_title(condition: str, part: dict, names: dict, width: int = 34) -> str:
+def condition_title(condition: str, part: dict, names: dict, width: int = 34) -> str:
+    """A panel title for one condition: its short name, what it means (wrapped to ``width``)
+    and its number of groups. ``names``: condition -> (short name, what it means)."""
     short, what = names.get(condition, (condition, ""))
-    return "\n".join([short, *([_wrap(what, width)] if what else []),
+    return "\n".join([short, *([wrap_text(what, width)] if what else []),
                       f"({part['groups']} groups)"])
 
 
-def _suptitle(prediction: dict, title: str | None = None) -> str:
+def prediction_title(prediction: dict, title: str | None = None) -> str:
+    """A figure's title for a prediction: the dataset (or ``title``), the model, the data it
+    was calibrated on and the number of posterior draws."""
     cal = prediction["calibration"]
     title = title or DATASET_NAMES.get(prediction["dataset"], prediction["dataset"])
     return (f"{title}\nmodel: {RULE_NAMES.get(cal['model'], cal['model'])}, calibrated on "
@@ -165,7 +176,7 @@ def _suptitle(prediction: dict, title: str | None = None) -> str:
             f"({prediction['draws']} posterior draws); averages over groups")
 
 
-def _conditions(prediction: dict, names: dict) -> list[str]:
+def ordered_conditions(prediction: dict, names: dict) -> list[str]:
     """The conditions in the order of ``names`` where it names them all (else as stored)."""
     stored = list(prediction["conditions"])
     return [c for c in names if c in stored] if set(stored) <= set(names) else stored
@@ -184,7 +195,7 @@ def prediction_figure(result: dict, path: str | Path, names: dict | None = None,
 
     apply_theme()
     prediction, names = result, names or {}
-    conditions = _conditions(prediction, names)
+    conditions = ordered_conditions(prediction, names)
     labels = metric_labels(prediction["units"])
     metrics = list(labels)
     fig, axes = plt.subplots(len(metrics), len(conditions),
@@ -206,10 +217,10 @@ def prediction_figure(result: dict, path: str | Path, names: dict | None = None,
             ax.errorbar(rounds + 0.06, obs, yerr=[obs - obs_ci[:, 0], obs_ci[:, 1] - obs],
                         fmt="o", color=PALETTE[0], capsize=3, ms=5, zorder=3)
             if row == 0:
-                ax.set_title(_condition_title(condition, part, names), fontsize=10)
+                ax.set_title(condition_title(condition, part, names), fontsize=10)
             if col == 0:
                 what, unit, _ = labels[name]
-                ax.set_ylabel(f"{_wrap(what, 28)}\n({unit})", fontsize=9)
+                ax.set_ylabel(f"{wrap_text(what, 28)}\n({unit})", fontsize=9)
             if row == len(metrics) - 1:
                 ax.set_xlabel("round")
             ax.set_xticks(rounds)
@@ -223,7 +234,7 @@ def prediction_figure(result: dict, path: str | Path, names: dict | None = None,
     legend = ["data (bars: 90 % group-bootstrap interval)", "model (mean over posterior draws)",
               "model: 90 % interval"]
     fig.legend(handles, legend, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
-    fig.suptitle(_suptitle(result, title), fontsize=11)
+    fig.suptitle(prediction_title(result, title), fontsize=11)
     return save(fig, path, provenance if provenance is not None else result.get("provenance"))
 
 

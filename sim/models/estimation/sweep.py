@@ -1,6 +1,8 @@
 """Sweep registration of the estimation model: one crowd per run, its private estimates and
 every round of social influence simulated by the numba kernel and measured with the crowd
-metrics of :data:`sim.metrics.CROWD_METRICS` (see :mod:`sim.sweep.models`).
+metrics of :data:`sim.metrics.CROWD_METRICS` and, over the groups sharing an error
+(``n_groups`` contiguous blocks: the communities of a stochastic block network), those of
+:data:`sim.metrics.GROUP_METRICS` (see :mod:`sim.sweep.models`).
 
 Examples
 --------
@@ -19,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.metrics import CROWD_METRICS, crowd_metrics
+from sim.metrics import CROWD_METRICS, GROUP_METRICS, crowd_metrics, group_metrics
 from sim.models.estimation import EstimationParams, simulate_crowds
+from sim.networks.generators import communities
 from sim.sweep.models import SweepModel
 
 __all__ = ["MODEL", "run_batch", "rounds_of"]
@@ -58,7 +61,13 @@ def run_batch(params: EstimationParams, seeds: np.ndarray,
     (dtype('float64'), (2,))
     """
     trajectory = simulate_crowds(params, seeds).trajectory  # (replicates, rounds, agents)
-    values = crowd_metrics(trajectory, params.truth, list(metrics))
+    grouped = [name for name in metrics if name in GROUP_METRICS]
+    values = crowd_metrics(trajectory, params.truth,
+                           [name for name in metrics if name not in GROUP_METRICS])
+    if grouped:  # the groups sharing an error (the communities of a stochastic block network)
+        values.update(group_metrics(trajectory, params.truth,
+                                    communities(params.n_agents, params.n_groups), grouped))
+        values = {name: values[name] for name in metrics}
     return {name: array[:, 0] if array.shape[1] == 1 else array
             for name, array in values.items()}
 
@@ -153,7 +162,19 @@ def _warm_up(points: Sequence[EstimationParams] | None = None) -> list[str]:
             continue  # a sweep's point that fails: its runs record the error
         warmed.append(("influence rounds" if rounds else "private estimates")
                       + ("" if kind == "none" else f" on {kind}"))
+    if not sweep_points:  # calibration and prediction run observed groups in one call
+        _warm_groups()
+        warmed.append("observed groups (calibrate, predict)")
     return warmed
+
+
+def _warm_groups() -> None:
+    """Compile :func:`~sim.models.estimation.kernel.simulate_groups`' loop: two tiny groups."""
+    from sim.models.estimation import GroupBatch, simulate_groups
+
+    batch = GroupBatch.build([np.array([1.0, 3.0]), np.array([10.0, 20.0])], [2.0, 15.0],
+                             [None, None])
+    simulate_groups(EstimationParams(**EXAMPLE), batch, np.random.default_rng(0))
 
 
 def _every_kernel() -> list[EstimationParams]:
@@ -172,7 +193,7 @@ def _every_kernel() -> list[EstimationParams]:
 MODEL = SweepModel(
     params_schema=EstimationParams,
     run_batch=run_batch,
-    metrics=tuple(CROWD_METRICS),
+    metrics=(*CROWD_METRICS, *GROUP_METRICS),
     default_metrics=("error_of_mean", "error_of_median", "relative_error_of_median",
                      "mean_individual_error", "diversity", "beaten_share_median"),
     rounds=rounds_of,
