@@ -47,6 +47,36 @@ def summarise(times: list[float], work: float | None = None) -> dict[str, Any]:
     return out
 
 
+def compiled_vs_loop(compiled: Callable[[], Any], loop: Callable[[], Any], replicates: int,
+                     repeat: int) -> dict[str, float]:
+    """A compiled replicate loop against the previous Python loop over the same
+    ``replicates``: ``repeat`` calls of each, interleaved so both see the same load.
+
+    Returns
+    -------
+    dict
+        Replicates per second and seconds per replicate of each (medians of wall time),
+        ``ratio`` (Python loop / compiled, wall) and ``ratio_cpu`` (the same in process-CPU
+        seconds, which other processes disturb less on one thread).
+    """
+    walls: dict[str, list[float]] = {"compiled": [], "python_loop": []}
+    cpus: dict[str, list[float]] = {"compiled": [], "python_loop": []}
+    for _ in range(max(1, repeat)):
+        for name, fn in (("compiled", compiled), ("python_loop", loop)):
+            cpu, wall = time.process_time(), time.perf_counter()
+            fn()
+            walls[name].append(time.perf_counter() - wall)
+            cpus[name].append(time.process_time() - cpu)
+    new_s, old_s = statistics.median(walls["compiled"]), statistics.median(walls["python_loop"])
+    return {"compiled_replicates_per_s": replicates / new_s,
+            "python_loop_replicates_per_s": replicates / old_s,
+            "compiled_per_replicate_s": new_s / replicates,
+            "python_loop_per_replicate_s": old_s / replicates,
+            "ratio": old_s / new_s,
+            "ratio_cpu": statistics.median(cpus["python_loop"])
+            / statistics.median(cpus["compiled"])}
+
+
 def _cpu_model() -> str | None:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -14,8 +14,9 @@ numba compiles or loads its cache first). The unit of work is one agent decision
   kernel: ``simulate_markets``.
 
 Two shapes per model: the experiments' shape (many small replicates: a jury of 101, a
-sequence of 100 agents, a world of 700 listeners), where the kernel's time per replicate is
-dominated by creating the replicate's generator and numba unboxing it, and one large
+sequence of 100 agents, a world of 700 listeners), where a replicate's overhead matters
+(a Python loop calling the kernel per replicate spent most of its time there; the compiled
+replicate loop below removes it), and one large
 replicate (a jury of 10^6, a sequence of 10^6 agents, a world of 10^5 listeners), where the
 rule arithmetic dominates. The kernel runs with 1 thread and ``os.cpu_count()`` threads.
 Every Mesa measurement is also checked for identical results against the kernel.
@@ -24,6 +25,14 @@ With ``--full`` the Mesa model is also timed on one large replicate, of a smalle
 the kernel's (10^5 voters; 2,000 agents, as each Mesa agent re-reads the whole history of
 actions, O(n^2); 10^4 listeners); the ratio then compares rates per decision, which for the
 cascade's Mesa model fall with the sequence's length.
+
+The replicate loop (issue 14): each model's batch runner runs all replicates of a batch in
+one compiled loop, re-setting one generator per replicate from states seeded in bulk. Its
+anchor is the previous Python loop (:func:`sim.batching.run_replicates` calling the
+per-replicate kernel, as the batch runners did before), timed interleaved with it on the same
+seeds, one thread, the small shape; both must give identical results. The goal rows
+(``results["goals"]``) state per model the replicates per second of the compiled loop against
+that anchor (goal: at least as fast, and identical).
 
 Run: ``.venv/bin/python benchmarks/run_all.py --only choice [--quick | --full]`` (or this
 file directly, which prints the report without writing JSON).
@@ -42,7 +51,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fmt_rate, fmt_seconds, summarise, table, timings
+from _common import (
+    compiled_vs_loop,
+    fmt_rate,
+    fmt_seconds,
+    goal_row,
+    summarise,
+    table,
+    timings,
+)
 
 
 def _models():
@@ -94,6 +111,95 @@ def _models():
                                                            n_threads=t).downloads,
         },
     }
+
+
+def _python_loops():
+    """Per model, the previous batch runner: a Python loop over replicates
+    (:func:`sim.batching.run_replicates`) calling the per-replicate kernel; the anchor of the
+    compiled loop. Returns the same array as the model's ``kernel`` entry."""
+    from sim.batching import run_replicates, seed_array
+    from sim.models.cascades import CascadeParams
+    from sim.models.cascades.kernel import run_sequence
+    from sim.models.cumulative_advantage import MarketParams
+    from sim.models.cumulative_advantage.kernel import make_songs, run_world
+    from sim.models.majority_vote import MajorityParams
+    from sim.models.majority_vote.kernel import run_jury
+
+    def votes(n, seeds):
+        seeds, p = seed_array(seeds), MajorityParams(n_agents=n)
+        kind, a, b = p.competence_codes
+        competences = np.empty((len(seeds), n))
+        right, followers = (np.empty((len(seeds), 1), dtype=np.int64) for _ in range(2))
+        outcome = np.empty((len(seeds), 1), dtype=np.int8)
+
+        def run_one(r, rng):
+            run_jury(rng, kind, p.competence, a, b, p.correlation, p.leader_p, competences[r],
+                     right[r], followers[r], outcome[r])
+
+        run_replicates(run_one, seeds)
+        return outcome[:, 0]
+
+    def cascades(n, seeds):
+        seeds, p = seed_array(seeds), CascadeParams(n_agents=n)
+        signals, actions = (np.empty((len(seeds), n), dtype=np.int8) for _ in range(2))
+
+        def run_one(r, rng):
+            run_sequence(rng, p.precision, p.coin_ties, signals[r], actions[r])
+
+        run_replicates(run_one, seeds)
+        return actions
+
+    def markets(n, seeds):
+        seeds, p = seed_array(seeds), MarketParams(n_listeners=n)
+        downloads, listens = (np.empty((len(seeds), p.n_songs), dtype=np.int64)
+                              for _ in range(2))
+
+        def run_one(r, rng):
+            songs = make_songs(p, rng)
+            run_world(rng, songs.quality, songs.appeal, p.social_weight, n, downloads[r],
+                      listens[r])
+
+        run_replicates(run_one, seeds)
+        return downloads
+
+    return {"majority_vote": votes, "cascades": cascades, "cumulative_advantage": markets}
+
+
+def measure_replicate_loop(models, seeds, replicates: dict[str, int],
+                           repeat: int) -> list[dict[str, Any]]:
+    """Compiled replicate loop (the model's batch runner) against the previous Python loop,
+    side by side (interleaved, so both see the same load), one thread, the small shape,
+    ``replicates[model]`` replicates from the first of ``seeds``."""
+    loops = _python_loops()
+    out = []
+    for name, spec in models.items():
+        n = spec["small"]
+        seeds_m = seeds[:replicates[name]]
+        old_loop = loops[name]
+        same = bool(np.array_equal(old_loop(n, seeds_m), spec["kernel"](n, seeds_m, 1)))
+        k = len(seeds_m)
+        out.append({"model": name, "size": n, "replicates": k,
+                    **compiled_vs_loop(lambda: spec["kernel"](n, seeds_m, 1),
+                                       lambda: old_loop(n, seeds_m), k, repeat),
+                    "identical": same})
+    return out
+
+
+def goal_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's replicate-loop goal per choice model for run_all.py's table
+    (:func:`_common.goal_row`): replicates per second of the compiled loop, one thread,
+    against the previous Python loop on the same seeds; met when at least as fast (by CPU
+    seconds, which other processes disturb less than wall time) and identical."""
+    rows = []
+    for m in results.get("replicate_loop", []):
+        rows.append(goal_row(
+            f"{m['model']}: replicates/s, compiled loop, 1 thread ({m['replicates']:,} x "
+            f"{m['size']:,})", f"{fmt_rate(m['compiled_replicates_per_s'])}/s",
+            ">= 1x the Python loop, identical", m["ratio_cpu"] >= 1.0 and m["identical"],
+            anchor=f"{fmt_rate(m['python_loop_replicates_per_s'])}/s (previous Python loop)",
+            ratio=m["ratio_cpu"], note=f"ratio: compiled / Python loop, replicates per CPU "
+                                       f"second (wall: {m['ratio']:.2f}x)"))
+    return rows
 
 
 #: Replicates per measurement: (Mesa, kernel) for the small shape.
@@ -189,6 +295,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print("Identical results, kernel vs Mesa, same seeds: " + ", ".join(
         f"{i['model']} ({i['replicates']} replicates): {'yes' if i['identical'] else 'NO'}"
         for i in results["identity"]))
+
+    loop_reps = {name: kernel for name, (_, kernel) in reps.items()}
+    print("\n  replicate loop: compiled vs previous Python loop...", flush=True)
+    loop = measure_replicate_loop(models, replicate_seeds(args.seed + 1, max(loop_reps.values())),
+                                  loop_reps, max(repeat, 3))
+    results["replicate_loop"] = loop
+    print("Replicate loop, one thread, small shape (interleaved on the same seeds):")
+    print(table([[m["model"], f"{m['replicates']:,} x {m['size']:,}",
+                  fmt_rate(m["compiled_replicates_per_s"]),
+                  fmt_rate(m["python_loop_replicates_per_s"]),
+                  fmt_seconds(m["compiled_per_replicate_s"]),
+                  fmt_seconds(m["python_loop_per_replicate_s"]), f"{m['ratio']:.2f}x",
+                  f"{m['ratio_cpu']:.2f}x", "yes" if m["identical"] else "NO"] for m in loop],
+                ["model", "replicates x size", "compiled rep/s", "Python loop rep/s",
+                 "compiled/rep", "Python/rep", "ratio (wall)", "ratio (CPU)", "identical"],
+                "<>>>>>>>>"))
+    results.setdefault("goals", []).extend(goal_rows(results))  # run_all.py's table
     return results
 
 

@@ -25,6 +25,15 @@ core with the replicate loop in compiled code (issue 14, item 3), measured side 
 the per-replicate path it replaced (:func:`per_replicate_path`, the anchor, whose overhead the
 breakdown splits into seeding, dispatch and drawing).
 
+The floor (:func:`measure_floor`): where 3e7 per core can or cannot be reached. Per goal
+configuration, interleaved in one run: ``simulate_crowds`` (rounds 0), ``draw_crowd`` in a
+compiled replicate loop (reseed, draws, the rules' arithmetic, the writes of estimates and
+multipliers), and the bare floor: a minimal compiled loop that re-sets the generator per
+replicate and per agent draws the configuration's standard normals (numba's
+``rng.standard_normal()``, the stream the rules must keep), takes the ``exp`` the
+multiplicative rules need and writes one value into a fresh array. No aggregate (mean,
+median) is part of ``simulate_crowds``: the sweeps' metrics compute them afterwards.
+
 Run: ``.venv/bin/python benchmarks/run_all.py --only estimation [--quick | --full]`` (or this
 file directly, which prints the report without writing JSON).
 """
@@ -132,6 +141,38 @@ def _compile_helpers():
     return draw_many, draw_once, sum_normals, no_generator
 
 
+def _compile_floor_helpers():
+    """The compiled loops of :func:`measure_floor` (compiled here, not cached)."""
+    from numba import njit
+
+    from sim.batching import reseed
+    from sim.models.estimation.kernel import draw_crowd
+    from sim.models.estimation.params import RuleSettings
+
+    @njit(nogil=True)
+    def floor_loop(rng, words, flags, order, states, n_normals, n_exps, out):
+        # the least a crowd needs: its draws, the exp of a multiplicative rule (each on its
+        # own draw, independent as in the rules), one write per agent
+        for r in range(states.shape[0]):
+            reseed(words, flags, order, states, r)
+            row = out[r]
+            for i in range(row.shape[0]):
+                value = 0.0
+                for k in range(n_normals):
+                    z = rng.standard_normal()
+                    value += math.exp(0.05 * z) if k < n_exps else z
+                row[i] = value
+
+    @njit(nogil=True)
+    def draw_loop(rng, words, flags, order, states, settings_values, estimates, multipliers):
+        settings = RuleSettings(*settings_values)
+        for r in range(states.shape[0]):
+            reseed(words, flags, order, states, r)
+            draw_crowd(rng, settings, estimates[r], multipliers[r])
+
+    return floor_loop, draw_loop
+
+
 # --------------------------------------------------------------------------- measurements
 
 def measure_kernel(params, seeds, n_threads: int, repeat: int) -> dict[str, Any]:
@@ -189,6 +230,61 @@ def measure_replicate_loop(seeds, repeat: int) -> list[dict[str, Any]]:
                     "rate_per_core": rate, "anchor_rate_per_core": len(seeds) * CROWD / old_s,
                     "ratio": old_s / new_s, "identical": same,
                     "verdict": _verdict(rate, TARGET_CROWDS_PER_CORE)})
+    return out
+
+
+def floor_work(params) -> tuple[int, int]:
+    """(standard normals, exp) per agent that the private-belief rules of ``params`` need
+    (:mod:`sim.models.estimation.beliefs`; the crowd's common errors, one per group, are
+    left out)."""
+    expert = params.expertise_spread > 0
+    normals = 1 + expert + (params.noise == "log_cauchy")
+    exps = expert + (params.noise in ("lognormal", "log_cauchy"))
+    return normals, exps
+
+
+def measure_floor(seeds, repeat: int, helpers) -> list[dict[str, Any]]:
+    """Per goal configuration (:data:`CONFIGS`, crowds of ``CROWD``, one thread),
+    interleaved: ``simulate_crowds``, ``draw_crowd`` in a compiled replicate loop, and the
+    bare floor (see the module docstring). Medians of ``repeat`` rounds."""
+    from sim.batching import pcg64_states, thread_generator
+    from sim.models.estimation import EstimationParams, simulate_crowds
+
+    floor_loop, draw_loop = helpers
+    shared = thread_generator()
+    if not shared.usable:
+        return []
+    states = pcg64_states(seeds)
+    n = len(seeds)
+    out = []
+    for name, config in CONFIGS.items():
+        params = EstimationParams(n_agents=CROWD, **config)
+        values = tuple(params.rule_settings())
+        n_normals, n_exps = floor_work(params)
+        estimates, multipliers = np.empty((n, CROWD)), np.empty((n, CROWD))
+        runs = {
+            "kernel": lambda: simulate_crowds(params, seeds),
+            "draw_crowd": lambda: draw_loop(shared.generator, *shared.views, states, values,
+                                            estimates, multipliers),
+            "floor": lambda: floor_loop(shared.generator, *shared.views, states, n_normals,
+                                        n_exps, np.empty((n, CROWD))),
+        }
+        for run in runs.values():
+            run()  # compile, warm the caches
+        times: dict[str, list[float]] = {key: [] for key in runs}
+        for _ in range(repeat):  # interleaved, so all three see the same load
+            for key, run in runs.items():
+                times[key] += timings(run, 1)
+        med = {key: float(np.median(t)) for key, t in times.items()}
+        out.append({
+            "config": name, "replicates": n, "crowd_size": CROWD,
+            "standard_normals_per_agent": n_normals, "exp_per_agent": n_exps,
+            **{f"{key}_per_replicate_s": med[key] / n for key in runs},
+            **{f"{key}_rate_per_core": n * CROWD / med[key] for key in runs},
+            "kernel_over_floor_time": med["kernel"] / med["floor"],
+            "draw_crowd_over_floor_time": med["draw_crowd"] / med["floor"],
+            "floor_verdict": _verdict(n * CROWD / med["floor"], TARGET_CROWDS_PER_CORE),
+            "verdict": _verdict(n * CROWD / med["kernel"], TARGET_CROWDS_PER_CORE)})
     return out
 
 
@@ -546,6 +642,31 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 ["config", "per replicate", "anchor", "estimates/s/core", "anchor /s/core",
                  "ratio", "identical", f">={TARGET_CROWDS_PER_CORE:.0e}/core"], "<>>>>>><"))
 
+    # ------------------------------------------------------------------ floor
+    print()
+    # its own seeds (--quick derives only 100 above) and at least 9 rounds: a round is short
+    n_floor, floor_repeat = (300 if quick else 2000), max(repeat, 9)
+    print(f"Estimates/s vs the bare draw floor, crowds of {CROWD:,}, rounds 0, "
+          f"{n_floor:,} replicates, one thread, medians of {floor_repeat} interleaved runs "
+          f"(floor: reseed + the config's standard normals + its exp + one write per agent):")
+    floor = measure_floor(replicate_seeds(args.seed, n_floor), floor_repeat,
+                          _compile_floor_helpers())
+    results["floor"] = floor
+    print(table([[m["config"], f"{m['standard_normals_per_agent']} + {m['exp_per_agent']}",
+                  f"{m['kernel_per_replicate_s'] * 1e6:.1f} us",
+                  f"{m['draw_crowd_per_replicate_s'] * 1e6:.1f} us",
+                  f"{m['floor_per_replicate_s'] * 1e6:.1f} us", fmt_rate(m["kernel_rate_per_core"]),
+                  fmt_rate(m["floor_rate_per_core"]), f"{m['kernel_over_floor_time']:.2f}x",
+                  m["verdict"], m["floor_verdict"]] for m in floor],
+                ["config", "normals + exp", "simulate_crowds", "draw_crowd loop", "floor",
+                 "kernel /s/core", "floor /s/core", "kernel / floor", "kernel >=3e7",
+                 "floor >=3e7"], "<>>>>>>>>>") if floor
+          else "  (not measured: this platform's PCG64 state layout is not the verified one)")
+    print("  kernel - draw_crowd loop: social weights, round-0 record, fresh output pages, "
+          "the Python call; draw_crowd loop - floor: the rules' arithmetic and the "
+          "multipliers' writes. A floor below 3e7 means the goal needs fewer or cheaper draws "
+          "(a different stream), not a faster kernel.")
+
     # ------------------------------------------------------------------ targets summary
     print()
     print("Targets (verdicts on the median figures):")
@@ -608,12 +729,17 @@ def goal_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     anchor = (f"{fmt_rate(mesa[-1]['rate_median'])}/s (Mesa, "
               f"{fmt_total(mesa[-1]['total_agents'])})" if mesa else "-")
     rate = worst["rate_per_core_median"]
+    floors = [m for m in results.get("floor", []) if m["config"] == worst["config"]]
+    floor_note = (f"; bare draw floor of this config {fmt_rate(floors[0]['floor_rate_per_core'])}"
+                  f"/s/core, kernel {floors[0]['kernel_over_floor_time']:.2f}x its time"
+                  if floors else "")
     return [goal_row(f"estimates/s per core, crowds of 1,000 ({worst['config']}, "
                      f"{fmt_total(largest)} agents)", f"{fmt_rate(rate)}/s",
                      f">= {goal:.0e}", worst["rate_per_core_median"] >= goal, anchor=anchor,
                      ratio=worst["rate_per_core_median"] / mesa[-1]["rate_median"] if mesa
                      else None,
-                     note="ratio: kernel / Mesa on the same noise configuration" if mesa else "")]
+                     note=("ratio: kernel / Mesa on the same noise configuration" if mesa
+                           else "") + floor_note)]
 
 
 if __name__ == "__main__":

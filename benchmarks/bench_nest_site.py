@@ -17,6 +17,15 @@ every optional draw on (copying 0.3, stop signals 0.05, sigma 1.0). Seeds come f
 :func:`sim.seeding.replicate_seeds`, derived before the clock starts. A control measures how
 well a GIL-free numba loop scales over the same threads here and now.
 
+The replicate loop (issue 14): ``simulate_swarms`` runs all swarms of a batch in one compiled
+loop, re-setting one generator per swarm from states seeded in bulk and reusing one set of
+working arrays. Its anchor is the previous Python loop (:func:`sim.batching.run_replicates`
+calling ``run_swarm`` per swarm), timed interleaved with it on the same seeds, one thread,
+for the List et al. swarm and a small one (the sweep example's 30 scouts x 40 steps, where a
+replicate's overhead matters most); both must give identical swarms. Goal rows
+(``results["goals"]``): replicates per second of the compiled loop against that anchor
+(goal: at least as fast, and identical).
+
 Run: ``.venv/bin/python benchmarks/run_all.py --only nest_site [--quick | --full]`` (or this
 file directly, which prints the report without writing JSON).
 """
@@ -34,7 +43,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fmt_seconds, nogil_scaling, summarise, table
+from _common import (
+    compiled_vs_loop,
+    fmt_rate,
+    fmt_seconds,
+    goal_row,
+    nogil_scaling,
+    summarise,
+    table,
+)
 
 SWARMS = 10_000
 QUICK_SWARMS = 1_000
@@ -76,6 +93,69 @@ def measure_kernel(params, seeds, n_threads: int, repeat: int) -> dict[str, Any]
                cpu_s=summarise(cpus), bee_steps_per_s_median=bee_steps / out["median_s"],
                per_swarm_median_s=out["median_s"] / swarms)
     return out
+
+
+#: Swarms of the replicate-loop comparison: (configuration, swarms, quick swarms).
+LOOP_CASES: dict[str, tuple[dict[str, Any], int, int]] = {
+    "list2009 reliable": (CONFIGS["list2009 reliable"], 1_000, 100),
+    "small (30 x 40, quorum 12)": (dict(n_agents=30, horizon=40, copying=0.3, quorum=12),
+                                   20_000, 2_000),
+}
+
+
+def python_loop(params, seeds) -> tuple[np.ndarray, np.ndarray]:
+    """The previous batch runner: a Python loop over swarms (:func:`run_replicates`) calling
+    ``run_swarm``; returns (final dancers, steps) as ``simulate_swarms`` gives them."""
+    from sim.batching import run_replicates, seed_array
+    from sim.models.nest_site.kernel import kernel_arguments, run_swarm
+
+    seeds = seed_array(seeds)
+    final = np.zeros((len(seeds), params.n_sites), dtype=np.int64)
+    steps = np.zeros(len(seeds), dtype=np.int64)
+    scratch = np.zeros((1, params.n_sites), dtype=np.int32)
+    arguments = kernel_arguments(params)
+
+    def run_one(r, rng):
+        steps[r] = run_swarm(rng, *arguments, False, scratch, final[r])[2]
+
+    run_replicates(run_one, seeds)
+    return final, steps
+
+
+def measure_replicate_loop(seeds, quick: bool, repeat: int) -> list[dict[str, Any]]:
+    """Compiled replicate loop (``simulate_swarms``) against :func:`python_loop`, side by
+    side (interleaved, so both see the same load), one thread."""
+    from sim.models.nest_site import NestSiteParams, simulate_swarms
+
+    out = []
+    for name, (config, n_full, n_quick) in LOOP_CASES.items():
+        params = NestSiteParams(**config)
+        sub = seeds[:n_quick if quick else n_full]
+        batch = simulate_swarms(params, sub)
+        final, steps = python_loop(params, sub)
+        same = bool(np.array_equal(batch.final_dancers, final)
+                    and np.array_equal(batch.steps, steps))
+        out.append({"config": name, "swarms": len(sub), "n_agents": params.n_agents,
+                    "horizon": params.horizon,
+                    **compiled_vs_loop(lambda: simulate_swarms(params, sub),
+                                       lambda: python_loop(params, sub), len(sub), repeat),
+                    "identical": same})
+    return out
+
+
+def goal_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's replicate-loop goal for run_all.py's table (:func:`_common.goal_row`):
+    swarms per second of the compiled loop, one thread, against the previous Python loop on
+    the same seeds; met when at least as fast (by CPU seconds, which other processes disturb
+    less than wall time; within 2 % timing noise) and identical."""
+    return [goal_row(
+        f"nest_site {m['config']}: swarms/s, compiled loop, 1 thread ({m['swarms']:,})",
+        f"{fmt_rate(m['compiled_replicates_per_s'])}/s", ">= 1x the Python loop, identical",
+        m["ratio_cpu"] >= 0.98 and m["identical"],
+        anchor=f"{fmt_rate(m['python_loop_replicates_per_s'])}/s (previous Python loop)",
+        ratio=m["ratio_cpu"], note=f"ratio: compiled / Python loop, swarms per CPU second "
+                                   f"(wall: {m['ratio']:.2f}x)")
+        for m in results.get("replicate_loop", [])]
 
 
 def run_mesa(config: dict[str, Any], seeds) -> list[np.ndarray]:
@@ -199,6 +279,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["nogil_control"] = control
         print(f"Control: a GIL-free numba loop runs {control['speedup_median']:.2f}x faster on "
               f"{cpus} threads than on one, here and now (ideal {cpus}x).")
+    print("  replicate loop: compiled vs previous Python loop...", flush=True)
+    loop = measure_replicate_loop(replicate_seeds(args.seed + 1, 20_000), quick, max(repeat, 3))
+    results["replicate_loop"] = loop
+    print("Replicate loop, one thread (interleaved on the same seeds):")
+    print(table([[m["config"], f"{m['swarms']:,}", fmt_rate(m["compiled_replicates_per_s"]),
+                  fmt_rate(m["python_loop_replicates_per_s"]),
+                  fmt_seconds(m["compiled_per_replicate_s"]),
+                  fmt_seconds(m["python_loop_per_replicate_s"]), f"{m['ratio']:.2f}x",
+                  f"{m['ratio_cpu']:.2f}x", "yes" if m["identical"] else "NO"] for m in loop],
+                ["config", "swarms", "compiled sw/s", "Python loop sw/s", "compiled/swarm",
+                 "Python/swarm", "ratio (wall)", "ratio (CPU)", "identical"], "<>>>>>>>>"))
+    results.setdefault("goals", []).extend(goal_rows(results))  # run_all.py's table
     kernel_multi = [k for k in results["kernel"] if k["n_threads"] >= TARGET_CORES]
     results["summary"] = {
         "kernel_target_pass": bool(kernel_multi) and all(k["verdict"] == "PASS"

@@ -15,7 +15,8 @@ the work of a small replicate. So a batch instead
    compatibility policy, checked against ``np.random.PCG64(seed).state`` by the tests);
 2. runs its replicates with ONE generator per thread (:class:`ReplicateGenerator`) whose
    bit generator's state is re-set before each replicate (:func:`reseed`), in compiled code
-   or from Python (:func:`run_replicates`).
+   (:func:`run_compiled`: the replicate loop itself compiled, as every model's batch driver
+   runs it) or from Python (:func:`run_replicates`).
 
 Draws then equal ``default_rng(seeds[r])``'s bit for bit: numba's ``Generator`` support reads
 the state only through the bit generator's public ``ctypes`` interface, on every draw.
@@ -31,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-__all__ = ["run_in_blocks", "seed_array", "run_replicates", "pcg64_states",
+__all__ = ["run_in_blocks", "seed_array", "run_replicates", "run_compiled", "pcg64_states",
            "ReplicateGenerator", "reseed", "thread_generator"]
 
 
@@ -68,7 +69,10 @@ def seed_array(seeds) -> np.ndarray:
 
 def run_replicates(run_one: Callable[[int, np.random.Generator], None], seeds: np.ndarray,
                    n_threads: int = 1) -> None:
-    """Run every replicate of a batch from its own seed: the batch drivers of the kernels.
+    """Run every replicate of a batch from its own seed, the replicate loop in Python.
+
+    For replicates that need Python (e.g. networks drawn by networkx builders) and as the
+    anchor of benchmarks; kernels whose whole replicate compiles use :func:`run_compiled`.
 
     Parameters
     ----------
@@ -108,6 +112,59 @@ def run_replicates(run_one: Callable[[int, np.random.Generator], None], seeds: n
                 run_one(r, shared.generator)
             else:
                 run_one(r, np.random.default_rng(int(seeds[r])))
+
+    run_in_blocks(run, seeds.shape[0], n_threads)
+
+
+def run_compiled(run_block: Callable[..., None], run_one: Callable[[int, np.random.Generator],
+                 None], seeds: np.ndarray, n_threads: int = 1) -> None:
+    """Run every replicate of a batch through a compiled replicate loop, block by block.
+
+    The batch drivers of the kernels: each block of replicates is one call of compiled code,
+    which re-sets one reused generator to replicate ``r``'s state (:func:`reseed`) before
+    running it, so no Python runs between replicates.
+
+    Parameters
+    ----------
+    run_block : callable
+        ``run_block(rng, words, flags, order, states, first, stop)`` runs replicates
+        ``first .. stop - 1`` (usually an ``@njit`` loop, through a closure holding what is
+        the same for the whole batch). Before replicate ``r`` it calls
+        ``reseed(words, flags, order, states, r)``; ``rng`` then draws the stream of
+        ``numpy.random.default_rng(seeds[r])``. ``states`` is :func:`pcg64_states` of
+        ``seeds``; ``words``, ``flags``, ``order`` are :attr:`ReplicateGenerator.views`.
+    run_one : callable
+        ``run_one(r, rng)`` runs replicate ``r`` alone with ``rng = default_rng(seeds[r])``:
+        only where the state layout is not the verified one (:class:`ReplicateGenerator`).
+        It must give what ``run_block`` gives.
+    seeds : numpy.ndarray of int64
+        One integer seed per replicate (:func:`seed_array`).
+    n_threads : int, default 1
+        Threads running blocks concurrently (see :func:`run_in_blocks`); ``run_block`` must
+        release the GIL to gain from them. The results never depend on it.
+
+    Examples
+    --------
+    >>> @njit(nogil=True)
+    ... def first_draws(rng, words, flags, order, states, first, stop, out):
+    ...     for r in range(first, stop):
+    ...         reseed(words, flags, order, states, r)
+    ...         out[r] = rng.random()
+    >>> seeds, out = seed_array([1, 2, 1]), np.empty(3)
+    >>> run_compiled(lambda *block: first_draws(*block, out),
+    ...              lambda r, rng: out.__setitem__(r, rng.random()), seeds, n_threads=2)
+    >>> bool(out[0] == out[2] == np.random.default_rng(1).random())
+    True
+    """
+    states = pcg64_states(seeds)
+
+    def run(rows: range) -> None:
+        shared = thread_generator()
+        if not shared.usable:  # an unverified state layout: a fresh generator per replicate
+            for r in rows:
+                run_one(r, np.random.default_rng(int(seeds[r])))
+            return
+        run_block(shared.generator, *shared.views, states, rows.start, rows.stop)
 
     run_in_blocks(run, seeds.shape[0], n_threads)
 

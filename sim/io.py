@@ -36,13 +36,16 @@ EXPERIMENT_MARKERS = ("summary.json", "runs")
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str = "",
-                durable: bool = False) -> Iterator[Path]:
+                durable: bool = False, sync_folder: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` if the block succeeds.
 
     With ``durable=True`` the file's bytes are flushed to the disk (fsync) before the rename
     and the folder's entry after it, so that a power cut or a kernel crash cannot leave an
     empty or partial file under ``target``'s name (the rename alone only orders the steps for
-    other processes, not for the disk).
+    other processes, not for the disk). ``sync_folder=False`` leaves the folder's entry to
+    a later durable write in the same folder (one fsync of a folder makes every rename in
+    it durable): until then a crash may lose the new name, never leave a partial file
+    under it. A sweep's chunks do so, its manifest then syncs the folder.
 
     Examples
     --------
@@ -68,7 +71,7 @@ def atomic_path(target: str | os.PathLike, suffix: str = "",
         if durable:
             _fsync(tmp)
         os.replace(tmp, target)
-        if durable:
+        if durable and sync_folder:
             _fsync(target.parent)
     except OSError as exc:
         if exc.filename is not None and exc.filename != str(tmp):

@@ -684,7 +684,7 @@ def _run_locked(config, design, store, *, name, identity, chunk_size, total, mod
         store.write_manifest(manifest)
         try:  # from here on the manifest says "running": a stop must say "interrupted"
             if not store.design_path.exists():
-                store.write_design(design.to_frame())
+                store.write_design(design)
             log(f"sweep {name}: {design.kind} design, {len(design):,} points x "
                 f"{config.replicates:,} replicates = {total:,} runs, {n_chunks:,} chunks of "
                 f"{chunk_size:,}")

@@ -76,6 +76,95 @@ FAILURES_SCHEMA = pa.schema([
 ])
 
 
+# Arrow arrays are built from NumPy buffers (pa.Array.from_buffers): pyarrow imports pandas,
+# if installed, the first time pa.array() or pa.scalar() sees a Python object, which costs a
+# sweep's command and each of its worker processes a few tenths of a second.
+
+def _from_numpy(values: np.ndarray, kind: str) -> pa.Array:
+    """An Arrow array of type name ``kind`` (int64, float64, bool) holding ``values``."""
+    if kind == "bool":
+        bits = np.packbits(np.asarray(values, dtype=bool), bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
+    data = np.ascontiguousarray(values, dtype=np.int64 if kind == "int64" else np.float64)
+    return pa.Array.from_buffers(_ARROW_TYPES[kind], len(data), [None, pa.py_buffer(data)])
+
+
+def _strings(texts: Sequence[str]) -> pa.Array:
+    """An Arrow string array holding ``texts``."""
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(item) for item in encoded], out=offsets[1:])
+    if offsets[-1] >= 2**31:  # beyond 32-bit offsets: let pyarrow choose its chunking
+        return pa.array(texts, type=pa.string())
+    return pa.Array.from_buffers(pa.string(), len(encoded),
+                                 [None, pa.py_buffer(offsets.astype(np.int32)),
+                                  pa.py_buffer(b"".join(encoded))])
+
+
+def _matches(value: Any, kind: str) -> bool:
+    """Whether ``value`` goes into a column of type name ``kind`` exactly as pa.array would
+    put it (anything else goes through pa.array itself)."""
+    if isinstance(value, (bool, np.bool_)):
+        return kind == "bool"
+    if kind == "int64":
+        return isinstance(value, (int, np.integer)) and -2**63 <= value < 2**63
+    if kind == "float64":
+        return isinstance(value, (float, np.floating)) or (
+            isinstance(value, (int, np.integer)) and abs(int(value)) < 2**53)
+    return kind == "string" and isinstance(value, str)
+
+
+def arrow_column(values: Sequence[Any], kind: str) -> pa.Array:
+    """A parameter column of type name ``kind`` holding ``values`` (as :func:`column_value`
+    gives them), the same array ``pa.array(values, type=...)`` makes.
+
+    Examples
+    --------
+    >>> arrow_column([1, 2], "int64").to_pylist(), arrow_column(["a", "bc"], "string").type
+    ([1, 2], DataType(string))
+    """
+    if not all(_matches(value, kind) for value in values):
+        return pa.array(list(values), type=_ARROW_TYPES[kind])
+    if kind == "string":
+        return _strings(values)
+    return _from_numpy(np.asarray(values, dtype=object if kind == "bool" else None), kind)
+
+
+def constant_column(value: Any, kind: str, n: int) -> pa.Array:
+    """``n`` copies of one parameter value: :func:`arrow_column` of ``[value] * n``."""
+    if value is None:
+        return pa.nulls(n, _ARROW_TYPES[kind])
+    if not _matches(value, kind):
+        return pa.array([value] * n, type=_ARROW_TYPES[kind])
+    if kind == "string":
+        encoded = value.encode("utf-8")
+        if len(encoded) * n >= 2**31:
+            return pa.array([value] * n, type=pa.string())
+        offsets = np.arange(n + 1, dtype=np.int32) * np.int32(len(encoded))
+        return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets),
+                                                      pa.py_buffer(encoded * n)])
+    dtype = {"int64": np.int64, "float64": np.float64, "bool": bool}[kind]
+    return _from_numpy(np.full(n, value, dtype=dtype), kind)
+
+
+def empty_table(schema: pa.Schema) -> pa.Table:
+    """A table of ``schema`` with no rows (``schema.empty_table()`` without pandas)."""
+    return pa.Table.from_arrays([_empty(field.type) for field in schema], schema=schema)
+
+
+def _empty(kind: pa.DataType) -> pa.Array:
+    if pa.types.is_string(kind):
+        return pa.Array.from_buffers(kind, 0, [None, pa.py_buffer(np.zeros(1, np.int32)),
+                                               pa.py_buffer(b"")])
+    return pa.Array.from_buffers(kind, 0, [None, pa.py_buffer(b"")])
+
+
+def arrow_type(kind: str) -> pa.DataType:
+    """The Arrow type of a parameter column of type name ``kind`` (int64, float64, bool,
+    string)."""
+    return _ARROW_TYPES[kind]
+
+
 def runs_schema(param_types: dict[str, str], metrics: Sequence[str]) -> pa.Schema:
     """Schema of a runs file: ids and seed, parameters, replicate and round, metrics.
 
@@ -101,7 +190,7 @@ def runs_table(batches: list[dict], param_types: dict[str, str],
     schema = runs_schema(param_types, metrics)
     tables = [_batch_table(batch, param_types, metrics, schema) for batch in batches]
     table = pa.concat_tables(tables).sort_by([("run_id", "ascending"), ("round", "ascending")]) \
-        if tables else schema.empty_table()
+        if tables else empty_table(schema)
     n_runs = sum(len(batch["run_ids"]) for batch in batches)
     return table.replace_schema_metadata({RUNS_KEY: str(n_runs)})
 
@@ -116,21 +205,21 @@ def _batch_table(batch: dict, param_types: dict[str, str], metrics: Sequence[str
                  schema: pa.Schema) -> pa.Table:
     n_rounds = len(batch["rounds"])
     n_rows = len(batch["run_ids"]) * n_rounds
-    columns: dict[str, Any] = {
-        "run_id": np.repeat(batch["run_ids"], n_rounds),
-        "point_id": np.full(n_rows, batch["point"].point_id, dtype=np.int64),
-        "point_key": np.full(n_rows, batch["point"].point_key, dtype=np.int64),
-        "seed": np.repeat(batch["seeds"], n_rounds),
-    }
+    columns: list[pa.Array] = [
+        _from_numpy(np.repeat(batch["run_ids"], n_rounds), "int64"),
+        _from_numpy(np.full(n_rows, batch["point"].point_id, dtype=np.int64), "int64"),
+        _from_numpy(np.full(n_rows, batch["point"].point_key, dtype=np.int64), "int64"),
+        _from_numpy(np.repeat(batch["seeds"], n_rounds), "int64"),
+    ]
     for name, kind in param_types.items():
         value = column_value(batch["point"].params.get(name), kind)
-        columns[name] = pa.array([value] * n_rows, type=_ARROW_TYPES[kind])
-    columns["replicate"] = np.repeat(batch["replicates"], n_rounds).astype(np.int64)
-    columns["round"] = np.tile(np.asarray(batch["rounds"], dtype=np.int64),
-                               len(batch["run_ids"]))
+        columns.append(constant_column(value, kind, n_rows))
+    columns.append(_from_numpy(np.repeat(batch["replicates"], n_rounds), "int64"))
+    columns.append(_from_numpy(np.tile(np.asarray(batch["rounds"], dtype=np.int64),
+                                       len(batch["run_ids"])), "int64"))
     for name in metrics:
-        columns[name] = batch["values"][name].reshape(-1)
-    return pa.table(columns, schema=schema)
+        columns.append(_from_numpy(batch["values"][name].reshape(-1), "float64"))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def column_value(value: Any, kind: str | None = None) -> Any:
@@ -153,6 +242,8 @@ def column_value(value: Any, kind: str | None = None) -> Any:
 
 def failures_table(rows: list[dict]) -> pa.Table:
     """Failed runs as a table with :data:`FAILURES_SCHEMA`."""
+    if not rows:  # the usual case, without the pandas import from_pylist costs
+        return empty_table(FAILURES_SCHEMA)
     return pa.Table.from_pylist(rows, schema=FAILURES_SCHEMA)
 
 
@@ -357,8 +448,12 @@ class SweepStore:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(self.manifest_path, manifest, durable=True)
 
-    def write_design(self, frame) -> None:
-        _write_table(self.design_path, pa.Table.from_pandas(frame, preserve_index=False))
+    def write_design(self, design) -> None:
+        """Write the design's points (a :class:`sim.sweep.design.Design`, or a DataFrame as
+        ``Design.to_frame`` gives)."""
+        table = design.to_table() if hasattr(design, "to_table") else \
+            pa.Table.from_pandas(design, preserve_index=False)
+        _write_table(self.design_path, table)
 
     def write_chunk(self, result) -> dict[str, Any]:
         """Write a chunk's failures (if any), then its runs: the runs file marks it done.
@@ -377,7 +472,9 @@ class SweepStore:
                                   "sha256": _write_table(failures, result.failures)}
         elif failures.exists():  # left by an earlier attempt at this chunk
             failures.unlink()
-        digest = _write_table(self.runs_path(result.index), result.runs)
+        # each chunk's bytes are on the disk before its name appears; the names themselves
+        # are made durable by the next manifest write (one folder fsync for many chunks)
+        digest = _write_table(self.runs_path(result.index), result.runs, sync_folder=False)
         return {"rows": result.runs.num_rows, "runs": runs_in(result.runs), "sha256": digest,
                 **record}
 
@@ -441,12 +538,16 @@ def running_pid(folder: str | os.PathLike) -> int | None:
     return None
 
 
-def _write_table(target: Path, table: pa.Table) -> str:
-    """Write ``table`` as Parquet (with page checksums), durably; return its SHA-256."""
+def _write_table(target: Path, table: pa.Table, sync_folder: bool = True) -> str:
+    """Write ``table`` as Parquet (with page checksums), durably; return its SHA-256.
+
+    ``sync_folder=False``: the folder's entry is made durable by the next manifest write
+    (see :func:`sim.io.atomic_path`)."""
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, write_page_checksum=True)
     data = sink.getvalue()
-    with atomic_path(target, durable=True) as tmp, open(tmp, "wb") as handle:
+    with atomic_path(target, durable=True, sync_folder=sync_folder) as tmp, \
+            open(tmp, "wb") as handle:
         handle.write(data)
     return hashlib.sha256(data).hexdigest()
 

@@ -3,7 +3,9 @@
 The same rules as :mod:`sim.models.cascades.agents` (:mod:`sim.models.cascades.rules`) with
 the same draw order: the state, then per agent her signal and, if indifferent under coin
 ties, the coin. Replicate ``r`` draws from ``numpy.random.default_rng(seeds[r])``, the
-generator ``InformationCascade(rng=seeds[r])`` holds, so both give identical actions.
+generator ``InformationCascade(rng=seeds[r])`` holds, so both give identical actions. A batch
+runs all its sequences in one compiled loop (:func:`_run_sequences`), seeded in bulk
+(:func:`sim.batching.run_compiled`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.batching import run_replicates, seed_array
+from sim.batching import reseed, run_compiled, seed_array
 from sim.models.cascades.params import CascadeParams
 from sim.models.cascades.rules import decide, draw_signal, draw_state, in_cascade, update_public
 
@@ -35,6 +37,26 @@ def run_sequence(rng, precision, coin_ties, signals_out, actions_out):
         if start < 0 and in_cascade(d):
             start = i + 1
     return state, d, start
+
+
+@njit(cache=True, nogil=True)
+def _cascade_direction(d):
+    """+1 adopt cascade, -1 reject cascade, 0 none, from the final public state."""
+    if not in_cascade(d):
+        return 0
+    return 1 if d > 0 else -1
+
+
+@njit(cache=True, nogil=True)
+def _run_sequences(rng, words, flags, order, states, first, stop, precision, coin_ties,
+                   signals, actions, state, cascade, start):
+    """Sequences ``first .. stop - 1`` of a batch (rows of the output arrays), each from its
+    own seed: ``rng`` is re-set to ``states[r]`` before sequence ``r`` (see
+    :func:`sim.batching.run_compiled`)."""
+    for r in range(first, stop):
+        reseed(words, flags, order, states, r)
+        state[r], d, start[r] = run_sequence(rng, precision, coin_ties, signals[r], actions[r])
+        cascade[r] = _cascade_direction(d)
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,9 @@ class CascadeBatch:
 def simulate_cascades(params: CascadeParams, seeds, n_threads: int = 1) -> CascadeBatch:
     """One sequence of ``params.n_agents`` per seed.
 
+    ``n_threads`` threads run sequences concurrently (the kernel releases the GIL; see
+    :func:`sim.batching.run_compiled`); the result does not depend on it.
+
     Examples
     --------
     >>> from sim.seeding import replicate_seeds
@@ -99,11 +124,15 @@ def simulate_cascades(params: CascadeParams, seeds, n_threads: int = 1) -> Casca
     start = np.empty(n_rep, dtype=np.int64)
     precision, coin = params.precision, params.coin_ties
 
+    def run_block(rng, words, flags, order, states, first, stop) -> None:
+        _run_sequences(rng, words, flags, order, states, first, stop, precision, coin, signals,
+                       actions, state, cascade, start)
+
     def run_one(r: int, rng: np.random.Generator) -> None:
         state[r], d, start[r] = run_sequence(rng, precision, coin, signals[r], actions[r])
-        cascade[r] = 0 if not in_cascade(d) else (1 if d > 0 else -1)
+        cascade[r] = _cascade_direction(d)
 
-    run_replicates(run_one, seeds, n_threads)
+    run_compiled(run_block, run_one, seeds, n_threads)
     return CascadeBatch(state=state, signals=signals, actions=actions, cascade=cascade,
                         cascade_start=start, seeds=seeds)
 

@@ -75,6 +75,7 @@ from sim.models.estimation.rules import (
     RULE_DEFFUANT,
     SIGNAL_GEOMETRIC,
     SIGNAL_MEDIAN,
+    WEIGHT_ACCURACY,
     accumulate_range,
     accuracy_errors,
     add_seen,
@@ -120,21 +121,60 @@ def draw_crowd(rng, settings, estimates_out, multipliers_out):
     >>> bool(np.all(np.abs(x - 10.0) < 5.0)), m.tolist()
     (True, [1.0, 1.0, 1.0])
     """
+    _draw_crowd(rng, settings, np.empty(0, dtype=np.int64), np.zeros(settings.n_groups),
+                estimates_out, multipliers_out)
+
+
+@njit(cache=True, nogil=True)
+def _group_table(settings, n_agents):
+    """Every agent's group (:func:`~sim.models.estimation.beliefs.group_of`) when the
+    crowd's errors are shared within several groups, else an empty array (no group is looked
+    up). A batch loop builds it once and :func:`_draw_crowd` reads it in every replicate,
+    instead of dividing per agent and replicate."""
+    if settings.n_groups == 1 or settings.correlation == 0.0:
+        return np.empty(0, dtype=np.int64)
+    groups = np.empty(n_agents, dtype=np.int64)
+    for i in range(n_agents):
+        groups[i] = group_of(i, n_agents, settings.n_groups)
+    return groups
+
+
+@njit(cache=True, nogil=True)
+def _draw_crowd(rng, settings, groups, common, estimates_out, multipliers_out):
+    """:func:`draw_crowd` with the agents' groups read from ``groups``
+    (:func:`_group_table`), or computed per agent when it is empty; ``common`` (n_groups
+    values) receives the groups' common errors, so a batch loop allocates it once. Without
+    correlation it is never read: :func:`~sim.models.estimation.beliefs.combine_errors`
+    then returns the agent's own error."""
     n_agents = estimates_out.shape[0]
     family = settings.family
     correlation = settings.correlation
     n_groups = settings.n_groups
-    common = np.zeros(n_groups)
+    spread = settings.expertise_spread
+    centre = settings.centre
+    below = settings.scale_below
+    above = settings.scale_above
     if correlation > 0.0:
         for g in range(n_groups):
             common[g] = standard_error(rng, family)
+    # The belief functions are inlined (beliefs.py): their tests of family, spread and
+    # correlation are loop-invariant here, and the compiler hoists them. The group is looked
+    # up only when its error is used, from the batch's table when there is one (group_of
+    # divides, which costs about as much as a draw).
+    whole_crowd = n_groups == 1 or correlation == 0.0
+    tabled = groups.shape[0] > 0
+    common_0 = common[0]
     for i in range(n_agents):
-        multiplier = expertise_multiplier(rng, settings.expertise_spread)
+        multiplier = expertise_multiplier(rng, spread)
         own = standard_error(rng, family)
-        error = combine_errors(common[group_of(i, n_agents, n_groups)], own, correlation,
-                               family)
-        estimates_out[i] = apply_noise(settings.centre, error, settings.scale_below,
-                                       settings.scale_above, multiplier, family)
+        if whole_crowd:
+            shared = common_0
+        elif tabled:
+            shared = common[groups[i]]
+        else:
+            shared = common[group_of(i, n_agents, n_groups)]
+        error = combine_errors(shared, own, correlation, family)
+        estimates_out[i] = apply_noise(centre, error, below, above, multiplier, family)
         multipliers_out[i] = multiplier
 
 
@@ -706,7 +746,9 @@ def before_rounds(rng, settings, truth, influencer_estimate, x, record_rounds, r
     if settings.biased_influencers:
         for i in range(n_influencers):
             x[i] = influencer_estimate
-    initial_errors = accuracy_errors(x, truth, settings.log_space)
+    # only accuracy weights read the errors: no pass over the crowd (and no array) otherwise
+    initial_errors = (accuracy_errors(x, truth, settings.log_space)
+                      if settings.weight_mode == WEIGHT_ACCURACY else x[:0])
     draw_social_weights(rng, settings.weight_mode, settings.social_weight,
                         settings.weight_spread, settings.stubborn_share, initial_errors,
                         social_weights_out)
@@ -873,15 +915,18 @@ def _run_observed(rng, settings_values, x, indptr, indices, record_rounds, recor
 
 
 @njit(cache=True, nogil=True)
-def _start_replicate(rng, words, flags, order, states, r, settings, starts, x, multipliers):
+def _start_replicate(rng, words, flags, order, states, r, settings, groups, common, starts,
+                     x, multipliers):
     """Re-set the generator to replicate ``r``'s state, then fill ``x`` with its first
-    answers: observed (row ``r`` of ``starts``, multipliers 1) or drawn private beliefs."""
+    answers: observed (row ``r`` of ``starts``, multipliers 1) or drawn private beliefs
+    (``groups``, ``common``: the batch's :func:`_group_table` and scratch of
+    :func:`_draw_crowd`)."""
     reseed(words, flags, order, states, r)
     if starts.shape[0] > 0:
         x[:] = starts[r]
         multipliers[r, :] = 1.0
     else:
-        draw_crowd(rng, settings, x, multipliers[r])
+        _draw_crowd(rng, settings, groups, common, x, multipliers[r])
 
 
 @njit(cache=True, nogil=True)
@@ -899,8 +944,11 @@ def _run_crowds(rng, words, flags, order, states, first, stop, settings_values, 
     """
     settings = RuleSettings(*settings_values)
     x = np.empty(multipliers.shape[1])
+    groups = _group_table(settings, x.shape[0])
+    common = np.zeros(settings.n_groups)  # no allocation per replicate
     for r in range(first, stop):
-        _start_replicate(rng, words, flags, order, states, r, settings, starts, x, multipliers)
+        _start_replicate(rng, words, flags, order, states, r, settings, groups, common, starts,
+                         x, multipliers)
         evolve(rng, settings, x, indptr, indices, record_rounds, trajectory[r],
                social_weights[r], parallel_ok)
 
@@ -912,8 +960,11 @@ def _run_private_crowds(rng, words, flags, order, states, first, stop, settings_
     compiling the rounds (see :func:`before_rounds`)."""
     settings = RuleSettings(*settings_values)
     x = np.empty(multipliers.shape[1])
+    groups = _group_table(settings, x.shape[0])
+    common = np.zeros(settings.n_groups)  # no allocation per replicate
     for r in range(first, stop):
-        _start_replicate(rng, words, flags, order, states, r, settings, starts, x, multipliers)
+        _start_replicate(rng, words, flags, order, states, r, settings, groups, common, starts,
+                         x, multipliers)
         before_rounds(rng, settings, settings.truth, settings.influencer_estimate, x,
                       record_rounds, trajectory[r], social_weights[r])
 

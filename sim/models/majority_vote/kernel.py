@@ -4,7 +4,9 @@ The same rules as :mod:`sim.models.majority_vote.agents` (the functions of
 :mod:`sim.models.majority_vote.rules`), with the same draw order: the competences, then per
 election the leader's signal, per voter whether she follows it and her own signal, and a
 coin on a tie. Replicate ``r`` draws from ``numpy.random.default_rng(seeds[r])``, the
-generator ``MajorityVote(rng=seeds[r])`` holds, so both give identical votes.
+generator ``MajorityVote(rng=seeds[r])`` holds, so both give identical votes. A batch runs
+all its juries in one compiled loop (:func:`_run_juries`), seeded in bulk
+(:func:`sim.batching.run_compiled`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.batching import run_replicates, seed_array
+from sim.batching import reseed, run_compiled, seed_array
 from sim.models.majority_vote.params import MajorityParams
 from sim.models.majority_vote.rules import (
     cast_vote,
@@ -44,6 +46,18 @@ def run_jury(rng, kind, p, a, b, rho, leader_p, competences_out, right_votes_out
         right_votes_out[e] = right
         followers_out[e] = followers
         outcome_out[e] = majority_outcome(rng, right, n)
+
+
+@njit(cache=True, nogil=True)
+def _run_juries(rng, words, flags, order, states, first, stop, kind, p, a, b, rho, leader_p,
+                competences, right_votes, followers, outcome):
+    """Juries ``first .. stop - 1`` of a batch (rows of the output arrays), each from its own
+    seed: ``rng`` is re-set to ``states[r]`` before jury ``r`` (see
+    :func:`sim.batching.run_compiled`)."""
+    for r in range(first, stop):
+        reseed(words, flags, order, states, r)
+        run_jury(rng, kind, p, a, b, rho, leader_p, competences[r], right_votes[r],
+                 followers[r], outcome[r])
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ def simulate_votes(params: MajorityParams, seeds, n_elections: int = 1,
         Elections per jury (independent questions, the same competences).
     n_threads : int, default 1
         Threads running juries concurrently (the kernel releases the GIL); see
-        :func:`sim.batching.run_replicates`.
+        :func:`sim.batching.run_compiled`. The result does not depend on it.
 
     Examples
     --------
@@ -119,11 +133,15 @@ def simulate_votes(params: MajorityParams, seeds, n_elections: int = 1,
     kind, a, b = params.competence_codes
     p, rho, leader_p = params.competence, params.correlation, params.leader_p
 
+    def run_block(rng, words, flags, order, states, first, stop) -> None:
+        _run_juries(rng, words, flags, order, states, first, stop, kind, p, a, b, rho,
+                    leader_p, competences, right, followers, outcome)
+
     def run_one(r: int, rng: np.random.Generator) -> None:
         run_jury(rng, kind, p, a, b, rho, leader_p, competences[r], right[r], followers[r],
                  outcome[r])
 
-    run_replicates(run_one, seeds, n_threads)
+    run_compiled(run_block, run_one, seeds, n_threads)
     return VoteBatch(majority_right=outcome, right_votes=right, followers=followers,
                      competences=competences, seeds=seeds)
 

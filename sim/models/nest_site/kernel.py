@@ -2,7 +2,9 @@
 
 The same rules as :mod:`sim.models.nest_site.agents` (both call :mod:`sim.models.nest_site.rules`)
 over arrays. Replicate ``r`` draws from ``numpy.random.default_rng(seeds[r])``, exactly the
-generator ``NestSiteSelection(rng=seeds[r])`` holds, so both engines give identical swarms.
+generator ``NestSiteSelection(rng=seeds[r])`` holds, so both engines give identical swarms. A
+batch runs all its swarms in one compiled loop (:func:`_run_swarms`), seeded in bulk
+(:func:`sim.batching.run_compiled`), with one set of working arrays per thread.
 
 Draw order (shared with :class:`~sim.models.nest_site.model.NestSiteSelection`)
     Nothing is drawn at creation: every scout starts uncommitted. Each step ``t = 1, 2, ...``:
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.batching import run_replicates, seed_array
+from sim.batching import reseed, run_compiled, seed_array
 from sim.models.nest_site.params import NestSiteParams
 from sim.models.nest_site.rules import (
     UNCOMMITTED,
@@ -52,6 +54,16 @@ __all__ = ["SwarmBatch", "run_swarm", "simulate_swarms", "outcomes"]
 
 
 @njit(cache=True, nogil=True)
+def _workspace(n_agents, n_sites):
+    """A swarm's working arrays: per scout (site, strength, advertised strength, roster) and
+    per site (roster starts, dancers, strength sums, two visit thresholds, stop chance)."""
+    return (np.empty(n_agents, dtype=np.int64), np.empty(n_agents), np.empty(n_agents),
+            np.empty(n_agents), np.empty(n_sites, dtype=np.int64),
+            np.empty(n_sites, dtype=np.int64), np.empty(n_sites), np.empty(2 * n_sites),
+            np.empty(n_sites))
+
+
+@njit(cache=True, nogil=True)
 def run_swarm(rng, qualities, discovery, interdependence, noise, noise_shift, decrement,
               copying, copy_rule, horizon, quorum, stop_rate, n_agents, record, trajectory_out,
               final_out):
@@ -62,16 +74,29 @@ def run_swarm(rng, qualities, discovery, interdependence, noise, noise_shift, de
     ``trajectory_out`` (horizon + 1, sites) the dancers per site after each step (row 0: the
     start; rows after a quorum decision repeat the state at the decision).
     """
+    return _run_swarm_in(_workspace(n_agents, qualities.shape[0]), rng, qualities, discovery,
+                         interdependence, noise, noise_shift, decrement, copying, copy_rule,
+                         horizon, quorum, stop_rate, n_agents, record, trajectory_out,
+                         final_out)
+
+
+@njit(cache=True, nogil=True)
+def _run_swarm_in(workspace, rng, qualities, discovery, interdependence, noise, noise_shift,
+                  decrement, copying, copy_rule, horizon, quorum, stop_rate, n_agents, record,
+                  trajectory_out, final_out):
+    """:func:`run_swarm` in the arrays of ``workspace`` (:func:`_workspace`), which it first
+    sets to the all-uncommitted start: a batch reuses one for all its swarms."""
     n_sites = qualities.shape[0]
-    sites = np.full(n_agents, UNCOMMITTED, dtype=np.int64)
-    strengths = np.zeros(n_agents)
-    advertised = np.zeros(n_agents)  # each dancer's strength on the step she joined
-    starts = np.zeros(n_sites, dtype=np.int64)
-    roster = np.zeros(n_agents)
-    counts = np.zeros(n_sites, dtype=np.int64)
-    sums = np.zeros(n_sites)
-    thresholds = np.empty(2 * n_sites)
-    stop = np.zeros(n_sites)
+    sites, strengths, advertised, roster, starts, counts, sums, thresholds, stop = workspace
+    sites[:] = UNCOMMITTED
+    strengths[:] = 0.0
+    advertised[:] = 0.0  # each dancer's strength on the step she joined
+    roster[:] = 0.0
+    starts[:] = 0
+    counts[:] = 0
+    sums[:] = 0.0
+    thresholds[:] = 0.0
+    stop[:] = 0.0
     snapshot(sites, strengths, counts, sums)
     if record:
         trajectory_out[0, :] = counts
@@ -127,6 +152,32 @@ def run_swarm(rng, qualities, discovery, interdependence, noise, noise_shift, de
             trajectory_out[row, :] = counts
     final_out[:] = counts
     return decision, chosen, t
+
+
+@njit(cache=True, nogil=True)
+def _run_swarms(rng, words, flags, order, states, first, stop, qualities, discovery,
+                interdependence, noise, noise_shift, decrement, copying, copy_rule, horizon,
+                quorum, stop_rate, n_agents, record, trajectory, final, decision, quorum_sites,
+                steps):
+    """Swarms ``first .. stop - 1`` of a batch (rows of the output arrays; ``trajectory``
+    has one row per swarm with ``record``, else one scratch row), each from its own seed:
+    ``rng`` is re-set to ``states[r]`` before swarm ``r`` (see
+    :func:`sim.batching.run_compiled`). One workspace serves every swarm of the block."""
+    workspace = _workspace(n_agents, qualities.shape[0])
+    for r in range(first, stop):
+        reseed(words, flags, order, states, r)
+        out = trajectory[r] if record else trajectory[0]
+        decision[r], quorum_sites[r], steps[r] = _run_swarm_in(
+            workspace, rng, qualities, discovery, interdependence, noise, noise_shift,
+            decrement, copying, copy_rule, horizon, quorum, stop_rate, n_agents, record, out,
+            final[r])
+
+
+@njit(cache=True, nogil=True)
+def _consensus_rows(final_dancers, plurality_out, twice_out):
+    """:func:`~sim.models.nest_site.rules.consensus` of every row of ``final_dancers``."""
+    for r in range(final_dancers.shape[0]):
+        plurality_out[r], twice_out[r] = consensus(final_dancers[r])
 
 
 @dataclass(frozen=True)
@@ -231,8 +282,7 @@ def outcomes(params: NestSiteParams, final_dancers: np.ndarray, decision: np.nda
     n = final_dancers.shape[0]
     plurality = np.empty(n, dtype=np.int64)
     twice = np.empty(n, dtype=np.int64)
-    for r in range(n):
-        plurality[r], twice[r] = consensus(final_dancers[r])
+    _consensus_rows(np.ascontiguousarray(final_dancers, dtype=np.int64), plurality, twice)
     chosen = quorum_sites if params.quorum is not None else plurality
     best_mask = params.best_sites
 
@@ -258,7 +308,7 @@ def simulate_swarms(params: NestSiteParams, seeds, record_dancers: bool = False,
         Keep the dancers per site after every step, (replicates, horizon + 1, sites).
     n_threads : int, default 1
         Threads running swarms concurrently (the kernel releases the GIL); see
-        :func:`sim.batching.run_replicates`.
+        :func:`sim.batching.run_compiled`. The result does not depend on it.
 
     Examples
     --------
@@ -284,12 +334,16 @@ def simulate_swarms(params: NestSiteParams, seeds, record_dancers: bool = False,
 
     arguments = kernel_arguments(params)
 
+    def run_block(rng, words, flags, order, states, first, stop) -> None:
+        _run_swarms(rng, words, flags, order, states, first, stop, *arguments, record_dancers,
+                    trajectory, final, decision, quorum_sites, steps)
+
     def run_one(r: int, rng: np.random.Generator) -> None:
         out = trajectory[r] if record_dancers else trajectory[0]
         decision[r], quorum_sites[r], steps[r] = run_swarm(rng, *arguments, record_dancers, out,
                                                            final[r])
 
-    run_replicates(run_one, seeds, n_threads)
+    run_compiled(run_block, run_one, seeds, n_threads)
     return SwarmBatch(decision_time=decision, steps=steps, final_dancers=final,
                       dancers=trajectory if record_dancers else None, seeds=seeds,
                       qualities=params.quality_array,
