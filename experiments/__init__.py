@@ -39,6 +39,8 @@ EXPERIMENTS = {
     "nest_site_groupthink": "experiments.nest_site_groupthink",
     "nest_site_quorum": "experiments.nest_site_quorum",
     "cross_inhibition": "experiments.cross_inhibition",
+    "weak_ties": "experiments.weak_ties",
+    "golub_jackson": "experiments.golub_jackson",
 }
 
 
@@ -52,7 +54,7 @@ def experiment_module(name: str) -> ModuleType:
     >>> experiment_module("ants")
     Traceback (most recent call last):
     ...
-    KeyError: "no experiment 'ants'; known: becker2017, cascades, condorcet, cross_inhibition, galton_ox, groupthink_phase, lorenz2011, musiclab, nest_site_groupthink, nest_site_list2009, nest_site_quorum"
+    KeyError: "no experiment 'ants'; known: becker2017, cascades, condorcet, cross_inhibition, galton_ox, golub_jackson, groupthink_phase, lorenz2011, musiclab, nest_site_groupthink, nest_site_list2009, nest_site_quorum, weak_ties"
     """  # noqa: E501
     if name not in EXPERIMENTS:
         raise KeyError(f"no experiment {name!r}; known: {', '.join(sorted(EXPERIMENTS))}")

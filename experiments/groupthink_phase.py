@@ -59,22 +59,28 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from experiments._crossprediction import Abc, calibrate_cached, spec_path
+from experiments._regimes import (
+    NOT_APPLIED,
+    REGIME_KEYS,
+    Calibrated,
+    Regime,
+    calibrated_regime,
+    calibrated_settings,
+    cell_edges,
+    check_calibrated,
+    ratio_of_means,
+    regime_settings,
+)
 from experiments._runner import Engine, Outcome, Stage
 from sim.config import (
-    ConfigError,
     ExperimentConfig,
     Strict,
     check_distinct,
     check_params,
     reject_swept_settings,
 )
-from sim.inference.rulesets import RULE_SETS
 from sim.metrics import groupthink
 from sim.models.estimation import EstimationParams
-from sim.models.estimation.beliefs import MULTIPLICATIVE_FAMILIES
-from sim.models.estimation.params import REVISION_DEFAULTS
-from sim.stats import Z90
 
 __all__ = ["GroupthinkConfig", "Config", "Regime", "Calibrated", "run", "figures",
            "key_numbers", "ratio_of_means", "categorise", "certain"]
@@ -91,13 +97,6 @@ WISER, GROUPTHINK, KEPT = "wiser", "groupthink", "not wiser, diversity kept"
 CATEGORIES = (WISER, GROUPTHINK, KEPT)
 UNCERTAIN = "uncertain (90 % interval crosses a boundary)"
 CALIBRATION_FILE = "calibration.json"
-#: Parameters a regime sets on the crowd: each point names all of them, so the points of
-#: every regime share one stage.
-REGIME_KEYS = ("noise", "noise_scale", "revision_space", "weight_mode", "weight_spread",
-               *REVISION_DEFAULTS)
-#: Parameters of a calibration that the regime leaves out: drift applies only to people
-#: without social information, and the sweep sets the social weight.
-NOT_APPLIED = ("drift", "drift_noise", "social_weight")
 #: The crowd's parameters that the sweep sets, and the list that sets them.
 SWEPT_BY = {"information": "topologies", "network": "topologies",
             "social_weight": "social_weights", "correlation": "correlations",
@@ -113,19 +112,6 @@ class Topology(Strict):
     network: dict = Field(default_factory=lambda: {"kind": "none"})
 
 
-class Regime(Strict):
-    """A weight regime: how the swept social weight ``w`` becomes each agent's weight.
-
-    ``weight_mode`` and ``weight_spread`` as :class:`~sim.models.estimation.EstimationParams`
-    takes them (validated through it, so a bad regime fails naming it).
-    """
-
-    name: str = Field(min_length=1, description="the regime's name, as readers see it")
-    weight_mode: str = Field(description="constant, random, beta or accuracy")
-    weight_spread: float = Field(0.0, description="random: half-width of the uniform range; "
-                                                  "accuracy: strength of the coupling")
-
-
 def _default_regimes() -> list[Regime]:
     return [Regime(name="constant weights (DeGroot)", weight_mode="constant",
                    weight_spread=0.0),
@@ -133,19 +119,6 @@ def _default_regimes() -> list[Regime]:
                    weight_spread=0.3),
             Regime(name="weights tied to accuracy (Becker et al. 2017)",
                    weight_mode="accuracy", weight_spread=0.8)]
-
-
-class Calibrated(Strict):
-    """The regime of the human-like rules calibrated on a multi-round experiment."""
-
-    name: str | None = Field(None, description="the regime's name (None: 'rules calibrated "
-                                               "on DATASET (RULE SET)')")
-    calibrate_on: str = Field("configs/datasets/becker2017.yaml", min_length=1,
-                              description="dataset spec calibrated on (relative: to the "
-                                          "config's folder, the working folder, crowdsim's)")
-    model: Literal[tuple(RULE_SETS)] | None = Field(
-        None, description="rule set (None: chosen by cross-validation over groups)")
-    abc: Abc = Field(default_factory=Abc)
 
 
 class GroupthinkConfig(ExperimentConfig):
@@ -182,7 +155,7 @@ class GroupthinkConfig(ExperimentConfig):
                              ("regimes", [r.name for r in self.regimes])):
             check_distinct(name, values)
         first = (self.social_weights[0], self.correlations[0], self.influencer_biases[0])
-        plain = regime_settings(self)
+        plain = regime_settings(self.crowd, self.regimes)
         crowd = self.crowd.model_dump(mode="json")
         for topology in self.topologies:  # with the crowd's own weights, then each regime's
             check_params(EstimationParams, f"topologies: {topology.name}", **self.base(),
@@ -191,16 +164,11 @@ class GroupthinkConfig(ExperimentConfig):
             check_params(EstimationParams, f"regimes: {regime.name}", **self.base(),
                          **plain[regime.name], **point(self.topologies[0], *first))
         if self.calibrated is not None:
-            if self.calibrated.name in plain:
-                raise ValueError(f"calibrated.name: {self.calibrated.name!r} is a regime's "
-                                 "name already")
-            if not self.crowd.truth > 0 and self.crowd.noise not in MULTIPLICATIVE_FAMILIES:
-                raise ValueError("calibrated: the calibrated rules revise in log space and "
-                                 "need a log-normal crowd around a positive crowd.truth, got "
-                                 f"{self.crowd.truth:g}")
+            check_calibrated(self.calibrated, self.crowd, plain)
             for topology in self.topologies:
                 check_params(EstimationParams, f"calibrated: {topology.name}", **self.base(),
-                             **calibrated_settings(self, None), **point(topology, *first))
+                             **calibrated_settings(self.crowd, None),
+                             **point(topology, *first))
         return self
 
     def base(self) -> dict:
@@ -222,39 +190,6 @@ def point(topology: Topology, weight: float, correlation: float, bias: float | N
     return {"information": topology.information, "network": topology.network,
             "social_weight": weight, "correlation": correlation,
             "n_influencers": 0 if bias is None else 1, "influencer_bias": bias}
-
-
-def regime_settings(config: GroupthinkConfig) -> dict[str, dict]:
-    """Per plain regime (by name), the parameters it sets: the crowd's, with its weights."""
-    crowd = config.crowd.model_dump(mode="json")
-    shared = {key: crowd[key] for key in REGIME_KEYS}
-    return {r.name: {**shared, "weight_mode": r.weight_mode, "weight_spread": r.weight_spread}
-            for r in config.regimes}
-
-
-def calibrated_settings(config: GroupthinkConfig, record: dict | None) -> dict:
-    """The parameters the calibrated regime sets on the crowd: the calibration's rules
-    (posterior medians of the fitted parameters but :data:`NOT_APPLIED`, the rule set's
-    fixed ones, the revision space; the model's defaults for the rest), and, revising in log
-    space, a log-normal crowd with ln-SD ``noise_scale / truth`` unless the crowd is
-    multiplicative already. Without ``record`` (checking the config before calibrating):
-    the model's default rules in log space."""
-    crowd = config.crowd
-    record = record or {"parameters": {}, "fixed": {}, "revision_space": "log"}
-    fitted = {name: float(value["estimate"]) for name, value in record["parameters"].items()
-              if name not in NOT_APPLIED}
-    settings = {"noise": crowd.noise, "noise_scale": crowd.noise_scale,
-                "revision_space": record["revision_space"], "weight_mode": "constant",
-                "weight_spread": 0.0, **REVISION_DEFAULTS, **record["fixed"], **fitted}
-    if settings["revision_space"] == "log" and crowd.noise not in MULTIPLICATIVE_FAMILIES:
-        settings.update(noise="lognormal", noise_scale=crowd.noise_scale / crowd.truth)
-    return {key: settings[key] for key in REGIME_KEYS}
-
-
-def calibrated_name(config: GroupthinkConfig, record: dict) -> str:
-    """The calibrated regime's name as readers see it."""
-    return config.calibrated.name or (f"rules calibrated on {record['dataset']} "
-                                      f"({record['model']})")
 
 
 def design(config: GroupthinkConfig, regimes: dict[str, dict]) -> tuple[Stage, pd.DataFrame]:
@@ -281,37 +216,6 @@ def design(config: GroupthinkConfig, regimes: dict[str, dict]) -> tuple[Stage, p
 
 # ---------------------------------------------------------------------------------------------
 # ratios with their uncertainty, categories
-
-
-def ratio_of_means(after, before, z: float = Z90) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ratio of the means of paired values and its normal interval by the delta method.
-
-    ``R = mean(a) / mean(b)`` over the last axis (the replicates; ``a[i]`` and ``b[i]`` come
-    from the same crowd), with ``var(R) ~ [var(a) - 2 R cov(a, b) + R^2 var(b)] /
-    (n mean(b)^2)``; the interval is ``R +- z sd(R)`` (90 % by default), its low end no
-    lower than 0 (both means are of non-negative values).
-
-    Returns
-    -------
-    ratio, low, high : numpy.ndarray
-        One value per row of the inputs (a scalar array for 1-d inputs).
-
-    Examples
-    --------
-    >>> r, lo, hi = ratio_of_means([1.0, 2.0, 3.0], [2.0, 4.0, 6.0])
-    >>> float(r), float(lo), float(hi)
-    (0.5, 0.5, 0.5)
-    """
-    a, b = np.asarray(after, dtype=float), np.asarray(before, dtype=float)
-    n = a.shape[-1]
-    mean_a, mean_b = a.mean(axis=-1), b.mean(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = mean_a / mean_b
-        var_a, var_b = a.var(axis=-1, ddof=1), b.var(axis=-1, ddof=1)
-        cov = ((a - mean_a[..., None]) * (b - mean_b[..., None])).sum(axis=-1) / (n - 1)
-        var = (var_a - 2 * ratio * cov + ratio ** 2 * var_b) / (n * mean_b ** 2)
-    half = z * np.sqrt(np.maximum(var, 0.0))
-    return ratio, np.maximum(ratio - half, 0.0), ratio + half
 
 
 def categorise(error_ratio, diversity_ratio, collapse: float,
@@ -387,28 +291,16 @@ def analyse(runs: pd.DataFrame, labels: pd.DataFrame, rounds: int, collapse: flo
 def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
     """Calibrate (or reuse the stored calibration) if asked, run every regime's points as one
     stage and summarise the regions."""
-    regimes = regime_settings(config)
+    regimes = regime_settings(config.crowd, config.regimes)
     summary: dict = {}
     notes: list[str] = []
     if config.calibrated is not None:
-        record = calibrate_cached(engine, config.calibrated,
-                                  spec_path(config.calibrated.calibrate_on,
-                                            "calibrated.calibrate_on", engine),
-                                  CALIBRATION_FILE)
-        name = calibrated_name(config, record)
-        if name in regimes:
-            raise ConfigError(f"calibrated: name {name!r} is a regime's name already")
-        settings = calibrated_settings(config, record)
-        for topology in config.topologies:
-            try:
-                check_params(EstimationParams, f"calibrated: {topology.name}", **config.base(),
-                             **settings, **point(topology, config.social_weights[0],
-                                                 config.correlations[0],
-                                                 config.influencer_biases[0]))
-            except ValueError as exc:
-                raise ConfigError(str(exc)) from None
+        first = (config.social_weights[0], config.correlations[0], config.influencer_biases[0])
+        checked = {f"calibrated: {topology.name}": {**config.base(), **point(topology, *first)}
+                   for topology in config.topologies}
+        name, settings, summary["calibration"] = calibrated_regime(
+            engine, config.calibrated, config.crowd, regimes, CALIBRATION_FILE, checked)
         regimes[name] = settings
-        summary["calibration"] = calibration_summary(record, name, settings)
         notes.append(calibrated_note(config, summary["calibration"]))
     stage, labels = design(config, regimes)
     runs = engine.run(stage)
@@ -422,16 +314,6 @@ def run(config: GroupthinkConfig, engine: Engine) -> Outcome:
              *(f"{condition}: {text}" for condition, text in summary["depends_on"].items()),
              *notes, method_note(config)]
     return Outcome(summary=summary, tables={"points": frame}, notes=notes)
-
-
-def calibration_summary(record: dict, name: str, settings: dict) -> dict:
-    """The calibration as ``summary.json`` keeps it (its posterior stays in
-    ``calibration.json``) and what the regime took from it."""
-    kept = {k: v for k, v in record.items() if k not in ("posterior", "provenance", "request")}
-    return {**kept, "file": CALIBRATION_FILE, "regime": name,
-            "applied": dict(settings),
-            "not_applied": {k: record["parameters"][k]["estimate"] for k in NOT_APPLIED
-                            if k in record["parameters"]}}
 
 
 def calibrated_note(config: GroupthinkConfig, calibration: dict) -> str:
@@ -609,15 +491,6 @@ def _slug(bias, biases) -> str:
     return "biased_influencer" if len(biased) == 1 else f"biased_influencer_{bias * 100:+.0f}pct"
 
 
-def _edges(centres: np.ndarray) -> np.ndarray:
-    """Cell edges around sorted centres, for pcolormesh."""
-    centres = np.asarray(centres, dtype=float)
-    if len(centres) == 1:
-        return np.array([centres[0] - 0.5, centres[0] + 0.5])
-    middle = (centres[1:] + centres[:-1]) / 2
-    return np.concatenate([[2 * centres[0] - middle[0]], middle, [2 * centres[-1] - middle[-1]]])
-
-
 def _grid(regimes: list[str], topologies: list[str]):
     """A figure with one row per regime (a narrow label column first) and one column per
     topology."""
@@ -692,7 +565,7 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig, s
     fitted_regime = calibration.get("regime")
     fitted = calibration.get("not_applied", {}).get("social_weight")
     weights, correlations = sorted(config.social_weights), sorted(config.correlations)
-    xe, ye = _edges(weights), _edges(correlations)
+    xe, ye = cell_edges(weights), cell_edges(correlations)
     width = int(14 * (2.9 * len(topologies) + 2.8))
     # categories as codes: certain 0..2, uncertain (faded) 3..5
     codes = {c: k for k, c in enumerate(CATEGORIES)}

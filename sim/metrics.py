@@ -35,6 +35,7 @@ __all__ = [
     "CROWD_METRICS",
     "ERROR_KINDS",
     "ESTIMATION_METRICS",
+    "GROUP_METRICS",
     "TRAJECTORY_METRICS",
     "CrowdAggregates",
     "DiversityDecomposition",
@@ -43,6 +44,7 @@ __all__ = [
     "crowd_metrics",
     "diversity",
     "diversity_prediction",
+    "group_metrics",
     "groupthink",
     "individual_errors",
     "mean_individual_error",
@@ -735,6 +737,83 @@ def groupthink(diversity_ratio: ArrayLike, error_ratio: ArrayLike,
     diversity_ratio = np.asarray(diversity_ratio, dtype=float)
     error_ratio = np.asarray(error_ratio, dtype=float)
     return (diversity_ratio < collapse) & (error_ratio >= 1.0 - tolerance)
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics of a crowd cut into groups (communities)
+
+GROUP_METRICS: dict[str, str] = {
+    "error_of_group_means": "mean over groups of |group's own mean - truth|",
+    "within_group_diversity": "variance of the estimates around their own group's mean "
+                              "(size-weighted mean of the groups' variances)",
+    "between_group_diversity": "variance of the group means around the crowd's mean "
+                               "(size-weighted); within + between = diversity",
+}
+"""Metrics of a crowd cut into groups, by name -> description (:func:`group_metrics`)."""
+
+
+def group_metrics(estimates: ArrayLike, truth: ArrayLike, groups: ArrayLike,
+                  names: Sequence[str] | None = None) -> dict[str, NDArray[np.float64]]:
+    """Metrics of `GROUP_METRICS` for crowds whose agents fall into groups.
+
+    The diversity splits exactly as the law of total variance says: ``diversity`` (variance
+    around the crowd's mean, Page 2007) = ``within_group_diversity`` +
+    ``between_group_diversity``, each weighted by the groups' sizes.
+
+    Parameters
+    ----------
+    estimates : array_like, shape (..., n_agents)
+        Crowds (or trajectories of crowds), the last axis indexing agents.
+    truth : array_like
+        The true value, a scalar or broadcastable to ``estimates.shape[:-1]``.
+    groups : array_like of int, shape (n_agents,)
+        Each agent's group, ``0 .. n_groups - 1``, every group non-empty.
+    names : sequence of str, optional
+        The metrics to compute (default all).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Float arrays of shape ``estimates.shape[:-1]``.
+
+    Examples
+    --------
+    >>> out = group_metrics([[1.0, 3.0, 10.0, 14.0]], 6.0, [0, 0, 1, 1])
+    >>> {name: values.tolist() for name, values in out.items()}
+    {'error_of_group_means': [5.0], 'within_group_diversity': [2.5], \
+'between_group_diversity': [25.0]}
+    """
+    values = np.asarray(estimates, dtype=float)
+    labels = np.asarray(groups)
+    if labels.ndim != 1 or labels.shape[0] != values.shape[-1]:
+        raise ValueError(f"groups must have one label per agent ({values.shape[-1]}), got "
+                         f"shape {labels.shape}")
+    if labels.size == 0 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        raise ValueError("groups must be integer labels 0 .. n_groups - 1")
+    n_groups = int(labels.max()) + 1
+    sizes = np.bincount(labels, minlength=n_groups)
+    if np.any(sizes == 0):
+        raise ValueError("groups must be integer labels 0 .. n_groups - 1, every group "
+                         "non-empty")
+    names = list(GROUP_METRICS) if names is None else list(names)
+    unknown = [name for name in names if name not in GROUP_METRICS]
+    if unknown:
+        raise ValueError(f"unknown group metric {unknown[0]!r}; known: "
+                         f"{', '.join(GROUP_METRICS)}")
+    member = np.zeros((labels.shape[0], n_groups))
+    member[np.arange(labels.shape[0]), labels] = 1.0
+    means = (values @ member) / sizes  # (..., n_groups)
+    share = sizes / labels.shape[0]
+    out = {}
+    if "error_of_group_means" in names:
+        truth_array = np.asarray(truth, dtype=float)[..., np.newaxis]
+        out["error_of_group_means"] = np.mean(np.abs(means - truth_array), axis=-1)
+    if "within_group_diversity" in names:
+        out["within_group_diversity"] = np.mean((values - means[..., labels]) ** 2, axis=-1)
+    if "between_group_diversity" in names:
+        crowd = np.mean(values, axis=-1, keepdims=True)
+        out["between_group_diversity"] = np.sum(share * (means - crowd) ** 2, axis=-1)
+    return {name: out[name] for name in names}
 
 
 fill_docstrings(globals())

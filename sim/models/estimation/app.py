@@ -11,6 +11,9 @@ step is one round of revision: every agent revises its estimate once. The page s
 - the collective error (of the mean and of the median) and the diversity of the estimates,
   step by step (from the model's DataCollector);
 - a line of numbers for the current step;
+- with the communities topology, each agent ringed in its community's colour, and the error
+  of the communities' own means and the diversity within and between communities step by
+  step beside the crowd's;
 
 and in the sidebar the run controls and the model's levers: crowd size, social weight and
 how weights differ between agents, stubborn agents, information condition, topology (with
@@ -19,10 +22,11 @@ and seed. A changed control takes effect at the next Reset; the same seed and co
 always give the same crowd.
 
 The communities topology (:func:`sim.networks.stochastic_block`) puts the agents in
-:data:`COMMUNITIES` communities whose members share part of their error (correlation
-:data:`COMMUNITY_CORRELATION`, one group per community): without bridges each community
-settles on its own shared error; a few bridging ties (the bridge share) carry it towards the
-crowd's, better, mean.
+:data:`COMMUNITIES` communities whose members share part of their error (the community-shared
+error control, ``correlation`` with one group per community, :data:`COMMUNITY_CORRELATION` at
+first): without bridges each community settles on its own shared error; a few bridging ties
+(the bridge share, Granovetter's weak ties) carry it towards the crowd's, better, mean, and
+the error of the communities' means falls (as in ``configs/weak_ties.yaml``).
 
 The controls are flat keyword arguments of :class:`EstimationApp`, a small subclass of
 :class:`~sim.models.estimation.model.CrowdEstimation` that maps them to
@@ -43,6 +47,7 @@ from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 
 from sim import app_parts
+from sim.metrics import GROUP_METRICS, group_metrics
 from sim.models.estimation.model import CrowdEstimation
 from sim.models.estimation.params import GALTON_NORMAL_SD, EstimationParams
 from sim.networks.generators import communities
@@ -50,7 +55,8 @@ from sim.plots.style import PALETTE
 
 __all__ = ["EstimationApp", "app_params", "community_spec", "usable_revision", "layout",
            "TOPOLOGIES", "INFORMATION", "INFLUENCERS", "WEIGHTS", "NOISE", "REVISION",
-           "COMMUNITIES", "COMMUNITY_CORRELATION", "DEFAULTS", "APP_ROUNDS", "MIN_AGENTS",
+           "COMMUNITIES", "COMMUNITY_CORRELATION", "COMMUNITY_COLOURS", "DEFAULTS",
+           "APP_ROUNDS", "MIN_AGENTS",
            "MAX_AGENTS", "CrowdView", "HistogramView", "TrajectoryView", "StepSummary",
            "model_params", "Page", "page"]
 
@@ -65,8 +71,10 @@ COMMUNITY_CORRELATION = 0.5
 #: Expected ties of an agent inside its community (the communities topology).
 COMMUNITY_DEGREE = 6.0
 
-_COMMUNITY_LABEL = (f"{COMMUNITIES} communities, each sharing an error "
-                    f"(ρ {COMMUNITY_CORRELATION:g})")
+_COMMUNITY_LABEL = f"{COMMUNITIES} communities, each sharing an error"
+#: Colours of the communities' rings (the palette's last colours: the estimates use red and
+#: blue).
+COMMUNITY_COLOURS = [PALETTE[i] for i in (2, 4, 8, 5)]
 
 #: Topology choices: label -> network spec (:mod:`sim.networks`; the communities' spec is
 #: completed by :func:`community_spec`). Used only when the agents see their network
@@ -138,6 +146,7 @@ DEFAULTS: dict = {
     "topology": "small world (k = 4, p = 0.1)",
     "influencer": "none",
     "bridge_share": 0.05,
+    "community_error": COMMUNITY_CORRELATION,
     "weights": "the same w for everyone",
     "stubborn_share": _SCHEMA["stubborn_share"].default,
     "truth": int(_SCHEMA["truth"].default),
@@ -196,13 +205,16 @@ def app_params(n_agents: int = DEFAULTS["n_agents"],
                stubborn_share: float = DEFAULTS["stubborn_share"],
                truth: float = DEFAULTS["truth"], noise: str = DEFAULTS["noise"],
                noise_level: float = DEFAULTS["noise_level"],
-               revision: str = DEFAULTS["revision"]) -> EstimationParams:
+               revision: str = DEFAULTS["revision"],
+               community_error: float = DEFAULTS["community_error"]) -> EstimationParams:
     """The app's controls as validated model parameters.
 
     The topology applies only under ``information="network neighbours"``; under the other
     conditions the crowd has no network. ``noise_level`` is the error's SD as a share of the
     truth (normal, split normal) or the SD (scale) of the log-error (log-normal,
-    log-Cauchy), which is about the same for small errors.
+    log-Cauchy), which is about the same for small errors. ``community_error`` is the share
+    of each agent's error common to its community (``correlation``, one group per
+    community), with the communities topology only.
 
     >>> p = app_params(n_agents=20, topology="star (agent 0 the hub)")
     >>> p.information, p.network.kind, p.n_agents, p.rounds, round(p.noise_scale, 2)
@@ -223,7 +235,7 @@ def app_params(n_agents: int = DEFAULTS["n_agents"],
     shared = {}
     if info == "neighbours" and spec["kind"] == "stochastic_block":
         spec = community_spec(n_agents, bridge_share)
-        shared = {"correlation": COMMUNITY_CORRELATION, "n_groups": COMMUNITIES}
+        shared = {"correlation": float(community_error), "n_groups": COMMUNITIES}
     additive = family in ("normal", "split_normal")
     scale = float(noise_level) * truth if additive else float(noise_level)
     split = ({"noise_scale_below": scale * _SPLIT_BELOW, "noise_scale_above": scale * _SPLIT_ABOVE}
@@ -265,11 +277,12 @@ class EstimationApp(CrowdEstimation):
                  truth: int = DEFAULTS["truth"], noise: str = DEFAULTS["noise"],
                  noise_level: float = DEFAULTS["noise_level"],
                  revision: str = DEFAULTS["revision"],
+                 community_error: float = DEFAULTS["community_error"],
                  seed: int | str = DEFAULTS["seed"]) -> None:
         revision, self.revision_problem = usable_revision(revision, noise)
         params = app_params(n_agents, social_weight, information, topology, influencer,
                             bridge_share, weights, stubborn_share, truth, noise, noise_level,
-                            revision)
+                            revision, community_error)
         self.seed, self.seed_problem = app_parts.seed_or_default(seed, DEFAULTS["seed"])
         self.problems = [self.seed_problem, self.revision_problem]
         self.controls = {"n_agents": params.n_agents, "social_weight": params.social_weight,
@@ -278,9 +291,27 @@ class EstimationApp(CrowdEstimation):
                          "weights": weights, "stubborn_share": params.stubborn_share,
                          "truth": params.truth, "noise": noise,
                          "noise_level": float(noise_level), "revision": revision,
-                         "seed": self.seed}
+                         "community_error": float(community_error), "seed": self.seed}
         super().__init__(rng=self.seed, **params.model_dump())
         self.layout = layout(params.n_agents, params.network.kind)
+        #: Each agent's community (the communities topology), else None.
+        self.communities = (communities(params.n_agents, COMMUNITIES)
+                            if params.network.kind == "stochastic_block" else None)
+        #: Per step, the communities' measures (:func:`sim.metrics.group_metrics`).
+        self.community_record: dict[str, list[float]] = {name: [] for name in GROUP_METRICS}
+        self._record_communities()
+
+    def step(self) -> None:
+        """One round of revision, then the communities' measures."""
+        super().step()
+        self._record_communities()
+
+    def _record_communities(self) -> None:
+        if self.communities is None:
+            return
+        values = group_metrics(self.estimates, self.truth, self.communities)
+        for name, value in values.items():
+            self.community_record[name].append(float(value))
 
 
 def layout(n: int, kind: str) -> np.ndarray:
@@ -356,9 +387,20 @@ class CrowdView(app_parts.LiveFigure):
                     colors="0.55", linewidths=0.4 if many else 0.7,
                     alpha=0.12 if many else 0.6, zorder=1))
             size = float(np.clip(4000 / p.n_agents, 10, 120))
+            grouped = model.communities is not None
+            # with communities, each agent is ringed in its community's colour
+            rings = ([COMMUNITY_COLOURS[g % len(COMMUNITY_COLOURS)] for g in model.communities]
+                     if grouped else "0.25")
             self.nodes = self.animate(ax.scatter(
                 pos[:, 0], pos[:, 1], c=model.estimates, cmap=_CMAP, norm=norm, s=size,
-                edgecolors="0.25", linewidths=0.6, zorder=2))
+                edgecolors=rings, linewidths=1.8 if grouped else 0.6, zorder=2))
+            if grouped:
+                for g in range(COMMUNITIES):
+                    centre = pos[model.communities == g].mean(axis=0)
+                    ax.text(*centre, f"C{g + 1}", ha="center", va="center", fontsize=9,
+                            fontweight="bold", color=COMMUNITY_COLOURS[g], zorder=4,
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                  "alpha": 0.85})
             if p.n_influencers:
                 ax.scatter(pos[:1, 0], pos[:1, 1], s=size * 3.2, facecolors="none",
                            edgecolors="black", linewidths=2.0, zorder=3)
@@ -384,6 +426,8 @@ class CrowdView(app_parts.LiveFigure):
                             title="colour: estimate,\nblue below the\ntruth, red above\n\n"
                                   "on the colour bar:", title_fontsize=9)
             what = _WHAT_THEY_SEE[p.information]
+            if grouped:
+                what += "; ring: community"
             self.fig.text(0.01, 0.96, f"The agents now: {what}", fontsize=10, va="top")
 
     def update(self, model: EstimationApp) -> None:
@@ -475,6 +519,17 @@ class TrajectoryView(app_parts.LiveFigure):
                 "diversity": bottom.plot([], [], color=PALETTE[2], linewidth=1.6,
                                          label="diversity")[0],
             }
+            self.grouped = model.communities is not None
+            if self.grouped:  # the communities' own means, and where the diversity lies
+                self.lines["error_of_group_means"] = top.plot(
+                    [], [], color=PALETTE[4], linewidth=1.6, linestyle="-.",
+                    label="error of the communities' means")[0]
+                self.lines["within_group_diversity"] = bottom.plot(
+                    [], [], color=PALETTE[2], linewidth=1.4, linestyle="--",
+                    label="within communities")[0]
+                self.lines["between_group_diversity"] = bottom.plot(
+                    [], [], color=PALETTE[4], linewidth=1.4, linestyle="-.",
+                    label="between communities")[0]
             self.animate(*self.lines.values())
             top.set_xlim(0, 10)
             top.set_ylim(0, 1)
@@ -491,7 +546,7 @@ class TrajectoryView(app_parts.LiveFigure):
                           va="top")
 
     def update(self, model: EstimationApp) -> None:
-        data = model.datacollector.model_vars
+        data = {**model.datacollector.model_vars, **model.community_record}
         steps = np.arange(len(data["diversity"]))
         markers = "o" if len(steps) <= 60 else ""
         for name, line in self.lines.items():
@@ -499,8 +554,9 @@ class TrajectoryView(app_parts.LiveFigure):
             line.set_marker(markers)
             line.set_markersize(3)
         self.grow(self.error_ax, "x", float(steps[-1]) if len(steps) else 0.0, floor=10)
-        self.grow(self.error_ax, "y", 1.05 * max(max(data["error_of_mean"]),
-                                                  max(data["error_of_median"])))
+        errors = ["error_of_mean", "error_of_median"] + (
+            ["error_of_group_means"] if self.grouped else [])
+        self.grow(self.error_ax, "y", 1.05 * max(max(data[name]) for name in errors))
         self.grow(self.diversity_ax, "y", 1.05 * max(data["diversity"]))
 
 
@@ -519,13 +575,21 @@ def StepSummary(model: EstimationApp):
     p = model.params
     topology = c["topology"] if p.information == "neighbours" else "no network"
     if p.network.kind == "stochastic_block":
-        topology += f", bridge share {c['bridge_share']:.2f}"
+        topology += (f", bridge share {c['bridge_share']:.2f}, community-shared error "
+                     f"ρ {c['community_error']:.2f}")
     with app_parts.summary_column(f"Step {model.steps}", model.problems,
                                   app_parts.reset_note("crowd")):
         solara.Text(f"error of the mean {data['error_of_mean'][-1]:.2f} lb · error of the "
                     f"median {data['error_of_median'][-1]:.2f} lb · diversity "
                     f"{data['diversity'][-1]:.1f} lb² · mean individual error "
                     f"{data['mean_individual_error'][-1]:.1f} lb")
+        if model.communities is not None:
+            record = model.community_record
+            solara.Text(f"error of the communities' own means "
+                        f"{record['error_of_group_means'][-1]:.2f} lb (at the start "
+                        f"{record['error_of_group_means'][0]:.2f}) · diversity within "
+                        f"communities {record['within_group_diversity'][-1]:.1f} lb², "
+                        f"between them {record['between_group_diversity'][-1]:.1f} lb²")
         solara.Text(f"{c['n_agents']} agents · social weight {c['social_weight']:.2f} "
                     f"({c['weights']}) · stubborn {c['stubborn_share']:.0%} · information: "
                     f"{c['information']} · topology: {topology} · influencer: "
@@ -552,6 +616,11 @@ model_params: dict = {
     "bridge_share": {"type": "SliderFloat", "value": DEFAULTS["bridge_share"],
                      "label": "Bridge share", "min": 0.0, "max": 0.5, "step": 0.01,
                      "help": "communities: share of each agent's ties to other communities"},
+    "community_error": {"type": "SliderFloat", "value": DEFAULTS["community_error"],
+                        "label": "Community-shared error ρ", "min": 0.0, "max": 0.95,
+                        "step": 0.05,
+                        "help": "communities: share of each agent's error common to its "
+                                "community (independent between communities)"},
     "influencer": {"type": "Select", "value": DEFAULTS["influencer"], "label": "Influencer",
                    "values": list(INFLUENCERS)},
     "truth": {"type": "SliderInt", "value": DEFAULTS["truth"], "label": "Truth (lb)",

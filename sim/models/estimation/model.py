@@ -91,7 +91,7 @@ from mesa.discrete_space import Network
 from sim import aggregate, metrics
 from sim.models.base import SeededModel
 from sim.models.estimation.agents import Estimator
-from sim.models.estimation.beliefs import standard_error
+from sim.models.estimation.beliefs import group_of, standard_error
 from sim.models.estimation.params import EstimationParams
 from sim.models.estimation.rules import (
     NO_INFO,
@@ -162,7 +162,7 @@ class CrowdEstimation(SeededModel):
                         if p.network.kind != "none" else None)
         Estimator.create_agents(
             self, p.n_agents, index=list(range(p.n_agents)),
-            group=[(i * p.n_groups) // p.n_agents for i in range(p.n_agents)])
+            group=[group_of(i, p.n_agents, p.n_groups) for i in range(p.n_agents)])
         self.crowd = list(self.agents)  # index order: agents are created in order
         if self.network is not None:
             for agent in self.crowd:
