@@ -600,12 +600,41 @@ def test_bulk_run_seeds_equal_seed_sequence(base_seed):
 def test_the_default_starts_workers_only_when_the_work_outweighs_their_start_up(monkeypatch):
     from sim.sweep import runner
 
-    monkeypatch.setattr(runner, "free_cores", lambda: 4)
+    monkeypatch.setattr(runner, "free_cores", lambda since=None: 4)
     start_up = runner.WORKER_START_SECONDS * runner.START_WORKERS_AFTER
     assert runner._workers_worth_starting(0.9 * start_up) == 0
     assert runner._workers_worth_starting(1.1 * start_up) == 3  # the other free cores
-    monkeypatch.setattr(runner, "free_cores", lambda: 1)  # a busy machine
+    monkeypatch.setattr(runner, "free_cores", lambda since=None: 1)  # a busy machine
     assert runner._workers_worth_starting(100 * start_up) == 0
+
+
+@pytest.mark.parametrize(("idle_share", "expected"), [(0.0, 1), (0.1, 1), (0.2, 2), (0.5, 3),
+                                                      (0.75, 4), (1.0, 4)])
+def test_free_cores_counts_the_cores_the_machine_left_idle_while_this_process_computed(
+        monkeypatch, idle_share, expected):
+    """4 CPUs, this process busy on one: it and the cores the machine left idle (the idle
+    share of all 4, rounded) are free, whatever the lagging load average says."""
+    from sim.sweep import runner
+
+    monkeypatch.setattr(runner, "_cpu_count", lambda: 4)
+    monkeypatch.setattr(runner, "_machine_cpus", lambda: 4)
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: (4.0, 4.0, 4.0))
+    total = 400  # 1 s of 4 CPUs at 100 ticks per second
+    monkeypatch.setattr(runner, "cpu_times", lambda: (1000 + round(idle_share * total),
+                                                      5000 + total))
+    assert runner.free_cores((1000, 5000)) == expected
+    assert runner.free_cores() == 1  # the load average: 4 busy of 4
+
+
+def test_free_cores_falls_back_on_the_load_average_over_a_short_window(monkeypatch):
+    from sim.sweep import runner
+
+    monkeypatch.setattr(runner, "_cpu_count", lambda: 2)
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(runner, "cpu_times", lambda: (1000, 5005))  # 5 ticks: too few
+    assert runner.free_cores((1000, 5000)) == 2
+    monkeypatch.setattr(runner, "cpu_times", lambda: None)  # no /proc/stat
+    assert runner.free_cores((1000, 5000)) == 2
 
 
 def test_a_small_default_sweep_runs_in_this_process(tmp_path, reference):
@@ -625,7 +654,7 @@ def test_the_default_with_workers_started_gives_the_same_results(tmp_path, refer
 
     config, expected = reference
     monkeypatch.setattr(runner, "MEASURE_SECONDS", 0.0)
-    monkeypatch.setattr(runner, "_workers_worth_starting", lambda seconds_left: 1)
+    monkeypatch.setattr(runner, "_workers_worth_starting", lambda seconds_left, since=None: 1)
     report = sweep(tmp_path, config, workers=None, chunk_size=10)
     assert report.done == 240
     session = results.read_manifest(tmp_path)["timings"]["sessions"][-1]

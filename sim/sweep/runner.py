@@ -50,7 +50,8 @@ from sim.sweep.store import CHUNK_RECORDS, SweepStore
 from sim.sweep.worker import ChunkResult, ChunkTask, PointRuns, init_worker, run_chunk
 
 __all__ = ["run_sweep", "plan_chunks", "auto_chunk_size", "connect", "SweepReport",
-           "MANIFEST_FORMAT", "terminate_pool", "no_workers_timeout", "free_cores"]
+           "MANIFEST_FORMAT", "terminate_pool", "no_workers_timeout", "free_cores",
+           "cpu_times"]
 
 MANIFEST_FORMAT = "crowdsim-sweep/1"
 #: A chunk should take about this long (seconds): long enough to hide the cost of sending
@@ -60,10 +61,10 @@ TARGET_CHUNK_SECONDS = 0.25
 MIN_CHUNKS = 16
 MAX_CHUNK_SIZE = 100_000
 #: Seconds from spawning a worker process to its first chunk running (interpreter, imports,
-#: loading the numba cache), when it has a core to itself: 2.5-3.5 s measured on a 2-core
-#: machine (``benchmarks/bench_sweep.py``, "2 spawned workers up"); slower disks and bigger
-#: caches only make it longer.
-WORKER_START_SECONDS = 3.0
+#: loading the numba cache), when it has a core to itself: 1.2 s measured on a quiet 2-core
+#: machine (``benchmarks/bench_sweep.py``, "2 spawned workers up", 2026-12), 2.5-3.5 s
+#: before the lean imports of issue 14; slower disks and bigger caches make it longer.
+WORKER_START_SECONDS = 1.5
 #: With no --workers the sweep starts in this process and measures its own speed on at
 #: least this many seconds of chunks (the models' cost estimates are rough) ...
 MEASURE_SECONDS = 0.2
@@ -71,6 +72,9 @@ MEASURE_SECONDS = 0.2
 #: this process alone more than this many worker start-ups: while they start this process
 #: keeps computing, so they pay only if there is enough work left to share afterwards.
 START_WORKERS_AFTER = 2.0
+#: Fewest clock ticks (summed over the cores) over which :func:`free_cores` trusts the
+#: machine's measured idle time rather than the load average: 0.1 s of 2 cores at 100 Hz.
+MIN_IDLE_TICKS = 20
 #: A local worker process that dies (e.g. killed for memory) is replaced this many times.
 MAX_POOL_RESTARTS = 2
 #: The manifest is rewritten at most this often (seconds) while chunks complete, and at most
@@ -218,6 +222,7 @@ def _in_local_processes(tasks: list[ChunkTask], workers: int | None, stop: StopS
     workers_up = False
     restarts = 0
     measured_runs, measured_seconds = 0, 0.0
+    measured_from = cpu_times() if deciding else None  # the machine's idle time from here
     try:
         while queue or any(task.index not in done for task in in_flight.values()):
             if stop.received is not None:
@@ -304,7 +309,7 @@ def _in_local_processes(tasks: list[ChunkTask], workers: int | None, stop: StopS
                 if measured_seconds >= MEASURE_SECONDS and queue:
                     deciding = False
                     left = sum(t.n_runs for t in queue) * measured_seconds / measured_runs
-                    spawned = _workers_worth_starting(left)
+                    spawned = _workers_worth_starting(left, measured_from)
                     if spawned:
                         pool = _start_pool(spawned)
                         restore_threads = _leave_cores(spawned)
@@ -339,17 +344,28 @@ def _start_pool(workers: int):
                                initializer=init_worker, initargs=(os.getpid(),))
 
 
-def free_cores() -> int:
-    """Cores this process may compute on now: those it may run on
-    (:func:`os.sched_getaffinity`) less those other processes keep busy (the 1-minute load
-    average, rounded), at least 1.
+def free_cores(since: tuple[int, int] | None = None) -> int:
+    """Cores this process may compute on now, at least 1.
+
+    With ``since`` (:func:`cpu_times` taken while this process computed since then, as the
+    default executor measures its speed): this process's core plus the cores the whole
+    machine left idle over that window (``/proc/stat``; bounded by the cores this process
+    may run on, :func:`os.sched_getaffinity`). Otherwise, or where ``/proc/stat`` is not
+    there: the cores it may run on less the 1-minute load average, rounded; the load average
+    lags by a minute, so it still counts processes that have just ended.
 
     Examples
     --------
     >>> 1 <= free_cores() <= (os.cpu_count() or 1)
     True
+    >>> 1 <= free_cores(cpu_times()) <= (os.cpu_count() or 1)
+    True
     """
     usable = _cpu_count()
+    now = cpu_times() if since is not None else None
+    if now is not None and since is not None and now[1] - since[1] >= MIN_IDLE_TICKS:
+        idle_cores = (now[0] - since[0]) / (now[1] - since[1]) * _machine_cpus()
+        return max(1, min(usable, 1 + math.floor(idle_cores + 0.5)))
     try:
         busy = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average (Windows): trust the affinity mask
@@ -357,13 +373,34 @@ def free_cores() -> int:
     return max(1, min(usable, math.floor(usable - busy + 0.5)))
 
 
-def _workers_worth_starting(seconds_left: float) -> int:
+def cpu_times() -> tuple[int, int] | None:
+    """The machine's idle and total CPU time so far, in clock ticks summed over its cores
+    (the ``cpu`` line of ``/proc/stat``; waiting for I/O counts as idle); None where there
+    is no ``/proc/stat``."""
+    try:
+        with open("/proc/stat", "rb") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != b"cpu" or len(fields) < 6:
+        return None
+    ticks = [int(f) for f in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    return ticks[3] + ticks[4], sum(ticks)
+
+
+def _machine_cpus() -> int:
+    """CPUs ``/proc/stat``'s ``cpu`` line sums over (all of the machine's online CPUs)."""
+    return os.cpu_count() or 1
+
+
+def _workers_worth_starting(seconds_left: float, since: tuple[int, int] | None = None) -> int:
     """Worker processes to start for work that would take this process ``seconds_left``
-    alone: one per free core besides this process's, or none if the work left is less than
-    :data:`START_WORKERS_AFTER` start-ups (:data:`WORKER_START_SECONDS`)."""
+    alone: one per free core besides this process's (:func:`free_cores` over the window
+    ``since``), or none if the work left is less than :data:`START_WORKERS_AFTER` start-ups
+    (:data:`WORKER_START_SECONDS`)."""
     if seconds_left < START_WORKERS_AFTER * WORKER_START_SECONDS:
         return 0
-    return free_cores() - 1
+    return free_cores(since) - 1
 
 
 def _stop_pool(pool, pending) -> list:
