@@ -16,6 +16,7 @@ from pydantic import Field
 from experiments._crossprediction import Abc, calibrate_cached, spec_path
 from experiments._runner import Engine
 from sim.config import ConfigError, Strict, check_params
+from sim.inference.output import DATASET_NAMES, RULE_NAMES
 from sim.inference.rulesets import RULE_SETS
 from sim.models.estimation import EstimationParams
 from sim.models.estimation.beliefs import MULTIPLICATIVE_FAMILIES
@@ -116,8 +117,11 @@ def calibrated_settings(crowd, record: dict | None) -> dict:
 
 
 def calibrated_name(calibrated: Calibrated, record: dict) -> str:
-    """The calibrated regime's name as readers see it."""
-    return calibrated.name or f"rules calibrated on {record['dataset']} ({record['model']})"
+    """The calibrated regime's name as readers see it: the dataset and rule set by the names
+    a reader knows (:data:`sim.inference.output.DATASET_NAMES`, ``RULE_NAMES``)."""
+    dataset = DATASET_NAMES.get(record["dataset"], record["dataset"])
+    rules = RULE_NAMES.get(record["model"], record["model"])
+    return calibrated.name or f"rules calibrated on {dataset}: {rules}"
 
 
 def calibrated_regime(engine: Engine, calibrated: Calibrated, crowd, taken, file: str,

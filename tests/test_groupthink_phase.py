@@ -184,7 +184,7 @@ def test_the_calibrated_regime_runs_the_fitted_rules_in_log_space(tmp_path):
     assert (out / "calibration.json").is_file()
     calibration = summary["calibration"]
     name = calibration["regime"]
-    assert name == "rules calibrated on becker2017 (degroot)"
+    assert name == "rules calibrated on Becker et al. (2017): DeGroot averaging"
     assert list(summary["regimes"]) == ["constant", name]
     ours = points[points.regime == name]
     assert (ours.noise == "lognormal").all() and (ours.revision_space == "log").all()
