@@ -72,7 +72,12 @@ def test_a_sweep_warms_only_the_kernels_its_points_run():
     private = [{"n_agents": 100, "noise_scale": s} for s in (1.0, 2.0)]
     assert model.warm_for_sweep(private) == ["private estimates"]
     mixed = [*private, {"n_agents": 30, "rounds": 2, "information": "full"}]
-    assert model.warm_for_sweep(mixed) == ["private estimates", "influence rounds"]
+    full = "influence rounds (full information)"
+    assert model.warm_for_sweep(mixed) == ["private estimates", full]
+    # each path of the rounds compiles on its own: a sweep warms the paths it runs
+    deffuant = [*mixed, {"n_agents": 30, "rounds": 2, "information": "full", "rule": "deffuant"}]
+    assert model.warm_for_sweep(deffuant) == ["private estimates", full,
+                                              "influence rounds (Deffuant)"]
     # an invalid point is left out (its runs fail and are recorded by the worker)
     assert model.warm_for_sweep([{"n_agents": -1}]) == []
 
@@ -82,7 +87,7 @@ def test_crowdsim_warm_fills_the_cache_and_is_fast_when_warm():
     # the first run compiles whatever is not cached yet (nothing after `make test`'s set-up)
     first = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
     lines = first.stdout.strip().splitlines()
-    assert lines[0].startswith("estimation: private estimates, influence rounds, ")
+    assert lines[0].startswith("estimation: private estimates, influence rounds (")
     assert "on watts_strogatz" in lines[0] and lines[-1].startswith("numba's cache is warm")
     started = time.perf_counter()
     subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)

@@ -42,6 +42,13 @@ Fast paths
     takes the general per-agent path instead (:func:`_average_rows`), and so does every agent
     under ``signal_space="shown"``
     (:func:`~sim.models.estimation.rules.shown_signal`).
+Compiled paths
+    The rounds take one of seven paths (:data:`PATH_NAMES`: drift, the neighbours' mean, the
+    board under aggregate information, the blocked full-information sums, the general
+    per-agent average, Deffuant, answering in turn), chosen in Python from the settings
+    (:func:`rounds_path`) and compiled each on its own (:func:`_rounds`), so that a batch
+    compiles only its path's round functions: about half the cold start of compiling them
+    all. :func:`evolve` chooses at run time and compiles every path.
 """
 
 from __future__ import annotations
@@ -98,7 +105,7 @@ from sim.networks import build as build_network
 from sim.networks import empty as empty_network
 
 __all__ = ["CrowdBatch", "GroupBatch", "draw_crowd", "evolve", "evolve_with_truth",
-           "run_replicate", "simulate_crowds", "simulate_groups", "run_group"]
+           "rounds_path", "run_replicate", "simulate_crowds", "simulate_groups", "run_group"]
 
 # Numba links the parallel rounds into the compiled functions that call them, and those call
 # numba's thread pool through symbols registered when the threading layer starts. A caller
@@ -400,6 +407,60 @@ def _full_rows(start, stop, x, y, social_weights, influence, log_space, epsilon,
             for j in range(i0, i0 + m):
                 prefix_total, prefix_weight = add_seen(prefix_total, prefix_weight, y[j],
                                                        influence[j], True)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _full_rows_parallel(x, y, social_weights, influence, log_space, epsilon, x_next,
+                        n_chunks):
+    """:func:`_full_rows` over all agents in ``n_chunks`` chunks in parallel, each an early
+    and a late range of agents, as :func:`_average_rows_parallel` deals them."""
+    n = x.shape[0]
+    halves = 2 * n_chunks
+    for c in prange(n_chunks):
+        _full_rows(c * n // halves, (c + 1) * n // halves, x, y, social_weights, influence,
+                   log_space, epsilon, x_next)
+        _full_rows((halves - 1 - c) * n // halves, (halves - c) * n // halves, x, y,
+                   social_weights, influence, log_space, epsilon, x_next)
+
+
+@njit(cache=True, nogil=True)
+def _aggregate_rows(start, stop, settings, x, y, social_weights, influence, totals,
+                    sorted_board, x_next, later, x_first):
+    """The aggregate branch of :func:`_average_rows` alone (agents ``start .. stop - 1``
+    seeing the board), compiled without the other conditions' signals."""
+    n = x.shape[0]
+    for i in range(start, stop):
+        y_s, found = aggregate_signal(x[i], y[i], influence[i], n, settings.signal,
+                                      settings.log_space, settings.epsilon, totals,
+                                      sorted_board)
+        x_next[i] = revise_agent(x[i], y[i], y_s, found, social_weights[i], later, x_first[i],
+                                 settings.later_weight_factor, settings.distance_scale,
+                                 settings.asymmetry, settings.anchoring, settings.log_space)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _aggregate_rows_parallel(settings, x, y, social_weights, influence, totals, sorted_board,
+                             x_next, n_chunks, later, x_first):
+    """:func:`_aggregate_rows` over all agents, ``n_chunks`` contiguous chunks in parallel."""
+    n = x.shape[0]
+    for c in prange(n_chunks):
+        _aggregate_rows(c * n // n_chunks, (c + 1) * n // n_chunks, settings, x, y,
+                        social_weights, influence, totals, sorted_board, x_next, later,
+                        x_first)
+
+
+@njit(cache=True, nogil=True)
+def _aggregate_round(settings, x, y, social_weights, influence, x_next, parallel, n_chunks,
+                     later, x_first):
+    """:func:`_average_round` under ``information="aggregate"``: the board's totals, then
+    every agent's revision (:func:`_aggregate_rows`)."""
+    totals, sorted_board = board_totals(x, influence, settings.signal)
+    if parallel:
+        _aggregate_rows_parallel(settings, x, y, social_weights, influence, totals,
+                                 sorted_board, x_next, n_chunks, later, x_first)
+    else:
+        _aggregate_rows(0, x.shape[0], settings, x, y, social_weights, influence, totals,
+                        sorted_board, x_next, later, x_first)
 
 
 @njit(cache=True, nogil=True)
@@ -774,7 +835,8 @@ def evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_
     order. ``record_rounds`` (ascending) says which rounds (0 = private estimates) are copied
     into ``record_out``. ``parallel_ok`` lets large synchronous rounds use numba's threads
     (False when replicates already run on several threads); the result is the same either
-    way.
+    way. Compiles every path of the rounds (see :func:`_rounds`); the batch runners compile
+    only the path of their settings.
 
     Examples
     --------
@@ -796,10 +858,104 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
                       record_rounds, record_out, social_weights_out, parallel_ok):
     """:func:`evolve` with the truth (accuracy weights, drift) and the biased influencers'
     announced value given explicitly instead of ``settings.truth`` and
-    ``settings.influencer_estimate`` (:func:`simulate_groups`: one settings record, one
-    truth per group)."""
+    ``settings.influencer_estimate``. Picks the path at run time, as :func:`rounds_path`
+    does in Python."""
+    path = _path_index(settings, general_revision(settings.later_weight_factor,
+                                                  settings.anchoring, settings.distance_scale,
+                                                  settings.asymmetry))
+    args = (rng, settings, truth, influencer_estimate, x, indptr, indices, record_rounds,
+            record_out, social_weights_out, parallel_ok)
+    if path == PATH_DRIFT:
+        _evolve_path(*args, 0, None, None, None, None, None, None)
+    elif path == PATH_NEIGHBOURS:
+        _evolve_path(*args, None, 0, None, None, None, None, None)
+    elif path == PATH_AGGREGATE:
+        _evolve_path(*args, None, None, 0, None, None, None, None)
+    elif path == PATH_FULL:
+        _evolve_path(*args, None, None, None, 0, None, None, None)
+    elif path == PATH_AVERAGE:
+        _evolve_path(*args, None, None, None, None, 0, None, None)
+    elif path == PATH_DEFFUANT:
+        _evolve_path(*args, None, None, None, None, None, 0, None)
+    else:
+        _evolve_path(*args, None, None, None, None, None, None, 0)
+
+
+# The paths of the rounds, each compiled on its own (issue 14: a sweep compiles the rules it
+# uses). A path is chosen by seven markers, exactly one of them an integer and the others
+# None: numba's dead-branch pruning removes the branches of the None markers before typing,
+# so a specialisation compiles only its path's round functions, and it is cached to disk
+# like any other signature (a function passed as an argument would not be: its type holds
+# the dispatcher's identity, a cache miss in every process; checked on numba 0.68).
+(PATH_DRIFT, PATH_NEIGHBOURS, PATH_AGGREGATE, PATH_FULL, PATH_AVERAGE, PATH_DEFFUANT,
+ PATH_SEQUENTIAL) = range(7)
+#: The paths' names as ``crowdsim warm`` lists them, in the order of the markers.
+PATH_NAMES = ("drift", "neighbours' mean", "aggregate", "full information",
+              "general revision", "Deffuant", "sequential")
+
+
+@njit(cache=True, nogil=True)
+def _path_index(settings, general):
+    """The path of the rounds :func:`_rounds` takes under ``settings`` (``PATH_*``);
+    ``general``: :func:`~sim.models.estimation.rules.general_revision` of ``settings``."""
+    if settings.information == NO_INFO and (settings.drift > 0.0 or settings.drift_noise > 0.0):
+        return PATH_DRIFT
+    if settings.rule == RULE_AVERAGE:
+        # the neighbours' mean, with or without a confidence bound (DeGroot, Hegselmann-Krause)
+        if (settings.information == NEIGHBOURS and not settings.reach_all and not general
+                and not settings.shown_signal):
+            return PATH_NEIGHBOURS
+        if settings.information == AGGREGATE:
+            return PATH_AGGREGATE
+        if settings.information == FULL and not settings.shown_signal and not general:
+            return PATH_FULL  # the blocked sums of _full_rows
+        return PATH_AVERAGE
+    if settings.rule == RULE_DEFFUANT:
+        return PATH_DEFFUANT
+    return PATH_SEQUENTIAL
+
+
+def rounds_path(settings: RuleSettings) -> tuple:
+    """The markers of the path ``settings`` take (see :func:`_rounds`), for the batch
+    runners: ``(drift, neighbours, aggregate, full, average, deffuant, sequential)``, 0 for
+    the path, None for the others.
+
+    >>> rounds_path(EstimationParams(rounds=1, information="full").rule_settings())
+    (None, None, None, 0, None, None, None)
+    """
+    markers = [None] * 7
+    # the Python functions: no compilation to choose what to compile
+    general = general_revision.py_func(settings.later_weight_factor, settings.anchoring,
+                                       settings.distance_scale, settings.asymmetry)
+    markers[_path_index.py_func(settings, general)] = 0
+    return tuple(markers)
+
+
+@njit(cache=True, nogil=True)
+def _evolve_path(rng, settings, truth, influencer_estimate, x, indptr, indices,
+                 record_rounds, record_out, social_weights_out, parallel_ok, drift, fast,
+                 aggregate, full, average, deffuant, sequential):
+    """:func:`evolve_with_truth` on one path (see :func:`_rounds`)."""
     slot = before_rounds(rng, settings, truth, influencer_estimate, x, record_rounds,
                          record_out, social_weights_out)
+    _rounds(rng, settings, truth, x, indptr, indices, record_rounds, record_out,
+            social_weights_out, parallel_ok, slot, drift, fast, aggregate, full, average,
+            deffuant, sequential)
+
+
+@njit(cache=True, nogil=True)
+def _rounds(rng, settings, truth, x, indptr, indices, record_rounds, record_out,
+            social_weights_out, parallel_ok, slot, drift, fast, aggregate, full, average,
+            deffuant, sequential):
+    """The rounds of :func:`evolve_with_truth` after :func:`before_rounds` (``slot``: the next
+    row of ``record_out``), on the path whose marker is not None: ``drift``
+    (:func:`_drift_round`, no social information), ``fast`` (the neighbours' mean, DeGroot
+    or Hegselmann-Krause, :func:`_neighbour_rows`), ``aggregate`` (synchronous rounds seeing
+    the board, :func:`_aggregate_round`), ``full`` (the blocked sums of :func:`_full_rows`),
+    ``average`` (any other synchronous round, :func:`_average_round`), ``deffuant``
+    (:func:`_deffuant_round`) or ``sequential`` (:func:`_sequential_round`). The markers
+    are the path of ``settings`` (:func:`rounds_path`); each ``if marker is not None`` is
+    resolved when compiling."""
     rounds = settings.rounds
     if rounds == 0:
         return
@@ -811,8 +967,6 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
         influence[i] = settings.influencer_weight
     rule = settings.rule
     information = settings.information
-    general = general_revision(settings.later_weight_factor, settings.anchoring,
-                               settings.distance_scale, settings.asymmetry)
     drifting = information == NO_INFO and (settings.drift > 0.0 or settings.drift_noise > 0.0)
     # the first answers (after any influencer override), read by anchoring and drift
     x_first = x.copy() if settings.anchoring > 0.0 or drifting else x
@@ -821,11 +975,10 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
     # linear space the revision-space view y is x itself, in log space one buffer.
     other = np.empty_like(x) if rule == RULE_AVERAGE and not drifting else x[:0]
     y_buffer = np.empty_like(x) if log_space else x[:0]
-    # the neighbours' mean, with or without a confidence bound (DeGroot, Hegselmann-Krause)
-    fast = (information == NEIGHBOURS and not settings.reach_all and not general
-            and not settings.shown_signal)
     weighted = _is_weighted(influence)
-    prefetch = fast and rule == RULE_AVERAGE and _worth_prefetching(indptr, indices)
+    prefetch = False
+    if fast is not None:
+        prefetch = _worth_prefetching(indptr, indices)
     work = n  # per round: agents plus what they read
     n_chunks = _n_chunks(n)
     if information == NEIGHBOURS:
@@ -839,37 +992,49 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
     swapped = False
     for r in range(1, rounds + 1):
         later = r >= 2
-        if drifting:
+        if drift is not None:
             _drift_round(rng, settings, truth, cur, x_first, n_fixed)
-            if slot < record_rounds.shape[0] and record_rounds[slot] == r:
-                record_out[slot, :] = cur
-                slot += 1
-            continue
         y = cur
-        if log_space and rule != RULE_DEFFUANT:
+        if log_space and (fast is not None or aggregate is not None or full is not None
+                          or average is not None or sequential is not None):
             y = y_buffer
             if parallel:
                 _into_space_parallel(cur, log_space, y)
             else:
                 _into_space(cur, log_space, y)
-        if rule == RULE_AVERAGE:
-            if fast:
-                if parallel:
-                    _neighbour_rows_parallel(cur, y, social_weights_out, influence, weighted,
-                                             log_space, settings.epsilon, indptr, indices,
-                                             nxt, prefetch, n_chunks)
-                else:
-                    _neighbour_rows(0, n, cur, y, social_weights_out, influence, weighted,
-                                    log_space, settings.epsilon, indptr, indices, nxt,
-                                    prefetch)
+        if fast is not None:
+            if parallel:
+                _neighbour_rows_parallel(cur, y, social_weights_out, influence, weighted,
+                                         log_space, settings.epsilon, indptr, indices,
+                                         nxt, prefetch, n_chunks)
             else:
-                _average_round(settings, cur, y, social_weights_out, influence, indptr,
-                               indices, nxt, parallel, n_chunks, later, x_first)
+                _neighbour_rows(0, n, cur, y, social_weights_out, influence, weighted,
+                                log_space, settings.epsilon, indptr, indices, nxt,
+                                prefetch)
             cur, nxt = nxt, cur
             swapped = not swapped
-        elif rule == RULE_DEFFUANT:
+        if aggregate is not None:
+            _aggregate_round(settings, cur, y, social_weights_out, influence, nxt, parallel,
+                             n_chunks, later, x_first)
+            cur, nxt = nxt, cur
+            swapped = not swapped
+        if full is not None:
+            if parallel:
+                _full_rows_parallel(cur, y, social_weights_out, influence, log_space,
+                                    settings.epsilon, nxt, n_chunks)
+            else:
+                _full_rows(0, n, cur, y, social_weights_out, influence, log_space,
+                           settings.epsilon, nxt)
+            cur, nxt = nxt, cur
+            swapped = not swapped
+        if average is not None:
+            _average_round(settings, cur, y, social_weights_out, influence, indptr,
+                           indices, nxt, parallel, n_chunks, later, x_first)
+            cur, nxt = nxt, cur
+            swapped = not swapped
+        if deffuant is not None:
             _deffuant_round(rng, settings, cur, social_weights_out, indptr, indices)
-        else:
+        if sequential is not None:
             _sequential_round(settings, cur, y, social_weights_out, influence, indptr,
                               indices, later, x_first)
         if slot < record_rounds.shape[0] and record_rounds[slot] == r:
@@ -881,8 +1046,10 @@ def evolve_with_truth(rng, settings, truth, influencer_estimate, x, indptr, indi
 
 @njit(cache=True, nogil=True)
 def _run_crowd(rng, settings_values, x, multipliers_out, indptr, indices, record_rounds,
-               record_out, social_weights_out, parallel_ok):
-    """:func:`draw_crowd` then :func:`evolve` in one compiled call (one Generator unboxing).
+               record_out, social_weights_out, parallel_ok, drift, fast, aggregate, full,
+               average, deffuant, sequential):
+    """:func:`draw_crowd` then the rounds on the path of the markers (:func:`rounds_path`)
+    in one compiled call (one Generator unboxing).
 
     ``settings_values`` is ``tuple(settings)``: numba unboxes a plain tuple a few
     microseconds faster than a named one, which is a few per cent of a replicate of 1,000
@@ -890,8 +1057,9 @@ def _run_crowd(rng, settings_values, x, multipliers_out, indptr, indices, record
     """
     settings = RuleSettings(*settings_values)
     draw_crowd(rng, settings, x, multipliers_out)
-    evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
-           parallel_ok)
+    _evolve_path(rng, settings, settings.truth, settings.influencer_estimate, x, indptr,
+                 indices, record_rounds, record_out, social_weights_out, parallel_ok, drift,
+                 fast, aggregate, full, average, deffuant, sequential)
 
 
 @njit(cache=True, nogil=True)
@@ -907,11 +1075,14 @@ def _run_private_crowd(rng, settings_values, x, multipliers_out, record_rounds, 
 
 @njit(cache=True, nogil=True)
 def _run_observed(rng, settings_values, x, indptr, indices, record_rounds, record_out,
-                  social_weights_out, parallel_ok):
-    """:func:`evolve` from observed first answers ``x`` (no private-belief draws)."""
+                  social_weights_out, parallel_ok, drift, fast, aggregate, full, average,
+                  deffuant, sequential):
+    """:func:`evolve` from observed first answers ``x`` (no private-belief draws), on the
+    path of the markers (:func:`rounds_path`)."""
     settings = RuleSettings(*settings_values)
-    evolve(rng, settings, x, indptr, indices, record_rounds, record_out, social_weights_out,
-           parallel_ok)
+    _evolve_path(rng, settings, settings.truth, settings.influencer_estimate, x, indptr,
+                 indices, record_rounds, record_out, social_weights_out, parallel_ok, drift,
+                 fast, aggregate, full, average, deffuant, sequential)
 
 
 @njit(cache=True, nogil=True)
@@ -932,7 +1103,7 @@ def _start_replicate(rng, words, flags, order, states, r, settings, groups, comm
 @njit(cache=True, nogil=True)
 def _run_crowds(rng, words, flags, order, states, first, stop, settings_values, indptr,
                 indices, record_rounds, starts, trajectory, multipliers, social_weights,
-                parallel_ok):
+                parallel_ok, drift, fast, aggregate, full, average, deffuant, sequential):
     """Replicates ``first .. stop - 1`` of a batch in one compiled call, on one network.
 
     ``rng`` is a :class:`~sim.batching.ReplicateGenerator`'s generator, ``words``, ``flags``,
@@ -940,7 +1111,8 @@ def _run_crowds(rng, words, flags, order, states, first, stop, settings_values, 
     (:func:`~sim.batching.pcg64_states` of the seeds), so replicate ``r`` draws what
     ``default_rng(seeds[r])`` would, exactly as :func:`run_replicate`. ``starts``: observed
     first answers (replicates, n_agents), or no rows to draw private beliefs. The network
-    (``indptr``, ``indices``) is the batch's: only for kinds that draw nothing.
+    (``indptr``, ``indices``) is the batch's: only for kinds that draw nothing. The markers
+    (:func:`rounds_path`) choose the one path of the rounds compiled.
     """
     settings = RuleSettings(*settings_values)
     x = np.empty(multipliers.shape[1])
@@ -949,8 +1121,9 @@ def _run_crowds(rng, words, flags, order, states, first, stop, settings_values, 
     for r in range(first, stop):
         _start_replicate(rng, words, flags, order, states, r, settings, groups, common, starts,
                          x, multipliers)
-        evolve(rng, settings, x, indptr, indices, record_rounds, trajectory[r],
-               social_weights[r], parallel_ok)
+        _evolve_path(rng, settings, settings.truth, settings.influencer_estimate, x, indptr,
+                     indices, record_rounds, trajectory[r], social_weights[r], parallel_ok,
+                     drift, fast, aggregate, full, average, deffuant, sequential)
 
 
 @njit(cache=True, nogil=True)
@@ -971,12 +1144,14 @@ def _run_private_crowds(rng, words, flags, order, states, first, stop, settings_
 
 @njit(cache=True, nogil=True)
 def _run_groups(rng, settings_values, starts, offsets, truths, indptr, indptr_offsets,
-                indices, indices_offsets, record_rounds, out):
+                indices, indices_offsets, record_rounds, out, drift, fast, aggregate, full,
+                average, deffuant, sequential):
     """All groups of a :class:`GroupBatch` in order with one generator: group ``g``'s
     agents are ``offsets[g] .. offsets[g + 1] - 1`` of ``starts``; its network rows are
     ``indptr[indptr_offsets[g]:indptr_offsets[g + 1]]`` into
     ``indices[indices_offsets[g]:indices_offsets[g + 1]]``; rows of ``out`` are agents,
-    columns the recorded rounds."""
+    columns the recorded rounds; the rounds on the path of the markers
+    (:func:`rounds_path`)."""
     settings = RuleSettings(*settings_values)
     for g in range(truths.shape[0]):
         a = offsets[g]
@@ -986,10 +1161,11 @@ def _run_groups(rng, settings_values, starts, offsets, truths, indptr, indptr_of
         record = np.empty((record_rounds.shape[0], n))
         weights = np.empty(n)
         truth = truths[g]
-        evolve_with_truth(rng, settings, truth, truth * (1.0 + settings.influencer_bias), x,
-                          indptr[indptr_offsets[g]:indptr_offsets[g + 1]],
-                          indices[indices_offsets[g]:indices_offsets[g + 1]], record_rounds,
-                          record, weights, False)
+        _evolve_path(rng, settings, truth, truth * (1.0 + settings.influencer_bias), x,
+                     indptr[indptr_offsets[g]:indptr_offsets[g + 1]],
+                     indices[indices_offsets[g]:indices_offsets[g + 1]], record_rounds,
+                     record, weights, False, drift, fast, aggregate, full, average, deffuant,
+                     sequential)
         for k in range(record_rounds.shape[0]):
             for i in range(n):
                 out[a + i, k] = record[k, i]
@@ -1079,7 +1255,7 @@ def _replicate_from(rng: np.random.Generator, params: EstimationParams,
         x = np.array(initial_estimates, dtype=np.float64)
         multipliers_out[:] = 1.0
         _run_observed(rng, tuple(settings), x, graph.indptr, graph.indices, record_rounds,
-                      trajectory_out, social_weights_out, parallel_ok)
+                      trajectory_out, social_weights_out, parallel_ok, *rounds_path(settings))
         return
     x = np.empty(params.n_agents)
     if settings.rounds == 0:  # no rounds: none of their rules is compiled
@@ -1087,7 +1263,8 @@ def _replicate_from(rng: np.random.Generator, params: EstimationParams,
                            trajectory_out, social_weights_out)
         return
     _run_crowd(rng, tuple(settings), x, multipliers_out, graph.indptr, graph.indices,
-               record_rounds, trajectory_out, social_weights_out, parallel_ok)
+               record_rounds, trajectory_out, social_weights_out, parallel_ok,
+               *rounds_path(settings))
 
 
 def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
@@ -1150,6 +1327,7 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
     # re-set to default_rng(seeds[r])'s state, so the draws are the same.
     states = pcg64_states(seeds)
     values = tuple(settings)
+    path = rounds_path(settings)  # only this path of the rounds is compiled
     if params.network.kind in SEEDED_KINDS:
         # every replicate draws its own network first, in Python (the builders)
         def run(rows: range) -> None:
@@ -1184,7 +1362,7 @@ def simulate_crowds(params: EstimationParams, seeds, n_threads: int = 1,
                 return
             _run_crowds(shared.generator, *shared.views, states, rows.start, rows.stop,
                         values, graph.indptr, graph.indices, rounds, observed, trajectory,
-                        multipliers, social_weights, parallel_ok)
+                        multipliers, social_weights, parallel_ok, *path)
 
     if n_threads == 1 or n_replicates < 2:
         run(range(n_replicates))
@@ -1313,9 +1491,10 @@ def simulate_groups(params: EstimationParams, groups: GroupBatch,
     _check_group_values(params, groups)
     record_rounds = np.arange(params.rounds + 1, dtype=np.int64)
     out = np.empty((groups.n_agents, params.rounds + 1))
-    _run_groups(rng, tuple(params.rule_settings()), groups.starts, groups.offsets,
+    settings = params.rule_settings()
+    _run_groups(rng, tuple(settings), groups.starts, groups.offsets,
                 groups.truths, groups.indptr, groups.indptr_offsets, groups.indices,
-                groups.indices_offsets, record_rounds, out)
+                groups.indices_offsets, record_rounds, out, *rounds_path(settings))
     return out
 
 
@@ -1347,5 +1526,6 @@ def run_group(params: EstimationParams, start, rng: np.random.Generator,
     record = np.empty((params.rounds + 1, n))
     weights = np.empty(n)
     _run_observed(rng, tuple(settings), x, graph.indptr, graph.indices,
-                  np.arange(params.rounds + 1, dtype=np.int64), record, weights, False)
+                  np.arange(params.rounds + 1, dtype=np.int64), record, weights, False,
+                  *rounds_path(settings))
     return record.T.copy()

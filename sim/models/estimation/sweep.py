@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.metrics import CROWD_METRICS, GROUP_METRICS, crowd_metrics, group_metrics
 from sim.models.estimation import EstimationParams, simulate_crowds
+from sim.models.estimation.kernel import PATH_NAMES, rounds_path
 from sim.networks.generators import communities
 from sim.sweep.models import SweepModel
 
@@ -122,8 +123,12 @@ _WARM_UP_AGENTS = 20
 
 def _kernel_key(params: EstimationParams) -> tuple:
     """What decides which compiled code a run needs: whether it has rounds of influence
-    (the private estimates alone need only the belief draws) and the network's generator."""
-    return params.rounds > 0, params.network.kind
+    (the private estimates alone need only the belief draws), the network's generator and
+    the path of the rounds (:func:`~sim.models.estimation.kernel.rounds_path`: each compiled
+    on its own)."""
+    if params.rounds == 0:
+        return False, params.network.kind, None
+    return True, params.network.kind, rounds_path(params.rule_settings()).index(0)
 
 
 def _small(params: EstimationParams) -> EstimationParams:
@@ -153,33 +158,60 @@ def _warm_up(points: Sequence[EstimationParams] | None = None) -> list[str]:
     for params in points:
         variants.setdefault(_kernel_key(params), params)
     warmed = []
-    for (rounds, kind), params in variants.items():
+    for (rounds, kind, path), params in variants.items():
         try:
             simulate_crowds(_small(params), np.zeros(1, dtype=np.int64))
         except Exception:
             if not sweep_points:
                 raise
             continue  # a sweep's point that fails: its runs record the error
-        warmed.append(("influence rounds" if rounds else "private estimates")
-                      + ("" if kind == "none" else f" on {kind}"))
+        label = f"influence rounds ({PATH_NAMES[path]})" if rounds else "private estimates"
+        warmed.append(label + ("" if kind == "none" else f" on {kind}"))
     if not sweep_points:  # calibration and prediction run observed groups in one call
         _warm_groups()
         warmed.append("observed groups (calibrate, predict)")
     return warmed
 
 
-def _warm_groups() -> None:
-    """Compile :func:`~sim.models.estimation.kernel.simulate_groups`' loop: two tiny groups."""
-    from sim.models.estimation import GroupBatch, simulate_groups
+#: The paths of the rounds that calibration and prediction run on observed groups (the rule
+#: sets of :mod:`sim.inference.rulesets` on the conditions of the dataset specs): answering
+#: afresh without information, the neighbours' mean, the aggregate, all others' answers, and
+#: the general revision (anchoring, distance, later weights). The network is the batch's:
+#: ``params.network`` only makes the point valid.
+GROUP_PATHS = ({"information": "none", "drift": 0.1},
+               {"information": "neighbours", "network": {"kind": "ring_lattice", "degree": 2}},
+               {"information": "aggregate"}, {"information": "full"},
+               {"information": "full", "anchoring": 0.2})
 
-    batch = GroupBatch.build([np.array([1.0, 3.0]), np.array([10.0, 20.0])], [2.0, 15.0],
-                             [None, None])
-    simulate_groups(EstimationParams(**EXAMPLE), batch, np.random.default_rng(0))
+
+def _warm_groups() -> None:
+    """Compile :func:`~sim.models.estimation.kernel.simulate_groups`' loop on each of
+    :data:`GROUP_PATHS` (each path compiles on its own): two tiny groups on a ring."""
+    from sim.models.estimation import GroupBatch, simulate_groups
+    from sim.networks import ring_lattice
+
+    ring = ring_lattice(4, 2)
+    batch = GroupBatch.build([np.array([1.0, 3.0, 2.0, 4.0]), np.array([10.0, 20.0, 15.0, 12.0])],
+                             [2.0, 15.0], [ring, ring])
+    for path in GROUP_PATHS:
+        simulate_groups(EstimationParams(**{**EXAMPLE, **path}), batch,
+                        np.random.default_rng(0))
 
 
 def _every_kernel() -> list[EstimationParams]:
     """Points that between them run every compiled kernel of the model."""
     points = [EstimationParams(n_agents=2), EstimationParams(**EXAMPLE)]
+    # the other paths of the rounds (kernel.rounds_path; EXAMPLE's board above, the
+    # neighbours' mean below), without a network and on a drawn one (another replicate loop)
+    network = {"kind": "watts_strogatz", "degree": 4, "rewire_p": 0.1}
+    for other in ({"information": "none", "drift": 0.1}, {"information": "full"},
+                  {"information": "full", "confidence_bound": 0.2, "anchoring": 0.2},
+                  {"information": "full", "rule": "deffuant"},
+                  {"rule": "sequential"},
+                  {"information": "neighbours", "network": network, "rule": "deffuant"},
+                  {"information": "neighbours", "network": network, "rule": "sequential"},
+                  {"information": "neighbours", "network": network, "anchoring": 0.2}):
+        points.append(EstimationParams(**{**EXAMPLE, **other}))
     for network in WARM_UP_NETWORKS:
         try:
             points.append(EstimationParams(**{**EXAMPLE, "n_agents": _WARM_UP_AGENTS,
