@@ -1,7 +1,8 @@
 """Weight regimes shared by the social-influence phase diagrams
 (:mod:`experiments.groupthink_phase`, :mod:`experiments.weak_ties`): how a swept social weight
-becomes each agent's weight, the calibrated human-like rules as one more regime, and the
-interval of an after / before ratio over paired crowds.
+becomes each agent's weight, the calibrated human-like rules as one more regime, the
+interval of an after / before ratio over paired crowds, and the phase diagrams' common
+drawing conventions (uncertain cells faded and hatched, titles wrapped).
 
 They live here because an experiment may not import another experiment.
 """
@@ -25,7 +26,8 @@ from sim.stats import Z90
 
 __all__ = ["Regime", "Calibrated", "REGIME_KEYS", "NOT_APPLIED", "regime_settings",
            "check_calibrated", "calibrated_settings", "calibrated_name", "calibrated_regime",
-           "calibration_summary", "ratio_of_means", "cell_edges"]
+           "calibration_summary", "ratio_of_means", "cell_edges", "FADE", "HATCH", "faded",
+           "wrapped_title"]
 
 #: Parameters a regime sets on the crowd: each point names all of them, so the points of
 #: every regime share one stage.
@@ -215,3 +217,29 @@ def cell_edges(centres) -> np.ndarray:
         return np.array([centres[0] - 0.5, centres[0] + 0.5])
     middle = (centres[1:] + centres[:-1]) / 2
     return np.concatenate([[2 * centres[0] - middle[0]], middle, [2 * centres[-1] - middle[-1]]])
+
+
+# --------------------------------------------------------------------------- figure style
+#: How much of a category's colour an uncertain cell keeps, and its hatching.
+FADE = 0.4
+HATCH = "////"
+
+
+def faded(colour: str) -> tuple:
+    """``colour`` faded towards white, for a cell whose 90 % interval crosses a boundary.
+
+    >>> faded("#000000")
+    (0.6, 0.6, 0.6)
+    """
+    from matplotlib.colors import to_rgb
+
+    return tuple(1 - FADE * (1 - c) for c in to_rgb(colour))
+
+
+def wrapped_title(fig, head: str, lines: list[str], width: int) -> None:
+    """``fig``'s title: ``head`` on its own line, then each of ``lines`` wrapped to
+    ``width`` characters."""
+    import textwrap
+
+    fig.suptitle("\n".join([head, *(textwrap.fill(line, width) for line in lines)]),
+                 fontsize=10)

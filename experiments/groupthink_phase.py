@@ -60,6 +60,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._regimes import (
+    HATCH,
     NOT_APPLIED,
     REGIME_KEYS,
     Calibrated,
@@ -68,8 +69,10 @@ from experiments._regimes import (
     calibrated_settings,
     cell_edges,
     check_calibrated,
+    faded,
     ratio_of_means,
     regime_settings,
+    wrapped_title,
 )
 from experiments._runner import Engine, Outcome, Stage
 from sim.config import (
@@ -473,15 +476,8 @@ def regime_sentence(name: str, condition: str, part: dict, weights: list[float])
 
 #: Category colours (colour-blind safe: blue, vermillion, grey) and how uncertain ones fade.
 COLOURS = {WISER: "#0173B2", GROUPTHINK: "#D55E00", KEPT: "#9A9A9A"}
-FADE = 0.4
-HATCH = "////"
 ERROR_RANGE = 1.0  # log2: the error ratio's colours run from x0.5 to x2
 
-
-def _faded(colour: str) -> tuple:
-    from matplotlib.colors import to_rgb
-
-    return tuple(1 - FADE * (1 - c) for c in to_rgb(colour))
 
 
 def _slug(bias, biases) -> str:
@@ -533,10 +529,6 @@ def _label_axes(axes, weights, correlations) -> None:
                 ax.tick_params(labelleft=False)
 
 
-def _title(fig, head: str, lines: list[str], width: int) -> None:
-    text = "\n".join([head, *(textwrap.fill(line, width) for line in lines)])
-    fig.suptitle(text, fontsize=10)
-
 
 def _cells(part: pd.DataFrame, value: str, weights: list, correlations: list) -> np.ndarray:
     """``value`` of the points of one panel as a (correlation, social weight) grid."""
@@ -570,7 +562,7 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig, s
     # categories as codes: certain 0..2, uncertain (faded) 3..5
     codes = {c: k for k, c in enumerate(CATEGORIES)}
     palette = ListedColormap([COLOURS[c] for c in CATEGORIES]
-                             + [_faded(COLOURS[c]) for c in CATEGORIES])
+                             + [faded(COLOURS[c]) for c in CATEGORIES])
     frame = frame.assign(code=[codes[c] + (0 if sure else len(CATEGORIES))
                                for c, sure in zip(frame.category, frame.certain)],
                          unsure=(~frame.certain).astype(float))
@@ -614,7 +606,7 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig, s
 
         fig, axes, _ = panels(regions, part)
         handles = [Patch(facecolor=COLOURS[c], edgecolor="white", label=c) for c in CATEGORIES]
-        handles.append(Patch(facecolor=_faded(COLOURS[KEPT]), hatch=HATCH, edgecolor="0.3",
+        handles.append(Patch(facecolor=faded(COLOURS[KEPT]), hatch=HATCH, edgecolor="0.3",
                              lw=0, label=UNCERTAIN))
         if fitted is not None:
             handles.append(Line2D([], [], color="black", ls="--", lw=1.2,
@@ -622,12 +614,12 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig, s
                                         f"(w = {fitted:.2f})"))
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles),
                    frameon=False, fontsize=9)
-        _title(fig, f"Where the crowd gets wiser or falls into groupthink: {where}",
-               [told, f"wiser: error of the crowd's mean after {config.crowd.rounds} rounds "
-                      f"below {1 - TOLERANCE:g} of its start; groupthink: SD of the estimates "
-                      f"below {config.collapse:g} of its start, error not better; lighter and "
-                      f"hatched: the 90 % interval (over {config.replicates} crowds) crosses "
-                      "a boundary"], width)
+        legend = (f"wiser: error of the crowd's mean after {config.crowd.rounds} rounds below "
+                  f"{1 - TOLERANCE:g} of its start; groupthink: SD of the estimates below "
+                  f"{config.collapse:g} of its start, error not better; lighter and hatched: "
+                  f"the 90 % interval (over {config.replicates} crowds) crosses a boundary")
+        wrapped_title(fig, f"Where the crowd gets wiser or falls into groupthink: {where}",
+                      [told, legend], width)
         written += save(fig, Path(out_dir) / f"regions_{stem}", provenance)
 
         # the ratios, on log scales
@@ -670,7 +662,7 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, config: GroupthinkConfig, s
                              "did not improve)")
             if fit_line:
                 lines.append(fit_line)
-            _title(fig, f"{head}: {where}", lines, width)
+            wrapped_title(fig, f"{head}: {where}", lines, width)
             written += save(fig, Path(out_dir) / f"{value}_{stem}", provenance)
     return written
 

@@ -47,14 +47,17 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from experiments._regimes import (
+    HATCH,
     REGIME_KEYS,
     Calibrated,
     Regime,
     calibrated_regime,
     cell_edges,
     check_calibrated,
+    faded,
     ratio_of_means,
     regime_settings,
+    wrapped_title,
 )
 from experiments._runner import Engine, Outcome, Stage
 from sim.config import (
@@ -566,19 +569,8 @@ def method_note(config: WeakTiesConfig) -> str:
 #: Category colours (colour-blind safe) and how uncertain ones fade.
 COLOURS = {LEARN: "#0173B2", LEARN_GROUPTHINK: "#56B4E9", GROUPTHINK: "#D55E00",
            ECHO: "#CC78BC", KEPT: "#9A9A9A"}
-FADE = 0.4
-HATCH = "////"
 
 
-def _faded(colour: str) -> tuple:
-    from matplotlib.colors import to_rgb
-
-    return tuple(1 - FADE * (1 - c) for c in to_rgb(colour))
-
-
-def _title(fig, head: str, lines: list[str], width: int) -> None:
-    fig.suptitle("\n".join([head, *(textwrap.fill(line, width) for line in lines)]),
-                 fontsize=10)
 
 
 def draw_figures(out_dir: Path, frame: pd.DataFrame, rounds: pd.DataFrame,
@@ -613,7 +605,7 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, rounds: pd.DataFrame,
     # 1. the phase diagram
     codes = {c: k for k, c in enumerate(CATEGORIES)}
     palette = ListedColormap([COLOURS[c] for c in CATEGORIES]
-                             + [_faded(COLOURS[c]) for c in CATEGORIES])
+                             + [faded(COLOURS[c]) for c in CATEGORIES])
     fig, axes = plt.subplots(1, n, figsize=(3.4 * n + 0.6, 4.6), squeeze=False,
                              constrained_layout=True)
     for ax, regime in zip(axes[0], regimes):
@@ -643,17 +635,16 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, rounds: pd.DataFrame,
     for ax in axes[0, 1:]:
         ax.tick_params(labelleft=False)
     handles = [Patch(facecolor=COLOURS[c], edgecolor="white", label=c) for c in CATEGORIES]
-    handles.append(Patch(facecolor=_faded(COLOURS[KEPT]), hatch=HATCH, edgecolor="0.3", lw=0,
+    handles.append(Patch(facecolor=faded(COLOURS[KEPT]), hatch=HATCH, edgecolor="0.3", lw=0,
                          label=UNCERTAIN))
     fig.legend(handles=handles, loc="outside lower center", ncol=3 if n > 2 else 2,
                frameon=False, fontsize=9)
-    _title(fig, "Weak ties: where bridges let communities learn, and where they end in "
-                "groupthink",
-           [setting, f"learn: error of the communities' own means below {1 - TOLERANCE:g} of "
-                     f"its start; groupthink: SD of all estimates below {config.collapse:g} "
-                     "of its start, crowd's error not better; echo chambers: SD within "
-                     f"communities below {config.collapse:g}; lighter and hatched: the 90 % "
-                     "interval crosses a boundary"], width)
+    legend = (f"learn: error of the communities' own means below {1 - TOLERANCE:g} of its "
+              f"start; groupthink: SD of all estimates below {config.collapse:g} of its start, "
+              "crowd's error not better; echo chambers: SD within communities below "
+              f"{config.collapse:g}; lighter and hatched: the 90 % interval crosses a boundary")
+    wrapped_title(fig, "Weak ties: where bridges let communities learn, and where they end in "
+                       "groupthink", [setting, legend], width)
     written += save(fig, Path(out_dir) / "phase_diagram", provenance)
 
     # 2. errors before and after, by bridge share, at the traced social weight
@@ -685,9 +676,9 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, rounds: pd.DataFrame,
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3 if n > 2 else 2,
                frameon=False, fontsize=9)
-    _title(fig, f"Errors before the first round (open, dashed) and after the last (filled), "
-                f"social weight w = {weight:g}",
-           [setting, "bars: 90 % intervals of the mean error over the crowds"], width)
+    wrapped_title(fig, f"Errors before the first round (open, dashed) and after the last (filled), "
+                       f"social weight w = {weight:g}",
+                  [setting, "bars: 90 % intervals of the mean error over the crowds"], width)
     written += save(fig, Path(out_dir) / "errors_by_bridge_share", provenance)
 
     # 3. diversity within and between communities, round by round
@@ -714,10 +705,10 @@ def draw_figures(out_dir: Path, frame: pd.DataFrame, rounds: pd.DataFrame,
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center",
                    ncol=min(4 if n > 2 else 2, len(labels)), frameon=False, fontsize=9)
-        _title(fig, f"Diversity within communities (solid) and between them (dashed), "
-                    f"round by round, social weight w = {weight:g}",
-               [setting, "SD within: around one's own community's mean; between: of the "
-                         "community means; bands: 90 % intervals over the crowds"], width)
+        wrapped_title(fig, f"Diversity within communities (solid) and between them (dashed), "
+                           f"round by round, social weight w = {weight:g}",
+                      [setting, "SD within: around one's own community's mean; between: of the "
+                                "community means; bands: 90 % intervals over the crowds"], width)
         written += save(fig, Path(out_dir) / "diversity_by_round", provenance)
     return written
 

@@ -271,20 +271,15 @@ def _into_space_parallel(x, log_space, y):
 @njit(cache=True, nogil=True)
 def _average_rows(start, stop, settings, x, y, social_weights, influence, indptr, indices,
                   totals, sorted_board, x_next, later, x_first):
-    """Agents ``start .. stop - 1`` of a synchronous round (see :func:`_average_round`):
-    each revises towards what it saw of the previous round, ``x`` (``y`` in revision
-    space), by :func:`~sim.models.estimation.rules.revise_agent` (``later``: round r >= 2;
-    ``x_first``: the first answers, read only with anchoring). Full information without the
-    new revision options and without ``signal_space="shown"`` takes the blocked sums of
-    :func:`_full_rows`."""
+    """Agents ``start .. stop - 1`` of a synchronous round on the general path (see
+    :func:`_average_round`): each revises towards what it saw of the previous round, ``x``
+    (``y`` in revision space), by :func:`~sim.models.estimation.rules.revise_agent`
+    (``later``: round r >= 2; ``x_first``: the first answers, read only with anchoring).
+    The aggregate condition and full information without the general options have paths
+    of their own (:func:`_aggregate_rows`, :func:`_full_rows`; :func:`_path_index`)."""
     log_space = settings.log_space
     epsilon = settings.epsilon
     shown = settings.shown_signal
-    if settings.information == FULL and not shown and not general_revision(
-            settings.later_weight_factor, settings.anchoring, settings.distance_scale,
-            settings.asymmetry):
-        _full_rows(start, stop, x, y, social_weights, influence, log_space, epsilon, x_next)
-        return
     n = x.shape[0]
     information = settings.information
     for i in range(start, stop):
@@ -293,9 +288,6 @@ def _average_rows(start, stop, settings, x, y, social_weights, influence, indptr
         if information == FULL and not shown:
             total, weight_sum = accumulate_range(y[i], i, n, y, influence, epsilon, 0.0, 0.0)
             y_s, found = mean_seen(y[i], total, weight_sum)
-        elif information == AGGREGATE:
-            y_s, found = aggregate_signal(x[i], y[i], influence[i], n, settings.signal,
-                                          log_space, epsilon, totals, sorted_board)
         elif information == NEIGHBOURS or information == FULL:
             y_s, found = agent_signal(i, information, settings.signal, shown, log_space,
                                       epsilon, x, y, influence, totals, sorted_board,
@@ -333,14 +325,12 @@ def _average_rows_parallel(settings, x, y, social_weights, influence, indptr, in
 @njit(cache=True, nogil=True)
 def _average_round(settings, x, y, social_weights, influence, indptr, indices, x_next,
                    parallel, n_chunks, later, x_first):
-    """One synchronous round into ``x_next``, with ``y`` the estimates ``x`` in revision
-    space (``y`` may be ``x``); ``parallel``: in ``n_chunks`` chunks of agents on numba's
-    threads; ``later``: round r >= 2; ``x_first``: the first answers."""
+    """One synchronous round of the general path into ``x_next``, with ``y`` the estimates
+    ``x`` in revision space (``y`` may be ``x``); ``parallel``: in ``n_chunks`` chunks of
+    agents on numba's threads; ``later``: round r >= 2; ``x_first``: the first answers."""
     n = x.shape[0]
-    if settings.information == AGGREGATE:
-        totals, sorted_board = board_totals(x, influence, settings.signal)
-    else:  # only the aggregate condition reads the board's totals
-        totals, sorted_board = np.zeros(3), x[:0]
+    # only the aggregate condition (a path of its own, _aggregate_round) reads the board
+    totals, sorted_board = np.zeros(3), x[:0]
     if parallel:
         _average_rows_parallel(settings, x, y, social_weights, influence, indptr, indices,
                                totals, sorted_board, x_next, n_chunks, later, x_first)
@@ -426,8 +416,8 @@ def _full_rows_parallel(x, y, social_weights, influence, log_space, epsilon, x_n
 @njit(cache=True, nogil=True)
 def _aggregate_rows(start, stop, settings, x, y, social_weights, influence, totals,
                     sorted_board, x_next, later, x_first):
-    """The aggregate branch of :func:`_average_rows` alone (agents ``start .. stop - 1``
-    seeing the board), compiled without the other conditions' signals."""
+    """Agents ``start .. stop - 1`` of a synchronous round seeing the board (the aggregate
+    condition, with any revision options), compiled without the other conditions' signals."""
     n = x.shape[0]
     for i in range(start, stop):
         y_s, found = aggregate_signal(x[i], y[i], influence[i], n, settings.signal,
@@ -452,7 +442,7 @@ def _aggregate_rows_parallel(settings, x, y, social_weights, influence, totals, 
 @njit(cache=True, nogil=True)
 def _aggregate_round(settings, x, y, social_weights, influence, x_next, parallel, n_chunks,
                      later, x_first):
-    """:func:`_average_round` under ``information="aggregate"``: the board's totals, then
+    """One synchronous round under ``information="aggregate"``: the board's totals, then
     every agent's revision (:func:`_aggregate_rows`)."""
     totals, sorted_board = board_totals(x, influence, settings.signal)
     if parallel:
